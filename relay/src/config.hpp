@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Limits and settings of one parley-relay instance. Every buffer the relay keeps per
+// connection is bounded by one of these numbers.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "parley/store_key.hpp"
+
+namespace parley::relay {
+
+struct RelayConfig {
+  // --- network ---
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;
+  unsigned io_threads = 2;
+  // Largest WebSocket message accepted (read_message_max); bigger ones close the connection.
+  std::size_t max_frame_bytes = 1u << 20;
+  // Deadline for reading an HTTP request (including the WebSocket upgrade).
+  std::chrono::seconds http_read_timeout{30};
+  // How long a closing connection may take to finish the close handshake.
+  std::chrono::seconds close_timeout{5};
+
+  // --- protocol limits ---
+  std::uint32_t max_recipients = 1000;
+  std::uint32_t max_mailbox = 10000;             // queued messages per device
+  std::uint32_t max_prekeys_per_upload = 200;
+  std::uint32_t max_stored_prekeys = 2000;       // one-time prekeys kept per device
+  std::uint32_t prekeys_low_threshold = 10;      // PreKeysLow below this many
+  std::uint32_t delivery_window = 64;            // un-acked Deliver frames per connection
+  std::size_t delivery_window_bytes = 4u << 20;  // ... and their payload bytes (at least one)
+  // Send dedup entries are kept this long (idempotency on (sender, message_id)).
+  std::chrono::hours dedup_window{24 * 7};
+
+  // --- per-connection back-pressure ---
+  std::size_t write_queue_frames = 1024;         // over this: the consumer is closed
+  std::size_t write_queue_bytes = 16u << 20;
+  std::uint32_t max_pending_jobs = 32;           // storage jobs in flight before reads pause
+
+  // --- storage ---
+  std::string data_dir;
+  StoreKey store_key = StoreKey::none();
+
+  // A Deliver frame carries the payload plus a few hundred bytes (sender, ids): keep the
+  // payload limit below the frame limit so every stored message can be delivered.
+  static constexpr std::size_t kDeliverOverheadBytes = 1024;
+  std::size_t max_payload_bytes() const {
+    return max_frame_bytes > kDeliverOverheadBytes ? max_frame_bytes - kDeliverOverheadBytes : 0;
+  }
+  // The write queue must hold a full delivery window plus a few maximal frames.
+  std::size_t effective_write_queue_bytes() const {
+    return std::max(write_queue_bytes, delivery_window_bytes + 4 * max_frame_bytes);
+  }
+};
+
+}  // namespace parley::relay

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "listener.hpp"
+#include "log.hpp"
+#include "shared_state.hpp"
+#include "storage.hpp"
+#include "storage_worker.hpp"
+
+namespace parley::relay {
+
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+constexpr auto kDrainTimeout = std::chrono::seconds(3);
+constexpr auto kPruneInterval = std::chrono::minutes(10);
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+Result<HostPort> parse_host_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return make_error(Errc::invalid_argument, "listen address must be HOST:PORT, got '" + std::string(text) + "'");
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 || port_text.empty())
+    return make_error(Errc::invalid_argument, "port must be 0..65535, got '" + std::string(port_text) + "'");
+  return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+int run_relay(RelayConfig config) {
+  std::signal(SIGPIPE, SIG_IGN);
+
+  StorageLimits limits;
+  limits.max_mailbox = config.max_mailbox;
+  limits.max_stored_prekeys = config.max_stored_prekeys;
+  auto storage = Storage::open(config.data_dir, config.store_key, limits);
+  if (!storage) {
+    log_line("cannot open storage in " + config.data_dir + ": " + storage.error().to_string());
+    return 1;
+  }
+  StorageWorker worker(std::move(storage).value());
+
+  const unsigned threads = std::max(1u, config.io_threads);
+  int exit_code = 0;
+  {
+    net::io_context ioc(static_cast<int>(threads));
+    auto state = std::make_shared<SharedState>(config, worker);
+
+    tcp::resolver resolver(ioc);
+    boost::system::error_code ec;
+    const auto resolved = resolver.resolve(config.listen_host, std::to_string(config.listen_port),
+                                           tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || resolved.empty()) {
+      log_line("cannot resolve listen host '" + config.listen_host + "': " + ec.message());
+      worker.stop();
+      return 1;
+    }
+    auto listener = std::make_shared<Listener>(ioc, state);
+    if (auto opened = listener->open(resolved.begin()->endpoint()); !opened) {
+      log_line(opened.error().message);
+      worker.stop();
+      return 1;
+    }
+    const std::string bound = endpoint_text(listener->local_endpoint());
+    std::printf("parley-relay listening on %s\n", bound.c_str());
+    std::fflush(stdout);
+    log_line("listening on " + bound + ", data in " + config.data_dir + ", " + std::to_string(threads) +
+             " I/O threads, max frame " + std::to_string(config.max_frame_bytes) + " bytes");
+    listener->run();
+
+    // Old send-dedup entries are forgotten now and then.
+    net::steady_timer prune(ioc);
+    std::function<void()> schedule_prune = [&] {
+      prune.expires_after(kPruneInterval);
+      prune.async_wait([&](boost::system::error_code wait_ec) {
+        if (wait_ec) return;
+        const TimeMs before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  (std::chrono::system_clock::now() - config.dedup_window).time_since_epoch())
+                                  .count();
+        worker.submit<std::uint32_t>([before](Storage& s) { return s.prune_dedup(before); },
+                                     [](Result<std::uint32_t>) {});
+        schedule_prune();
+      });
+    };
+    schedule_prune();
+
+    // SIGINT/SIGTERM: stop accepting, close every connection (going away), give them a moment
+    // to finish the close handshake, then stop the I/O threads.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer drain(ioc);
+    auto deadline = std::chrono::steady_clock::now();
+    std::function<void()> wait_drained = [&] {
+      drain.expires_after(std::chrono::milliseconds(20));
+      drain.async_wait([&](boost::system::error_code wait_ec) {
+        if (wait_ec) return;
+        if (state->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+          ioc.stop();
+          return;
+        }
+        wait_drained();
+      });
+    };
+    signals.async_wait([&](boost::system::error_code wait_ec, int signal_number) {
+      if (wait_ec) return;
+      log_line("signal " + std::to_string(signal_number) + ": shutting down");
+      listener->stop();
+      prune.cancel();
+      const std::size_t open = state->close_all();
+      if (open > 0) log_line("closing " + std::to_string(open) + " connections");
+      deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+      wait_drained();
+    });
+
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+
+    // Jobs already queued still commit; their completions land in the stopped io_context and
+    // are destroyed with it.
+    worker.stop();
+  }
+  log_line("stopped");
+  return exit_code;
+}
+
+}  // namespace parley::relay

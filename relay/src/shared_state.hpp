@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What every connection of one relay shares: the configuration, the storage worker, and the
+// registry of connections (all of them, and the authenticated one per device address).
+// Thread-safe; sessions call it from their own strands.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "config.hpp"
+#include "parley/types.hpp"
+#include "storage_worker.hpp"
+
+namespace parley::relay {
+
+class WebsocketSession;
+
+class SharedState {
+ public:
+  SharedState(RelayConfig config, StorageWorker& storage);
+
+  const RelayConfig& config() const { return config_; }
+  StorageWorker& storage() { return storage_; }
+  std::uint64_t next_connection_id() { return ++connection_ids_; }
+
+  // Every open WebSocket connection, for shutdown.
+  void join(std::uint64_t id, const std::shared_ptr<WebsocketSession>& session);
+  void leave(std::uint64_t id);
+
+  // Marks `session` as the online connection of `address` and returns the one it replaces.
+  std::shared_ptr<WebsocketSession> go_online(const Address& address, const std::shared_ptr<WebsocketSession>& session);
+  // Removes the entry of `address` only if it is still `session`'s.
+  void go_offline(const Address& address, const WebsocketSession* session);
+  std::shared_ptr<WebsocketSession> find_online(const Address& address);
+
+  // Asks every connection to close (going away); returns how many were open.
+  std::size_t close_all();
+  std::size_t connection_count();
+
+ private:
+  struct Entry {
+    const WebsocketSession* raw = nullptr;
+    std::weak_ptr<WebsocketSession> session;
+  };
+
+  const RelayConfig config_;
+  StorageWorker& storage_;
+  std::atomic<std::uint64_t> connection_ids_{0};
+  std::mutex mutex_;
+  std::map<std::uint64_t, std::weak_ptr<WebsocketSession>> connections_;
+  std::unordered_map<std::string, Entry> online_;  // key: Address::to_string()
+};
+
+}  // namespace parley::relay

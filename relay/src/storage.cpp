@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "storage.hpp"
+
+#include <algorithm>
+#include <system_error>
+#include <unordered_map>
+
+#include "store/database.hpp"
+
+namespace parley::relay {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// mailbox.seq is AUTOINCREMENT so a delivery id is never reused, even after the newest row
+// is acked and deleted: clients may rely on ids increasing.
+// send_dedup outlives the message rows: a retried Send whose first copy was already
+// delivered and acked is still recognised as a duplicate.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS devices(
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  registration_id INTEGER NOT NULL,
+  identity_key BLOB NOT NULL,
+  signed_prekey_id INTEGER NOT NULL,
+  signed_prekey BLOB NOT NULL,
+  signed_prekey_signature BLOB NOT NULL,
+  mailbox_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(user, device)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS one_time_prekeys(
+  user TEXT NOT NULL,
+  device INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  public_key BLOB NOT NULL,
+  PRIMARY KEY(user, device, key_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages(
+  id INTEGER PRIMARY KEY,
+  sender_user TEXT NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  payload BLOB NOT NULL,
+  stored_at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mailbox(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient_user TEXT NOT NULL,
+  recipient_device INTEGER NOT NULL,
+  message INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS mailbox_by_recipient ON mailbox(recipient_user, recipient_device, seq);
+CREATE INDEX IF NOT EXISTS mailbox_by_message ON mailbox(message);
+CREATE TABLE IF NOT EXISTS send_dedup(
+  sender_user TEXT NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  stored_at_ms INTEGER NOT NULL,
+  PRIMARY KEY(sender_user, sender_device, message_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS send_dedup_by_time ON send_dedup(stored_at_ms);
+)sql";
+
+// --- statements (cached by the address of these constants) ---
+constexpr const char* kSelectSchemaVersion = "SELECT value FROM meta WHERE key = 'schema_version'";
+constexpr const char* kInsertSchemaVersion = "INSERT INTO meta(key, value) VALUES('schema_version', ?1)";
+
+constexpr const char* kSelectDevice =
+    "SELECT registration_id, identity_key, signed_prekey_id, signed_prekey, signed_prekey_signature "
+    "FROM devices WHERE user = ?1 AND device = ?2";
+constexpr const char* kInsertDevice =
+    "INSERT INTO devices(user, device, registration_id, identity_key, signed_prekey_id, signed_prekey, "
+    "signed_prekey_signature) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kUpdateRegistration =
+    "UPDATE devices SET registration_id = ?3, signed_prekey_id = ?4, signed_prekey = ?5, "
+    "signed_prekey_signature = ?6 WHERE user = ?1 AND device = ?2";
+constexpr const char* kUpdateSignedPreKey =
+    "UPDATE devices SET signed_prekey_id = ?3, signed_prekey = ?4, signed_prekey_signature = ?5 "
+    "WHERE user = ?1 AND device = ?2";
+constexpr const char* kSelectMailboxCount = "SELECT mailbox_count FROM devices WHERE user = ?1 AND device = ?2";
+constexpr const char* kAddMailboxCount =
+    "UPDATE devices SET mailbox_count = mailbox_count + ?3 WHERE user = ?1 AND device = ?2";
+
+constexpr const char* kInsertPreKey =
+    "INSERT OR REPLACE INTO one_time_prekeys(user, device, key_id, public_key) VALUES(?1, ?2, ?3, ?4)";
+constexpr const char* kCountPreKeys = "SELECT COUNT(*) FROM one_time_prekeys WHERE user = ?1 AND device = ?2";
+constexpr const char* kFirstPreKey =
+    "SELECT key_id, public_key FROM one_time_prekeys WHERE user = ?1 AND device = ?2 ORDER BY key_id LIMIT 1";
+constexpr const char* kDeletePreKey = "DELETE FROM one_time_prekeys WHERE user = ?1 AND device = ?2 AND key_id = ?3";
+
+constexpr const char* kSelectDedup =
+    "SELECT 1 FROM send_dedup WHERE sender_user = ?1 AND sender_device = ?2 AND message_id = ?3";
+constexpr const char* kInsertDedup =
+    "INSERT INTO send_dedup(sender_user, sender_device, message_id, stored_at_ms) VALUES(?1, ?2, ?3, ?4)";
+constexpr const char* kPruneDedup = "DELETE FROM send_dedup WHERE stored_at_ms < ?1";
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages(sender_user, sender_device, message_id, payload, stored_at_ms) VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kInsertMailbox = "INSERT INTO mailbox(recipient_user, recipient_device, message) VALUES(?1, ?2, ?3)";
+constexpr const char* kLoadMailbox =
+    "SELECT m.seq, g.sender_user, g.sender_device, g.message_id, g.payload, g.stored_at_ms "
+    "FROM mailbox m JOIN messages g ON g.id = m.message "
+    "WHERE m.recipient_user = ?1 AND m.recipient_device = ?2 AND m.seq > ?3 ORDER BY m.seq LIMIT ?4";
+constexpr const char* kSelectOwnMailboxRow =
+    "SELECT message FROM mailbox WHERE seq = ?1 AND recipient_user = ?2 AND recipient_device = ?3";
+constexpr const char* kDeleteMailboxRow = "DELETE FROM mailbox WHERE seq = ?1";
+constexpr const char* kDeleteOrphanMessage =
+    "DELETE FROM messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM mailbox WHERE message = ?1)";
+constexpr const char* kCountMessages = "SELECT COUNT(*) FROM messages";
+
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+}  // namespace
+
+struct Storage::Impl {
+  store::Database db;  // declared first: destroyed after the statements below
+  std::unordered_map<const char*, store::Statement> statements;
+  StorageLimits limits;
+  bool in_batch = false;
+  int depth = 0;  // nesting of atomic() outside a batch
+
+  Impl(store::Database d, StorageLimits l) : db(std::move(d)), limits(l) {}
+  ~Impl() { statements.clear(); }
+
+  // A cached prepared statement, reset when the Use goes out of scope so no read
+  // snapshot outlives the operation.
+  class Use {
+   public:
+    explicit Use(store::Statement* s) : s_(s) {}
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use() { (void)s_->reset(); }
+    store::Statement* operator->() const { return s_; }
+    store::Statement& operator*() const { return *s_; }
+
+   private:
+    store::Statement* s_;
+  };
+
+  Result<store::Statement*> statement(const char* sql) {
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
+      auto prepared = db.prepare(sql);
+      if (!prepared) return std::move(prepared).error();
+      it = statements.emplace(sql, std::move(prepared).value()).first;
+    }
+    return &it->second;
+  }
+};
+
+#define PARLEY_STMT(var, sql)                          \
+  auto var##_prepared = impl_->statement(sql);         \
+  if (!var##_prepared) return std::move(var##_prepared).error(); \
+  Impl::Use var(*var##_prepared)
+
+Storage::Storage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Storage::Storage(Storage&&) noexcept = default;
+Storage& Storage::operator=(Storage&&) noexcept = default;
+Storage::~Storage() = default;
+
+Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& key, StorageLimits limits) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(Errc::store_io, "cannot create data directory " + dir.string() + ": " + ec.message());
+  store::DatabaseOptions options;
+  options.wal = true;
+  options.synchronous_full = true;
+  auto db = store::Database::open((dir / kFileName).string(), key, options);
+  if (!db) return std::move(db).error();
+  Storage storage(std::make_unique<Impl>(std::move(db).value(), limits));
+  auto& database = storage.impl_->db;
+  PARLEY_TRY(database.exec("PRAGMA foreign_keys = OFF"));
+  auto created = store::in_transaction(database, [&]() -> Status {
+    PARLEY_TRY(database.exec(kSchema));
+    auto select = database.prepare(kSelectSchemaVersion);
+    if (!select) return std::move(select).error();
+    auto row = select->step();
+    if (!row) return std::move(row).error();
+    if (!*row) {
+      auto insert = database.prepare(kInsertSchemaVersion);
+      if (!insert) return std::move(insert).error();
+      insert->bind(1, std::int64_t{kSchemaVersion});
+      return insert->run();
+    }
+    if (select->column_int(0) != kSchemaVersion)
+      return make_error(Errc::store_corrupt, "relay database has schema version " +
+                                                 std::to_string(select->column_int(0)) + ", this build knows " +
+                                                 std::to_string(kSchemaVersion));
+    return {};
+  });
+  if (!created) return std::move(created).error();
+  return storage;
+}
+
+// --- batches ---
+
+Status Storage::begin_batch() {
+  if (impl_->in_batch || impl_->depth > 0) return make_error(Errc::internal, "a storage batch is already open");
+  PARLEY_TRY(impl_->db.begin());
+  impl_->in_batch = true;
+  return {};
+}
+
+Status Storage::commit_batch() {
+  if (!impl_->in_batch) return make_error(Errc::internal, "no storage batch is open");
+  auto committed = impl_->db.commit();
+  if (!committed) {
+    (void)impl_->db.rollback();
+  }
+  impl_->in_batch = false;
+  return committed;
+}
+
+void Storage::rollback_batch() {
+  if (!impl_->in_batch) return;
+  (void)impl_->db.rollback();
+  impl_->in_batch = false;
+}
+
+bool Storage::in_batch() const { return impl_->in_batch; }
+
+Status Storage::savepoint() { return impl_->db.exec("SAVEPOINT job"); }
+Status Storage::release_savepoint() { return impl_->db.exec("RELEASE job"); }
+void Storage::rollback_savepoint() { (void)impl_->db.exec("ROLLBACK TO job; RELEASE job"); }
+
+template <class F>
+auto Storage::atomic(F&& body) -> decltype(body()) {
+  if (!impl_->in_batch && impl_->depth == 0) {
+    ++impl_->depth;
+    auto result = store::in_transaction(impl_->db, body);
+    --impl_->depth;
+    return result;
+  }
+  if (auto began = impl_->db.exec("SAVEPOINT op"); !began) return began.error();
+  auto result = body();
+  if (!result.ok()) {
+    (void)impl_->db.exec("ROLLBACK TO op; RELEASE op");
+    return result;
+  }
+  if (auto released = impl_->db.exec("RELEASE op"); !released) {
+    (void)impl_->db.exec("ROLLBACK TO op; RELEASE op");
+    return released.error();
+  }
+  return result;
+}
+
+// --- devices and prekeys ---
+
+namespace {
+
+Result<std::optional<DeviceRecord>> read_device(store::Statement& select, const Address& address) {
+  select.bind(1, address.user).bind(2, std::int64_t{address.device});
+  auto row = select.step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<DeviceRecord>{};
+  DeviceRecord device;
+  device.address = address;
+  device.registration_id = static_cast<std::uint32_t>(select.column_int(0));
+  device.identity_key = select.column_blob(1);
+  device.signed_prekey.id = static_cast<std::uint32_t>(select.column_int(2));
+  device.signed_prekey.public_key = select.column_blob(3);
+  device.signed_prekey.signature = select.column_blob(4);
+  return std::optional<DeviceRecord>(std::move(device));
+}
+
+Error unknown(const Address& address) {
+  return make_error(Errc::unknown_device, "device " + address.to_string() + " is not registered");
+}
+
+}  // namespace
+
+Result<std::uint32_t> Storage::prekey_count(const Address& address) {
+  PARLEY_STMT(count, kCountPreKeys);
+  count->bind(1, address.user).bind(2, std::int64_t{address.device});
+  auto row = count->step();
+  if (!row) return std::move(row).error();
+  return static_cast<std::uint32_t>(*row ? count->column_int(0) : 0);
+}
+
+Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    std::optional<DeviceRecord> existing;
+    {
+      PARLEY_STMT(select, kSelectDevice);
+      auto found = read_device(*select, device.address);
+      if (!found) return std::move(found).error();
+      existing = std::move(*found);
+    }
+    if (existing) {
+      if (existing->identity_key != device.identity_key)
+        return make_error(Errc::device_exists,
+                          "device " + device.address.to_string() + " is registered with another identity key");
+      PARLEY_STMT(update, kUpdateRegistration);
+      update->bind(1, device.address.user)
+          .bind(2, std::int64_t{device.address.device})
+          .bind(3, std::int64_t{device.registration_id})
+          .bind(4, std::int64_t{device.signed_prekey.id})
+          .bind(5, ByteView(device.signed_prekey.public_key))
+          .bind(6, ByteView(device.signed_prekey.signature));
+      PARLEY_TRY(update->run());
+    } else {
+      PARLEY_STMT(insert, kInsertDevice);
+      insert->bind(1, device.address.user)
+          .bind(2, std::int64_t{device.address.device})
+          .bind(3, std::int64_t{device.registration_id})
+          .bind(4, ByteView(device.identity_key))
+          .bind(5, std::int64_t{device.signed_prekey.id})
+          .bind(6, ByteView(device.signed_prekey.public_key))
+          .bind(7, ByteView(device.signed_prekey.signature));
+      PARLEY_TRY(insert->run());
+    }
+    return upload_prekeys(device.address, std::nullopt, prekeys);
+  });
+}
+
+Result<AuthRecord> Storage::find_device(const Address& address) {
+  return atomic([&]() -> Result<AuthRecord> {
+    AuthRecord out;
+    {
+      PARLEY_STMT(select, kSelectDevice);
+      auto found = read_device(*select, address);
+      if (!found) return std::move(found).error();
+      if (!*found) return unknown(address);
+      out.device = std::move(**found);
+    }
+    auto count = prekey_count(address);
+    if (!count) return std::move(count).error();
+    out.prekeys_remaining = *count;
+    return out;
+  });
+}
+
+Result<std::uint32_t> Storage::upload_prekeys(const Address& address,
+                                              const std::optional<SignedPreKeyRecord>& signed_prekey,
+                                              const std::vector<PreKeyRecord>& prekeys) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    if (signed_prekey) {
+      PARLEY_STMT(update, kUpdateSignedPreKey);
+      update->bind(1, address.user)
+          .bind(2, std::int64_t{address.device})
+          .bind(3, std::int64_t{signed_prekey->id})
+          .bind(4, ByteView(signed_prekey->public_key))
+          .bind(5, ByteView(signed_prekey->signature));
+      PARLEY_TRY(update->run());
+      if (impl_->db.changes() == 0) return unknown(address);
+    }
+    if (!prekeys.empty()) {
+      PARLEY_STMT(insert, kInsertPreKey);
+      for (const auto& prekey : prekeys) {
+        PARLEY_TRY(insert->reset());
+        insert->bind(1, address.user)
+            .bind(2, std::int64_t{address.device})
+            .bind(3, std::int64_t{prekey.id})
+            .bind(4, ByteView(prekey.public_key));
+        PARLEY_TRY(insert->run());
+      }
+    }
+    auto count = prekey_count(address);
+    if (!count) return std::move(count).error();
+    if (*count > impl_->limits.max_stored_prekeys)
+      return make_error(Errc::limit_exceeded, "device " + address.to_string() + " would hold " +
+                                                  std::to_string(*count) + " one-time prekeys; the limit is " +
+                                                  std::to_string(impl_->limits.max_stored_prekeys));
+    return *count;
+  });
+}
+
+Result<BundleRecord> Storage::fetch_bundle(const Address& address) {
+  return atomic([&]() -> Result<BundleRecord> {
+    BundleRecord out;
+    {
+      PARLEY_STMT(select, kSelectDevice);
+      auto found = read_device(*select, address);
+      if (!found) return std::move(found).error();
+      if (!*found) return unknown(address);
+      out.device = std::move(**found);
+    }
+    {
+      PARLEY_STMT(first, kFirstPreKey);
+      first->bind(1, address.user).bind(2, std::int64_t{address.device});
+      auto row = first->step();
+      if (!row) return std::move(row).error();
+      if (*row) out.one_time_prekey = PreKeyRecord{static_cast<std::uint32_t>(first->column_int(0)), first->column_blob(1)};
+    }
+    if (out.one_time_prekey) {
+      // Deleted in the same transaction that read it: no two fetches get the same key.
+      PARLEY_STMT(erase, kDeletePreKey);
+      erase->bind(1, address.user).bind(2, std::int64_t{address.device}).bind(3, std::int64_t{out.one_time_prekey->id});
+      PARLEY_TRY(erase->run());
+    }
+    auto count = prekey_count(address);
+    if (!count) return std::move(count).error();
+    out.prekeys_remaining = *count;
+    return out;
+  });
+}
+
+// --- mailboxes ---
+
+Result<bool> Storage::store_message(const Address& sender, const MessageId& message_id,
+                                    const std::vector<Address>& recipients, ByteView payload, TimeMs now) {
+  return atomic([&]() -> Result<bool> {
+    const ByteView id(message_id.bytes.data(), message_id.bytes.size());
+    {
+      PARLEY_STMT(seen, kSelectDedup);
+      seen->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id);
+      auto row = seen->step();
+      if (!row) return std::move(row).error();
+      if (*row) return true;
+    }
+    if (recipients.empty()) return make_error(Errc::invalid_argument, "a message needs at least one recipient");
+    std::vector<Address> unique;
+    unique.reserve(recipients.size());
+    for (const auto& r : recipients)
+      if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(r);
+    {
+      PARLEY_STMT(count, kSelectMailboxCount);
+      for (const auto& r : unique) {
+        PARLEY_TRY(count->reset());
+        count->bind(1, r.user).bind(2, std::int64_t{r.device});
+        auto row = count->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return make_error(Errc::unknown_device, "recipient " + r.to_string() + " is not registered");
+        if (count->column_int(0) >= std::int64_t{impl_->limits.max_mailbox})
+          return make_error(Errc::mailbox_full, "mailbox of recipient " + r.to_string() + " is full (" +
+                                                    std::to_string(impl_->limits.max_mailbox) + " messages)");
+      }
+    }
+    std::int64_t message_row = 0;
+    {
+      PARLEY_STMT(insert, kInsertMessage);
+      insert->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id).bind(4, payload).bind(5, now);
+      PARLEY_TRY(insert->run());
+      message_row = impl_->db.last_insert_rowid();
+    }
+    {
+      PARLEY_STMT(insert, kInsertMailbox);
+      PARLEY_STMT(bump, kAddMailboxCount);
+      for (const auto& r : unique) {
+        PARLEY_TRY(insert->reset());
+        insert->bind(1, r.user).bind(2, std::int64_t{r.device}).bind(3, message_row);
+        PARLEY_TRY(insert->run());
+        PARLEY_TRY(bump->reset());
+        bump->bind(1, r.user).bind(2, std::int64_t{r.device}).bind(3, std::int64_t{1});
+        PARLEY_TRY(bump->run());
+      }
+    }
+    {
+      PARLEY_STMT(remember, kInsertDedup);
+      remember->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id).bind(4, now);
+      PARLEY_TRY(remember->run());
+    }
+    return false;
+  });
+}
+
+Result<MailboxPage> Storage::load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
+                                          std::size_t max_bytes) {
+  MailboxPage page;
+  if (max_count == 0) {
+    page.more = true;
+    return page;
+  }
+  return atomic([&]() -> Result<MailboxPage> {
+    PARLEY_STMT(load, kLoadMailbox);
+    load->bind(1, recipient.user)
+        .bind(2, std::int64_t{recipient.device})
+        .bind(3, i64(after))
+        .bind(4, static_cast<std::int64_t>(max_count));
+    std::size_t bytes = 0;
+    while (true) {
+      auto row = load->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      StoredMessage m;
+      m.delivery_id = static_cast<std::uint64_t>(load->column_int(0));
+      m.sender.user = load->column_text(1);
+      m.sender.device = static_cast<std::uint32_t>(load->column_int(2));
+      Bytes id = load->column_blob(3);
+      if (id.size() != m.message_id.bytes.size())
+        return make_error(Errc::store_corrupt, "stored message id has " + std::to_string(id.size()) + " bytes");
+      std::copy(id.begin(), id.end(), m.message_id.bytes.begin());
+      m.payload = load->column_blob(4);
+      m.stored_at_ms = load->column_int(5);
+      if (!page.messages.empty() && bytes + m.payload.size() > max_bytes) {
+        page.more = true;
+        return page;
+      }
+      bytes += m.payload.size();
+      page.messages.push_back(std::move(m));
+    }
+    page.more = page.messages.size() >= max_count;
+    return page;
+  });
+}
+
+Result<std::uint32_t> Storage::ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    PARLEY_STMT(own, kSelectOwnMailboxRow);
+    PARLEY_STMT(erase, kDeleteMailboxRow);
+    PARLEY_STMT(orphan, kDeleteOrphanMessage);
+    std::uint32_t deleted = 0;
+    for (std::uint64_t id : delivery_ids) {
+      PARLEY_TRY(own->reset());
+      // WHERE recipient = self: a device can never remove another device's rows.
+      own->bind(1, i64(id)).bind(2, recipient.user).bind(3, std::int64_t{recipient.device});
+      auto row = own->step();
+      if (!row) return std::move(row).error();
+      if (!*row) continue;  // unknown, already acked, or not ours: ignored
+      const std::int64_t message = own->column_int(0);
+      PARLEY_TRY(own->reset());
+      PARLEY_TRY(erase->reset());
+      erase->bind(1, i64(id));
+      PARLEY_TRY(erase->run());
+      PARLEY_TRY(orphan->reset());
+      orphan->bind(1, message);
+      PARLEY_TRY(orphan->run());
+      ++deleted;
+    }
+    if (deleted > 0) {
+      PARLEY_STMT(bump, kAddMailboxCount);
+      bump->bind(1, recipient.user).bind(2, std::int64_t{recipient.device}).bind(3, -std::int64_t{deleted});
+      PARLEY_TRY(bump->run());
+    }
+    return deleted;
+  });
+}
+
+Result<std::uint32_t> Storage::mailbox_size(const Address& recipient) {
+  PARLEY_STMT(count, kSelectMailboxCount);
+  count->bind(1, recipient.user).bind(2, std::int64_t{recipient.device});
+  auto row = count->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return unknown(recipient);
+  return static_cast<std::uint32_t>(count->column_int(0));
+}
+
+Result<std::uint32_t> Storage::prune_dedup(TimeMs before) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    PARLEY_STMT(prune, kPruneDedup);
+    prune->bind(1, before);
+    PARLEY_TRY(prune->run());
+    return static_cast<std::uint32_t>(impl_->db.changes());
+  });
+}
+
+Result<std::uint64_t> Storage::message_count() {
+  PARLEY_STMT(count, kCountMessages);
+  auto row = count->step();
+  if (!row) return std::move(row).error();
+  return static_cast<std::uint64_t>(count->column_int(0));
+}
+
+#undef PARLEY_STMT
+
+}  // namespace parley::relay

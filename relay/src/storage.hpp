@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The relay's durable state: devices and their public keys, one-time prekeys, and per-device
+// mailboxes of opaque payloads. One SQLite (optionally SQLCipher) file, DIR/relay.db, in WAL
+// mode with synchronous=FULL: a committed write is on disk.
+//
+// Storage is synchronous and single-threaded; the server drives it from one thread through
+// StorageWorker (group commit). Every operation is atomic on its own: outside a batch it runs
+// in its own BEGIN IMMEDIATE transaction, inside a batch (begin_batch .. commit_batch) in a
+// savepoint, so a failed operation leaves nothing behind and never spoils its neighbours.
+//
+// What is stored: addresses, registration ids, public keys, signatures, message ids, opaque
+// payloads, timestamps. Nothing else is known to the relay.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "parley/error.hpp"
+#include "parley/store_key.hpp"
+#include "parley/types.hpp"
+
+namespace parley::relay {
+
+struct PreKeyRecord {
+  std::uint32_t id = 0;
+  Bytes public_key;  // 33 bytes
+};
+
+struct SignedPreKeyRecord {
+  std::uint32_t id = 0;
+  Bytes public_key;  // 33 bytes
+  Bytes signature;   // 64 bytes, by the identity key over public_key
+};
+
+struct DeviceRecord {
+  Address address;
+  std::uint32_t registration_id = 0;
+  Bytes identity_key;  // 33 bytes
+  SignedPreKeyRecord signed_prekey;
+};
+
+// What FetchBundle hands out. `one_time_prekey` has been deleted from the store already.
+struct BundleRecord {
+  DeviceRecord device;
+  std::optional<PreKeyRecord> one_time_prekey;
+  std::uint32_t prekeys_remaining = 0;
+};
+
+struct StoredMessage {
+  std::uint64_t delivery_id = 0;  // mailbox row sequence number, increasing
+  Address sender;
+  MessageId message_id;
+  Bytes payload;
+  TimeMs stored_at_ms = 0;
+};
+
+struct MailboxPage {
+  std::vector<StoredMessage> messages;  // in mailbox order
+  bool more = false;                    // stopped at a limit: more rows may follow
+};
+
+struct AuthRecord {
+  DeviceRecord device;
+  std::uint32_t prekeys_remaining = 0;
+};
+
+struct StorageLimits {
+  std::uint32_t max_mailbox = 10000;
+  std::uint32_t max_stored_prekeys = 2000;
+};
+
+class Storage {
+ public:
+  // Opens or creates DIR/relay.db (creating DIR if needed). Errc::store_wrong_key if `key`
+  // does not open an existing file.
+  static Result<Storage> open(const std::filesystem::path& dir, const StoreKey& key, StorageLimits limits = {});
+  static constexpr const char* kFileName = "relay.db";
+
+  Storage(Storage&&) noexcept;
+  Storage& operator=(Storage&&) noexcept;
+  ~Storage();
+
+  // --- batches (group commit): every operation between these shares one transaction ---
+  Status begin_batch();
+  Status commit_batch();
+  void rollback_batch();
+  bool in_batch() const;
+  // A savepoint around one job inside a batch: released on success, rolled back on failure.
+  Status savepoint();
+  Status release_savepoint();
+  void rollback_savepoint();
+
+  // --- devices and prekeys ---
+  // Creates the device, or (same identity key) replaces its registration id and signed
+  // prekey and adds the one-time prekeys. A different identity key fails with
+  // Errc::device_exists. Returns the number of one-time prekeys now stored.
+  Result<std::uint32_t> register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys);
+  // The device and its one-time prekey count; Errc::unknown_device if not registered.
+  Result<AuthRecord> find_device(const Address& address);
+  // Replaces the signed prekey (if given) and adds one-time prekeys (same id: replaced).
+  // Errc::limit_exceeded if the device would hold more than max_stored_prekeys.
+  Result<std::uint32_t> upload_prekeys(const Address& address, const std::optional<SignedPreKeyRecord>& signed_prekey,
+                                       const std::vector<PreKeyRecord>& prekeys);
+  Result<std::uint32_t> prekey_count(const Address& address);
+  // The device's bundle; the lowest-id one-time prekey is removed in the same transaction,
+  // so each is handed out at most once. Errc::unknown_device if not registered.
+  Result<BundleRecord> fetch_bundle(const Address& address);
+
+  // --- mailboxes ---
+  // Stores one message row and one mailbox row per recipient. Returns true if
+  // (sender, message_id) was seen before: then nothing is stored. Errc::unknown_device or
+  // Errc::mailbox_full name the first recipient that fails; then nothing is stored either.
+  Result<bool> store_message(const Address& sender, const MessageId& message_id, const std::vector<Address>& recipients,
+                             ByteView payload, TimeMs now);
+  // Mailbox rows of `recipient` with delivery_id > after, in order: at most max_count rows
+  // and, past the first row, at most max_bytes of payload.
+  Result<MailboxPage> load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
+                                   std::size_t max_bytes);
+  // Deletes the listed rows from `recipient`'s own mailbox (others' rows and unknown ids are
+  // ignored) and every message no mailbox row references any more. Returns rows deleted.
+  Result<std::uint32_t> ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids);
+  Result<std::uint32_t> mailbox_size(const Address& recipient);
+  // Forgets send-dedup entries older than `before` (their messages may be long delivered).
+  Result<std::uint32_t> prune_dedup(TimeMs before);
+
+  // Counts for tests and logs.
+  Result<std::uint64_t> message_count();
+
+ private:
+  struct Impl;
+  explicit Storage(std::unique_ptr<Impl> impl);
+  template <class F>
+  auto atomic(F&& body) -> decltype(body());
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::relay

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "storage_worker.hpp"
+
+#include "log.hpp"
+
+namespace parley::relay {
+
+StorageWorker::StorageWorker(Storage storage) : storage_(std::move(storage)), thread_([this] { loop(); }) {}
+
+StorageWorker::~StorageWorker() { stop(); }
+
+void StorageWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t StorageWorker::batches() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+std::uint64_t StorageWorker::jobs() const {
+  std::lock_guard lock(mutex_);
+  return jobs_;
+}
+
+void StorageWorker::enqueue(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      wake_.notify_one();
+      return;
+    }
+  }
+  const Error closed = make_error(Errc::closed, "the relay's storage is shutting down");
+  job.finish(&closed);
+}
+
+void StorageWorker::loop() {
+  while (true) {
+    std::deque<Job> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      batch.swap(queue_);          // every job queued at this moment
+      ++batches_;
+      jobs_ += batch.size();
+    }
+    run_batch(batch);
+  }
+}
+
+void StorageWorker::run_batch(std::deque<Job>& batch) {
+  if (auto began = storage_.begin_batch(); !began) {
+    log_line("storage: cannot begin a transaction: " + began.error().to_string());
+    for (auto& job : batch) job.finish(&began.error());
+    return;
+  }
+  for (auto& job : batch) {
+    if (auto sp = storage_.savepoint(); !sp) {
+      // The transaction is unusable; the commit below reports the failure to everyone.
+      log_line("storage: cannot open a savepoint: " + sp.error().to_string());
+      continue;
+    }
+    if (job.run(storage_)) {
+      if (!storage_.release_savepoint()) storage_.rollback_savepoint();
+    } else {
+      storage_.rollback_savepoint();  // the job's own error is reported by finish()
+    }
+  }
+  if (auto committed = storage_.commit_batch(); !committed) {
+    log_line("storage: commit failed, " + std::to_string(batch.size()) +
+             " requests fail: " + committed.error().to_string());
+    const Error failure = make_error(Errc::store_io, "the relay could not store the request durably");
+    for (auto& job : batch) job.finish(&failure);
+    return;
+  }
+  for (auto& job : batch) job.finish(nullptr);
+}
+
+}  // namespace parley::relay

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One device connection: the relay protocol over a WebSocket (binary messages only).
+//
+// Everything runs on the connection's strand. Exactly one async_write is in flight, with a
+// queue in front bounded in frames and bytes; a consumer that lets it overflow is closed
+// ("client is not reading"). Reads pause while the queue is above half its bounds or too
+// many storage jobs are outstanding, so a fast sender is slowed by TCP instead of growing
+// memory. Deliveries have their own window (count and bytes) refilled by acks.
+#pragma once
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "parley/error.hpp"
+#include "parley/types.hpp"
+#include "shared_state.hpp"
+#include "storage.hpp"
+#include "wire/frames.hpp"
+
+namespace parley::relay {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
+ public:
+  WebsocketSession(tcp::socket&& socket, std::shared_ptr<SharedState> state, std::uint64_t id, std::string peer);
+  ~WebsocketSession();
+  WebsocketSession(const WebsocketSession&) = delete;
+  WebsocketSession& operator=(const WebsocketSession&) = delete;
+
+  // Completes the upgrade `request` (already read by the HTTP session) and starts the protocol.
+  void run(http::request<http::string_body> request);
+
+  // Thread-safe; each posts to the connection's strand.
+  void wake();                                       // the mailbox may have new messages
+  void notify_prekeys_low(std::uint32_t remaining);  // push PreKeysLow
+  void shutdown();                                   // the relay is stopping
+  void replaced();                                   // a newer connection took this address
+
+ private:
+  enum class AuthState { awaiting, authenticating, authenticated };
+
+  void do_accept(http::request<http::string_body> request);
+  void on_accept(beast::error_code ec);
+  void maybe_read();
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle(const wire::ClientFrame& frame);
+
+  void on_register(const wire::Register& frame);
+  void on_authenticate(const wire::Authenticate& frame);
+  void on_upload(const wire::UploadPreKeys& frame);
+  void on_fetch(const wire::FetchBundle& frame);
+  void on_send(const wire::Send& frame);
+  void on_ack(const wire::Ack& frame);
+  void become_authenticated(const Address& address, Bytes identity_key, const char* how);
+
+  // Delivery: loads the next page of the mailbox when the window has room.
+  void pump();
+  void on_loaded(Result<MailboxPage> page);
+
+  template <class T, class Done>
+  void submit(std::function<Result<T>(Storage&)> job, Done done);
+
+  void send(Bytes frame);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void fail(const Error& error, std::uint32_t request_id = 0, const MessageId* message_id = nullptr);
+  void fatal(const Error& error);
+  void begin_close(websocket::close_code code, std::string reason);
+  void do_close();
+  void on_close(beast::error_code ec);
+  void go_offline();
+  void set_end_reason(std::string reason);
+
+  websocket::stream<beast::tcp_stream> ws_;
+  const net::any_io_executor strand_;
+  std::shared_ptr<SharedState> state_;
+  const RelayConfig& config_;
+  const std::uint64_t id_;
+  const std::string peer_;
+  net::steady_timer close_timer_;
+  beast::flat_buffer buffer_;
+
+  // connection state
+  bool accepted_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;       // no new requests are handled
+  bool close_started_ = false; // async_close issued
+  bool dead_ = false;          // the transport failed or closed
+  websocket::close_reason close_reason_;
+  std::string end_reason_;
+
+  // write queue (front is the frame being written while writing_)
+  std::deque<Bytes> queue_;
+  std::size_t queue_bytes_ = 0;
+  std::uint32_t pending_jobs_ = 0;
+
+  // authentication
+  AuthState auth_ = AuthState::awaiting;
+  Bytes nonce_;
+  Address address_;
+  Bytes identity_key_;
+
+  // delivery
+  std::map<std::uint64_t, std::size_t> in_flight_;  // delivery id -> payload bytes
+  std::size_t in_flight_bytes_ = 0;
+  std::uint64_t last_loaded_ = 0;  // highest delivery id queued on this connection
+  bool loading_ = false;
+  bool dirty_ = false;  // the mailbox may hold rows past last_loaded_
+};
+
+}  // namespace parley::relay

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// parley::Client: one device. Owns its encrypted store and its connection to the relay,
+// runs the protocol engine on a network thread, reconnects with backoff, and resends
+// unacknowledged messages with the same ids until the relay has them.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "parley/error.hpp"
+#include "parley/events.hpp"
+#include "parley/store_key.hpp"
+#include "parley/types.hpp"
+
+namespace parley {
+
+struct ClientOptions {
+  Address address;                               // this device: user + device number
+  std::string store_path;                        // SQLCipher file, created on first open
+  StoreKey store_key = StoreKey::none();         // raw 256-bit key or passphrase; none is refused
+  std::string relay_host = "127.0.0.1";
+  std::uint16_t relay_port = 0;
+  std::chrono::milliseconds reconnect_initial{200};  // first retry delay, doubled per failure...
+  std::chrono::milliseconds reconnect_max{5000};     // ...up to this, with random jitter
+  std::uint32_t initial_prekeys = 100;               // one-time prekeys made on first run
+};
+
+class Client {
+ public:
+  using EventHandler = std::function<void(const Event&)>;
+
+  // Opens the store (creating the device identity on first use). Errors: invalid_argument
+  // (bad address, no store key), store_wrong_key, store_io, store_corrupt.
+  static Result<std::unique_ptr<Client>> open(ClientOptions options);
+  ~Client();  // stop()s
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Called on the client's network thread, one event at a time. Set before start().
+  // The handler may call send_text().
+  void set_event_handler(EventHandler handler);
+
+  // Starts the network thread: connect, register or authenticate, then keep the connection
+  // up (reconnecting with backoff) until stop(). Errc::invalid_argument if already started.
+  Status start();
+  void stop();
+
+  // Thread-safe. Returns once the message is durable in the local store (outbox, or pending
+  // until a session exists); delivery progress arrives as events.
+  Result<MessageId> send_text(const Address& to, std::string text);
+
+  const Address& address() const;
+
+  class Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley

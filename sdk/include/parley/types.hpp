@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Plain value types shared by every Parley layer.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace parley {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+inline ByteView as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// Milliseconds since the Unix epoch. The engine never reads a clock: callers pass `now`.
+using TimeMs = std::int64_t;
+
+// A device's Signal address: the user name and the device number.
+struct Address {
+  std::string user;
+  std::uint32_t device = 0;
+
+  auto operator<=>(const Address&) const = default;
+  std::string to_string() const { return user + "." + std::to_string(device); }
+};
+
+// Client-chosen random message identifier: idempotency key at the relay and
+// de-duplication key at the recipient.
+struct MessageId {
+  std::array<std::uint8_t, 16> bytes{};
+
+  auto operator<=>(const MessageId&) const = default;
+  std::string to_hex() const;
+};
+
+// Limits an address must satisfy everywhere (SDK, relay, wire).
+inline constexpr std::size_t kMaxUserNameBytes = 64;
+inline constexpr std::uint32_t kMaxDeviceId = 0x7fffffff;
+
+}  // namespace parley

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "charter/syntax.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/address.hpp"
+
+namespace parley::charter {
+
+namespace {
+
+Error bad(std::string message) { return make_error(Errc::malformed_frame, std::move(message)); }
+
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// Strict UTF-8 (RFC 3629): shortest form, no surrogates, at most U+10FFFF; additionally no
+// C0/C1 control characters or DEL, so names cannot hide line breaks or terminal escapes.
+bool printable_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char lead = *p;
+    std::uint32_t cp = 0;
+    std::size_t length = 0;
+    if (lead < 0x80) {
+      cp = lead;
+      length = 1;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      cp = lead & 0x1f;
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      cp = lead & 0x0f;
+      length = 3;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      cp = lead & 0x07;
+      length = 4;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < length) return false;
+    for (std::size_t i = 1; i < length; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10ffff))) return false;
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;
+    p += length;
+  }
+  return true;
+}
+
+Status check_text(std::string_view text, std::size_t max, const char* what) {
+  if (text.empty() || text.size() > max)
+    return bad(std::string(what) + " must be 1.." + std::to_string(max) + " bytes, got " +
+               std::to_string(text.size()));
+  if (!printable_utf8(text))
+    return bad(std::string(what) + " must be valid UTF-8 without control characters");
+  return {};
+}
+
+Status check_grants(const std::vector<Grant>& grants, const char* list) {
+  if (grants.size() > kMaxGrants)
+    return bad(std::string(list) + " grants: " + std::to_string(grants.size()) + ", limit " +
+               std::to_string(kMaxGrants));
+  std::set<Grant> seen;
+  for (const Grant& grant : grants) {
+    PARLEY_TRY(check_grant(grant));
+    if (!seen.insert(grant).second) return bad(std::string(list) + " grant " + grant.to_string() + " is listed twice");
+  }
+  return {};
+}
+
+}  // namespace
+
+Status check_cell_name(std::string_view name) { return check_text(name, kMaxCellNameBytes, "cell name"); }
+
+Status check_display_name(std::string_view name) {
+  return check_text(name, kMaxDisplayNameBytes, "channel display name");
+}
+
+Status check_party(std::string_view party) {
+  if (party.empty() || party.size() > kMaxPartyBytes)
+    return bad("party must be 1.." + std::to_string(kMaxPartyBytes) + " bytes, got " + std::to_string(party.size()));
+  if (!std::all_of(party.begin(), party.end(), name_char)) return bad("party may hold only A-Z a-z 0-9 _ -");
+  return {};
+}
+
+Status check_user(std::string_view user) {
+  // The address rule, with any valid device number.
+  auto status = validate_address(Address{std::string(user), 1});
+  if (!status) return bad(status.error().message);
+  return {};
+}
+
+Status check_device(const Address& device) {
+  auto status = validate_address(device);
+  if (!status) return bad(status.error().message);
+  return {};
+}
+
+Status check_channel_id(std::string_view channel) {
+  if (channel.empty() || channel.size() > kMaxChannelIdBytes)
+    return bad("channel id must be 1.." + std::to_string(kMaxChannelIdBytes) + " bytes, got " +
+               std::to_string(channel.size()));
+  auto lower = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower(channel.front())) return bad("channel id must start with a-z or 0-9");
+  if (!std::all_of(channel.begin(), channel.end(), [&](char c) { return lower(c) || c == '_' || c == '-'; }))
+    return bad("channel id may hold only a-z 0-9 _ -");
+  return {};
+}
+
+Status check_identity_key(ByteView key) {
+  if (key.size() != 33) return bad("identity key must be 33 bytes, got " + std::to_string(key.size()));
+  if (key[0] != 0x05) return bad("identity key must start with type byte 0x05");
+  return {};
+}
+
+Status check_grant(const Grant& grant) {
+  switch (grant.kind) {
+    case GrantKind::party:
+      if (grant.device != 0) return bad("a party grant carries no device number");
+      return check_party(grant.name);
+    case GrantKind::user:
+      if (grant.device != 0) return bad("a user grant carries no device number");
+      return check_user(grant.name);
+    case GrantKind::device:
+      return check_device(Address{grant.name, grant.device});
+  }
+  return bad("grant kind " + std::to_string(static_cast<int>(grant.kind)) + " is unknown");
+}
+
+Status check_policy(const ChannelPolicy& policy) {
+  PARLEY_TRY(check_grants(policy.read, "READ"));
+  PARLEY_TRY(check_grants(policy.post, "POST"));
+  if (policy.ack_required) {
+    if (policy.ack_deadline_seconds == 0 || policy.ack_deadline_seconds > kMaxAckDeadlineSeconds)
+      return bad("ack deadline must be 1.." + std::to_string(kMaxAckDeadlineSeconds) + " seconds, got " +
+                 std::to_string(policy.ack_deadline_seconds));
+  } else if (policy.ack_deadline_seconds != 0) {
+    return bad("ack deadline is set but acknowledgements are not required");
+  }
+  if (policy.retention_seconds > kMaxRetentionSeconds)
+    return bad("retention must be at most " + std::to_string(kMaxRetentionSeconds) + " seconds (0 = keep)");
+  return {};
+}
+
+Status check_operation(const Operation& operation) {
+  struct Visitor {
+    Status operator()(const CreateCell& op) const {
+      PARLEY_TRY(check_cell_name(op.name));
+      PARLEY_TRY(check_user(op.supervisor_user));
+      return check_party(op.supervisor_party);
+    }
+    Status operator()(const AddDevice& op) const {
+      PARLEY_TRY(check_device(op.device));
+      PARLEY_TRY(check_party(op.party));
+      return check_identity_key(op.identity_key);
+    }
+    Status operator()(const RemoveDevice& op) const { return check_device(op.device); }
+    Status operator()(const SetRole& op) const {
+      PARLEY_TRY(check_user(op.user));
+      switch (op.role) {
+        case Role::supervisor:
+        case Role::party_admin:
+        case Role::member:
+        case Role::observer:
+          return {};
+      }
+      return bad("role " + std::to_string(static_cast<int>(op.role)) + " is unknown");
+    }
+    Status operator()(const CreateChannel& op) const {
+      PARLEY_TRY(check_channel_id(op.channel));
+      return check_display_name(op.display_name);
+    }
+    Status operator()(const RenameChannel& op) const {
+      PARLEY_TRY(check_channel_id(op.channel));
+      return check_display_name(op.display_name);
+    }
+    Status operator()(const ArchiveChannel& op) const { return check_channel_id(op.channel); }
+    Status operator()(const SetChannelPolicy& op) const {
+      PARLEY_TRY(check_channel_id(op.channel));
+      return check_policy(op.policy);
+    }
+  };
+  return std::visit(Visitor{}, operation);
+}
+
+Status check_commit_shape(const Commit& commit) {
+  if (commit.epoch == 0) return bad("commit epoch must be at least 1 (genesis is 1)");
+  if (commit.time_ms < 0) return bad("commit time is negative");
+  PARLEY_TRY(check_device(commit.author));
+  if (commit.operations.empty() || commit.operations.size() > kMaxOperations)
+    return bad("commit must carry 1.." + std::to_string(kMaxOperations) + " operations, got " +
+               std::to_string(commit.operations.size()));
+  const bool genesis = commit.epoch == 1;
+  if (genesis != (commit.prev_hash == Hash{}))
+    return bad(genesis ? "the genesis commit must have an all-zero previous hash"
+                       : "only the genesis commit has an all-zero previous hash");
+  for (std::size_t i = 0; i < commit.operations.size(); ++i) {
+    const bool create = std::holds_alternative<CreateCell>(commit.operations[i]);
+    if (genesis && i == 0 && !create) return bad("the genesis commit must start with CreateCell");
+    if (create && !(genesis && i == 0))
+      return bad("operation " + std::to_string(i) + ": CreateCell is allowed only as the genesis's first operation");
+    auto status = check_operation(commit.operations[i]);
+    if (!status)
+      return bad("operation " + std::to_string(i) + " (" + std::string(operation_name(commit.operations[i])) +
+                 "): " + status.error().message);
+  }
+  return {};
+}
+
+Status check_proposal_shape(const ProposalBody& proposal) {
+  if (proposal.time_ms < 0) return bad("proposal time is negative");
+  PARLEY_TRY(check_device(proposal.proposer));
+  if (proposal.operations.empty() || proposal.operations.size() > kMaxOperations)
+    return bad("proposal must carry 1.." + std::to_string(kMaxOperations) + " operations, got " +
+               std::to_string(proposal.operations.size()));
+  for (std::size_t i = 0; i < proposal.operations.size(); ++i) {
+    if (std::holds_alternative<CreateCell>(proposal.operations[i]))
+      return bad("operation " + std::to_string(i) + ": a proposal cannot create a cell");
+    auto status = check_operation(proposal.operations[i]);
+    if (!status)
+      return bad("operation " + std::to_string(i) + " (" + std::string(operation_name(proposal.operations[i])) +
+                 "): " + status.error().message);
+  }
+  return {};
+}
+
+}  // namespace parley::charter

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "parley/client.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/address.hpp"
+#include "engine/engine.hpp"
+#include "pairwise/device_keys.hpp"
+#include "store/device_store.hpp"
+#include "transport/websocket_connection.hpp"
+
+namespace parley {
+
+namespace asio = boost::asio;
+
+namespace {
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+// Threading: the engine and store are guarded by mutex_; the connection, timer and
+// reconnect state belong to the network thread. Events are dispatched on the network
+// thread with the mutex released, so a handler may call send_text().
+class Client::Impl {
+ public:
+  Impl(ClientOptions options, std::unique_ptr<store::DeviceStore> store, std::unique_ptr<engine::Engine> engine)
+      : options_(std::move(options)),
+        store_(std::move(store)),
+        engine_(std::move(engine)),
+        timer_(io_),
+        shutdown_timer_(io_) {}
+
+  ~Impl() { stop(); }
+
+  void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+
+  Status start() {
+    if (thread_.joinable()) return make_error(Errc::invalid_argument, "client already started");
+    stopping_ = false;
+    shutdown_timer_.cancel();  // a previous stop()'s deadline must not stop this run
+    io_.restart();
+    work_.emplace(io_.get_executor());
+    asio::post(io_, [this] { connect(); });
+    thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] {
+      stopping_ = true;
+      timer_.cancel();
+      if (connection_) {
+        connection_->close();
+        // Do not wait long for a relay that does not answer the close handshake.
+        shutdown_timer_.expires_after(std::chrono::seconds(2));
+        shutdown_timer_.async_wait([this](boost::system::error_code ec) {
+          if (!ec) io_.stop();
+        });
+      } else {
+        io_.stop();
+      }
+    });
+    work_.reset();
+    thread_.join();
+    connection_.reset();
+  }
+
+  Result<MessageId> send_text(const Address& to, std::string text) {
+    Result<MessageId> id = [&] {
+      std::lock_guard lock(mutex_);
+      return engine_->send_text(to, text, wall_clock_ms());
+    }();
+    if (id && thread_.joinable()) asio::post(io_, [this] { pump(); });
+    return id;
+  }
+
+  const Address& address() const { return options_.address; }
+
+ private:
+  // Runs `step` on the engine, then sends what it produced and dispatches its events.
+  template <class Step>
+  auto with_engine(Step&& step) {
+    if constexpr (std::is_void_v<decltype(step(*engine_))>) {
+      {
+        std::lock_guard lock(mutex_);
+        step(*engine_);
+      }
+      pump();
+    } else {
+      auto result = [&] {
+        std::lock_guard lock(mutex_);
+        return step(*engine_);
+      }();
+      pump();
+      return result;
+    }
+  }
+
+  void connect() {
+    if (stopping_) return;
+    transport::ConnectionOptions options;
+    options.host = options_.relay_host;
+    options.port = options_.relay_port;
+    transport::ConnectionHandlers handlers;
+    handlers.on_open = [this] {
+      with_engine([](engine::Engine& e) { e.on_open(wall_clock_ms()); });
+    };
+    handlers.on_frame = [this](Bytes frame) {
+      Status handled = with_engine([&](engine::Engine& e) { return e.on_frame(frame, wall_clock_ms()); });
+      if (!handled && connection_) connection_->close();
+    };
+    handlers.on_close = [this](const Error& reason) {
+      connection_.reset();
+      with_engine([&](engine::Engine& e) { e.on_close(reason, wall_clock_ms()); });
+      if (stopping_) {
+        io_.stop();
+        return;
+      }
+      schedule_reconnect();
+    };
+    connection_ = transport::WebSocketConnection::open(io_, std::move(options), std::move(handlers));
+  }
+
+  void schedule_reconnect() {
+    // Exponential backoff with jitter in [delay/2, delay], so a fleet does not reconnect in step.
+    auto base = options_.reconnect_initial * (1LL << std::min(failures_, 16));
+    auto delay = std::min<std::chrono::milliseconds>(base, options_.reconnect_max);
+    std::uniform_int_distribution<long long> jitter(delay.count() / 2, delay.count());
+    ++failures_;
+    timer_.expires_after(std::chrono::milliseconds(jitter(rng_)));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) connect();
+    });
+  }
+
+  void pump() {
+    std::vector<Bytes> frames;
+    std::vector<Event> events;
+    {
+      std::lock_guard lock(mutex_);
+      while (auto frame = engine_->poll_transmit()) frames.push_back(std::move(*frame));
+      while (auto event = engine_->poll_event()) events.push_back(std::move(*event));
+    }
+    for (auto& frame : frames)
+      if (connection_) connection_->send(std::move(frame));
+    for (const auto& event : events) {
+      if (std::holds_alternative<Connected>(event)) failures_ = 0;
+      if (handler_) handler_(event);
+    }
+  }
+
+  ClientOptions options_;
+  std::unique_ptr<store::DeviceStore> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::mutex mutex_;
+  EventHandler handler_;
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  asio::steady_timer timer_;           // reconnect backoff
+  asio::steady_timer shutdown_timer_;  // bounds how long stop() waits for the close handshake
+  std::shared_ptr<transport::WebSocketConnection> connection_;
+  std::thread thread_;
+  bool stopping_ = false;
+  int failures_ = 0;
+  std::minstd_rand rng_{std::random_device{}()};
+};
+
+Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
+  PARLEY_TRY(validate_address(options.address));
+  if (options.store_key.kind() == StoreKey::Kind::none)
+    return make_error(Errc::invalid_argument, "a device store must be encrypted: give a raw key or a passphrase");
+  if (options.relay_port == 0) return make_error(Errc::invalid_argument, "relay_port is required");
+  auto store = store::DeviceStore::open(options.store_path, options.store_key);
+  if (!store) return std::move(store).error();
+
+  auto identity = (*store)->local_identity();
+  if (!identity) return std::move(identity).error();
+  if (!identity->has_value()) {
+    PARLEY_TRY(pairwise::create_device_identity(**store, options.address, options.initial_prekeys, wall_clock_ms()));
+  } else if ((*identity)->address != options.address) {
+    return make_error(Errc::invalid_argument, "this store belongs to device " + (*identity)->address.to_string() +
+                                                  ", not " + options.address.to_string());
+  }
+  auto engine = engine::Engine::create(**store);
+  if (!engine) return std::move(engine).error();
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(*store), std::move(*engine));
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+void Client::set_event_handler(EventHandler handler) { impl_->set_event_handler(std::move(handler)); }
+Status Client::start() { return impl_->start(); }
+void Client::stop() { impl_->stop(); }
+Result<MessageId> Client::send_text(const Address& to, std::string text) { return impl_->send_text(to, std::move(text)); }
+const Address& Client::address() const { return impl_->address(); }
+
+}  // namespace parley

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "engine/engine.hpp"
+
+#include "common/address.hpp"
+#include "crypto/keys.hpp"
+#include "envelope/envelope.hpp"
+
+namespace parley::engine {
+
+namespace {
+
+constexpr std::string_view kRegistered = "registered";
+
+flatbuffers::Offset<wire::SignedPreKey> make_signed_prekey(flatbuffers::FlatBufferBuilder& fbb,
+                                                           const pairwise::SignedPreKeyPublic& spk) {
+  return wire::CreateSignedPreKey(fbb, spk.id, fbb.CreateVector(spk.public_key), fbb.CreateVector(spk.signature));
+}
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::PreKey>>> make_prekeys(
+    flatbuffers::FlatBufferBuilder& fbb, const std::vector<pairwise::PreKeyPublic>& prekeys) {
+  std::vector<flatbuffers::Offset<wire::PreKey>> out;
+  out.reserve(prekeys.size());
+  for (const auto& pk : prekeys) out.push_back(wire::CreatePreKey(fbb, pk.id, fbb.CreateVector(pk.public_key)));
+  return fbb.CreateVector(out);
+}
+
+Result<pairwise::PreKeyBundle> to_bundle(const wire::Bundle& bundle) {
+  auto address = wire::to_address(bundle.address());
+  if (!address) return std::move(address).error();
+  pairwise::PreKeyBundle out;
+  out.address = std::move(*address);
+  out.registration_id = bundle.registration_id();
+  auto ik = wire::view(bundle.identity_key());
+  out.identity_key.assign(ik.begin(), ik.end());
+  const wire::SignedPreKey* spk = bundle.signed_prekey();
+  out.signed_prekey.id = spk->id();
+  auto spk_key = wire::view(spk->public_key());
+  auto spk_sig = wire::view(spk->signature());
+  out.signed_prekey.public_key.assign(spk_key.begin(), spk_key.end());
+  out.signed_prekey.signature.assign(spk_sig.begin(), spk_sig.end());
+  if (const wire::PreKey* otk = bundle.one_time_prekey()) {
+    auto key = wire::view(otk->public_key());
+    out.one_time_prekey = pairwise::PreKeyPublic{otk->id(), Bytes(key.begin(), key.end())};
+  }
+  return out;
+}
+
+Error failure_error(const wire::Failure& failure) {
+  Errc code = errc_known(failure.code()) ? static_cast<Errc>(failure.code()) : Errc::protocol_violation;
+  std::string message = failure.message() ? failure.message()->str() : std::string{};
+  return make_error(code, "relay: " + message);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, EngineOptions options) {
+  auto identity = store.local_identity();
+  if (!identity) return std::move(identity).error();
+  if (!identity->has_value())
+    return make_error(Errc::invalid_argument, "the store has no device identity; create one first");
+  auto adapter = pairwise::SignalStoreAdapter::create(store);
+  if (!adapter) return std::move(adapter).error();
+  if (!options.random) options.random = [](std::span<std::uint8_t> out) { (void)crypto::random_bytes(out); };
+  return std::unique_ptr<Engine>(
+      new Engine(store, std::move(*adapter), (*identity)->address, std::move(options)));
+}
+
+Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
+               EngineOptions options)
+    : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
+      options_(std::move(options)) {}
+
+MessageId Engine::new_message_id() {
+  MessageId id;
+  options_.random(id.bytes);
+  return id;
+}
+
+void Engine::on_open(TimeMs) {
+  state_ = State::awaiting_challenge;
+  outbound_.clear();
+}
+
+void Engine::on_close(const Error& reason, TimeMs) {
+  const bool was_open = state_ != State::closed;
+  state_ = State::closed;
+  outbound_.clear();
+  bundle_requests_.clear();
+  bundles_in_flight_.clear();
+  sends_in_flight_.clear();
+  if (was_open) emit(Disconnected{reason});
+}
+
+Status Engine::on_frame(ByteView bytes, TimeMs now) {
+  auto parsed = wire::parse_relay_frame(bytes);
+  if (!parsed) {
+    emit(ProtocolError{parsed.error()});
+    return std::move(parsed).error();
+  }
+  const wire::RelayFrame* frame = *parsed;
+  switch (frame->body_type()) {
+    case wire::RelayBody::Challenge:
+      return on_challenge(*frame->body_as_Challenge());
+    case wire::RelayBody::AuthOk:
+      return on_auth_ok(*frame->body_as_AuthOk());
+    case wire::RelayBody::PreKeysLow:
+      return state_ == State::ready ? on_prekeys_low() : Status{};
+    case wire::RelayBody::Bundle:
+      return on_bundle(*frame->body_as_Bundle());
+    case wire::RelayBody::SendAck:
+      return on_send_ack(*frame->body_as_SendAck());
+    case wire::RelayBody::Deliver:
+      return on_deliver(*frame->body_as_Deliver(), now);
+    case wire::RelayBody::Failure:
+      return on_failure(*frame->body_as_Failure());
+    default:
+      return make_error(Errc::protocol_violation, "relay sent an unknown frame type");
+  }
+}
+
+Status Engine::on_challenge(const wire::Challenge& challenge) {
+  if (state_ != State::awaiting_challenge)
+    return make_error(Errc::protocol_violation, "relay sent a challenge outside the handshake");
+  auto nonce = wire::view(challenge.nonce());
+  if (nonce.size() != wire::kNonceBytes)
+    return make_error(Errc::protocol_violation, "challenge nonce must be 32 bytes");
+
+  auto identity = store_.local_identity();
+  if (!identity) return std::move(identity).error();
+  const store::LocalIdentity& id = **identity;
+  auto signature = crypto::sign(id.identity_private, wire::auth_transcript(nonce, self_));
+  if (!signature) return std::move(signature).error();
+
+  auto registered = store_.meta_get(kRegistered);
+  if (!registered) return std::move(registered).error();
+  registering_ = !registered->has_value();
+
+  flatbuffers::FlatBufferBuilder fbb;
+  if (registering_) {
+    auto spk = pairwise::current_signed_prekey(store_);
+    if (!spk) return std::move(spk).error();
+    auto otks = pairwise::unused_one_time_prekeys(store_);
+    if (!otks) return std::move(otks).error();
+    auto body = wire::CreateRegister(fbb, wire::make_address(fbb, self_), id.registration_id,
+                                     fbb.CreateVector(id.identity_public), make_signed_prekey(fbb, *spk),
+                                     make_prekeys(fbb, *otks), fbb.CreateVector(*signature));
+    outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Register, body.Union()));
+  } else {
+    auto body = wire::CreateAuthenticate(fbb, wire::make_address(fbb, self_), fbb.CreateVector(*signature));
+    outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Authenticate, body.Union()));
+  }
+  state_ = State::awaiting_auth;
+  return {};
+}
+
+Status Engine::on_auth_ok(const wire::AuthOk& ok) {
+  if (state_ != State::awaiting_auth) return make_error(Errc::protocol_violation, "unexpected AuthOk");
+  if (registering_) PARLEY_TRY(store_.meta_set(kRegistered, Bytes{1}));
+  state_ = State::ready;
+  emit(Connected{ok.prekeys_remaining()});
+
+  // Resend everything not yet acknowledged, with the same ids and bytes.
+  auto outbox = store_.outbox_items();
+  if (!outbox) return std::move(outbox).error();
+  for (const auto& item : *outbox) transmit_send(item);
+
+  auto pending = store_.pending_items();
+  if (!pending) return std::move(pending).error();
+  std::set<Address> peers;
+  for (const auto& item : *pending) peers.insert(item.recipient);
+  for (const auto& peer : peers) {
+    auto has = sessions_.has_session(peer);
+    if (!has) return std::move(has).error();
+    if (*has)
+      PARLEY_TRY(encrypt_pending_for(peer));
+    else
+      request_bundle(peer);
+  }
+  return {};
+}
+
+Status Engine::on_prekeys_low() {
+  auto fresh = pairwise::generate_one_time_prekeys(store_, options_.prekey_batch);
+  if (!fresh) return std::move(fresh).error();
+  flatbuffers::FlatBufferBuilder fbb;
+  auto body = wire::CreateUploadPreKeys(fbb, 0, make_prekeys(fbb, *fresh));
+  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::UploadPreKeys, body.Union()));
+  emit(PreKeysReplenished{static_cast<std::uint32_t>(fresh->size())});
+  return {};
+}
+
+Status Engine::on_bundle(const wire::Bundle& frame) {
+  auto request = bundle_requests_.find(frame.request_id());
+  if (request == bundle_requests_.end())
+    return make_error(Errc::protocol_violation, "relay answered a bundle request that was not made");
+  Address peer = request->second;
+  bundle_requests_.erase(request);
+  bundles_in_flight_.erase(peer);
+
+  auto bundle = to_bundle(frame);
+  if (bundle && bundle->address != peer)
+    bundle = make_error(Errc::protocol_violation, "relay returned the bundle of another device");
+  if (bundle) {
+    if (auto built = sessions_.process_bundle(*bundle); !built) bundle = std::move(built).error();
+  }
+  if (!bundle) return fail_pending_for(peer, bundle.error());
+  return encrypt_pending_for(peer);
+}
+
+Status Engine::on_send_ack(const wire::SendAck& ack) {
+  auto id = wire::to_message_id(ack.message_id());
+  if (!id) return std::move(id).error();
+  PARLEY_TRY(store_.outbox_remove(*id));
+  auto it = sends_in_flight_.find(*id);
+  if (it != sends_in_flight_.end()) {
+    emit(MessageSent{*id, it->second});
+    sends_in_flight_.erase(it);
+  }
+  return {};
+}
+
+Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
+  if (state_ != State::ready) return make_error(Errc::protocol_violation, "delivery before authentication");
+  const std::uint64_t delivery_id = deliver.delivery_id();
+  auto sender = wire::to_address(deliver.sender());
+  if (!sender) {
+    transmit_ack(delivery_id);
+    emit(ProtocolError{sender.error()});
+    return {};
+  }
+  auto envelope = envelope::decode(wire::view(deliver.payload()));
+  if (!envelope) {
+    transmit_ack(delivery_id);  // it can never become valid: do not let it block the mailbox
+    emit(DecryptFailed{*sender, envelope.error()});
+    return {};
+  }
+
+  // Decrypt, parse and record as seen in one transaction: a failure leaves the session
+  // state as it was, and a success is never reported twice.
+  struct Received {
+    envelope::Content content;
+    bool fresh = false;
+  };
+  auto received = store::in_transaction(store_.db(), [&]() -> Result<Received> {
+    auto plain = sessions_.decrypt(*sender, *envelope);
+    if (!plain) return std::move(plain).error();
+    auto content = envelope::decode_content(*plain);
+    crypto::wipe(*plain);
+    if (!content) return std::move(content).error();
+    auto seen = store_.inbox_seen(*sender, content->message_id);
+    if (!seen) return std::move(seen).error();
+    if (!*seen) PARLEY_TRY(store_.inbox_mark(*sender, content->message_id, now));
+    return Received{std::move(*content), !*seen};
+  });
+  transmit_ack(delivery_id);
+  if (!received) {
+    // A redelivery of a message already decrypted (e.g. our ack was lost) is not an error.
+    if (received.error().code != Errc::duplicate_message) emit(DecryptFailed{*sender, received.error()});
+    return {};
+  }
+  if (received->fresh) {
+    const auto& body = received->content.body;
+    emit(MessageReceived{*sender, received->content.message_id, received->content.sent_at,
+                         std::string(body.begin(), body.end())});
+  }
+  return {};
+}
+
+Status Engine::on_failure(const wire::Failure& failure) {
+  Error error = failure_error(failure);
+  if (failure.fatal()) {
+    emit(ProtocolError{error});
+    return error;
+  }
+  if (auto request = bundle_requests_.find(failure.request_id());
+      failure.request_id() != 0 && request != bundle_requests_.end()) {
+    Address peer = request->second;
+    bundle_requests_.erase(request);
+    bundles_in_flight_.erase(peer);
+    return fail_pending_for(peer, error);
+  }
+  if (failure.message_id()) {
+    auto id = wire::to_message_id(failure.message_id());
+    if (!id) return std::move(id).error();
+    PARLEY_TRY(store_.outbox_remove(*id));
+    Address recipient;
+    if (auto it = sends_in_flight_.find(*id); it != sends_in_flight_.end()) {
+      recipient = it->second;
+      sends_in_flight_.erase(it);
+    }
+    emit(SendFailed{*id, recipient, error});
+    return {};
+  }
+  emit(ProtocolError{error});
+  return {};
+}
+
+Result<MessageId> Engine::send_text(const Address& to, std::string_view text, TimeMs now) {
+  PARLEY_TRY(validate_address(to));
+  if (to == self_) return make_error(Errc::invalid_argument, "a device cannot open a pairwise session with itself");
+  if (text.size() > envelope::kMaxBodyBytes)
+    return make_error(Errc::invalid_argument, "message is " + std::to_string(text.size()) + " bytes, limit " +
+                                                  std::to_string(envelope::kMaxBodyBytes));
+  envelope::Content content;
+  content.message_id = new_message_id();
+  content.sent_at = now;
+  content.body.assign(text.begin(), text.end());
+  Bytes plain = envelope::encode(content);
+
+  auto queued = store::in_transaction(store_.db(), [&]() -> Result<std::optional<store::OutboxItem>> {
+    auto has = sessions_.has_session(to);
+    if (!has) return std::move(has).error();
+    if (!*has) {
+      auto seq = store_.pending_put(store::PendingItem{0, content.message_id, to, plain, now});
+      if (!seq) return std::move(seq).error();
+      return std::optional<store::OutboxItem>{};
+    }
+    auto sealed = sessions_.encrypt(to, plain);
+    if (!sealed) return std::move(sealed).error();
+    store::OutboxItem item{content.message_id, {to}, envelope::encode(*sealed), now};
+    PARLEY_TRY(store_.outbox_put(item));
+    return std::optional<store::OutboxItem>{std::move(item)};
+  });
+  crypto::wipe(plain);
+  if (!queued) return std::move(queued).error();
+  if (state_ == State::ready) {
+    if (queued->has_value())
+      transmit_send(**queued);
+    else
+      request_bundle(to);
+  }
+  return content.message_id;
+}
+
+Status Engine::encrypt_pending_for(const Address& peer) {
+  auto sealed = store::in_transaction(store_.db(), [&]() -> Result<std::vector<store::OutboxItem>> {
+    auto pending = store_.pending_items();
+    if (!pending) return std::move(pending).error();
+    std::vector<store::OutboxItem> items;
+    for (const auto& item : *pending) {
+      if (item.recipient != peer) continue;
+      auto env = sessions_.encrypt(peer, item.content);
+      if (!env) return std::move(env).error();
+      store::OutboxItem out{item.message_id, {peer}, envelope::encode(*env), item.created_at};
+      PARLEY_TRY(store_.outbox_put(out));
+      PARLEY_TRY(store_.pending_remove(item.seq));
+      items.push_back(std::move(out));
+    }
+    return items;
+  });
+  if (!sealed) return fail_pending_for(peer, sealed.error());
+  for (const auto& item : *sealed) transmit_send(item);
+  return {};
+}
+
+Status Engine::fail_pending_for(const Address& peer, const Error& error) {
+  auto pending = store_.pending_items();
+  if (!pending) return std::move(pending).error();
+  for (const auto& item : *pending) {
+    if (item.recipient != peer) continue;
+    PARLEY_TRY(store_.pending_remove(item.seq));
+    emit(SendFailed{item.message_id, peer, error});
+  }
+  return {};
+}
+
+void Engine::transmit_send(const store::OutboxItem& item) {
+  if (state_ != State::ready) return;
+  flatbuffers::FlatBufferBuilder fbb(item.payload.size() + 128);
+  std::vector<flatbuffers::Offset<wire::Address>> recipients;
+  for (const auto& r : item.recipients) recipients.push_back(wire::make_address(fbb, r));
+  auto body = wire::CreateSend(fbb, fbb.CreateVector(item.message_id.bytes.data(), item.message_id.bytes.size()),
+                               fbb.CreateVector(recipients), fbb.CreateVector(item.payload));
+  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Send, body.Union()));
+  if (!item.recipients.empty()) sends_in_flight_[item.message_id] = item.recipients.front();
+}
+
+void Engine::request_bundle(const Address& peer) {
+  if (state_ != State::ready || bundles_in_flight_.count(peer)) return;
+  const std::uint32_t id = next_request_id_++;
+  if (next_request_id_ == 0) next_request_id_ = 1;  // 0 means "no request" on the wire
+  bundle_requests_[id] = peer;
+  bundles_in_flight_.insert(peer);
+  flatbuffers::FlatBufferBuilder fbb;
+  auto body = wire::CreateFetchBundle(fbb, id, wire::make_address(fbb, peer));
+  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::FetchBundle, body.Union()));
+}
+
+void Engine::transmit_ack(std::uint64_t delivery_id) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<std::uint64_t> ids{delivery_id};
+  auto body = wire::CreateAck(fbb, fbb.CreateVector(ids));
+  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Ack, body.Union()));
+}
+
+std::optional<Bytes> Engine::poll_transmit() {
+  if (outbound_.empty()) return std::nullopt;
+  Bytes out = std::move(outbound_.front());
+  outbound_.pop_front();
+  return out;
+}
+
+std::optional<Event> Engine::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  Event out = std::move(events_.front());
+  events_.pop_front();
+  return out;
+}
+
+}  // namespace parley::engine

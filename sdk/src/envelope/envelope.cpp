@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "envelope/envelope.hpp"
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "wire/content_generated.h"
+#include "wire/envelope_generated.h"
+
+namespace parley::envelope {
+
+namespace {
+
+constexpr flatbuffers::uoffset_t kMaxDepth = 8;
+constexpr flatbuffers::uoffset_t kMaxTables = 64;
+
+// Shared checks before any field of an untrusted buffer is read. Both layers are
+// size-prefixed, so a truncated buffer is told apart from a malformed one exactly.
+template <class Table>
+Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
+  if (bytes.size() > kMaxEnvelopeBytes)
+    return make_error(Errc::frame_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
+                                                 " bytes, limit " + std::to_string(kMaxEnvelopeBytes));
+  constexpr std::size_t kPrefix = sizeof(flatbuffers::uoffset_t);
+  if (bytes.size() < kPrefix + 8)
+    return make_error(Errc::truncated, std::string(what) + " is " + std::to_string(bytes.size()) +
+                                           " bytes; at least " + std::to_string(kPrefix + 8) + " expected");
+  const std::size_t declared = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(bytes.data());
+  if (declared > bytes.size() - kPrefix)
+    return make_error(Errc::truncated, std::string(what) + " declares " + std::to_string(declared) + " bytes, only " +
+                                           std::to_string(bytes.size() - kPrefix) + " present");
+  if (declared < bytes.size() - kPrefix)
+    return make_error(Errc::malformed_frame, std::string(what) + " has " +
+                                                 std::to_string(bytes.size() - kPrefix - declared) + " trailing bytes");
+  if (!flatbuffers::BufferHasIdentifier(bytes.data(), identifier, /*size_prefixed=*/true))
+    return make_error(Errc::malformed_frame, std::string(what) + " lacks identifier " + identifier);
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), kMaxDepth, kMaxTables);
+  if (!verifier.VerifySizePrefixedBuffer<Table>(identifier))
+    return make_error(Errc::malformed_frame, std::string(what) + " failed schema verification");
+  return flatbuffers::GetSizePrefixedRoot<Table>(bytes.data());
+}
+
+}  // namespace
+
+Bytes encode(const Envelope& envelope) {
+  flatbuffers::FlatBufferBuilder fbb(envelope.ciphertext.size() + 64);
+  auto ciphertext = fbb.CreateVector(envelope.ciphertext);
+  auto root = wire::CreateEnvelope(fbb, kEnvelopeVersion, static_cast<wire::CipherType>(envelope.type), ciphertext);
+  fbb.FinishSizePrefixed(root, wire::EnvelopeIdentifier());
+  return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+Result<Envelope> decode(ByteView bytes) {
+  auto root = verified_root<wire::Envelope>(bytes, wire::EnvelopeIdentifier(), "envelope");
+  if (!root) return std::move(root).error();
+  const wire::Envelope* env = *root;
+  if (env->version() != kEnvelopeVersion)
+    return make_error(Errc::unsupported_version, "envelope version " + std::to_string(env->version()) +
+                                                     ", this build speaks " + std::to_string(kEnvelopeVersion));
+  Envelope out;
+  switch (env->cipher_type()) {
+    case wire::CipherType::PreKey:
+      out.type = CipherType::prekey;
+      break;
+    case wire::CipherType::Whisper:
+      out.type = CipherType::whisper;
+      break;
+    default:
+      return make_error(Errc::malformed_frame,
+                        "envelope cipher type " + std::to_string(static_cast<int>(env->cipher_type())) + " is unknown");
+  }
+  if (env->ciphertext()->size() == 0) return make_error(Errc::malformed_frame, "envelope ciphertext is empty");
+  out.ciphertext.assign(env->ciphertext()->begin(), env->ciphertext()->end());
+  return out;
+}
+
+Bytes encode(const Content& content) {
+  flatbuffers::FlatBufferBuilder fbb(content.body.size() + 64);
+  auto id = fbb.CreateVector(content.message_id.bytes.data(), content.message_id.bytes.size());
+  auto body = fbb.CreateVector(content.body);
+  auto root = wire::CreateContent(fbb, kContentVersion, id, static_cast<std::uint64_t>(content.sent_at),
+                                  static_cast<wire::ContentKind>(content.kind), body);
+  fbb.FinishSizePrefixed(root, wire::ContentIdentifier());
+  return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+Result<Content> decode_content(ByteView bytes) {
+  auto root = verified_root<wire::Content>(bytes, wire::ContentIdentifier(), "content");
+  if (!root) return std::move(root).error();
+  const wire::Content* content = *root;
+  if (content->version() != kContentVersion)
+    return make_error(Errc::unsupported_version, "content version " + std::to_string(content->version()) +
+                                                     ", this build speaks " + std::to_string(kContentVersion));
+  if (content->message_id()->size() != sizeof(MessageId::bytes))
+    return make_error(Errc::malformed_frame, "content message id must be 16 bytes, got " +
+                                                 std::to_string(content->message_id()->size()));
+  if (content->kind() != wire::ContentKind::Text)
+    return make_error(Errc::malformed_frame,
+                      "content kind " + std::to_string(static_cast<int>(content->kind())) + " is unknown");
+  if (content->body() && content->body()->size() > kMaxBodyBytes)
+    return make_error(Errc::frame_too_large, "content body is " + std::to_string(content->body()->size()) +
+                                                 " bytes, limit " + std::to_string(kMaxBodyBytes));
+  if (content->sent_at_ms() > static_cast<std::uint64_t>(INT64_MAX))
+    return make_error(Errc::malformed_frame, "content time is out of range");
+  Content out;
+  std::copy(content->message_id()->begin(), content->message_id()->end(), out.message_id.bytes.begin());
+  out.sent_at = static_cast<TimeMs>(content->sent_at_ms());
+  out.kind = ContentKind::text;
+  if (content->body()) out.body.assign(content->body()->begin(), content->body()->end());
+  return out;
+}
+
+}  // namespace parley::envelope

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The end-to-end payload format: Envelope (outer, opaque to the relay) and Content (the
+// plaintext inside it). Both are FlatBuffers (sdk/schema/envelope.fbs, content.fbs); every
+// decode verifies the buffer, the identifier, the version and each field before use.
+#pragma once
+
+#include "parley/error.hpp"
+#include "parley/types.hpp"
+
+namespace parley::envelope {
+
+inline constexpr std::uint16_t kEnvelopeVersion = 1;
+inline constexpr std::uint16_t kContentVersion = 1;
+// Upper bound of one envelope; the relay's frame limit is larger than this plus framing.
+inline constexpr std::size_t kMaxEnvelopeBytes = 512 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+
+enum class CipherType : std::uint8_t { prekey = 1, whisper = 2 };
+
+struct Envelope {
+  CipherType type = CipherType::whisper;
+  Bytes ciphertext;
+};
+
+enum class ContentKind : std::uint8_t { text = 1 };
+
+struct Content {
+  MessageId message_id;
+  TimeMs sent_at = 0;
+  ContentKind kind = ContentKind::text;
+  Bytes body;
+};
+
+Bytes encode(const Envelope& envelope);
+// Errc::truncated, malformed_frame, unsupported_version, frame_too_large.
+Result<Envelope> decode(ByteView bytes);
+
+Bytes encode(const Content& content);
+Result<Content> decode_content(ByteView bytes);
+
+}  // namespace parley::envelope

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Maps libsignal-protocol-c's synchronous store callbacks onto a DeviceStore.
+#pragma once
+
+#include <signal_protocol.h>
+
+#include "store/device_store.hpp"
+
+namespace parley::pairwise {
+
+class SignalStoreAdapter {
+ public:
+  // `store` must outlive the adapter. Errc::crypto if libsignal refuses the context.
+  static Result<std::unique_ptr<SignalStoreAdapter>> create(store::DeviceStore& store);
+  ~SignalStoreAdapter();
+  SignalStoreAdapter(const SignalStoreAdapter&) = delete;
+  SignalStoreAdapter& operator=(const SignalStoreAdapter&) = delete;
+
+  signal_protocol_store_context* context() const { return context_; }
+  store::DeviceStore& store() const { return store_; }
+
+ private:
+  explicit SignalStoreAdapter(store::DeviceStore& store) : store_(store) {}
+  store::DeviceStore& store_;
+  signal_protocol_store_context* context_ = nullptr;
+};
+
+// libsignal's address view of a parley::Address (borrows address.user).
+inline signal_protocol_address to_signal_address(const Address& address) {
+  return signal_protocol_address{address.user.data(), address.user.size(), static_cast<std::int32_t>(address.device)};
+}
+
+}  // namespace parley::pairwise

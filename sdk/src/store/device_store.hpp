@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A device's encrypted local store: one SQLCipher file per device.
+//
+// This layer knows tables and blobs, not libsignal: pairwise/signal_store_adapter.cpp maps
+// libsignal's store callbacks onto these methods. Records are opaque serialized blobs.
+// Callers that need atomicity (decrypt + de-dup + outbox) wrap calls in
+// in_transaction(store.db(), ...).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/error.hpp"
+#include "parley/store_key.hpp"
+#include "parley/types.hpp"
+#include "store/database.hpp"
+
+namespace parley::store {
+
+// This device's own long-term identity (private key stays in this file only).
+struct LocalIdentity {
+  Address address;
+  std::uint32_t registration_id = 0;
+  Bytes identity_public;   // 33 bytes
+  Bytes identity_private;  // 32 bytes
+};
+
+// A payload ready to go to the relay, resent with the same message id until acknowledged.
+struct OutboxItem {
+  MessageId message_id;
+  std::vector<Address> recipients;
+  Bytes payload;  // exact bytes of the first attempt (the ratchet has already advanced)
+  TimeMs created_at = 0;
+};
+
+// A plaintext Content waiting for a pairwise session with `recipient` (encrypted at rest).
+struct PendingItem {
+  std::int64_t seq = 0;  // assigned by pending_put; order of creation
+  MessageId message_id;
+  Address recipient;
+  Bytes content;
+  TimeMs created_at = 0;
+};
+
+class DeviceStore {
+ public:
+  // Opens or creates the store at `path`. Errc::store_wrong_key if `key` does not open an
+  // existing file; Errc::store_io if the path is not usable.
+  static Result<std::unique_ptr<DeviceStore>> open(const std::string& path, const StoreKey& key);
+
+  Database& db() { return db_; }
+
+  // --- local identity and counters ---
+  Result<std::optional<LocalIdentity>> local_identity() const;
+  Status set_local_identity(const LocalIdentity& identity);
+  // Small named values (e.g. "registered", "next_prekey_id").
+  Result<std::optional<Bytes>> meta_get(std::string_view key) const;
+  Status meta_set(std::string_view key, ByteView value);
+
+  // --- remote identities (trust on first use, per address) ---
+  Result<std::optional<Bytes>> identity_load(const Address& address) const;
+  Status identity_save(const Address& address, ByteView public_key);
+
+  // --- one-time prekeys (serialized libsignal records) ---
+  Result<std::optional<Bytes>> prekey_load(std::uint32_t id) const;
+  Status prekey_store(std::uint32_t id, ByteView record);
+  Status prekey_remove(std::uint32_t id);
+  Result<std::vector<std::uint32_t>> prekey_ids() const;  // ascending
+
+  // --- signed prekeys ---
+  Result<std::optional<Bytes>> signed_prekey_load(std::uint32_t id) const;
+  Status signed_prekey_store(std::uint32_t id, ByteView record);
+  Status signed_prekey_remove(std::uint32_t id);
+  Result<std::vector<std::uint32_t>> signed_prekey_ids() const;  // ascending
+
+  // --- pairwise sessions ---
+  Result<std::optional<Bytes>> session_load(const Address& address) const;
+  Status session_store(const Address& address, ByteView record);
+  Status session_delete(const Address& address);
+  Status session_delete_all(std::string_view user);
+  Result<std::vector<std::uint32_t>> session_devices(std::string_view user) const;
+
+  // --- sender keys (group_id is opaque bytes chosen by the channel layer) ---
+  Result<std::optional<Bytes>> sender_key_load(ByteView group_id, const Address& sender) const;
+  Status sender_key_store(ByteView group_id, const Address& sender, ByteView record);
+
+  // --- outbox ---
+  Status outbox_put(const OutboxItem& item);  // same message_id again: no-op
+  Result<std::vector<OutboxItem>> outbox_items() const;  // in creation order
+  Status outbox_remove(const MessageId& id);
+
+  // --- messages waiting for a session ---
+  Result<std::int64_t> pending_put(const PendingItem& item);  // returns seq
+  Result<std::vector<PendingItem>> pending_items() const;     // in creation order
+  Status pending_remove(std::int64_t seq);
+
+  // --- inbox de-duplication: a message id from a sender is delivered to the app once ---
+  Result<bool> inbox_seen(const Address& sender, const MessageId& id) const;
+  Status inbox_mark(const Address& sender, const MessageId& id, TimeMs now);
+
+ private:
+  explicit DeviceStore(Database db) : db_(std::move(db)) {}
+  Status migrate();
+  mutable Database db_;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A minimal in-memory stand-in for the relay, for driving sans-IO engines deterministically
+// (no sockets, no threads). It trusts every signature — authentication is tested against the
+// real relay — and implements just what the engine relies on: challenge, register/auth,
+// bundles (one-time prekeys handed out once), idempotent sends, ordered mailboxes, acks.
+#pragma once
+
+#include <deque>
+#include <map>
+
+#include "wire/frames.hpp"
+
+namespace parley::test {
+
+class MemoryRelay {
+ public:
+  struct Mail {
+    std::uint64_t delivery_id;
+    Address sender;
+    MessageId message_id;
+    Bytes payload;
+  };
+
+  // A connection opens: returns the Challenge frame.
+  Bytes open(int connection);
+  void close(int connection) { connections_.erase(connection); }
+
+  // One client frame in; the frames for each connection out (appended to `out`).
+  void handle(int connection, ByteView frame, std::map<int, std::deque<Bytes>>& out);
+
+  std::size_t stored_messages() const { return stored_.size(); }
+  std::size_t mailbox_size(const Address& a) const {
+    auto it = mailboxes_.find(a);
+    return it == mailboxes_.end() ? 0 : it->second.size();
+  }
+  // Drops SendAcks while set: models a connection lost before the ack arrives.
+  bool drop_send_acks = false;
+  // Ignores device acks while set: models an ack lost before the relay stored it.
+  bool drop_acks = false;
+  // Queues a raw payload for `to` as if `from` had sent it (a malicious or broken sender).
+  void inject(const Address& from, const Address& to, Bytes payload) {
+    MessageId id;
+    id.bytes[0] = static_cast<std::uint8_t>(next_delivery_);
+    mailboxes_[to].push_back(Mail{next_delivery_++, from, id, std::move(payload)});
+  }
+
+ private:
+  struct Device {
+    std::uint32_t registration_id = 0;
+    Bytes identity_key;
+    std::uint32_t spk_id = 0;
+    Bytes spk_public, spk_signature;
+    std::deque<std::pair<std::uint32_t, Bytes>> prekeys;
+  };
+
+  void deliver_pending(int connection, std::map<int, std::deque<Bytes>>& out);
+
+  std::map<int, std::optional<Address>> connections_;
+  std::map<Address, Device> devices_;
+  std::map<Address, std::deque<Mail>> mailboxes_;
+  std::map<std::pair<Address, MessageId>, bool> stored_;
+  std::map<int, std::uint64_t> pushed_up_to_;
+  std::uint64_t next_delivery_ = 1;
+};
+
+}  // namespace parley::test

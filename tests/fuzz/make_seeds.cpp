@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Writes one valid buffer of every kind into DIR/<target>/, the starting corpus for the
+// fuzz targets, so the fuzzer starts past the identifier and version checks.
+#include <filesystem>
+#include <fstream>
+
+#include "envelope/envelope.hpp"
+#include "wire/frames.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace parley;
+
+void write(const fs::path& dir, const std::string& name, const Bytes& bytes) {
+  fs::create_directories(dir);
+  std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+Bytes key(std::uint8_t fill) {
+  Bytes k(33, fill);
+  k[0] = 0x05;
+  return k;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const fs::path root = argv[1];
+  const Address alice{"alice", 1};
+  MessageId id;
+  id.bytes.fill(7);
+
+  write(root / "envelope_decode", "prekey", envelope::encode(envelope::Envelope{envelope::CipherType::prekey, Bytes(40, 1)}));
+  write(root / "content_decode", "text", envelope::encode(envelope::Content{id, 1700000000000, envelope::ContentKind::text, Bytes{'h', 'i'}}));
+
+  using namespace parley::wire;
+  const fs::path client = root / "client_frame_parse";
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<PreKey>> pks{CreatePreKey(fbb, 1, fbb.CreateVector(key(2)))};
+    auto spk = CreateSignedPreKey(fbb, 1, fbb.CreateVector(key(3)), fbb.CreateVector(Bytes(64, 4)));
+    auto body = CreateRegister(fbb, make_address(fbb, alice), 42, fbb.CreateVector(key(1)), spk, fbb.CreateVector(pks),
+                               fbb.CreateVector(Bytes(64, 5)));
+    write(client, "register", finish_client_frame(fbb, ClientBody::Register, body.Union()));
+  }
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<wire::Address>> to{make_address(fbb, parley::Address{"bob", 1}),
+                                                       make_address(fbb, parley::Address{"carol", 2})};
+    auto body = CreateSend(fbb, fbb.CreateVector(id.bytes.data(), id.bytes.size()), fbb.CreateVector(to),
+                           fbb.CreateVector(Bytes(100, 9)));
+    write(client, "send", finish_client_frame(fbb, ClientBody::Send, body.Union()));
+  }
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    auto body = CreateFetchBundle(fbb, 3, make_address(fbb, alice));
+    write(client, "fetch", finish_client_frame(fbb, ClientBody::FetchBundle, body.Union()));
+  }
+  const fs::path relay = root / "relay_frame_parse";
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    auto body = CreateDeliver(fbb, 5, make_address(fbb, alice), fbb.CreateVector(id.bytes.data(), id.bytes.size()),
+                              fbb.CreateVector(Bytes(50, 1)), 123);
+    write(relay, "deliver", finish_relay_frame(fbb, RelayBody::Deliver, body.Union()));
+  }
+  {
+    flatbuffers::FlatBufferBuilder fbb;
+    auto spk = CreateSignedPreKey(fbb, 1, fbb.CreateVector(key(3)), fbb.CreateVector(Bytes(64, 4)));
+    auto otk = CreatePreKey(fbb, 9, fbb.CreateVector(key(6)));
+    auto body = CreateBundle(fbb, 3, make_address(fbb, alice), 42, fbb.CreateVector(key(1)), spk, otk);
+    write(relay, "bundle", finish_relay_frame(fbb, RelayBody::Bundle, body.Union()));
+  }
+  write(relay, "failure", make_failure({Errc::mailbox_full, "full"}, false, 0, &id));
+  return 0;
+}

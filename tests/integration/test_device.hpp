@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A parley::Client under test: records every event and lets the test wait for conditions.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "parley/client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parley::test {
+
+class TestDevice {
+ public:
+  TestDevice(const TempDir& dir, Address address, std::uint16_t relay_port, std::uint32_t initial_prekeys = 20)
+      : address_(std::move(address)) {
+    ClientOptions options;
+    options.address = address_;
+    options.store_path = dir.file(address_.to_string() + ".db");
+    options.store_key = StoreKey::passphrase("passphrase of " + address_.to_string());
+    options.relay_port = relay_port;
+    options.reconnect_initial = std::chrono::milliseconds(50);
+    options.reconnect_max = std::chrono::milliseconds(500);
+    options.initial_prekeys = initial_prekeys;
+    auto opened = Client::open(std::move(options));
+    if (!opened) ADD_FAILURE() << opened.error().to_string();
+    client_ = std::move(*opened);
+    client_->set_event_handler([this](const Event& event) {
+      std::lock_guard lock(mutex_);
+      events_.push_back(event);
+      changed_.notify_all();
+    });
+  }
+  ~TestDevice() { client_->stop(); }
+
+  void start() { ASSERT_TRUE(client_->start().ok()); }
+  void stop() { client_->stop(); }
+  Client& client() { return *client_; }
+  const Address& address() const { return address_; }
+
+  // Waits up to `timeout` for `done(events)` to hold.
+  template <class Pred>
+  bool wait_for(Pred done, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return done(events_); });
+  }
+
+  template <class T>
+  std::vector<T> events_of() {
+    std::lock_guard lock(mutex_);
+    std::vector<T> out;
+    for (const auto& e : events_)
+      if (auto* x = std::get_if<T>(&e)) out.push_back(*x);
+    return out;
+  }
+
+  template <class T>
+  static std::size_t count(const std::vector<Event>& events) {
+    std::size_t n = 0;
+    for (const auto& e : events) n += std::holds_alternative<T>(e);
+    return n;
+  }
+
+  bool wait_connected(std::size_t times = 1) {
+    return wait_for([&](const auto& ev) { return count<Connected>(ev) >= times; });
+  }
+  bool wait_received(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    return wait_for([&](const auto& ev) { return count<MessageReceived>(ev) >= n; }, timeout);
+  }
+  bool wait_sent(std::size_t n) {
+    return wait_for([&](const auto& ev) { return count<MessageSent>(ev) >= n; });
+  }
+
+  std::vector<std::string> received_texts() {
+    std::vector<std::string> out;
+    for (const auto& m : events_of<MessageReceived>()) out.push_back(m.text);
+    return out;
+  }
+
+ private:
+  Address address_;
+  std::unique_ptr<Client> client_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Event> events_;
+};
+
+}  // namespace parley::test
