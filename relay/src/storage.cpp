@@ -167,7 +167,6 @@ Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& 
   if (!db) return std::move(db).error();
   Storage storage(std::make_unique<Impl>(std::move(db).value(), limits));
   auto& database = storage.impl_->db;
-  PARLEY_TRY(database.exec("PRAGMA foreign_keys = OFF"));
   auto created = store::in_transaction(database, [&]() -> Status {
     PARLEY_TRY(database.exec(kSchema));
     auto select = database.prepare(kSelectSchemaVersion);
