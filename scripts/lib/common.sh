@@ -49,7 +49,7 @@ run_fuzz_smoke() {
   local dir="$PARLEY_ROOT/build/fuzz/tests/fuzz"
   "$dir/fuzz_make_seeds" "$dir/corpus"
   local passed=0 failed=0
-  for target in envelope_decode content_decode client_frame_parse relay_frame_parse; do
+  for target in envelope_decode content_decode client_frame_parse relay_frame_parse charter_decode; do
     if "$dir/fuzz_$target" -runs="$runs" -max_len=8192 "$dir/corpus/$target" >"$dir/$target.log" 2>&1; then
       passed=$((passed + 1)); echo "fuzz $target: $runs inputs, no finding"
     else

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "charter/syntax.hpp"
+#include "crypto/hash.hpp"
 #include "charter_fixture.hpp"
 #include "wire/charter_generated.h"
 
@@ -107,8 +108,30 @@ std::string to_hex(ByteView bytes) {
   return out;
 }
 
-constexpr std::string_view kGoldenBytes = "";
-constexpr std::string_view kGoldenHash = "";
+Bytes test_hex(std::string_view text) {
+  Bytes out;
+  int high = -1;
+  for (char c : text) {
+    if (c == ' ') continue;
+    const int v = c <= '9' ? c - '0' : c - 'a' + 10;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(high * 16 + v));
+      high = -1;
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view kGoldenBytes =
+    "1c01000020000000504c48310000000000001200240000000400140008000c001c00100012000000e4000000bc000000a00000001400"
+    "000002000000000000000068e5cf8b010000020000003c00000004000000d4ffffff000000040c00000008000c000800070008000000"
+    "000000040400000005000000616c69636500000008000c0007000800080000000000000504000000ccffffff24000000040000001400"
+    "0000496e74656c6c6967656e63652073686172696e670000000005000000696e74656c00000008000c00040008000800000008000000"
+    "010000000600000075735f73757000002000000022222222222222222222222222222222222222222222222222222222222222221000"
+    "000011111111111111111111111111111111";
+constexpr std::string_view kGoldenHash = "e234078cf1b08c1e03ae54a0c148920030e3e57be3ed2c15b54133b8a892b674";
 
 TEST(CharterCodec, GoldenCommitBytesAndHash) {
   // Pins the wire format and the hash construction: a change here breaks every stored
@@ -212,6 +235,27 @@ TEST(CharterSyntax, Names) {
   EXPECT_TRUE(check_identity_key(key).ok());
   key.pop_back();
   EXPECT_FALSE(check_identity_key(key).ok());
+  // Small-order and non-canonical points: signatures "by" them can be forged or never verify.
+  Bytes weak(33, 0);
+  weak[0] = 0x05;
+  EXPECT_FALSE(check_identity_key(weak).ok());  // u = 0
+  weak[1] = 1;
+  EXPECT_FALSE(check_identity_key(weak).ok());  // u = 1
+  Bytes p_minus_1(33, 0xff);
+  p_minus_1[0] = 0x05;
+  p_minus_1[1] = 0xec;
+  p_minus_1[32] = 0x7f;
+  EXPECT_FALSE(check_identity_key(p_minus_1).ok());
+  p_minus_1[1] = 0xeb;  // p - 2: an ordinary point
+  EXPECT_TRUE(check_identity_key(p_minus_1).ok());
+  p_minus_1[1] = 0xed;  // p: non-canonical
+  EXPECT_FALSE(check_identity_key(p_minus_1).ok());
+  p_minus_1[32] = 0xff;  // high bit set
+  p_minus_1[1] = 0x00;
+  EXPECT_FALSE(check_identity_key(p_minus_1).ok());
+  const Bytes order8 = test_hex("05 e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+  EXPECT_FALSE(check_identity_key(order8).ok());
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(check_identity_key(must(crypto::generate_key_pair()).public_key).ok());
 }
 
 TEST(CharterSyntax, Policies) {
@@ -312,7 +356,9 @@ TEST(CharterGarbage, RandomMutationsAreTypedErrors) {
     Bytes wire = encode_signed_commit(SignedCommit{bytes, original.signature});
     wire[rng() % wire.size()] ^= std::uint8_t(1u << (rng() % 8));
     auto container = decode_signed_commit(wire);
-    if (!container.ok()) ASSERT_TRUE(allowed.contains(container.error().code)) << container.error().to_string();
+    if (!container.ok()) {
+      ASSERT_TRUE(allowed.contains(container.error().code)) << container.error().to_string();
+    }
   }
   EXPECT_GT(decoded_anyway, 0);  // the mutator does reach the signature check
 }

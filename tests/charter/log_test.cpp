@@ -262,7 +262,8 @@ TEST_F(LogTest, EquivocationIsDetectedWithBothCommitsAsProof) {
   // Nothing that builds on the other branch is applied either.
   Commit successor{test_cell_id(), 4, must(commit_hash(shown_to_sy.bytes)), kSup, 5, {CreateChannel{"z", "Z"}}};
   auto next = il.offer(cell.sign(successor));
-  EXPECT_EQ(next.status, OfferStatus::buffered);  // unverifiable until epoch 4 is due
+  EXPECT_EQ(next.status, OfferStatus::rejected);
+  EXPECT_EQ(next.error->code, Errc::charter_broken_chain);
   Commit il_successor{test_cell_id(), 4, must(commit_hash(shown_to_il.bytes)), kSup, 6, {CreateChannel{"y", "Y"}}};
   auto applied = il.offer(cell.sign(il_successor));
   EXPECT_EQ(applied.status, OfferStatus::applied);

@@ -23,7 +23,9 @@ class ProposalTest : public ::testing::Test {
     auto result = validate_proposal(cell.state(), proposal);
     ASSERT_FALSE(result.ok()) << "proposal was accepted";
     EXPECT_EQ(result.error().code, code) << result.error().to_string();
-    if (!needle.empty()) EXPECT_NE(result.error().message.find(needle), std::string::npos) << result.error().to_string();
+    if (!needle.empty()) {
+      EXPECT_NE(result.error().message.find(needle), std::string::npos) << result.error().to_string();
+    }
   }
 };
 

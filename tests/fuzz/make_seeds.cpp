@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "charter/codec.hpp"
+#include "charter/seed_template.hpp"
+#include "crypto/keys.hpp"
 #include "envelope/envelope.hpp"
 #include "wire/frames.hpp"
 
@@ -73,5 +76,26 @@ int main(int argc, char** argv) {
     write(relay, "bundle", finish_relay_frame(fbb, RelayBody::Bundle, body.Union()));
   }
   write(relay, "failure", make_failure({Errc::mailbox_full, "full"}, false, 0, &id));
+
+  const fs::path charter_dir = root / "charter_decode";
+  {
+    auto supervisor = crypto::generate_key_pair();
+    auto member = crypto::generate_key_pair();
+    if (!supervisor || !member) return 1;
+    charter::SeedCellOptions options;
+    options.cell_id.fill(0x42);
+    options.supervisor = parley::Address{"us_sup", 1};
+    options.supervisor_key = supervisor->public_key;
+    options.members = {{parley::Address{"il_admin", 1}, "IL", charter::Role::party_admin, member->public_key}};
+    auto genesis = charter::sign_commit(charter::seeds_cell_genesis(options), supervisor->private_key);
+    if (!genesis) return 1;
+    write(charter_dir, "genesis", genesis->bytes);
+    write(charter_dir, "signed_genesis", charter::encode_signed_commit(*genesis));
+    charter::ProposalBody body{options.cell_id, 1, parley::Address{"il_admin", 1}, 1,
+                               {charter::RemoveDevice{parley::Address{"il_admin", 1}}}};
+    auto proposal = charter::sign_proposal(body, member->private_key);
+    if (!proposal) return 1;
+    write(charter_dir, "proposal", proposal->bytes);
+  }
   return 0;
 }

@@ -113,9 +113,41 @@ Status check_channel_id(std::string_view channel) {
   return {};
 }
 
+namespace {
+
+// Curve25519 u-coordinates (little-endian, canonical) of the points of order 1, 2, 4 and 8.
+// XEdDSA signatures "by" such a key can be forged without any private key, so a device with
+// one would let anyone sign commits or proposals in its name. Honest key generation never
+// yields them; refusing them turns a supervisor's mistake into an error instead of a hole.
+constexpr std::uint8_t kSmallOrder[][32] = {
+    {0},                                                   // 0: order 4
+    {1},                                                   // 1: order 1
+    {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+     0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00},  // order 8
+    {0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+     0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57},  // order 8
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},  // p-1: order 2
+};
+
+// u >= 2^255 - 19 (non-canonical): crypto::verify rejects every signature by such a key.
+bool non_canonical(ByteView u) {
+  if (u[31] & 0x80) return true;
+  if (u[31] != 0x7f) return false;
+  for (std::size_t i = 30; i >= 1; --i)
+    if (u[i] != 0xff) return false;
+  return u[0] >= 0xed;
+}
+
+}  // namespace
+
 Status check_identity_key(ByteView key) {
   if (key.size() != 33) return bad("identity key must be 33 bytes, got " + std::to_string(key.size()));
   if (key[0] != 0x05) return bad("identity key must start with type byte 0x05");
+  const ByteView u = key.subspan(1);
+  if (non_canonical(u)) return bad("identity key is not a canonical Curve25519 point encoding");
+  for (const auto& weak : kSmallOrder)
+    if (std::equal(u.begin(), u.end(), weak)) return bad("identity key is a small-order point");
   return {};
 }
 
