@@ -45,11 +45,13 @@ run_fuzz_smoke() {
   cd "$PARLEY_ROOT"
   log "building the fuzz targets (clang, libFuzzer)"
   cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j "$(nproc)" >/dev/null
+  cmake --build --preset fuzz --target parley_fuzz -j "$(nproc)" >/dev/null
   local dir="$PARLEY_ROOT/build/fuzz/tests/fuzz"
   "$dir/fuzz_make_seeds" "$dir/corpus"
   local passed=0 failed=0
-  for target in envelope_decode content_decode client_frame_parse relay_frame_parse charter_decode; do
+  local targets
+  mapfile -t targets <"$dir/targets.txt"
+  for target in "${targets[@]}"; do
     if "$dir/fuzz_$target" -runs="$runs" -max_len=8192 "$dir/corpus/$target" >"$dir/$target.log" 2>&1; then
       passed=$((passed + 1)); echo "fuzz $target: $runs inputs, no finding"
     else
