@@ -75,6 +75,9 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
       bool duplicate = stored_.count({sender, id}) > 0;
       if (!duplicate) {
         stored_[{sender, id}] = true;
+        Captured c{sender, {}, copy(s->payload())};
+        for (const auto* r : *s->recipients()) c.recipients.push_back(*wire::to_address(r));
+        captured_.push_back(std::move(c));
         for (const auto* r : *s->recipients())
           mailboxes_[*wire::to_address(r)].push_back(Mail{next_delivery_++, sender, id, copy(s->payload())});
       }

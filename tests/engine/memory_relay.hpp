@@ -37,6 +37,21 @@ class MemoryRelay {
   bool drop_send_acks = false;
   // Ignores device acks while set: models an ack lost before the relay stored it.
   bool drop_acks = false;
+  // Pushes whatever is queued (e.g. after inject) to every authenticated connection.
+  void push_all(std::map<int, std::deque<Bytes>>& out) {
+    for (auto& [conn, who] : connections_)
+      if (who) deliver_pending(conn, out);
+  }
+  // Loses everything queued for `a` (a relay that drops mail).
+  void drop_mailbox(const Address& a) { mailboxes_[a].clear(); }
+  // Every Send the relay accepted, as the relay saw it: what an attacker who copies the
+  // relay's storage holds.
+  struct Captured {
+    Address sender;
+    std::vector<Address> recipients;
+    Bytes payload;
+  };
+  const std::vector<Captured>& captured() const { return captured_; }
   // Queues a raw payload for `to` as if `from` had sent it (a malicious or broken sender).
   void inject(const Address& from, const Address& to, Bytes payload) {
     MessageId id;
@@ -61,6 +76,7 @@ class MemoryRelay {
   std::map<std::pair<Address, MessageId>, bool> stored_;
   std::map<int, std::uint64_t> pushed_up_to_;
   std::uint64_t next_delivery_ = 1;
+  std::vector<Captured> captured_;
 };
 
 }  // namespace parley::test

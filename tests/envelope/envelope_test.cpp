@@ -13,7 +13,12 @@
 namespace parley::envelope {
 namespace {
 
-Envelope sample_envelope() { return Envelope{CipherType::prekey, Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9}}; }
+Envelope sample_envelope() {
+  Envelope e;
+  e.type = CipherType::prekey;
+  e.ciphertext = Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  return e;
+}
 
 Content sample_content() {
   Content c;
@@ -116,8 +121,12 @@ TEST(Envelope, GarbageAndMutationsNeverCrash) {
       bytes = (i % 4 == 1) ? valid_env : valid_content;
       bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
     }
-    if (auto env = decode(bytes); env.ok()) EXPECT_FALSE(env->ciphertext.empty());
-    if (auto content = decode_content(bytes); content.ok()) EXPECT_LE(content->body.size(), kMaxBodyBytes);
+    if (auto env = decode(bytes); env.ok()) {
+      EXPECT_FALSE(env->ciphertext.empty());
+    }
+    if (auto content = decode_content(bytes); content.ok()) {
+      EXPECT_LE(content->body.size(), kMaxBodyBytes);
+    }
   }
 }
 

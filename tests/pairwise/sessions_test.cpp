@@ -158,7 +158,9 @@ TEST_F(SessionsTest, ForgedSignedPrekeyIsRejected) {
 }
 
 TEST_F(SessionsTest, GarbageCiphertextIsInvalidMessage) {
-  envelope::Envelope garbage{envelope::CipherType::whisper, Bytes(40, 0x33)};
+  envelope::Envelope garbage;
+  garbage.type = envelope::CipherType::whisper;
+  garbage.ciphertext = Bytes(40, 0x33);
   auto result = bob.sessions->decrypt(alice.address, garbage);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, Errc::invalid_message) << result.error().to_string();

@@ -166,7 +166,7 @@ TEST_F(StoreKeyTest, SchemaVersionIsRecorded) {
   auto stmt = db->prepare("PRAGMA user_version");
   PARLEY_ASSERT_OK(stmt);
   ASSERT_TRUE(*stmt->step());
-  EXPECT_EQ(stmt->column_int(0), 1);
+  EXPECT_EQ(stmt->column_int(0), 2);  // v2 adds the cell tables (issue 3)
 }
 
 }  // namespace

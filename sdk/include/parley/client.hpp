@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "parley/cells.hpp"
 #include "parley/error.hpp"
 #include "parley/events.hpp"
 #include "parley/store_key.hpp"
@@ -52,6 +53,26 @@ class Client {
   Result<MessageId> send_text(const Address& to, std::string text);
 
   const Address& address() const;
+  // This device's 33-byte identity public key, for a supervisor to put in the charter.
+  Result<Bytes> identity_key() const;
+
+  // --- cells (thread-safe; each returns once the change is durable in the local store) ---
+  // Creates a cell from the template with this device as its supervisor device and sends
+  // a welcome to every member. Errors: invalid_argument / charter_invalid_operation for a
+  // template the charter rules refuse (duplicate device or key, bad names).
+  Result<CellId> create_cell(CellTemplate cell_template);
+  // Supervisor devices only (charter_not_authorized otherwise); cell_unknown.
+  Status add_member(const CellId& cell, CellMember member);
+  Status remove_member(const CellId& cell, const Address& device);
+  Status set_role(const CellId& cell, std::string user, CellRole role);
+  Status create_channel(const CellId& cell, std::string channel, std::string display_name);
+  Status archive_channel(const CellId& cell, std::string channel);
+  Status set_channel_policy(const CellId& cell, std::string channel, ChannelPolicySpec policy);
+  // Posts on a channel: cell_unknown, cell_permission_denied (no POST at the current epoch).
+  Result<MessageId> post(const CellId& cell, std::string channel, std::string text);
+  Result<std::vector<ChannelHistoryEntry>> history(const CellId& cell, std::string channel) const;
+  // Cells this device is a member of (or was: a removed device keeps its history).
+  std::vector<CellId> cells() const;
 
   class Impl;
 

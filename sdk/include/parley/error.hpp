@@ -56,7 +56,11 @@ namespace parley {
   X(charter_broken_chain, 102, "a charter commit does not extend the current head")       \
   X(charter_not_authorized, 103, "the signer may not make this charter change")           \
   X(charter_invalid_operation, 104, "a charter operation conflicts with the cell state")  \
-  X(charter_buffer_full, 105, "too many early charter commits are waiting")
+  X(charter_buffer_full, 105, "too many early charter commits are waiting")              \
+  /* cells and channels */                                                                \
+  X(cell_unknown, 110, "this device is not a member of that cell")                        \
+  X(cell_permission_denied, 111, "the charter does not allow this on that channel")       \
+  X(cell_equivocation, 112, "the supervisor showed different charters for one epoch")
 
 enum class Errc : std::uint16_t {
 #define PARLEY_X(name, number, text) name = number,

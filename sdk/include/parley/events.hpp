@@ -2,6 +2,7 @@
 // What a Parley device tells the application.
 #pragma once
 
+#include <array>
 #include <string>
 #include <variant>
 
@@ -58,7 +59,54 @@ struct ProtocolError {
   Error error;
 };
 
+// A cell's 16-byte random identifier (the charter's cell id).
+using CellId = std::array<std::uint8_t, 16>;
+
+// A channel message accepted under the cell's charter: decrypted with the sender's channel
+// key, its (epoch, head) matched this device's charter, and the sender may POST on the
+// channel both at that epoch and now. Each (sender, id) is reported once.
+struct ChannelMessageReceived {
+  CellId cell{};
+  std::string channel;
+  Address sender;
+  MessageId id;
+  std::uint64_t epoch = 0;  // the charter epoch the sender posted under
+  TimeMs sent_at = 0;
+  std::string text;
+};
+
+// This device's charter of `cell` advanced to `epoch` (joined = it was just welcomed in).
+struct CharterChanged {
+  CellId cell{};
+  std::uint64_t epoch = 0;
+  bool joined = false;
+};
+
+// A channel message was refused because its sender may not POST on the channel (at the
+// epoch it names, or now). Nothing from it reaches the application.
+struct PermissionDenied {
+  CellId cell{};
+  std::string channel;
+  Address sender;
+  Error error;
+};
+
+// Something in a cell that only an attacker or a misbehaving supervisor produces: a charter
+// commit that fails validation (error says which rule), a channel message naming a head
+// this device did not apply (cell_equivocation), or two validly signed commits for one epoch
+// (cell_equivocation; `applied` and `conflicting` then hold both commits, PLS1 bytes, as
+// proof that a third party can check).
+struct SecurityAlert {
+  CellId cell{};
+  Address sender;  // the device whose delivery revealed it
+  std::uint64_t epoch = 0;
+  Error error;
+  Bytes applied;
+  Bytes conflicting;
+};
+
 using Event = std::variant<Connected, Disconnected, MessageReceived, MessageSent, SendFailed, DecryptFailed,
-                           PreKeysReplenished, ProtocolError>;
+                           PreKeysReplenished, ProtocolError, ChannelMessageReceived, CharterChanged, PermissionDenied,
+                           SecurityAlert>;
 
 }  // namespace parley

@@ -86,6 +86,23 @@ class Client::Impl {
 
   const Address& address() const { return options_.address; }
 
+  // Runs a command on the engine under the lock, then lets the network thread send.
+  template <class Command>
+  auto command(Command&& run) {
+    auto result = [&] {
+      std::lock_guard lock(mutex_);
+      return run(*engine_, wall_clock_ms());
+    }();
+    if (result && thread_.joinable()) asio::post(io_, [this] { pump(); });
+    return result;
+  }
+
+  template <class Query>
+  auto query(Query&& run) const {
+    std::lock_guard lock(mutex_);
+    return run(*engine_, *store_);
+  }
+
  private:
   // Runs `step` on the engine, then sends what it produced and dispatches its events.
   template <class Step>
@@ -162,7 +179,7 @@ class Client::Impl {
   ClientOptions options_;
   std::unique_ptr<store::DeviceStore> store_;
   std::unique_ptr<engine::Engine> engine_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   EventHandler handler_;
 
   asio::io_context io_;
@@ -205,5 +222,97 @@ Status Client::start() { return impl_->start(); }
 void Client::stop() { impl_->stop(); }
 Result<MessageId> Client::send_text(const Address& to, std::string text) { return impl_->send_text(to, std::move(text)); }
 const Address& Client::address() const { return impl_->address(); }
+
+namespace {
+
+charter::Role to_role(CellRole role) { return static_cast<charter::Role>(role); }
+
+charter::Grant to_grant(const CellGrant& g) {
+  return charter::Grant{static_cast<charter::GrantKind>(g.kind), g.name, g.device};
+}
+
+}  // namespace
+
+Result<Bytes> Client::identity_key() const {
+  return impl_->query([](engine::Engine&, store::DeviceStore& store) -> Result<Bytes> {
+    auto identity = store.local_identity();
+    if (!identity) return std::move(identity).error();
+    return (*identity)->identity_public;
+  });
+}
+
+Result<CellId> Client::create_cell(CellTemplate t) {
+  charter::SeedCellOptions options;
+  options.cell_name = std::move(t.name);
+  options.supervisor_party = std::move(t.supervisor_party);
+  options.parties = std::move(t.parties);
+  for (auto& m : t.members)
+    options.members.push_back(charter::TemplateDevice{m.device, m.party, to_role(m.role), m.identity_key});
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.create_cell(options, now); });
+}
+
+Status Client::add_member(const CellId& cell, CellMember m) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) -> Status {
+    const auto* log = e.charter(cell);
+    std::optional<charter::Role> role;
+    // A role is given only to a user new to the cell (roles change through set_role).
+    if (!log || !log->state().users.count(m.device.user)) role = to_role(m.role);
+    return e.commit(cell, {charter::AddDevice{m.device, m.party, role, m.identity_key}}, now);
+  });
+}
+
+Status Client::remove_member(const CellId& cell, const Address& device) {
+  return impl_->command(
+      [&](engine::Engine& e, TimeMs now) { return e.commit(cell, {charter::RemoveDevice{device}}, now); });
+}
+
+Status Client::set_role(const CellId& cell, std::string user, CellRole role) {
+  return impl_->command(
+      [&](engine::Engine& e, TimeMs now) { return e.commit(cell, {charter::SetRole{user, to_role(role)}}, now); });
+}
+
+Status Client::create_channel(const CellId& cell, std::string channel, std::string display_name) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.commit(cell, {charter::CreateChannel{channel, display_name}}, now);
+  });
+}
+
+Status Client::archive_channel(const CellId& cell, std::string channel) {
+  return impl_->command(
+      [&](engine::Engine& e, TimeMs now) { return e.commit(cell, {charter::ArchiveChannel{channel}}, now); });
+}
+
+Status Client::set_channel_policy(const CellId& cell, std::string channel, ChannelPolicySpec spec) {
+  charter::ChannelPolicy policy;
+  for (const auto& g : spec.read) policy.read.push_back(to_grant(g));
+  for (const auto& g : spec.post) policy.post.push_back(to_grant(g));
+  policy.ack_required = spec.ack_required;
+  policy.ack_deadline_seconds = spec.ack_deadline_seconds;
+  policy.attested = spec.attested;
+  policy.retention_seconds = spec.retention_seconds;
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.commit(cell, {charter::SetChannelPolicy{channel, policy}}, now);
+  });
+}
+
+Result<MessageId> Client::post(const CellId& cell, std::string channel, std::string text) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.post(cell, channel, text, now); });
+}
+
+Result<std::vector<ChannelHistoryEntry>> Client::history(const CellId& cell, std::string channel) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) -> Result<std::vector<ChannelHistoryEntry>> {
+    auto records = e.history(cell, channel);
+    if (!records) return std::move(records).error();
+    std::vector<ChannelHistoryEntry> out;
+    for (auto& r : *records)
+      out.push_back(ChannelHistoryEntry{r.channel, r.sender, r.message_id, r.epoch, r.sent_at, r.received_at,
+                                        std::string(r.body.begin(), r.body.end())});
+    return out;
+  });
+}
+
+std::vector<CellId> Client::cells() const {
+  return impl_->query([](engine::Engine& e, store::DeviceStore&) { return e.cells(); });
+}
 
 }  // namespace parley

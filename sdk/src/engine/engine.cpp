@@ -61,14 +61,16 @@ Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, Engine
   auto adapter = pairwise::SignalStoreAdapter::create(store);
   if (!adapter) return std::move(adapter).error();
   if (!options.random) options.random = [](std::span<std::uint8_t> out) { (void)crypto::random_bytes(out); };
+  auto book = cells::CellBook::load(store);
+  if (!book) return std::move(book).error();
   return std::unique_ptr<Engine>(
-      new Engine(store, std::move(*adapter), (*identity)->address, std::move(options)));
+      new Engine(store, std::move(*adapter), (*identity)->address, std::move(options), std::move(*book)));
 }
 
 Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
-               EngineOptions options)
+               EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
-      options_(std::move(options)) {}
+      options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {}
 
 MessageId Engine::new_message_id() {
   MessageId id;
@@ -213,7 +215,7 @@ Status Engine::on_send_ack(const wire::SendAck& ack) {
   PARLEY_TRY(store_.outbox_remove(*id));
   auto it = sends_in_flight_.find(*id);
   if (it != sends_in_flight_.end()) {
-    emit(MessageSent{*id, it->second});
+    if (!quiet_.erase(*id)) emit(MessageSent{*id, it->second});
     sends_in_flight_.erase(it);
   }
   return {};
@@ -235,12 +237,28 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     return {};
   }
 
-  // Decrypt, parse and record as seen in one transaction: a failure leaves the session
-  // state as it was, and a success is never reported twice.
+  if (envelope->type == envelope::CipherType::sender_key) {
+    AfterCommit after;
+    auto hold = on_channel_envelope(*sender, *envelope, now, after);
+    if (hold && *hold) {
+      auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes);
+      if (!held) emit(DecryptFailed{*sender, held.error()});
+    }
+    transmit_ack(delivery_id);  // held envelopes live in the store, not in the mailbox
+    if (!hold) emit(DecryptFailed{*sender, hold.error()});
+    finish(after);
+    retry_held(now);
+    return {};
+  }
+
+  // Decrypt, parse, record as seen and act on control traffic in one transaction: a failure
+  // leaves the session state as it was, and a success is never reported twice.
   struct Received {
     envelope::Content content;
     bool fresh = false;
   };
+  AfterCommit after;
+  book_touched_ = false;
   auto received = store::in_transaction(store_.db(), [&]() -> Result<Received> {
     auto plain = sessions_.decrypt(*sender, *envelope);
     if (!plain) return std::move(plain).error();
@@ -249,20 +267,29 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     if (!content) return std::move(content).error();
     auto seen = store_.inbox_seen(*sender, content->message_id);
     if (!seen) return std::move(seen).error();
-    if (!*seen) PARLEY_TRY(store_.inbox_mark(*sender, content->message_id, now));
+    if (!*seen) {
+      PARLEY_TRY(store_.inbox_mark(*sender, content->message_id, now));
+      if (content->kind != envelope::ContentKind::text) PARLEY_TRY(on_control(*sender, *content, now, after));
+    }
     return Received{std::move(*content), !*seen};
   });
   transmit_ack(delivery_id);
   if (!received) {
+    after = {};
+    // The store rolled back; so must the in-memory charters it may have changed.
+    if (book_touched_) PARLEY_TRY(reload_cells());
     // A redelivery of a message already decrypted (e.g. our ack was lost) is not an error.
     if (received.error().code != Errc::duplicate_message) emit(DecryptFailed{*sender, received.error()});
     return {};
   }
-  if (received->fresh) {
+  finish(after);
+  if (received->fresh && received->content.kind == envelope::ContentKind::text) {
     const auto& body = received->content.body;
     emit(MessageReceived{*sender, received->content.message_id, received->content.sent_at,
                          std::string(body.begin(), body.end())});
   }
+  crypto::wipe(received->content.body);
+  retry_held(now);
   return {};
 }
 
@@ -305,31 +332,44 @@ Result<MessageId> Engine::send_text(const Address& to, std::string_view text, Ti
   content.message_id = new_message_id();
   content.sent_at = now;
   content.body.assign(text.begin(), text.end());
-  Bytes plain = envelope::encode(content);
+  AfterCommit after;
+  auto queued = store::in_transaction(store_.db(), [&]() -> Status {
+    return queue_pairwise(to, content, now, /*quiet=*/false, after);
+  });
+  if (!queued) return std::move(queued).error();
+  finish(after);
+  return content.message_id;
+}
 
-  auto queued = store::in_transaction(store_.db(), [&]() -> Result<std::optional<store::OutboxItem>> {
-    auto has = sessions_.has_session(to);
-    if (!has) return std::move(has).error();
-    if (!*has) {
-      auto seq = store_.pending_put(store::PendingItem{0, content.message_id, to, plain, now});
-      if (!seq) return std::move(seq).error();
-      return std::optional<store::OutboxItem>{};
-    }
+Status Engine::queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
+                              AfterCommit& after) {
+  Bytes plain = envelope::encode(content);
+  auto has = sessions_.has_session(to);
+  if (!has) return std::move(has).error();
+  if (!*has) {
+    auto seq = store_.pending_put(store::PendingItem{0, content.message_id, to, plain, now});
+    crypto::wipe(plain);
+    if (!seq) return std::move(seq).error();
+    after.bundles.push_back(to);
+  } else {
     auto sealed = sessions_.encrypt(to, plain);
+    crypto::wipe(plain);
     if (!sealed) return std::move(sealed).error();
     store::OutboxItem item{content.message_id, {to}, envelope::encode(*sealed), now};
     PARLEY_TRY(store_.outbox_put(item));
-    return std::optional<store::OutboxItem>{std::move(item)};
-  });
-  crypto::wipe(plain);
-  if (!queued) return std::move(queued).error();
-  if (state_ == State::ready) {
-    if (queued->has_value())
-      transmit_send(**queued);
-    else
-      request_bundle(to);
+    after.sends.push_back(std::move(item));
   }
-  return content.message_id;
+  if (quiet) quiet_.insert(content.message_id);
+  return {};
+}
+
+void Engine::finish(AfterCommit& after) {
+  if (state_ == State::ready) {
+    for (const auto& item : after.sends) transmit_send(item);
+    for (const auto& peer : after.bundles) request_bundle(peer);
+  }
+  for (auto& event : after.events) emit(std::move(event));
+  after = {};
 }
 
 Status Engine::encrypt_pending_for(const Address& peer) {

@@ -12,7 +12,10 @@
 #include <set>
 #include <span>
 
+#include "cells/cell_book.hpp"
+#include "charter/seed_template.hpp"
 #include "parley/events.hpp"
+#include "pairwise/sender_keys.hpp"
 #include "pairwise/sessions.hpp"
 #include "store/device_store.hpp"
 #include "wire/frames.hpp"
@@ -23,6 +26,12 @@ struct EngineOptions {
   std::uint32_t prekey_batch = 100;  // one-time prekeys uploaded when the relay says "low"
   // Source of message ids; defaults to the OpenSSL CSPRNG. Tests inject a seeded one.
   std::function<void(std::span<std::uint8_t>)> random;
+  // Channel sender keys are replaced (new generation, distributed again) after this many
+  // posts or this age, whichever comes first (post-compromise healing).
+  std::uint64_t rotate_after_messages = 1000;
+  TimeMs rotate_after_ms = TimeMs{7} * 24 * 3600 * 1000;
+  // Channel envelopes waiting for their key or a charter epoch; the oldest go first.
+  std::size_t max_held_envelopes = 1024;
 };
 
 class Engine {
@@ -45,6 +54,27 @@ class Engine {
   // its id. Delivery progress arrives as MessageSent / SendFailed events.
   Result<MessageId> send_text(const Address& to, std::string_view text, TimeMs now);
 
+  // --- cells (engine_cells.cpp; rules in docs/protocol.md "Cells" and "Channels") ---
+  // Creates a cell from the standard template with this device as the supervisor device and
+  // genesis author (options.cell_id, supervisor, supervisor_key and time_ms are filled in
+  // here) and sends a Welcome to every other device it names. Returns the new cell id.
+  Result<CellId> create_cell(charter::SeedCellOptions options, TimeMs now);
+  // Signs and applies a commit with `operations` (this device must be a supervisor device of
+  // the cell: charter_not_authorized), then sends it to every device of the cell before and
+  // after it, and a Welcome to each device it adds. Errors of charter::apply otherwise.
+  Status commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now);
+  // Posts `text` on `channel`: cell_unknown; cell_permission_denied without POST. Rekeys
+  // when a device its key went to is no longer a reader, distributes the key to readers
+  // that lack it, then uploads ONE envelope addressed to every other reader.
+  Result<MessageId> post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now);
+
+  std::vector<CellId> cells() const { return book_.ids(); }
+  const charter::CharterLog* charter(const CellId& cell) const { return book_.find(cell); }
+  // Accepted messages of the channel (own posts included) in the order this device saw them.
+  Result<std::vector<store::HistoryRecord>> history(const CellId& cell, std::string_view channel) const;
+  // The channel key generation this device posts with (0: it never posted there).
+  Result<std::uint32_t> send_generation(const CellId& cell, std::string_view channel) const;
+
   // --- outputs ---
   std::optional<Bytes> poll_transmit();
   std::optional<Event> poll_event();
@@ -53,7 +83,32 @@ class Engine {
   enum class State { closed, awaiting_challenge, awaiting_auth, ready };
 
   Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
-         EngineOptions options);
+         EngineOptions options, cells::CellBook book);
+
+  // Work to do once a store transaction has committed.
+  struct AfterCommit {
+    std::vector<store::OutboxItem> sends;
+    std::vector<Address> bundles;
+    std::vector<Event> events;
+  };
+  // Inside a transaction: encrypt `content` for `to` into the outbox, or park it until a
+  // session exists. `quiet`: control traffic, no MessageSent event.
+  Status queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
+                        AfterCommit& after);
+  Status queue_control(const Address& to, envelope::ContentKind kind, Bytes body, TimeMs now, AfterCommit& after);
+  void finish(AfterCommit& after);
+  // Control contents (kinds other than text), inside the delivery's transaction.
+  Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after);
+  Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_distribution(const Address& sender, ByteView body, AfterCommit& after);
+  Status on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after);
+  // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
+  Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
+                                   AfterCommit& after);
+  void retry_held(TimeMs now);
+  Status reload_cells();
 
   Status on_challenge(const wire::Challenge& challenge);
   Status on_auth_ok(const wire::AuthOk& ok);
@@ -83,6 +138,11 @@ class Engine {
   std::map<std::uint32_t, Address> bundle_requests_;  // request id -> peer
   std::set<Address> bundles_in_flight_;
   std::map<MessageId, Address> sends_in_flight_;      // for MessageSent / SendFailed events
+  std::set<MessageId> quiet_;                          // control traffic: no MessageSent event
+  pairwise::SenderKeys sender_keys_;
+  cells::CellBook book_;
+  bool retry_held_ = false;
+  bool book_touched_ = false;  // a control message changed book_ inside the open transaction
   std::deque<Bytes> outbound_;
   std::deque<Event> events_;
 };

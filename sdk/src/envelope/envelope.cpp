@@ -44,7 +44,10 @@ Result<const Table*> verified_root(ByteView bytes, const char* identifier, const
 Bytes encode(const Envelope& envelope) {
   flatbuffers::FlatBufferBuilder fbb(envelope.ciphertext.size() + 64);
   auto ciphertext = fbb.CreateVector(envelope.ciphertext);
-  auto root = wire::CreateEnvelope(fbb, kEnvelopeVersion, static_cast<wire::CipherType>(envelope.type), ciphertext);
+  flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> tag;
+  if (envelope.key_tag) tag = fbb.CreateVector(envelope.key_tag->data(), envelope.key_tag->size());
+  auto root = wire::CreateEnvelope(fbb, kEnvelopeVersion, static_cast<wire::CipherType>(envelope.type), ciphertext,
+                                   tag);
   fbb.FinishSizePrefixed(root, wire::EnvelopeIdentifier());
   return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
@@ -64,11 +67,25 @@ Result<Envelope> decode(ByteView bytes) {
     case wire::CipherType::Whisper:
       out.type = CipherType::whisper;
       break;
+    case wire::CipherType::SenderKey:
+      out.type = CipherType::sender_key;
+      break;
     default:
       return make_error(Errc::malformed_frame,
                         "envelope cipher type " + std::to_string(static_cast<int>(env->cipher_type())) + " is unknown");
   }
   if (env->ciphertext()->size() == 0) return make_error(Errc::malformed_frame, "envelope ciphertext is empty");
+  const bool wants_tag = out.type == CipherType::sender_key;
+  if (wants_tag != (env->key_tag() != nullptr))
+    return make_error(Errc::malformed_frame, wants_tag ? "sender-key envelope lacks its key tag"
+                                                       : "pairwise envelope carries a key tag");
+  if (wants_tag) {
+    if (env->key_tag()->size() != kKeyTagBytes)
+      return make_error(Errc::malformed_frame,
+                        "envelope key tag must be 16 bytes, got " + std::to_string(env->key_tag()->size()));
+    out.key_tag.emplace();
+    std::copy(env->key_tag()->begin(), env->key_tag()->end(), out.key_tag->begin());
+  }
   out.ciphertext.assign(env->ciphertext()->begin(), env->ciphertext()->end());
   return out;
 }
@@ -93,7 +110,8 @@ Result<Content> decode_content(ByteView bytes) {
   if (content->message_id()->size() != sizeof(MessageId::bytes))
     return make_error(Errc::malformed_frame, "content message id must be 16 bytes, got " +
                                                  std::to_string(content->message_id()->size()));
-  if (content->kind() != wire::ContentKind::Text)
+  const auto kind = static_cast<std::uint8_t>(content->kind());
+  if (kind < static_cast<std::uint8_t>(ContentKind::text) || kind > static_cast<std::uint8_t>(ContentKind::resync_request))
     return make_error(Errc::malformed_frame,
                       "content kind " + std::to_string(static_cast<int>(content->kind())) + " is unknown");
   if (content->body() && content->body()->size() > kMaxBodyBytes)
@@ -104,7 +122,7 @@ Result<Content> decode_content(ByteView bytes) {
   Content out;
   std::copy(content->message_id()->begin(), content->message_id()->end(), out.message_id.bytes.begin());
   out.sent_at = static_cast<TimeMs>(content->sent_at_ms());
-  out.kind = ContentKind::text;
+  out.kind = static_cast<ContentKind>(kind);
   if (content->body()) out.body.assign(content->body()->begin(), content->body()->end());
   return out;
 }

@@ -4,6 +4,9 @@
 // decode verifies the buffer, the identifier, the version and each field before use.
 #pragma once
 
+#include <array>
+#include <optional>
+
 #include "parley/error.hpp"
 #include "parley/types.hpp"
 
@@ -15,14 +18,27 @@ inline constexpr std::uint16_t kContentVersion = 1;
 inline constexpr std::size_t kMaxEnvelopeBytes = 512 * 1024;
 inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 
-enum class CipherType : std::uint8_t { prekey = 1, whisper = 2 };
+enum class CipherType : std::uint8_t { prekey = 1, whisper = 2, sender_key = 3 };
+
+// Opaque channel-key tag carried by sender-key envelopes (see cells/codec.hpp).
+inline constexpr std::size_t kKeyTagBytes = 16;
+using KeyTag = std::array<std::uint8_t, kKeyTagBytes>;
 
 struct Envelope {
   CipherType type = CipherType::whisper;
   Bytes ciphertext;
+  std::optional<KeyTag> key_tag;  // present iff type == sender_key (checked by decode)
 };
 
-enum class ContentKind : std::uint8_t { text = 1 };
+// text: an application message. The others are cell control traffic over pairwise
+// sessions; their body is a cells codec buffer (cells/codec.hpp).
+enum class ContentKind : std::uint8_t {
+  text = 1,
+  charter_commit = 2,
+  welcome = 3,
+  sender_key_distribution = 4,
+  resync_request = 5,
+};
 
 struct Content {
   MessageId message_id;

@@ -81,8 +81,61 @@ CREATE TABLE inbox_seen (
 ) WITHOUT ROWID;
 )sql";
 
+// Cells (issue 3): charters, this device's sending keys per channel, installed key tags,
+// channel history and envelopes held until their key or charter epoch arrives.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE charter_commits (
+  cell_id   BLOB NOT NULL,
+  epoch     INTEGER NOT NULL,
+  bytes     BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  PRIMARY KEY (cell_id, epoch)
+) WITHOUT ROWID;
+
+CREATE TABLE channel_send_keys (
+  cell_id     BLOB NOT NULL,
+  channel     TEXT NOT NULL,
+  generation  INTEGER NOT NULL,
+  distributed BLOB NOT NULL,
+  sent_count  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (cell_id, channel)
+) WITHOUT ROWID;
+
+CREATE TABLE channel_key_tags (
+  tag        BLOB PRIMARY KEY NOT NULL,
+  cell_id    BLOB NOT NULL,
+  channel    TEXT NOT NULL,
+  generation INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE channel_history (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  cell_id     BLOB NOT NULL,
+  channel     TEXT NOT NULL,
+  user        TEXT NOT NULL,
+  device      INTEGER NOT NULL,
+  message_id  BLOB NOT NULL,
+  epoch       INTEGER NOT NULL,
+  sent_at     INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  kind        INTEGER NOT NULL,
+  body        BLOB NOT NULL,
+  UNIQUE (cell_id, user, device, message_id)
+);
+
+CREATE TABLE held_envelopes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user        TEXT NOT NULL,
+  device      INTEGER NOT NULL,
+  payload     BLOB NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kVersion1},
+    Migration{2, kVersion2},
 };
 
 static_assert(kMigrations.back().to_version == kDeviceSchemaVersion);

@@ -45,6 +45,47 @@ struct PendingItem {
   TimeMs created_at = 0;
 };
 
+// One stored charter commit (charter::SignedCommit's two parts).
+struct StoredCommit {
+  std::uint64_t epoch = 0;
+  Bytes bytes;
+  Bytes signature;
+};
+
+// This device's own sending state for one channel: the key generation in use and the
+// devices its distribution went to.
+struct ChannelSendKey {
+  std::uint32_t generation = 0;
+  std::vector<Address> distributed;
+  std::uint64_t sent_count = 0;
+  TimeMs created_at = 0;
+};
+
+struct KeyTagRecord {
+  Bytes cell_id;
+  std::string channel;
+  std::uint32_t generation = 0;
+};
+
+struct HistoryRecord {
+  Bytes cell_id;
+  std::string channel;
+  Address sender;
+  MessageId message_id;
+  std::uint64_t epoch = 0;
+  TimeMs sent_at = 0;
+  TimeMs received_at = 0;
+  std::uint8_t kind = 1;
+  Bytes body;
+};
+
+struct HeldEnvelope {
+  std::int64_t seq = 0;
+  Address sender;
+  Bytes payload;
+  TimeMs received_at = 0;
+};
+
 class DeviceStore {
  public:
   // Opens or creates the store at `path`. Errc::store_wrong_key if `key` does not open an
@@ -100,6 +141,21 @@ class DeviceStore {
   // --- inbox de-duplication: a message id from a sender is delivered to the app once ---
   Result<bool> inbox_seen(const Address& sender, const MessageId& id) const;
   Status inbox_mark(const Address& sender, const MessageId& id, TimeMs now);
+
+  // --- cells (store/cells.cpp) ---
+  Status commit_put(ByteView cell_id, const StoredCommit& commit);  // same (cell, epoch) again: no-op
+  Result<std::vector<StoredCommit>> commits_of(ByteView cell_id) const;  // ascending epoch
+  Result<std::vector<Bytes>> cell_ids() const;                          // every cell with commits
+  Result<std::optional<ChannelSendKey>> send_key_get(ByteView cell_id, std::string_view channel) const;
+  Status send_key_put(ByteView cell_id, std::string_view channel, const ChannelSendKey& key);
+  Result<std::optional<KeyTagRecord>> key_tag_get(ByteView tag) const;
+  Status key_tag_put(ByteView tag, const KeyTagRecord& record);  // first record wins
+  // false if (cell, sender, message id) is already there.
+  Result<bool> history_add(const HistoryRecord& record);
+  Result<std::vector<HistoryRecord>> history(ByteView cell_id, std::string_view channel) const;  // arrival order
+  Status held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held);
+  Result<std::vector<HeldEnvelope>> held_items() const;
+  Status held_remove(std::int64_t seq);
 
  private:
   explicit DeviceStore(Database db) : db_(std::move(db)) {}

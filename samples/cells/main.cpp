@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// parley-cells-demo: the seeds' cell over a real relay, with a readable transcript per device.
+//
+//   parley-cells-demo --relay 127.0.0.1:7443 --dir /tmp/cells-demo [--relay-data DIR]
+//
+// With --relay-data (the relay's --data folder) it ends with a line saying whether the
+// relay's files contain any cell name, channel name, party label or message text.
+//
+// The supervisor US creates "IL-SY coordination"; intel is restricted so the IL commercial
+// delegate cannot read it; IL and SY post; a SY analyst is removed and the rekey happens.
+#include <CLI/CLI.hpp>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "parley/client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+class Device {
+ public:
+  Device(const std::string& dir, parley::Address address, const std::string& host, std::uint16_t port)
+      : address_(std::move(address)) {
+    parley::ClientOptions options;
+    options.address = address_;
+    options.store_path = dir + "/" + address_.to_string() + ".db";
+    options.store_key = parley::StoreKey::passphrase("passphrase of " + address_.to_string());
+    options.relay_host = host;
+    options.relay_port = port;
+    options.initial_prekeys = 20;
+    auto opened = parley::Client::open(std::move(options));
+    if (!opened) throw std::runtime_error(opened.error().to_string());
+    client_ = std::move(*opened);
+    client_->set_event_handler([this](const parley::Event& e) { on_event(e); });
+  }
+
+  parley::Client& client() { return *client_; }
+  const parley::Address& address() const { return address_; }
+  std::string transcript() {
+    std::lock_guard lock(mutex_);
+    return transcript_.str();
+  }
+  void note(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    transcript_ << "  " << line << "\n";
+  }
+  // Waits until `pred()` holds (checked after each event), up to 10 s.
+  template <class Pred>
+  bool wait(Pred pred) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, pred);
+  }
+  std::uint64_t epoch() const { return epoch_; }
+  std::size_t received() const { return received_; }
+  std::size_t connected() const { return connected_; }
+
+ private:
+  void on_event(const parley::Event& event) {
+    std::lock_guard lock(mutex_);
+    if (std::get_if<parley::Connected>(&event)) ++connected_;
+    if (auto* m = std::get_if<parley::ChannelMessageReceived>(&event)) {
+      ++received_;
+      transcript_ << "  #" << m->channel << " <" << m->sender.to_string() << "> " << m->text << "   (epoch " << m->epoch
+                  << ")\n";
+    } else if (auto* c = std::get_if<parley::CharterChanged>(&event)) {
+      epoch_ = c->epoch;
+      transcript_ << "  charter " << (c->joined ? "joined at " : "advanced to ") << "epoch " << c->epoch << "\n";
+    } else if (auto* p = std::get_if<parley::PermissionDenied>(&event)) {
+      transcript_ << "  refused a post from " << p->sender.to_string() << " on #" << p->channel << ": "
+                  << p->error.to_string() << "\n";
+    } else if (auto* s = std::get_if<parley::SecurityAlert>(&event)) {
+      transcript_ << "  SECURITY ALERT from " << s->sender.to_string() << ": " << s->error.to_string() << "\n";
+    }
+    changed_.notify_all();
+  }
+
+  parley::Address address_;
+  std::unique_ptr<parley::Client> client_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::ostringstream transcript_;
+  std::uint64_t epoch_ = 0;
+  std::size_t received_ = 0;
+  std::size_t connected_ = 0;
+};
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error(what);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Parley cells demo: the seeds' cell over a relay, one transcript per device"};
+  std::string relay = "127.0.0.1:7443", dir, relay_data;
+  app.add_option("--relay", relay, "relay address HOST:PORT");
+  app.add_option("--dir", dir, "folder for the device stores")->required();
+  app.add_option("--relay-data", relay_data, "the relay's data folder, scanned for plaintext at the end");
+  CLI11_PARSE(app, argc, argv);
+  auto colon = relay.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "error: --relay must be HOST:PORT\n";
+    return 2;
+  }
+  const std::string host = relay.substr(0, colon);
+  const auto port = static_cast<std::uint16_t>(std::stoi(relay.substr(colon + 1)));
+  std::filesystem::create_directories(dir);
+
+  try {
+    Device us(dir, {"us_sup", 1}, host, port), il(dir, {"il_officer", 1}, host, port),
+        sy(dir, {"sy_officer", 1}, host, port), analyst(dir, {"sy_analyst", 1}, host, port),
+        trade(dir, {"il_trade", 1}, host, port);
+    std::vector<Device*> all{&us, &il, &sy, &analyst, &trade};
+    for (Device* d : all) {
+      require(d->client().start().ok(), "start");
+      require(d->wait([d] { return d->connected() > 0; }), d->address().to_string() + " did not connect");
+    }
+    auto key = [](Device& d) { return *d.client().identity_key(); };
+
+    std::cout << "US creates the cell \"IL-SY coordination\" (standard template)\n";
+    parley::CellTemplate t;
+    t.members = {{il.address(), "IL", parley::CellRole::member, key(il)},
+                 {sy.address(), "SY", parley::CellRole::member, key(sy)},
+                 {analyst.address(), "SY", parley::CellRole::member, key(analyst)},
+                 {trade.address(), "IL", parley::CellRole::member, key(trade)}};
+    auto cell = us.client().create_cell(t);
+    require(cell.ok(), "create_cell: " + (cell ? std::string() : cell.error().to_string()));
+    us.note("created the cell (epoch 1)");
+
+    std::cout << "US restricts #intel: IL reads it only through its officer; the trade delegate does not\n";
+    parley::ChannelPolicySpec intel;
+    intel.read = {parley::CellGrant::party("US"), parley::CellGrant::party("SY"), parley::CellGrant::user("il_officer")};
+    intel.post = {parley::CellGrant::party("IL"), parley::CellGrant::party("SY")};
+    require(us.client().set_channel_policy(*cell, "intel", intel).ok(), "set policy");
+    for (Device* d : all)
+      if (d != &us) require(d->wait([d] { return d->epoch() >= 2; }), d->address().to_string() + " missed epoch 2");
+
+    auto post = [&](Device& d, const char* channel, const char* text) {
+      auto id = d.client().post(*cell, channel, text);
+      if (id)
+        d.note(std::string("posted on #") + channel + ": " + text);
+      else
+        d.note(std::string("could not post on #") + channel + ": " + id.error().to_string());
+    };
+    std::cout << "IL and SY post; the delegate tries #intel\n";
+    post(il, "intel", "Convoy observed near the border crossing at 0400.");
+    post(sy, "deescalation", "Our unit will hold position; requesting the same.");
+    post(trade, "commercial", "Tender for the water project opens Monday.");
+    post(trade, "intel", "Can I see this channel?");
+    require(sy.wait([&] { return sy.received() >= 2; }), "sy did not receive");
+    require(analyst.wait([&] { return analyst.received() >= 3; }), "analyst did not receive");
+
+    std::cout << "US removes the SY analyst; the next posts use new keys the analyst never gets\n";
+    require(us.client().remove_member(*cell, analyst.address()).ok(), "remove");
+    require(il.wait([&] { return il.epoch() >= 3; }), "il missed epoch 3");
+    require(sy.wait([&] { return sy.epoch() >= 3; }), "sy missed epoch 3");
+    post(il, "intel", "Convoy has turned back. Thank you for holding position.");
+    post(sy, "diplomatic", "Proposal: weekly call under US chairmanship.");
+    require(us.wait([&] { return us.received() >= 5; }), "us did not receive everything");
+    std::this_thread::sleep_for(500ms);
+
+    for (Device* d : all) d->client().stop();
+    std::cout << "\n";
+    for (Device* d : all) std::cout << "=== " << d->address().to_string() << " ===\n" << d->transcript() << "\n";
+    if (!relay_data.empty()) {
+      const std::vector<std::string> secrets{"IL-SY coordination", "intel", "deescalation", "diplomatic", "commercial",
+                                             "Convoy", "Tender", "holding position", "weekly call", "party:"};
+      std::size_t files = 0, bytes = 0;
+      std::vector<std::string> found;
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(relay_data)) {
+        if (!entry.is_regular_file()) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ++files;
+        bytes += data.size();
+        for (const auto& secret : secrets)
+          if (data.find(secret) != std::string::npos) found.push_back(secret + " in " + entry.path().filename().string());
+      }
+      std::cout << "relay storage: " << files << " files, " << bytes << " bytes; ";
+      if (found.empty()) {
+        std::cout << "no cell name, channel name or message text in it (only addresses, sizes and opaque tags)\n";
+      } else {
+        std::cout << "FOUND plaintext:";
+        for (const auto& f : found) std::cout << " [" << f << "]";
+        std::cout << "\n";
+        return 1;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "demo failed: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// CellBook: this device's cells — one CharterLog per cell, rebuilt from the store's commits
+// at start, plus the cell state at any past epoch (needed to check that a channel message's
+// sender could POST at the epoch it names). The engine changes a log only through
+// replace()/adopt() after the store transaction that persisted the same commits succeeded;
+// if a transaction fails it calls reload().
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "cells/codec.hpp"
+#include "charter/log.hpp"
+#include "store/device_store.hpp"
+
+namespace parley::cells {
+
+class CellBook {
+ public:
+  // Every cell whose commits are in `store`, each verified again from its genesis.
+  // Errc::store_corrupt if a stored charter no longer verifies.
+  static Result<CellBook> load(store::DeviceStore& store);
+
+  const charter::CharterLog* find(const CellId& cell) const;
+  std::vector<CellId> ids() const;
+
+  // Installs (or replaces) the log of `cell`. The commits must already be in the store.
+  void put(const CellId& cell, charter::CharterLog log);
+
+  // The state after `epoch` (1..log epoch) of `cell`; nullptr if unknown. Folds and caches.
+  const charter::CellState* state_at(const CellId& cell, std::uint64_t epoch);
+
+  // Writes the log's commits from `from_epoch` to its head (INSERT OR IGNORE).
+  static Status persist(store::DeviceStore& store, const CellId& cell, const charter::CharterLog& log,
+                        std::uint64_t from_epoch = 1);
+
+ private:
+  std::map<CellId, charter::CharterLog> logs_;
+  std::map<CellId, std::vector<charter::CellState>> states_;  // states_[cell][e - 1]
+};
+
+}  // namespace parley::cells

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Bytes <-> cell traffic values (sdk/schema/cells.fbs), plus the derived names of channel
+// keys. Decoders verify every untrusted buffer like envelope.cpp does: size limit, size
+// prefix, identifier, FlatBuffers Verifier, version, then each field's rule.
+// Errors of decoders: frame_too_large, truncated, malformed_frame, unsupported_version.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "charter/model.hpp"
+#include "envelope/envelope.hpp"
+#include "parley/error.hpp"
+
+namespace parley::cells {
+
+using charter::CellId;
+using charter::Hash;
+
+inline constexpr std::uint16_t kCellsWireVersion = 1;
+inline constexpr std::size_t kMaxCellsBufferBytes = envelope::kMaxBodyBytes;  // one Content body
+inline constexpr std::size_t kMaxWelcomeCommits = 4096;
+inline constexpr std::size_t kMaxDistributionBytes = 1024;
+
+// Domain label of key tags (includes its NUL, like the commit hash label).
+inline constexpr std::string_view kKeyTagLabel{"parley-channel-key-tag-v1\0", 26};
+
+// tag = first 16 bytes of SHA-256(label || cell_id || u32 len(channel) || channel || u32 generation)
+// (integers big-endian). The relay sees the tag; without the cell id it cannot name the channel.
+Result<envelope::KeyTag> key_tag(const CellId& cell, std::string_view channel, std::uint32_t generation);
+
+// The libsignal sender-key group id: "PLG1" || cell_id || u32 generation || channel.
+Bytes group_id(const CellId& cell, std::string_view channel, std::uint32_t generation);
+
+struct Welcome {
+  CellId cell_id{};
+  std::vector<charter::SignedCommit> commits;
+};
+
+struct KeyDistribution {
+  CellId cell_id{};
+  std::string channel;
+  std::uint32_t generation = 0;
+  Bytes distribution;
+};
+
+struct ResyncRequest {
+  CellId cell_id{};
+  std::uint64_t from_epoch = 0;
+};
+
+enum class ChannelMessageKind : std::uint8_t { text = 1 };
+
+struct ChannelMessage {
+  CellId cell_id{};
+  std::string channel;
+  std::uint64_t epoch = 0;
+  Hash head{};
+  MessageId message_id;
+  TimeMs sent_at = 0;
+  ChannelMessageKind kind = ChannelMessageKind::text;
+  Bytes body;
+};
+
+Bytes encode(const Welcome& welcome);
+Result<Welcome> decode_welcome(ByteView bytes);
+Bytes encode(const KeyDistribution& distribution);
+Result<KeyDistribution> decode_distribution(ByteView bytes);
+Bytes encode(const ResyncRequest& request);
+Result<ResyncRequest> decode_resync(ByteView bytes);
+Bytes encode(const ChannelMessage& message);
+Result<ChannelMessage> decode_channel_message(ByteView bytes);
+
+}  // namespace parley::cells

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The engine's cell layer: charters over pairwise sessions, channel keys, channel messages.
+// The rules are normative in docs/protocol.md ("Cells", "Channels"); comments here say why.
+#include <algorithm>
+
+#include "cells/codec.hpp"
+#include "charter/codec.hpp"
+#include "charter/policy.hpp"
+#include "crypto/keys.hpp"
+#include "engine/engine.hpp"
+#include "envelope/envelope.hpp"
+
+namespace parley::engine {
+
+namespace {
+
+constexpr std::size_t kMaxResyncCommits = 256;  // per ResyncRequest answer
+
+bool contains(const std::vector<Address>& list, const Address& a) {
+  return std::find(list.begin(), list.end(), a) != list.end();
+}
+
+Result<Bytes> private_key(store::DeviceStore& store) {
+  auto identity = store.local_identity();
+  if (!identity) return std::move(identity).error();
+  return (*identity)->identity_private;
+}
+
+std::optional<Address> a_supervisor(const charter::CellState& state, const Address& self) {
+  for (const auto& [device, record] : state.devices)
+    if (device != self && state.is_supervisor_device(device)) return device;
+  return std::nullopt;
+}
+
+SecurityAlert alert(const cells::CellId& cell, const Address& sender, std::uint64_t epoch, Error error) {
+  SecurityAlert a;
+  a.cell = cell;
+  a.sender = sender;
+  a.epoch = epoch;
+  a.error = std::move(error);
+  return a;
+}
+
+}  // namespace
+
+Status Engine::reload_cells() {
+  auto book = cells::CellBook::load(store_);
+  if (!book) return std::move(book).error();
+  book_ = std::move(*book);
+  return {};
+}
+
+Status Engine::queue_control(const Address& to, envelope::ContentKind kind, Bytes body, TimeMs now,
+                             AfterCommit& after) {
+  envelope::Content content;
+  content.message_id = new_message_id();
+  content.sent_at = now;
+  content.kind = kind;
+  content.body = std::move(body);
+  auto queued = queue_pairwise(to, content, now, /*quiet=*/true, after);
+  crypto::wipe(content.body);
+  return queued;
+}
+
+// --- commands ------------------------------------------------------------------------------
+
+Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now) {
+  auto identity = store_.local_identity();
+  if (!identity) return std::move(identity).error();
+  options_.random(options.cell_id);
+  options.supervisor = self_;
+  options.supervisor_key = (*identity)->identity_public;
+  options.time_ms = now;
+  auto genesis = charter::sign_commit(charter::seeds_cell_genesis(options), (*identity)->identity_private);
+  if (!genesis) return std::move(genesis).error();
+  auto log = charter::CharterLog::from_genesis(std::span(&*genesis, 1), options.cell_id);
+  if (!log) return std::move(log).error();
+
+  AfterCommit after;
+  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    PARLEY_TRY(cells::CellBook::persist(store_, options.cell_id, *log));
+    const Bytes welcome = cells::encode(cells::Welcome{options.cell_id, log->commits_from(1)});
+    for (const auto& [device, record] : log->state().devices)
+      if (device != self_)
+        PARLEY_TRY(queue_control(device, envelope::ContentKind::welcome, welcome, now, after));
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  after.events.push_back(CharterChanged{options.cell_id, 1, true});
+  book_.put(options.cell_id, std::move(*log));
+  finish(after);
+  return options.cell_id;
+}
+
+Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  const charter::CharterLog* current = book_.find(cell);
+  if (!current) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  if (!current->state().is_supervisor_device(self_))
+    return make_error(Errc::charter_not_authorized, "only a supervisor device of the cell commits");
+  auto key = private_key(store_);
+  if (!key) return std::move(key).error();
+  const charter::CellState& before = current->state();
+  charter::Commit next{cell, before.epoch + 1, before.head, self_, now, std::move(operations)};
+  auto signed_commit = charter::sign_commit(next, *key);
+  crypto::wipe(*key);
+  if (!signed_commit) return std::move(signed_commit).error();
+  charter::CharterLog log = *current;  // the book keeps the old log until the store has the new one
+  auto outcome = log.offer(*signed_commit);
+  if (outcome.status != charter::OfferStatus::applied)
+    return outcome.error ? *outcome.error : make_error(Errc::internal, "own commit was not applied");
+
+  AfterCommit after;
+  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    PARLEY_TRY(cells::CellBook::persist(store_, cell, log, log.epoch()));
+    const Bytes commit_bytes = charter::encode_signed_commit(*signed_commit);
+    std::optional<Bytes> welcome;
+    // Removed devices get the commit that removes them too: it tells them to stop.
+    std::set<Address> targets;
+    for (const auto& [device, record] : before.devices) targets.insert(device);
+    for (const auto& [device, record] : log.state().devices) targets.insert(device);
+    for (const auto& device : targets) {
+      if (device == self_) continue;
+      if (!before.devices.count(device)) {
+        if (!welcome) welcome = cells::encode(cells::Welcome{cell, log.commits_from(1)});
+        PARLEY_TRY(queue_control(device, envelope::ContentKind::welcome, *welcome, now, after));
+      } else {
+        PARLEY_TRY(queue_control(device, envelope::ContentKind::charter_commit, commit_bytes, now, after));
+      }
+    }
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  after.events.push_back(CharterChanged{cell, log.epoch(), false});
+  book_.put(cell, std::move(log));
+  finish(after);
+  return {};
+}
+
+Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  if (text.size() > envelope::kMaxBodyBytes)
+    return make_error(Errc::invalid_argument, "message is " + std::to_string(text.size()) + " bytes, limit " +
+                                                  std::to_string(envelope::kMaxBodyBytes));
+  const charter::CellState& state = log->state();
+  if (!charter::may_post(state, channel, self_))
+    return make_error(Errc::cell_permission_denied,
+                      "this device may not post on channel '" + std::string(channel) + "' at epoch " +
+                          std::to_string(state.epoch));
+  const std::vector<Address> readers = charter::readers(state, channel);
+  std::vector<Address> others;
+  for (const auto& r : readers)
+    if (r != self_) others.push_back(r);
+
+  cells::ChannelMessage message;
+  message.cell_id = cell;
+  message.channel = std::string(channel);
+  message.epoch = state.epoch;
+  message.head = state.head;
+  message.message_id = new_message_id();
+  message.sent_at = now;
+  message.body.assign(text.begin(), text.end());
+
+  AfterCommit after;
+  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    auto stored = store_.send_key_get(ByteView(cell), channel);
+    if (!stored) return std::move(stored).error();
+    store::ChannelSendKey key;
+    bool fresh = !stored->has_value();
+    if (!fresh) {
+      key = **stored;
+      // A device that held this generation and may no longer read: everything it could
+      // decrypt ends here, so the next message needs a key it never saw.
+      for (const auto& d : key.distributed)
+        if (!contains(readers, d)) fresh = true;
+      if (key.sent_count >= options_.rotate_after_messages || now - key.created_at >= options_.rotate_after_ms)
+        fresh = true;
+    }
+    if (fresh) key = store::ChannelSendKey{stored->has_value() ? (*stored)->generation + 1 : 1, {}, 0, now};
+    const Bytes group = cells::group_id(cell, channel, key.generation);
+    auto tag = cells::key_tag(cell, channel, key.generation);
+    if (!tag) return std::move(tag).error();
+    PARLEY_TRY(store_.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(cell.begin(), cell.end()),
+                                                                        std::string(channel), key.generation}));
+    std::vector<Address> missing;
+    for (const auto& r : others)
+      if (!contains(key.distributed, r)) missing.push_back(r);
+    if (!missing.empty()) {
+      auto distribution = sender_keys_.own_distribution(group, self_);
+      if (!distribution) return std::move(distribution).error();
+      Bytes body = cells::encode(cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution});
+      crypto::wipe(*distribution);
+      for (const auto& r : missing) {
+        PARLEY_TRY(queue_control(r, envelope::ContentKind::sender_key_distribution, body, now, after));
+        key.distributed.push_back(r);
+      }
+      crypto::wipe(body);
+    }
+    Bytes plain = cells::encode(message);
+    auto sealed = sender_keys_.encrypt(group, self_, plain);
+    crypto::wipe(plain);
+    if (!sealed) return std::move(sealed).error();
+    envelope::Envelope env{envelope::CipherType::sender_key, std::move(*sealed), *tag};
+    if (!others.empty()) {
+      store::OutboxItem item{message.message_id, others, envelope::encode(env), now};
+      PARLEY_TRY(store_.outbox_put(item));
+      after.sends.push_back(std::move(item));
+    }
+    key.sent_count += 1;
+    PARLEY_TRY(store_.send_key_put(ByteView(cell), channel, key));
+    auto added = store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), std::string(channel), self_,
+                                                         message.message_id, message.epoch, now, now, 1, message.body});
+    if (!added) return std::move(added).error();
+    return {};
+  });
+  crypto::wipe(message.body);
+  if (!done) return std::move(done).error();
+  finish(after);
+  return message.message_id;
+}
+
+Result<std::vector<store::HistoryRecord>> Engine::history(const CellId& cell, std::string_view channel) const {
+  return store_.history(ByteView(cell), channel);
+}
+
+Result<std::uint32_t> Engine::send_generation(const CellId& cell, std::string_view channel) const {
+  auto key = store_.send_key_get(ByteView(cell), channel);
+  if (!key) return std::move(key).error();
+  return key->has_value() ? (*key)->generation : 0u;
+}
+
+// --- pairwise control traffic ----------------------------------------------------------------
+
+Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after) {
+  switch (content.kind) {
+    case envelope::ContentKind::charter_commit:
+      return on_charter_commit(sender, content.body, now, after);
+    case envelope::ContentKind::welcome:
+      return on_welcome(sender, content.body, now, after);
+    case envelope::ContentKind::sender_key_distribution:
+      return on_distribution(sender, content.body, after);
+    case envelope::ContentKind::resync_request:
+      return on_resync(sender, content.body, now, after);
+    case envelope::ContentKind::text:
+      break;
+  }
+  return {};
+}
+
+Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log || to == self_) return {};
+  return queue_control(to, envelope::ContentKind::resync_request,
+                       cells::encode(cells::ResyncRequest{cell, log->epoch() + 1}), now, after);
+}
+
+// Untrusted input: every failure here is an event, never an error (an error would roll back
+// the pairwise decryption and lose the delivery for nothing).
+Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+  auto signed_commit = charter::decode_signed_commit(body);
+  if (!signed_commit) {
+    after.events.push_back(DecryptFailed{sender, signed_commit.error()});
+    return {};
+  }
+  auto decoded = charter::decode_commit(signed_commit->bytes);
+  if (!decoded) {
+    after.events.push_back(DecryptFailed{sender, decoded.error()});
+    return {};
+  }
+  const CellId cell = decoded->cell_id;
+  const charter::CharterLog* current = book_.find(cell);
+  if (!current) return {};  // not (yet) a member: the welcome carries everything
+  charter::CharterLog log = *current;
+  const std::uint64_t before = log.epoch();
+  auto outcome = log.offer(*signed_commit);
+  for (const auto& proof : outcome.equivocations) {
+    SecurityAlert a = alert(cell, sender, proof.epoch,
+                            make_error(Errc::cell_equivocation, "two validly signed commits for epoch " +
+                                                                    std::to_string(proof.epoch)));
+    a.applied = charter::encode_signed_commit(proof.applied);
+    a.conflicting = charter::encode_signed_commit(proof.conflicting);
+    after.events.push_back(std::move(a));
+  }
+  switch (outcome.status) {
+    case charter::OfferStatus::rejected:
+      after.events.push_back(alert(cell, sender, decoded->epoch, *outcome.error));
+      return {};
+    case charter::OfferStatus::buffered:
+      book_touched_ = true;
+      book_.put(cell, log);  // the buffer is memory only; resync refills it after a restart
+      return request_resync(cell, sender, now, after);
+    case charter::OfferStatus::duplicate:
+    case charter::OfferStatus::equivocation:
+      return {};
+    case charter::OfferStatus::applied:
+      break;
+  }
+  PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1));
+  after.events.push_back(CharterChanged{cell, log.epoch(), false});
+  book_touched_ = true;
+  book_.put(cell, std::move(log));
+  retry_held_ = true;
+  return {};
+}
+
+Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+  auto welcome = cells::decode_welcome(body);
+  if (!welcome) {
+    after.events.push_back(DecryptFailed{sender, welcome.error()});
+    return {};
+  }
+  if (book_.find(welcome->cell_id)) {
+    // Already a member (e.g. re-added): treat it as a batch of commits.
+    for (const auto& commit : welcome->commits)
+      PARLEY_TRY(on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
+    return {};
+  }
+  auto log = charter::CharterLog::from_genesis(welcome->commits, welcome->cell_id);
+  if (!log) {
+    after.events.push_back(alert(welcome->cell_id, sender, 0, log.error()));
+    return {};
+  }
+  // A genesis certifies itself; what makes this one the cell's is that a supervisor device
+  // of it handed it to us over an authenticated pairwise session.
+  if (!log->state().is_supervisor_device(sender)) {
+    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
+                                 make_error(Errc::charter_not_authorized,
+                                            "a welcome must come from a supervisor device of the cell")));
+    return {};
+  }
+  if (!log->state().devices.count(self_)) {
+    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
+                                 make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
+    return {};
+  }
+  PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log));
+  after.events.push_back(CharterChanged{welcome->cell_id, log->epoch(), true});
+  book_touched_ = true;
+  book_.put(welcome->cell_id, std::move(*log));
+  retry_held_ = true;
+  // Commits sent after the welcome may have overtaken it and been dropped (unknown cell):
+  // ask the supervisor for anything newer right away. It answers only if there is more.
+  return request_resync(welcome->cell_id, sender, now, after);
+}
+
+// Installed under the pairwise sender that delivered it, whatever the payload says: that is
+// the only binding between a sender key and its owner (pairwise/sender_keys.hpp). Whether
+// that sender may POST is decided per message, so installing a non-poster's key is harmless.
+Status Engine::on_distribution(const Address& sender, ByteView body, AfterCommit& after) {
+  auto d = cells::decode_distribution(body);
+  if (!d) {
+    after.events.push_back(DecryptFailed{sender, d.error()});
+    return {};
+  }
+  const pairwise::SenderKeyName name{cells::group_id(d->cell_id, d->channel, d->generation), sender};
+  if (auto installed = sender_keys_.install_distribution(name, d->distribution); !installed) {
+    crypto::wipe(d->distribution);
+    if (installed.error().code == Errc::store_io || installed.error().code == Errc::store_corrupt)
+      return std::move(installed).error();
+    after.events.push_back(DecryptFailed{sender, installed.error()});
+    return {};
+  }
+  crypto::wipe(d->distribution);
+  auto tag = cells::key_tag(d->cell_id, d->channel, d->generation);
+  if (!tag) return std::move(tag).error();
+  PARLEY_TRY(store_.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(d->cell_id.begin(), d->cell_id.end()),
+                                                                      d->channel, d->generation}));
+  retry_held_ = true;
+  return {};
+}
+
+Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+  auto request = cells::decode_resync(body);
+  if (!request) {
+    after.events.push_back(DecryptFailed{sender, request.error()});
+    return {};
+  }
+  const charter::CharterLog* log = book_.find(request->cell_id);
+  // Only current members get the charter; commits are signed, so any member may answer.
+  if (!log || !log->state().devices.count(sender) || request->from_epoch > log->epoch()) return {};
+  auto commits = log->commits_from(request->from_epoch);
+  if (commits.size() > kMaxResyncCommits) commits.resize(kMaxResyncCommits);
+  for (const auto& commit : commits)
+    PARLEY_TRY(queue_control(sender, envelope::ContentKind::charter_commit, charter::encode_signed_commit(commit), now,
+                             after));
+  return {};
+}
+
+// --- channel messages ----------------------------------------------------------------------
+
+Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::Envelope& env, TimeMs now,
+                                         AfterCommit& after) {
+  auto record = store_.key_tag_get(ByteView(*env.key_tag));
+  if (!record) return std::move(record).error();
+  if (!record->has_value()) return true;  // its key has not arrived (or never will: not a reader)
+  const store::KeyTagRecord& rec = **record;
+  if (rec.cell_id.size() != charter::kCellIdBytes) return make_error(Errc::store_corrupt, "stored key tag cell id");
+  CellId cell;
+  std::copy(rec.cell_id.begin(), rec.cell_id.end(), cell.begin());
+  const pairwise::SenderKeyName name{cells::group_id(cell, rec.channel, rec.generation), sender};
+  auto has = sender_keys_.has_key(name);
+  if (!has) return std::move(has).error();
+  // The tag names (cell, channel, generation) but not the sender: another poster's key may
+  // be here and this sender's not yet.
+  if (!*has || !book_.find(cell)) return true;
+
+  PARLEY_TRY(store_.db().begin());
+  // Every path below either commits (accepted or an exact replay) or rolls back so that the
+  // sender-key chain is untouched and the envelope can be tried again or refused again.
+  auto rollback = [&]() { (void)store_.db().rollback(); };
+  auto plain = sender_keys_.decrypt(name, env.ciphertext);
+  if (!plain) {
+    rollback();
+    if (plain.error().code != Errc::duplicate_message) after.events.push_back(DecryptFailed{sender, plain.error()});
+    return false;
+  }
+  auto message = cells::decode_channel_message(*plain);
+  crypto::wipe(*plain);
+  if (!message) {
+    rollback();
+    after.events.push_back(DecryptFailed{sender, message.error()});
+    return false;
+  }
+  if (message->cell_id != cell || message->channel != rec.channel) {
+    rollback();
+    after.events.push_back(DecryptFailed{sender, make_error(Errc::malformed_frame,
+                                                            "channel message does not match the key it came under")});
+    return false;
+  }
+  const charter::CharterLog* log = book_.find(cell);
+  if (message->epoch > log->epoch()) {
+    rollback();
+    // Sent under a charter this device has not seen yet: wait for it, and ask.
+    if (auto supervisor = a_supervisor(log->state(), self_)) PARLEY_TRY(request_resync(cell, *supervisor, now, after));
+    return true;
+  }
+  if (log->hash_at(message->epoch) != message->head) {
+    rollback();
+    after.events.push_back(alert(cell, sender, message->epoch,
+                                 make_error(Errc::cell_equivocation,
+                                            "a channel message names a charter head this device did not apply at epoch " +
+                                                std::to_string(message->epoch))));
+    // Ask the sender for its commits from that epoch: the conflicting signed commit turns
+    // this suspicion into a proof (CharterLog reports it as an equivocation).
+    PARLEY_TRY(queue_control(sender, envelope::ContentKind::resync_request,
+                             cells::encode(cells::ResyncRequest{cell, message->epoch}), now, after));
+    return false;
+  }
+  const charter::CellState* then = book_.state_at(cell, message->epoch);
+  const bool allowed_then = then && charter::may_post(*then, message->channel, sender);
+  const bool allowed_now = charter::may_post(log->state(), message->channel, sender);
+  if (!allowed_then || !allowed_now) {
+    rollback();
+    after.events.push_back(PermissionDenied{
+        cell, message->channel, sender,
+        make_error(Errc::cell_permission_denied, std::string("the sender may not post on this channel ") +
+                                                     (allowed_then ? "now" : "at the epoch it names"))});
+    return false;
+  }
+  auto added = store_.history_add(store::HistoryRecord{rec.cell_id, message->channel, sender, message->message_id,
+                                                       message->epoch, message->sent_at, now, 1, message->body});
+  if (!added) {
+    rollback();
+    return std::move(added).error();
+  }
+  if (auto committed = store_.db().commit(); !committed) {
+    rollback();
+    return std::move(committed).error();
+  }
+  if (*added) {
+    after.events.push_back(ChannelMessageReceived{cell, message->channel, sender, message->message_id, message->epoch,
+                                                  message->sent_at,
+                                                  std::string(message->body.begin(), message->body.end())});
+  }
+  crypto::wipe(message->body);
+  return false;
+}
+
+void Engine::retry_held(TimeMs now) {
+  // Each pass may install nothing new; stop when a pass changes nothing.
+  while (retry_held_) {
+    retry_held_ = false;
+    auto held = store_.held_items();
+    if (!held) {
+      emit(ProtocolError{held.error()});
+      return;
+    }
+    for (const auto& item : *held) {
+      auto env = envelope::decode(item.payload);
+      AfterCommit after;
+      Result<bool> hold = env ? on_channel_envelope(item.sender, *env, now, after) : Result<bool>(false);
+      if (hold && *hold) {
+        finish(after);
+        continue;
+      }
+      if (!hold) emit(DecryptFailed{item.sender, hold.error()});
+      (void)store_.held_remove(item.seq);
+      finish(after);
+    }
+  }
+}
+
+}  // namespace parley::engine

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Cell tables: charters, own channel keys, installed key tags, history, held envelopes.
+#include "store/device_store.hpp"
+#include "store/recipient_codec.hpp"
+#include "store/rows.hpp"
+
+namespace parley::store {
+
+Status DeviceStore::commit_put(ByteView cell_id, const StoredCommit& commit) {
+  auto stmt = db_.prepare(
+      "INSERT OR IGNORE INTO charter_commits (cell_id, epoch, bytes, signature) VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id)
+      .bind(2, static_cast<std::int64_t>(commit.epoch))
+      .bind(3, ByteView(commit.bytes))
+      .bind(4, ByteView(commit.signature));
+  return stmt->run();
+}
+
+Result<std::vector<StoredCommit>> DeviceStore::commits_of(ByteView cell_id) const {
+  auto stmt = db_.prepare("SELECT epoch, bytes, signature FROM charter_commits WHERE cell_id = ?1 ORDER BY epoch");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id);
+  std::vector<StoredCommit> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(StoredCommit{static_cast<std::uint64_t>(stmt->column_int(0)), stmt->column_blob(1),
+                               stmt->column_blob(2)});
+  }
+}
+
+Result<std::vector<Bytes>> DeviceStore::cell_ids() const {
+  auto stmt = db_.prepare("SELECT DISTINCT cell_id FROM charter_commits ORDER BY cell_id");
+  if (!stmt) return stmt.error();
+  std::vector<Bytes> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(stmt->column_blob(0));
+  }
+}
+
+Result<std::optional<ChannelSendKey>> DeviceStore::send_key_get(ByteView cell_id, std::string_view channel) const {
+  auto stmt = db_.prepare(
+      "SELECT generation, distributed, sent_count, created_at FROM channel_send_keys WHERE cell_id = ?1 AND channel = ?2");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, channel);
+  auto row = stmt->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<ChannelSendKey>();
+  ChannelSendKey key;
+  auto generation = column_u32(*stmt, 0, "channel key generation");
+  if (!generation) return generation.error();
+  key.generation = *generation;
+  auto distributed = decode_recipients(stmt->column_blob(1));
+  if (!distributed) return distributed.error();
+  key.distributed = std::move(*distributed);
+  key.sent_count = static_cast<std::uint64_t>(stmt->column_int(2));
+  key.created_at = stmt->column_int(3);
+  return std::optional<ChannelSendKey>(std::move(key));
+}
+
+Status DeviceStore::send_key_put(ByteView cell_id, std::string_view channel, const ChannelSendKey& key) {
+  auto distributed = encode_recipients(key.distributed);
+  if (!distributed) return distributed.error();
+  auto stmt = db_.prepare(
+      "INSERT OR REPLACE INTO channel_send_keys (cell_id, channel, generation, distributed, sent_count, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id)
+      .bind(2, channel)
+      .bind(3, std::int64_t{key.generation})
+      .bind(4, ByteView(*distributed))
+      .bind(5, static_cast<std::int64_t>(key.sent_count))
+      .bind(6, std::int64_t{key.created_at});
+  return stmt->run();
+}
+
+Result<std::optional<KeyTagRecord>> DeviceStore::key_tag_get(ByteView tag) const {
+  auto stmt = db_.prepare("SELECT cell_id, channel, generation FROM channel_key_tags WHERE tag = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, tag);
+  auto row = stmt->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<KeyTagRecord>();
+  auto generation = column_u32(*stmt, 2, "key tag generation");
+  if (!generation) return generation.error();
+  return std::optional<KeyTagRecord>(KeyTagRecord{stmt->column_blob(0), stmt->column_text(1), *generation});
+}
+
+Status DeviceStore::key_tag_put(ByteView tag, const KeyTagRecord& record) {
+  auto stmt = db_.prepare(
+      "INSERT OR IGNORE INTO channel_key_tags (tag, cell_id, channel, generation) VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, tag).bind(2, ByteView(record.cell_id)).bind(3, record.channel).bind(4, std::int64_t{record.generation});
+  return stmt->run();
+}
+
+Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
+  auto stmt = db_.prepare(
+      "INSERT OR IGNORE INTO channel_history (cell_id, channel, user, device, message_id, epoch, sent_at, received_at, "
+      "kind, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, ByteView(r.cell_id))
+      .bind(2, r.channel)
+      .bind(3, r.sender.user)
+      .bind(4, std::int64_t{r.sender.device})
+      .bind(5, id_bytes(r.message_id))
+      .bind(6, static_cast<std::int64_t>(r.epoch))
+      .bind(7, std::int64_t{r.sent_at})
+      .bind(8, std::int64_t{r.received_at})
+      .bind(9, std::int64_t{r.kind})
+      .bind(10, ByteView(r.body));
+  PARLEY_TRY(stmt->run());
+  return db_.changes() > 0;
+}
+
+Result<std::vector<HistoryRecord>> DeviceStore::history(ByteView cell_id, std::string_view channel) const {
+  auto stmt = db_.prepare(
+      "SELECT user, device, message_id, epoch, sent_at, received_at, kind, body FROM channel_history "
+      "WHERE cell_id = ?1 AND channel = ?2 ORDER BY seq");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, channel);
+  std::vector<HistoryRecord> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    HistoryRecord r;
+    r.cell_id.assign(cell_id.begin(), cell_id.end());
+    r.channel = std::string(channel);
+    r.sender.user = stmt->column_text(0);
+    auto device = column_u32(*stmt, 1, "history sender device");
+    if (!device) return device.error();
+    r.sender.device = *device;
+    auto id = column_message_id(*stmt, 2, "history message id");
+    if (!id) return id.error();
+    r.message_id = *id;
+    r.epoch = static_cast<std::uint64_t>(stmt->column_int(3));
+    r.sent_at = stmt->column_int(4);
+    r.received_at = stmt->column_int(5);
+    r.kind = static_cast<std::uint8_t>(stmt->column_int(6));
+    r.body = stmt->column_blob(7);
+    out.push_back(std::move(r));
+  }
+}
+
+// Bounded: when full, the oldest held envelope goes (it is the least likely to become readable).
+Status DeviceStore::held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held) {
+  auto stmt = db_.prepare("INSERT INTO held_envelopes (user, device, payload, received_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, payload).bind(4, std::int64_t{now});
+  PARLEY_TRY(stmt->run());
+  auto trim = db_.prepare(
+      "DELETE FROM held_envelopes WHERE seq NOT IN (SELECT seq FROM held_envelopes ORDER BY seq DESC LIMIT ?1)");
+  if (!trim) return trim.error();
+  trim->bind(1, static_cast<std::int64_t>(max_held));
+  return trim->run();
+}
+
+Result<std::vector<HeldEnvelope>> DeviceStore::held_items() const {
+  auto stmt = db_.prepare("SELECT seq, user, device, payload, received_at FROM held_envelopes ORDER BY seq");
+  if (!stmt) return stmt.error();
+  std::vector<HeldEnvelope> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    HeldEnvelope h;
+    h.seq = stmt->column_int(0);
+    h.sender.user = stmt->column_text(1);
+    auto device = column_u32(*stmt, 2, "held sender device");
+    if (!device) return device.error();
+    h.sender.device = *device;
+    h.payload = stmt->column_blob(3);
+    h.received_at = stmt->column_int(4);
+    out.push_back(std::move(h));
+  }
+}
+
+Status DeviceStore::held_remove(std::int64_t seq) {
+  auto stmt = db_.prepare("DELETE FROM held_envelopes WHERE seq = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, seq);
+  return stmt->run();
+}
+
+}  // namespace parley::store

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Many devices in memory: real stores, real libsignal sessions and sender keys, the
+// in-memory relay (which records every envelope it accepted), a virtual clock, and an
+// optional seeded shuffle of what each device receives.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "charter/codec.hpp"
+#include "charter/policy.hpp"
+#include "engine/engine.hpp"
+#include "engine/memory_relay.hpp"
+#include "pairwise/device_keys.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parley::cells::test {
+
+inline const Address kUs{"us_sup", 1};
+inline const Address kIl{"il_officer", 1};
+inline const Address kSy{"sy_officer", 1};
+inline const Address kSy2{"sy_analyst", 1};
+inline const Address kTrade{"il_trade", 1};  // commercial delegate: no READ on intel
+
+struct Node {
+  Address address;
+  std::unique_ptr<store::DeviceStore> store;
+  std::unique_ptr<engine::Engine> engine;
+  int connection = 0;
+  std::vector<Event> events;
+
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const auto& e : events)
+      if (auto* x = std::get_if<T>(&e)) out.push_back(*x);
+    return out;
+  }
+  std::vector<std::string> texts(std::string_view channel) const {
+    std::vector<std::string> out;
+    for (const auto& m : all<ChannelMessageReceived>())
+      if (m.channel == channel) out.push_back(m.text);
+    return out;
+  }
+  Bytes identity_public() const { return (*store->local_identity())->identity_public; }
+};
+
+class CellsTest : public ::testing::Test {
+ protected:
+  Node& add(const Address& address) {
+    auto node = std::make_unique<Node>();
+    node->address = address;
+    auto opened = store::DeviceStore::open(dir.file(address.to_string()), StoreKey::passphrase("k"));
+    EXPECT_TRUE(opened.ok());
+    node->store = std::move(*opened);
+    EXPECT_TRUE(pairwise::create_device_identity(*node->store, address, 20, now).ok());
+    Node& ref = *node;
+    nodes_[address] = std::move(node);
+    start(ref);
+    return ref;
+  }
+
+  // (Re)creates the engine on the node's store and connects it.
+  void start(Node& node) {
+    engine::EngineOptions options;
+    options.random = [this](std::span<std::uint8_t> out) {
+      for (auto& b : out) b = static_cast<std::uint8_t>(rng() & 0xff);
+    };
+    options.rotate_after_messages = rotate_after_messages;
+    auto engine = engine::Engine::create(*node.store, options);
+    ASSERT_TRUE(engine.ok()) << engine.error().to_string();
+    node.engine = std::move(*engine);
+    connect(node);
+  }
+
+  void connect(Node& node) {
+    node.connection = ++next_connection;
+    by_connection[node.connection] = &node;
+    node.engine->on_open(now);
+    inbox[node.connection].push_back(relay.open(node.connection));
+  }
+
+  void disconnect(Node& node) {
+    relay.close(node.connection);
+    inbox.erase(node.connection);
+    by_connection.erase(node.connection);
+    node.engine->on_close({Errc::not_connected, "test"}, now);
+    collect(node);
+  }
+
+  void restart(Node& node) {
+    disconnect(node);
+    node.engine.reset();
+    start(node);
+  }
+
+  Node& node(const Address& a) { return *nodes_.at(a); }
+
+  void collect(Node& node) {
+    while (auto e = node.engine->poll_event()) node.events.push_back(std::move(*e));
+  }
+
+  // Moves frames until nothing moves. With `shuffle`, each device takes its queued frames
+  // in a seeded random order (relay reordering across senders and within a mailbox).
+  void run() {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (auto& [conn, node] : by_connection) {
+        auto& queue = inbox[conn];
+        if (shuffle && queue.size() > 1 && node->engine->ready()) std::shuffle(queue.begin(), queue.end(), rng);
+        while (!queue.empty()) {
+          Bytes frame = std::move(queue.front());
+          queue.pop_front();
+          auto handled = node->engine->on_frame(frame, now);
+          EXPECT_TRUE(handled.ok()) << handled.error().to_string();
+          moved = true;
+          if (shuffle) break;  // let others interleave
+        }
+        while (auto out = node->engine->poll_transmit()) {
+          relay.handle(conn, *out, inbox);
+          moved = true;
+        }
+        collect(*node);
+      }
+      now += 10;
+    }
+  }
+
+  // The seeds' cell: US supervisor, IL and SY officers, a SY analyst and the IL trade
+  // delegate; intel then restricted so the delegate does not read it.
+  CellId make_seed_cell() {
+    for (const Address& a : {kUs, kIl, kSy, kSy2, kTrade}) add(a);
+    run();
+    charter::SeedCellOptions options;
+    options.members = {
+        {kIl, "IL", charter::Role::member, node(kIl).identity_public()},
+        {kSy, "SY", charter::Role::member, node(kSy).identity_public()},
+        {kSy2, "SY", charter::Role::member, node(kSy2).identity_public()},
+        {kTrade, "IL", charter::Role::member, node(kTrade).identity_public()},
+    };
+    auto cell = node(kUs).engine->create_cell(options, now);
+    EXPECT_TRUE(cell.ok()) << cell.error().to_string();
+    run();
+    charter::ChannelPolicy intel;
+    intel.read = {charter::Grant::for_party("US"), charter::Grant::for_party("SY"),
+                  charter::Grant::for_user("il_officer")};
+    intel.post = {charter::Grant::for_party("IL"), charter::Grant::for_party("SY")};
+    auto committed = node(kUs).engine->commit(*cell, {charter::SetChannelPolicy{"intel", intel}}, now);
+    EXPECT_TRUE(committed.ok()) << committed.error().to_string();
+    run();
+    for (const Address& a : {kUs, kIl, kSy, kSy2, kTrade}) {
+      const auto* log = node(a).engine->charter(*cell);
+      EXPECT_NE(log, nullptr) << a.to_string();
+      if (log) {
+        EXPECT_EQ(log->epoch(), 2u) << a.to_string();
+      }
+    }
+    return *cell;
+  }
+
+  void post(const Address& from, const CellId& cell, std::string_view channel, std::string_view text) {
+    auto id = node(from).engine->post(cell, channel, text, now);
+    ASSERT_TRUE(id.ok()) << id.error().to_string();
+    run();
+  }
+
+  // Replays to `to` every envelope the relay ever accepted, as if it came from its sender.
+  void replay_everything_to(const Address& to) {
+    for (const auto& c : relay.captured()) relay.inject(c.sender, to, c.payload);
+    relay.push_all(inbox);
+    run();
+  }
+
+  parley::test::TempDir dir;
+  TimeMs now = 1'700'000'000'000;
+  std::mt19937_64 rng{7};
+  bool shuffle = false;
+  std::uint64_t rotate_after_messages = 1000;
+  int next_connection = 0;
+  parley::test::MemoryRelay relay;
+  std::map<Address, std::unique_ptr<Node>> nodes_;
+  std::map<int, Node*> by_connection;
+  std::map<int, std::deque<Bytes>> inbox;
+};
+
+}  // namespace parley::cells::test
