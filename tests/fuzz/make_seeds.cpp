@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cells/codec.hpp"
 #include "charter/codec.hpp"
 #include "charter/seed_template.hpp"
 #include "crypto/keys.hpp"
@@ -96,6 +97,19 @@ int main(int argc, char** argv) {
     auto proposal = charter::sign_proposal(body, member->private_key);
     if (!proposal) return 1;
     write(charter_dir, "proposal", proposal->bytes);
+
+    const fs::path cells_dir = root / "cells_decode";
+    write(cells_dir, "welcome", cells::encode(cells::Welcome{options.cell_id, {*genesis}}));
+    write(cells_dir, "distribution", cells::encode(cells::KeyDistribution{options.cell_id, "intel", 1, Bytes(80, 3)}));
+    write(cells_dir, "resync", cells::encode(cells::ResyncRequest{options.cell_id, 2}));
+    cells::ChannelMessage message;
+    message.cell_id = options.cell_id;
+    message.channel = "intel";
+    message.epoch = 1;
+    message.message_id = id;
+    message.sent_at = 1700000000000;
+    message.body = Bytes{'h', 'i'};
+    write(cells_dir, "channel_message", cells::encode(message));
   }
   return 0;
 }
