@@ -51,7 +51,8 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
     case wire::ClientBody::FetchBundle: {
       auto* f = frame->body_as_FetchBundle();
       Address who = *wire::to_address(f->address());
-      auto it = devices_.find(who);
+      auto substitute = impersonate.find(who);
+      auto it = devices_.find(substitute == impersonate.end() ? who : substitute->second);
       if (it == devices_.end()) {
         reply(connection, wire::make_failure({Errc::unknown_device, "no such device"}, false, f->request_id()));
         return;

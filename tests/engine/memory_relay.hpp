@@ -35,6 +35,8 @@ class MemoryRelay {
   }
   // Drops SendAcks while set: models a connection lost before the ack arrives.
   bool drop_send_acks = false;
+  // A malicious directory: bundles fetched for the key are served with the value's keys.
+  std::map<Address, Address> impersonate;
   // Ignores device acks while set: models an ack lost before the relay stored it.
   bool drop_acks = false;
   // Pushes whatever is queued (e.g. after inject) to every authenticated connection.

@@ -203,10 +203,28 @@ Status Engine::on_bundle(const wire::Bundle& frame) {
   if (bundle && bundle->address != peer)
     bundle = make_error(Errc::protocol_violation, "relay returned the bundle of another device");
   if (bundle) {
+    // A cell's charter is the supervisor-signed word on a member device's identity key; the
+    // relay's directory is not. This closes first-contact substitution between members.
+    if (auto checked = check_against_charters(bundle->address, bundle->identity_key); !checked)
+      bundle = std::move(checked).error();
+  }
+  if (bundle) {
     if (auto built = sessions_.process_bundle(*bundle); !built) bundle = std::move(built).error();
   }
   if (!bundle) return fail_pending_for(peer, bundle.error());
   return encrypt_pending_for(peer);
+}
+
+Status Engine::check_against_charters(const Address& device, const Bytes& identity_key) const {
+  for (const auto& cell : book_.ids()) {
+    const charter::CharterLog* log = book_.find(cell);
+    if (!log) continue;
+    auto known = log->state().devices.find(device);
+    if (known != log->state().devices.end() && known->second.identity_key != identity_key)
+      return make_error(Errc::untrusted_identity, "the relay served an identity key for " + device.to_string() +
+                                                      " that differs from the one in a cell charter");
+  }
+  return {};
 }
 
 Status Engine::on_send_ack(const wire::SendAck& ack) {

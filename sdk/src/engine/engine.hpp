@@ -115,6 +115,8 @@ class Engine {
   Status on_prekeys_low();
   Status on_bundle(const wire::Bundle& bundle);
   Status on_send_ack(const wire::SendAck& ack);
+  // untrusted_identity if a cell this device belongs to lists `device` with another key.
+  Status check_against_charters(const Address& device, const Bytes& identity_key) const;
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
   Status on_failure(const wire::Failure& failure);
 
