@@ -32,5 +32,27 @@ TEST_F(CellsTest, RelaySubstitutedBundleForACellMemberIsRefused) {
   EXPECT_TRUE(node(mallory).texts("intel").empty());
 }
 
+TEST_F(CellsTest, FirstMessageUnderAMembersAddressWithAnotherKeyIsRefused) {
+  const CellId cell = make_seed_cell();
+  const Address mallory{"mallory", 1};
+  add(mallory);
+  run();
+  // Mallory opens a session to the IL officer; the relay re-labels it as sent by sy_officer.1.
+  ASSERT_TRUE(node(mallory).engine->send_text(kIl, "I am the SY officer", now).ok());
+  run();
+  node(kIl).events.clear();
+  for (const auto& c : relay.captured())
+    if (c.sender == mallory) relay.inject(kSy, kIl, c.payload);
+  relay.push_all(inbox);
+  run();
+
+  for (const auto& m : node(kIl).all<MessageReceived>())
+    EXPECT_NE(m.sender, kSy) << "accepted a message under sy_officer.1 signed by another identity key";
+  bool refused = false;
+  for (const auto& f : node(kIl).all<DecryptFailed>())
+    refused |= f.sender == kSy && f.error.code == Errc::untrusted_identity;
+  EXPECT_TRUE(refused);
+}
+
 }  // namespace
 }  // namespace parley::cells::test

@@ -70,7 +70,13 @@ Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, Engine
 Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
                EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
-      options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {}
+      options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {
+  // A cell's charter is the supervisor-signed word on a member device's identity key; the
+  // relay's directory is not. libsignal consults this for bundles and first messages alike.
+  adapter_->set_identity_check([this](const Address& peer, ByteView key) {
+    return check_against_charters(peer, Bytes(key.begin(), key.end())).ok();
+  });
+}
 
 MessageId Engine::new_message_id() {
   MessageId id;
@@ -202,12 +208,6 @@ Status Engine::on_bundle(const wire::Bundle& frame) {
   auto bundle = to_bundle(frame);
   if (bundle && bundle->address != peer)
     bundle = make_error(Errc::protocol_violation, "relay returned the bundle of another device");
-  if (bundle) {
-    // A cell's charter is the supervisor-signed word on a member device's identity key; the
-    // relay's directory is not. This closes first-contact substitution between members.
-    if (auto checked = check_against_charters(bundle->address, bundle->identity_key); !checked)
-      bundle = std::move(checked).error();
-  }
   if (bundle) {
     if (auto built = sessions_.process_bundle(*bundle); !built) bundle = std::move(built).error();
   }

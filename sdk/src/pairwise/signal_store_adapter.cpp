@@ -9,7 +9,8 @@ namespace {
 
 using store::DeviceStore;
 
-DeviceStore& from(void* user_data) { return *static_cast<DeviceStore*>(user_data); }
+SignalStoreAdapter& adapter_of(void* user_data) { return *static_cast<SignalStoreAdapter*>(user_data); }
+DeviceStore& from(void* user_data) { return adapter_of(user_data).store(); }
 
 Address to_address(const signal_protocol_address* address) {
   return Address{std::string(address->name, address->name_len), static_cast<std::uint32_t>(address->device_id)};
@@ -123,10 +124,14 @@ int save_identity(const signal_protocol_address* address, uint8_t* key_data, siz
   return status_code(from(user_data).identity_save(to_address(address), view(key_data, key_len)));
 }
 
-// Trust on first use per address: an address whose key changes is untrusted until the
-// application decides otherwise (libsignal turns 0 into SG_ERR_UNTRUSTED_IDENTITY).
+// Trust on first use per address, unless the identity check (e.g. a cell charter) says
+// otherwise: an address whose key changes is untrusted until the application decides
+// otherwise (libsignal turns 0 into SG_ERR_UNTRUSTED_IDENTITY).
 int is_trusted_identity(const signal_protocol_address* address, uint8_t* key_data, size_t key_len, void* user_data) {
-  auto known = from(user_data).identity_load(to_address(address));
+  const Address peer = to_address(address);
+  const auto& check = adapter_of(user_data).identity_check();
+  if (check && !check(peer, ByteView(key_data, key_len))) return 0;
+  auto known = from(user_data).identity_load(peer);
   if (!known.ok()) return SG_ERR_UNKNOWN;
   if (!known->has_value()) return 1;
   const Bytes& stored = **known;
@@ -155,7 +160,7 @@ Result<std::unique_ptr<SignalStoreAdapter>> SignalStoreAdapter::create(store::De
   std::unique_ptr<SignalStoreAdapter> adapter(new SignalStoreAdapter(store));
   if (signal_protocol_store_context_create(&adapter->context_, crypto::global_context()) != 0)
     return make_error(Errc::crypto, "libsignal could not create a store context");
-  void* user = &store;
+  void* user = adapter.get();
 
   signal_protocol_session_store sessions{load_session, sub_device_sessions, store_session, contains_session,
                                          delete_session, delete_all_sessions, nullptr, user};

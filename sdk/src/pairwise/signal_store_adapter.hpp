@@ -4,6 +4,8 @@
 
 #include <signal_protocol.h>
 
+#include <functional>
+
 #include "store/device_store.hpp"
 
 namespace parley::pairwise {
@@ -17,12 +19,20 @@ class SignalStoreAdapter {
   SignalStoreAdapter& operator=(const SignalStoreAdapter&) = delete;
 
   signal_protocol_store_context* context() const { return context_; }
+
+  // Consulted before trust-on-first-use whenever libsignal asks whether a peer's identity
+  // key is trusted (building a session from a bundle, or accepting a first message).
+  // Returning false makes libsignal fail with untrusted_identity.
+  using IdentityCheck = std::function<bool(const Address& peer, ByteView identity_key)>;
+  void set_identity_check(IdentityCheck check) { identity_check_ = std::move(check); }
+  const IdentityCheck& identity_check() const { return identity_check_; }
   store::DeviceStore& store() const { return store_; }
 
  private:
   explicit SignalStoreAdapter(store::DeviceStore& store) : store_(store) {}
   store::DeviceStore& store_;
   signal_protocol_store_context* context_ = nullptr;
+  IdentityCheck identity_check_;
 };
 
 // libsignal's address view of a parley::Address (borrows address.user).
