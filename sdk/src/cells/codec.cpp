@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cells/codec.hpp"
+#include "wire/size_prefixed.hpp"
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -27,28 +28,9 @@ Bytes finish(flatbuffers::FlatBufferBuilder& fbb, flatbuffers::uoffset_t root, c
   return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
-// The same order of checks as envelope.cpp, so garbage gets the same typed errors.
 template <class Table>
 Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
-  if (bytes.size() > kMaxCellsBufferBytes)
-    return make_error(Errc::frame_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                                 " bytes, limit " + std::to_string(kMaxCellsBufferBytes));
-  constexpr std::size_t kPrefix = sizeof(flatbuffers::uoffset_t);
-  if (bytes.size() < kPrefix + 8)
-    return make_error(Errc::truncated, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                           " bytes; at least " + std::to_string(kPrefix + 8) + " expected");
-  const std::size_t declared = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(bytes.data());
-  if (declared > bytes.size() - kPrefix)
-    return make_error(Errc::truncated, std::string(what) + " declares " + std::to_string(declared) + " bytes, only " +
-                                           std::to_string(bytes.size() - kPrefix) + " present");
-  if (declared < bytes.size() - kPrefix)
-    return make_error(Errc::malformed_frame, std::string(what) + " has trailing bytes");
-  if (!flatbuffers::BufferHasIdentifier(bytes.data(), identifier, /*size_prefixed=*/true))
-    return make_error(Errc::malformed_frame, std::string(what) + " lacks identifier " + identifier);
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), kMaxDepth, kMaxTables);
-  if (!verifier.VerifySizePrefixedBuffer<Table>(identifier))
-    return make_error(Errc::malformed_frame, std::string(what) + " failed schema verification");
-  return flatbuffers::GetSizePrefixedRoot<Table>(bytes.data());
+  return wire::verify_size_prefixed<Table>(bytes, identifier, what, {kMaxCellsBufferBytes, kMaxDepth, kMaxTables});
 }
 
 Status check_version(std::uint16_t version, const char* what) {

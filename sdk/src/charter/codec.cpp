@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "charter/codec.hpp"
+#include "wire/size_prefixed.hpp"
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -121,25 +122,8 @@ Bytes finish(Builder& fbb, flatbuffers::Offset<void> root, const char* identifie
 
 template <class Table>
 Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
-  if (bytes.size() > kMaxCommitBytes + 1024)  // the container adds a little to a commit
-    return make_error(Errc::frame_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                                 " bytes, limit " + std::to_string(kMaxCommitBytes));
-  constexpr std::size_t kPrefix = sizeof(flatbuffers::uoffset_t);
-  if (bytes.size() < kPrefix + 8)
-    return make_error(Errc::truncated, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                           " bytes; at least " + std::to_string(kPrefix + 8) + " expected");
-  const std::size_t declared = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(bytes.data());
-  if (declared > bytes.size() - kPrefix)
-    return make_error(Errc::truncated, std::string(what) + " declares " + std::to_string(declared) + " bytes, only " +
-                                           std::to_string(bytes.size() - kPrefix) + " present");
-  if (declared < bytes.size() - kPrefix)
-    return bad(std::string(what) + " has " + std::to_string(bytes.size() - kPrefix - declared) + " trailing bytes");
-  if (!flatbuffers::BufferHasIdentifier(bytes.data(), identifier, /*size_prefixed=*/true))
-    return bad(std::string(what) + " lacks identifier " + identifier);
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), kMaxDepth, kMaxTables);
-  if (!verifier.VerifySizePrefixedBuffer<Table>(identifier))
-    return bad(std::string(what) + " failed schema verification");
-  return flatbuffers::GetSizePrefixedRoot<Table>(bytes.data());
+  // The signed container adds a little to a commit.
+  return parley::wire::verify_size_prefixed<Table>(bytes, identifier, what, {kMaxCommitBytes + 1024, kMaxDepth, kMaxTables});
 }
 
 std::string get(const flatbuffers::String* text) { return text ? std::string(text->c_str(), text->size()) : std::string(); }

@@ -5,6 +5,7 @@
 
 #include "wire/content_generated.h"
 #include "wire/envelope_generated.h"
+#include "wire/size_prefixed.hpp"
 
 namespace parley::envelope {
 
@@ -17,26 +18,7 @@ constexpr flatbuffers::uoffset_t kMaxTables = 64;
 // size-prefixed, so a truncated buffer is told apart from a malformed one exactly.
 template <class Table>
 Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
-  if (bytes.size() > kMaxEnvelopeBytes)
-    return make_error(Errc::frame_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                                 " bytes, limit " + std::to_string(kMaxEnvelopeBytes));
-  constexpr std::size_t kPrefix = sizeof(flatbuffers::uoffset_t);
-  if (bytes.size() < kPrefix + 8)
-    return make_error(Errc::truncated, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                           " bytes; at least " + std::to_string(kPrefix + 8) + " expected");
-  const std::size_t declared = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(bytes.data());
-  if (declared > bytes.size() - kPrefix)
-    return make_error(Errc::truncated, std::string(what) + " declares " + std::to_string(declared) + " bytes, only " +
-                                           std::to_string(bytes.size() - kPrefix) + " present");
-  if (declared < bytes.size() - kPrefix)
-    return make_error(Errc::malformed_frame, std::string(what) + " has " +
-                                                 std::to_string(bytes.size() - kPrefix - declared) + " trailing bytes");
-  if (!flatbuffers::BufferHasIdentifier(bytes.data(), identifier, /*size_prefixed=*/true))
-    return make_error(Errc::malformed_frame, std::string(what) + " lacks identifier " + identifier);
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), kMaxDepth, kMaxTables);
-  if (!verifier.VerifySizePrefixedBuffer<Table>(identifier))
-    return make_error(Errc::malformed_frame, std::string(what) + " failed schema verification");
-  return flatbuffers::GetSizePrefixedRoot<Table>(bytes.data());
+  return wire::verify_size_prefixed<Table>(bytes, identifier, what, {kMaxEnvelopeBytes, kMaxDepth, kMaxTables});
 }
 
 }  // namespace
