@@ -179,14 +179,7 @@ TEST_F(CellsTest, CommitsOutOfOrderAreBufferedThenApplied) {
   connect(node(kSy));
   Node& sy = node(kSy);
   // Authenticate first, then reverse what arrives.
-  while (!sy.engine->ready()) {
-    auto& q = inbox[sy.connection];
-    ASSERT_FALSE(q.empty());
-    Bytes f = std::move(q.front());
-    q.pop_front();
-    ASSERT_TRUE(sy.engine->on_frame(f, now).ok());
-    while (auto out = sy.engine->poll_transmit()) relay.handle(sy.connection, *out, inbox);
-  }
+  authenticate_only(sy);
   auto& q = inbox[sy.connection];
   std::reverse(q.begin(), q.end());
   run();
