@@ -16,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "engine/memory_relay.hpp"
 #include "pairwise/device_keys.hpp"
+#include "pairwise/sessions.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parley::cells::test {
@@ -179,6 +180,22 @@ class CellsTest : public ::testing::Test {
     auto id = node(from).engine->post(cell, channel, text, now);
     ASSERT_TRUE(id.ok()) << id.error().to_string();
     run();
+  }
+
+  // Sends a pairwise control message crafted outside `from`'s engine (a misbehaving member).
+  void send_control(const Address& from, const Address& to, envelope::ContentKind kind, Bytes body) {
+    auto adapter = pairwise::SignalStoreAdapter::create(*node(from).store);
+    ASSERT_TRUE(adapter.ok());
+    pairwise::Sessions sessions(**adapter);
+    envelope::Content content;
+    for (auto& b : content.message_id.bytes) b = static_cast<std::uint8_t>(rng() & 0xff);
+    content.sent_at = now;
+    content.kind = kind;
+    content.body = std::move(body);
+    auto sealed = sessions.encrypt(to, envelope::encode(content));
+    ASSERT_TRUE(sealed.ok()) << sealed.error().to_string();
+    relay.inject(from, to, envelope::encode(*sealed));
+    relay.push_all(inbox);
   }
 
   // Replays to `to` every envelope the relay ever accepted, as if it came from its sender.

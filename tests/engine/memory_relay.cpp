@@ -79,8 +79,11 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
         Captured c{sender, {}, copy(s->payload())};
         for (const auto* r : *s->recipients()) c.recipients.push_back(*wire::to_address(r));
         captured_.push_back(std::move(c));
-        for (const auto* r : *s->recipients())
-          mailboxes_[*wire::to_address(r)].push_back(Mail{next_delivery_++, sender, id, copy(s->payload())});
+        for (const auto* r : *s->recipients()) {
+          const Address to = *wire::to_address(r);
+          const int n = copies ? copies(sender, to, wire::view(s->payload())) : 1;
+          for (int i = 0; i < n; ++i) mailboxes_[to].push_back(Mail{next_delivery_++, sender, id, copy(s->payload())});
+        }
       }
       if (!drop_send_acks) {
         auto ack = wire::CreateSendAck(fbb, fbb.CreateVector(id.bytes.data(), id.bytes.size()), duplicate);

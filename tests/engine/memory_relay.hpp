@@ -6,6 +6,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "wire/frames.hpp"
@@ -37,6 +38,9 @@ class MemoryRelay {
   bool drop_send_acks = false;
   // A malicious directory: bundles fetched for the key are served with the value's keys.
   std::map<Address, Address> impersonate;
+  // A lossy or stuttering relay: how many copies of an accepted Send go into `to`'s mailbox
+  // (0 loses it, 2 duplicates it). Unset: one.
+  std::function<int(const Address& from, const Address& to, ByteView payload)> copies;
   // Ignores device acks while set: models an ack lost before the relay stored it.
   bool drop_acks = false;
   // Pushes whatever is queued (e.g. after inject) to every authenticated connection.

@@ -9,5 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parley::cells::decode_distribution(bytes);
   (void)parley::cells::decode_resync(bytes);
   (void)parley::cells::decode_channel_message(bytes);
+  (void)parley::cells::decode_posts_request(bytes);
+  (void)parley::cells::decode_posts_resend(bytes);
+  (void)parley::cells::decode_key_request(bytes);
   return 0;
 }

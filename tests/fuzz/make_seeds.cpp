@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
     message.sent_at = 1700000000000;
     message.body = Bytes{'h', 'i'};
     write(cells_dir, "channel_message", cells::encode(message));
+    write(cells_dir, "posts_request", cells::encode(cells::PostsRequest{options.cell_id, "intel", 2, 5}));
+    write(cells_dir, "posts_resend", cells::encode(cells::PostsResend{options.cell_id, "intel", 3, {message}}));
+    write(cells_dir, "key_request", cells::encode(cells::KeyRequest{}));
   }
   return 0;
 }

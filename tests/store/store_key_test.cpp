@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "store/device_schema.hpp"
 #include "store/device_store.hpp"
 #include "store_test_util.hpp"
 #include "support/temp_dir.hpp"
@@ -166,7 +167,7 @@ TEST_F(StoreKeyTest, SchemaVersionIsRecorded) {
   auto stmt = db->prepare("PRAGMA user_version");
   PARLEY_ASSERT_OK(stmt);
   ASSERT_TRUE(*stmt->step());
-  EXPECT_EQ(stmt->column_int(0), 2);  // v2 adds the cell tables (issue 3)
+  EXPECT_EQ(stmt->column_int(0), store::kDeviceSchemaVersion);  // v3: post numbers and recovery tables
 }
 
 }  // namespace

@@ -1,57 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cells/codec.hpp"
-#include "wire/size_prefixed.hpp"
 
-#include <flatbuffers/flatbuffers.h>
-
+#include "cells/codec_support.hpp"
 #include "charter/codec.hpp"
-#include "charter/syntax.hpp"
 #include "crypto/hash.hpp"
 #include "wire/cells_generated.h"
 
 namespace parley::cells {
 namespace {
 
+using detail::check_channel;
+using detail::check_version;
+using detail::finish;
+using detail::to_cell_id;
+using detail::verified_root;
+
 constexpr const char* kWelcomeId = "PLW1";
 constexpr const char* kDistributionId = "PLD1";
 constexpr const char* kResyncId = "PLQ1";
 constexpr const char* kChannelMessageId = "PLM1";
-constexpr flatbuffers::uoffset_t kMaxDepth = 8;
-constexpr flatbuffers::uoffset_t kMaxTables = kMaxWelcomeCommits + 16;
-
 void put_u32(Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-Bytes finish(flatbuffers::FlatBufferBuilder& fbb, flatbuffers::uoffset_t root, const char* identifier) {
-  fbb.FinishSizePrefixed(flatbuffers::Offset<void>(root), identifier);
-  return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
-}
-
-template <class Table>
-Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
-  return wire::verify_size_prefixed<Table>(bytes, identifier, what, {kMaxCellsBufferBytes, kMaxDepth, kMaxTables});
-}
-
-Status check_version(std::uint16_t version, const char* what) {
-  if (version == kCellsWireVersion) return {};
-  return make_error(Errc::unsupported_version, std::string(what) + " version " + std::to_string(version) +
-                                                   ", this build speaks " + std::to_string(kCellsWireVersion));
-}
-
-Result<CellId> to_cell_id(const flatbuffers::Vector<std::uint8_t>* v, const char* what) {
-  if (v->size() != charter::kCellIdBytes)
-    return make_error(Errc::malformed_frame,
-                      std::string(what) + " cell id must be 16 bytes, got " + std::to_string(v->size()));
-  CellId id;
-  std::copy(v->begin(), v->end(), id.begin());
-  return id;
-}
-
-Status check_channel(const flatbuffers::String* channel, const char* what) {
-  if (auto ok = charter::check_channel_id(channel->string_view()); !ok)
-    return make_error(Errc::malformed_frame, std::string(what) + ": " + ok.error().message);
-  return {};
 }
 
 }  // namespace
@@ -110,7 +79,7 @@ Bytes encode(const KeyDistribution& d) {
   flatbuffers::FlatBufferBuilder fbb(256);
   auto root = wire::CreateSenderKeyDistribution(fbb, kCellsWireVersion, fbb.CreateVector(d.cell_id.data(), d.cell_id.size()),
                                                 fbb.CreateString(d.channel), d.generation,
-                                                fbb.CreateVector(d.distribution));
+                                                fbb.CreateVector(d.distribution), d.next_post);
   return finish(fbb, root.o, kDistributionId);
 }
 
@@ -131,6 +100,8 @@ Result<KeyDistribution> decode_distribution(ByteView bytes) {
     return make_error(Errc::malformed_frame, "key distribution must be 1.." + std::to_string(kMaxDistributionBytes) +
                                                  " bytes, got " + std::to_string(r->distribution()->size()));
   out.distribution.assign(r->distribution()->begin(), r->distribution()->end());
+  if (r->next_post() == 0) return make_error(Errc::malformed_frame, "key distribution next_post must be >= 1");
+  out.next_post = r->next_post();
   return out;
 }
 
@@ -160,7 +131,7 @@ Bytes encode(const ChannelMessage& m) {
   auto root = wire::CreateChannelMessage(
       fbb, kCellsWireVersion, fbb.CreateVector(m.cell_id.data(), m.cell_id.size()), fbb.CreateString(m.channel), m.epoch,
       fbb.CreateVector(m.head.data(), m.head.size()), fbb.CreateVector(m.message_id.bytes.data(), m.message_id.bytes.size()),
-      static_cast<std::uint64_t>(m.sent_at), static_cast<wire::ChannelMessageKind>(m.kind), fbb.CreateVector(m.body));
+      static_cast<std::uint64_t>(m.sent_at), static_cast<wire::ChannelMessageKind>(m.kind), fbb.CreateVector(m.body), m.post_number);
   return finish(fbb, root.o, kChannelMessageId);
 }
 
@@ -189,9 +160,11 @@ Result<ChannelMessage> decode_channel_message(ByteView bytes) {
   if (r->kind() != wire::ChannelMessageKind::Text)
     return make_error(Errc::malformed_frame,
                       "channel message kind " + std::to_string(static_cast<int>(r->kind())) + " is unknown");
-  if (r->body() && r->body()->size() > envelope::kMaxBodyBytes)
+  if (r->body() && r->body()->size() > kMaxChannelBodyBytes)
     return make_error(Errc::frame_too_large, "channel message body is over the limit");
   if (r->body()) out.body.assign(r->body()->begin(), r->body()->end());
+  if (r->post_number() == 0) return make_error(Errc::malformed_frame, "channel message post_number must be >= 1");
+  out.post_number = r->post_number();
   return out;
 }
 

@@ -21,6 +21,11 @@ inline constexpr std::uint16_t kCellsWireVersion = 1;
 inline constexpr std::size_t kMaxCellsBufferBytes = envelope::kMaxBodyBytes;  // one Content body
 inline constexpr std::size_t kMaxWelcomeCommits = 4096;
 inline constexpr std::size_t kMaxDistributionBytes = 1024;
+// A channel message body: leaves room in one cells buffer for the message's other fields,
+// so that any message also fits, alone, in a PostsResend.
+inline constexpr std::size_t kMaxChannelBodyBytes = 192 * 1024;
+// What a PostsResend may spend on messages (the rest is its own fields).
+inline constexpr std::size_t kMaxResendPayloadBytes = kMaxCellsBufferBytes - 4096;
 
 // Domain label of key tags (includes its NUL, like the commit hash label).
 inline constexpr std::string_view kKeyTagLabel{"parley-channel-key-tag-v1\0", 26};
@@ -42,6 +47,7 @@ struct KeyDistribution {
   std::string channel;
   std::uint32_t generation = 0;
   Bytes distribution;
+  std::uint64_t next_post = 1;  // the sender's next post number on the channel
 };
 
 struct ResyncRequest {
@@ -60,6 +66,29 @@ struct ChannelMessage {
   TimeMs sent_at = 0;
   ChannelMessageKind kind = ChannelMessageKind::text;
   Bytes body;
+  std::uint64_t post_number = 1;  // 1, 2, 3... per (sender device, cell, channel)
+};
+
+// --- recovery of lost channel traffic (recovery_codec.cpp) ---
+
+inline constexpr std::size_t kMaxResendMessages = 32;
+
+struct PostsRequest {
+  CellId cell_id{};
+  std::string channel;
+  std::uint64_t from_post = 1;  // 1 <= from_post <= to_post
+  std::uint64_t to_post = 1;
+};
+
+struct PostsResend {
+  CellId cell_id{};
+  std::string channel;
+  std::uint64_t through_post = 0;         // accounts for every post up to this number
+  std::vector<ChannelMessage> messages;  // each of this cell and channel, post_number <= through_post
+};
+
+struct KeyRequest {
+  envelope::KeyTag key_tag{};
 };
 
 Bytes encode(const Welcome& welcome);
@@ -70,5 +99,11 @@ Bytes encode(const ResyncRequest& request);
 Result<ResyncRequest> decode_resync(ByteView bytes);
 Bytes encode(const ChannelMessage& message);
 Result<ChannelMessage> decode_channel_message(ByteView bytes);
+Bytes encode(const PostsRequest& request);
+Result<PostsRequest> decode_posts_request(ByteView bytes);
+Bytes encode(const PostsResend& resend);
+Result<PostsResend> decode_posts_resend(ByteView bytes);
+Bytes encode(const KeyRequest& request);
+Result<KeyRequest> decode_key_request(ByteView bytes);
 
 }  // namespace parley::cells

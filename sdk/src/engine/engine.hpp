@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <span>
 
 #include "cells/cell_book.hpp"
@@ -32,6 +33,9 @@ struct EngineOptions {
   TimeMs rotate_after_ms = TimeMs{7} * 24 * 3600 * 1000;
   // Channel envelopes waiting for their key or a charter epoch; the oldest go first.
   std::size_t max_held_envelopes = 1024;
+  // A request for lost posts or a lost key is not repeated sooner than this (unless the
+  // gap grew): the answer may still be on its way.
+  TimeMs recovery_retry_ms = 5000;
 };
 
 class Engine {
@@ -107,6 +111,27 @@ class Engine {
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
                                    AfterCommit& after);
+  // The checks every channel message passes, however it arrived (sender key or resend):
+  // charter epoch known, head matches, POST then and now; then history, cursor, event.
+  // Runs inside the caller's transaction; `delivered` gets the event to emit after commit.
+  enum class Acceptance { accepted, duplicate, refused, later };
+  Result<Acceptance> accept_channel_message(const Address& sender, const cells::ChannelMessage& message, TimeMs now,
+                                            AfterCommit& after, std::optional<Event>& delivered);
+  // Charter resync requests accept_channel_message decided on; the caller sends them once
+  // its transaction has committed or rolled back.
+  Status send_deferred_requests(TimeMs now, AfterCommit& after);
+
+  // --- recovery of lost channel traffic (engine_recovery.cpp) ---
+  // Records post `post` of `sender` as accounted for and asks the sender for any gap below it.
+  Status note_post(const cells::CellId& cell, const std::string& channel, const Address& sender, std::uint64_t post,
+                   TimeMs now, AfterCommit& after);
+  Status advance_cursor(const cells::CellId& cell, const std::string& channel, const Address& sender,
+                        std::uint64_t next_post);
+  Status on_posts_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_posts_resend(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_key_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  // Asks `sender` again for the key of a held envelope (throttled).
+  Status request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, AfterCommit& after);
   void retry_held(TimeMs now);
   Status reload_cells();
 
@@ -144,6 +169,15 @@ class Engine {
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
   bool retry_held_ = false;
+  std::vector<std::pair<Address, cells::ResyncRequest>> deferred_requests_;
+  // When each recovery request last went out, so that a burst of messages behind one gap
+  // asks once. Memory only and bounded: after a restart the next message asks again.
+  struct PostsAsked {
+    std::uint64_t to_post = 0;
+    TimeMs at = 0;
+  };
+  std::map<std::tuple<CellId, std::string, Address>, PostsAsked> posts_asked_;
+  std::map<std::pair<Address, envelope::KeyTag>, TimeMs> keys_asked_;
   bool book_touched_ = false;  // a control message changed book_ inside the open transaction
   std::deque<Bytes> outbound_;
   std::deque<Event> events_;

@@ -139,9 +139,9 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
 Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  if (text.size() > envelope::kMaxBodyBytes)
+  if (text.size() > cells::kMaxChannelBodyBytes)
     return make_error(Errc::invalid_argument, "message is " + std::to_string(text.size()) + " bytes, limit " +
-                                                  std::to_string(envelope::kMaxBodyBytes));
+                                                  std::to_string(cells::kMaxChannelBodyBytes));
   const charter::CellState& state = log->state();
   if (!charter::may_post(state, channel, self_))
     return make_error(Errc::cell_permission_denied,
@@ -176,7 +176,12 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
       if (key.sent_count >= options_.rotate_after_messages || now - key.created_at >= options_.rotate_after_ms)
         fresh = true;
     }
-    if (fresh) key = store::ChannelSendKey{stored->has_value() ? (*stored)->generation + 1 : 1, {}, 0, now};
+    if (fresh) {
+      const bool had = stored->has_value();
+      key = store::ChannelSendKey{had ? (*stored)->generation + 1 : 1, {}, 0, now, had ? (*stored)->next_post : 1};
+      PARLEY_TRY(store_.sent_distributions_prune(ByteView(cell), channel, key.generation));
+    }
+    message.post_number = key.next_post;
     const Bytes group = cells::group_id(cell, channel, key.generation);
     auto tag = cells::key_tag(cell, channel, key.generation);
     if (!tag) return std::move(tag).error();
@@ -188,10 +193,13 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
     if (!missing.empty()) {
       auto distribution = sender_keys_.own_distribution(group, self_);
       if (!distribution) return std::move(distribution).error();
-      Bytes body = cells::encode(cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution});
+      Bytes body = cells::encode(
+          cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution, key.next_post});
       crypto::wipe(*distribution);
       for (const auto& r : missing) {
         PARLEY_TRY(queue_control(r, envelope::ContentKind::sender_key_distribution, body, now, after));
+        // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
+        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, body));
         key.distributed.push_back(r);
       }
       crypto::wipe(body);
@@ -207,9 +215,12 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
       after.sends.push_back(std::move(item));
     }
     key.sent_count += 1;
+    key.next_post += 1;
     PARLEY_TRY(store_.send_key_put(ByteView(cell), channel, key));
-    auto added = store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), std::string(channel), self_,
-                                                         message.message_id, message.epoch, now, now, 1, message.body});
+    auto added =
+        store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), std::string(channel), self_,
+                                                message.message_id, message.epoch, now, now, 1, message.body,
+                                                message.post_number});
     if (!added) return std::move(added).error();
     return {};
   });
@@ -241,6 +252,12 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
       return on_distribution(sender, content.body, after);
     case envelope::ContentKind::resync_request:
       return on_resync(sender, content.body, now, after);
+    case envelope::ContentKind::posts_request:
+      return on_posts_request(sender, content.body, now, after);
+    case envelope::ContentKind::posts_resend:
+      return on_posts_resend(sender, content.body, now, after);
+    case envelope::ContentKind::key_request:
+      return on_key_request(sender, content.body, now, after);
     case envelope::ContentKind::text:
       break;
   }
@@ -365,6 +382,11 @@ Status Engine::on_distribution(const Address& sender, ByteView body, AfterCommit
   if (!tag) return std::move(tag).error();
   PARLEY_TRY(store_.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(d->cell_id.begin(), d->cell_id.end()),
                                                                       d->channel, d->generation}));
+  // The first key of a sender on a channel says where its posts start for this device:
+  // earlier ones were never meant for it, so they are not gaps.
+  auto cursor = store_.cursor_get(ByteView(d->cell_id), d->channel, sender);
+  if (!cursor) return std::move(cursor).error();
+  if (!cursor->has_value()) PARLEY_TRY(store_.cursor_put(ByteView(d->cell_id), d->channel, sender, d->next_post));
   retry_held_ = true;
   return {};
 }
@@ -392,7 +414,12 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
                                          AfterCommit& after) {
   auto record = store_.key_tag_get(ByteView(*env.key_tag));
   if (!record) return std::move(record).error();
-  if (!record->has_value()) return true;  // its key has not arrived (or never will: not a reader)
+  // Its key has not arrived: still on its way, lost (ask again), or never coming (this
+  // device does not read the channel; the sender will not answer).
+  if (!record->has_value()) {
+    PARLEY_TRY(request_key(sender, *env.key_tag, now, after));
+    return true;
+  }
   const store::KeyTagRecord& rec = **record;
   if (rec.cell_id.size() != charter::kCellIdBytes) return make_error(Errc::store_corrupt, "stored key tag cell id");
   CellId cell;
@@ -400,9 +427,13 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   const pairwise::SenderKeyName name{cells::group_id(cell, rec.channel, rec.generation), sender};
   auto has = sender_keys_.has_key(name);
   if (!has) return std::move(has).error();
+  if (!book_.find(cell)) return true;
   // The tag names (cell, channel, generation) but not the sender: another poster's key may
   // be here and this sender's not yet.
-  if (!*has || !book_.find(cell)) return true;
+  if (!*has) {
+    PARLEY_TRY(request_key(sender, *env.key_tag, now, after));
+    return true;
+  }
 
   PARLEY_TRY(store_.db().begin());
   // Every path below either commits (accepted or an exact replay) or rolls back so that the
@@ -427,53 +458,84 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
                                                             "channel message does not match the key it came under")});
     return false;
   }
-  const charter::CharterLog* log = book_.find(cell);
-  if (message->epoch > log->epoch()) {
+  std::optional<Event> delivered;
+  auto accepted = accept_channel_message(sender, *message, now, after, delivered);
+  crypto::wipe(message->body);
+  if (!accepted) {
     rollback();
-    // Sent under a charter this device has not seen yet: wait for it, and ask.
-    if (auto supervisor = a_supervisor(log->state(), self_)) PARLEY_TRY(request_resync(cell, *supervisor, now, after));
-    return true;
+    return std::move(accepted).error();
   }
-  if (log->hash_at(message->epoch) != message->head) {
+  if (*accepted == Acceptance::refused || *accepted == Acceptance::later) {
     rollback();
-    after.events.push_back(alert(cell, sender, message->epoch,
-                                 make_error(Errc::cell_equivocation,
-                                            "a channel message names a charter head this device did not apply at epoch " +
-                                                std::to_string(message->epoch))));
-    // Ask the sender for its commits from that epoch: the conflicting signed commit turns
-    // this suspicion into a proof (CharterLog reports it as an equivocation).
-    PARLEY_TRY(queue_control(sender, envelope::ContentKind::resync_request,
-                             cells::encode(cells::ResyncRequest{cell, message->epoch}), now, after));
-    return false;
-  }
-  const charter::CellState* then = book_.state_at(cell, message->epoch);
-  const bool allowed_then = then && charter::may_post(*then, message->channel, sender);
-  const bool allowed_now = charter::may_post(log->state(), message->channel, sender);
-  if (!allowed_then || !allowed_now) {
-    rollback();
-    after.events.push_back(PermissionDenied{
-        cell, message->channel, sender,
-        make_error(Errc::cell_permission_denied, std::string("the sender may not post on this channel ") +
-                                                     (allowed_then ? "now" : "at the epoch it names"))});
-    return false;
-  }
-  auto added = store_.history_add(store::HistoryRecord{rec.cell_id, message->channel, sender, message->message_id,
-                                                       message->epoch, message->sent_at, now, 1, message->body});
-  if (!added) {
-    rollback();
-    return std::move(added).error();
+    // Asked only now: a request queued inside the rolled-back transaction would have
+    // advanced a pairwise ratchet that the rollback then rewound.
+    PARLEY_TRY(store::in_transaction(store_.db(), [&] { return send_deferred_requests(now, after); }));
+    return *accepted == Acceptance::later;
   }
   if (auto committed = store_.db().commit(); !committed) {
     rollback();
     return std::move(committed).error();
   }
-  if (*added) {
-    after.events.push_back(ChannelMessageReceived{cell, message->channel, sender, message->message_id, message->epoch,
-                                                  message->sent_at,
-                                                  std::string(message->body.begin(), message->body.end())});
-  }
-  crypto::wipe(message->body);
+  if (delivered) after.events.push_back(std::move(*delivered));
   return false;
+}
+
+Status Engine::send_deferred_requests(TimeMs now, AfterCommit& after) {
+  auto requests = std::move(deferred_requests_);
+  deferred_requests_.clear();
+  for (const auto& [to, request] : requests) {
+    if (to == self_) continue;
+    PARLEY_TRY(queue_control(to, envelope::ContentKind::resync_request, cells::encode(request), now, after));
+  }
+  return {};
+}
+
+Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender, const cells::ChannelMessage& message,
+                                                          TimeMs now, AfterCommit& after,
+                                                          std::optional<Event>& delivered) {
+  const CellId& cell = message.cell_id;
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return Acceptance::refused;
+  if (message.epoch > log->epoch()) {
+    // Sent under a charter this device has not seen yet: wait for it, and ask.
+    if (auto supervisor = a_supervisor(log->state(), self_))
+      deferred_requests_.push_back({*supervisor, cells::ResyncRequest{cell, log->epoch() + 1}});
+    return Acceptance::later;
+  }
+  if (log->hash_at(message.epoch) != message.head) {
+    after.events.push_back(alert(cell, sender, message.epoch,
+                                 make_error(Errc::cell_equivocation,
+                                            "a channel message names a charter head this device did not apply at epoch " +
+                                                std::to_string(message.epoch))));
+    // Ask the sender for its commits from that epoch: the conflicting signed commit turns
+    // this suspicion into a proof (CharterLog reports it as an equivocation).
+    deferred_requests_.push_back({sender, cells::ResyncRequest{cell, message.epoch}});
+    return Acceptance::refused;
+  }
+  const charter::CellState* then = book_.state_at(cell, message.epoch);
+  const bool allowed_then = then && charter::may_post(*then, message.channel, sender);
+  const bool allowed_now = charter::may_post(log->state(), message.channel, sender);
+  if (!allowed_then || !allowed_now) {
+    after.events.push_back(PermissionDenied{
+        cell, message.channel, sender,
+        make_error(Errc::cell_permission_denied, std::string("the sender may not post on this channel ") +
+                                                     (allowed_then ? "now" : "at the epoch it names"))});
+    return Acceptance::refused;
+  }
+  auto added = store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), message.channel, sender,
+                                                       message.message_id, message.epoch, message.sent_at, now, 1,
+                                                       message.body, message.post_number});
+  if (!added) return std::move(added).error();
+  if (!*added) return Acceptance::duplicate;
+  PARLEY_TRY(note_post(cell, message.channel, sender, message.post_number, now, after));
+  delivered = ChannelMessageReceived{cell,
+                                     message.channel,
+                                     sender,
+                                     message.message_id,
+                                     message.epoch,
+                                     message.sent_at,
+                                     std::string(message.body.begin(), message.body.end())};
+  return Acceptance::accepted;
 }
 
 void Engine::retry_held(TimeMs now) {

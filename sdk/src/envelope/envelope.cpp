@@ -93,7 +93,7 @@ Result<Content> decode_content(ByteView bytes) {
     return make_error(Errc::malformed_frame, "content message id must be 16 bytes, got " +
                                                  std::to_string(content->message_id()->size()));
   const auto kind = static_cast<std::uint8_t>(content->kind());
-  if (kind < static_cast<std::uint8_t>(ContentKind::text) || kind > static_cast<std::uint8_t>(ContentKind::resync_request))
+  if (kind < static_cast<std::uint8_t>(ContentKind::text) || kind > static_cast<std::uint8_t>(ContentKind::last))
     return make_error(Errc::malformed_frame,
                       "content kind " + std::to_string(static_cast<int>(content->kind())) + " is unknown");
   if (content->body() && content->body()->size() > kMaxBodyBytes)

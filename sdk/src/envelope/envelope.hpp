@@ -38,6 +38,10 @@ enum class ContentKind : std::uint8_t {
   welcome = 3,
   sender_key_distribution = 4,
   resync_request = 5,
+  posts_request = 6,
+  posts_resend = 7,
+  key_request = 8,
+  last = key_request,
 };
 
 struct Content {

@@ -45,7 +45,8 @@ Result<std::vector<Bytes>> DeviceStore::cell_ids() const {
 
 Result<std::optional<ChannelSendKey>> DeviceStore::send_key_get(ByteView cell_id, std::string_view channel) const {
   auto stmt = db_.prepare(
-      "SELECT generation, distributed, sent_count, created_at FROM channel_send_keys WHERE cell_id = ?1 AND channel = ?2");
+      "SELECT generation, distributed, sent_count, created_at, next_post FROM channel_send_keys "
+      "WHERE cell_id = ?1 AND channel = ?2");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id).bind(2, channel);
   auto row = stmt->step();
@@ -60,6 +61,7 @@ Result<std::optional<ChannelSendKey>> DeviceStore::send_key_get(ByteView cell_id
   key.distributed = std::move(*distributed);
   key.sent_count = static_cast<std::uint64_t>(stmt->column_int(2));
   key.created_at = stmt->column_int(3);
+  key.next_post = static_cast<std::uint64_t>(stmt->column_int(4));
   return std::optional<ChannelSendKey>(std::move(key));
 }
 
@@ -67,15 +69,16 @@ Status DeviceStore::send_key_put(ByteView cell_id, std::string_view channel, con
   auto distributed = encode_recipients(key.distributed);
   if (!distributed) return distributed.error();
   auto stmt = db_.prepare(
-      "INSERT OR REPLACE INTO channel_send_keys (cell_id, channel, generation, distributed, sent_count, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT OR REPLACE INTO channel_send_keys (cell_id, channel, generation, distributed, sent_count, created_at, "
+      "next_post) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id)
       .bind(2, channel)
       .bind(3, std::int64_t{key.generation})
       .bind(4, ByteView(*distributed))
       .bind(5, static_cast<std::int64_t>(key.sent_count))
-      .bind(6, std::int64_t{key.created_at});
+      .bind(6, std::int64_t{key.created_at})
+      .bind(7, static_cast<std::int64_t>(key.next_post));
   return stmt->run();
 }
 
@@ -102,7 +105,7 @@ Status DeviceStore::key_tag_put(ByteView tag, const KeyTagRecord& record) {
 Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
   auto stmt = db_.prepare(
       "INSERT OR IGNORE INTO channel_history (cell_id, channel, user, device, message_id, epoch, sent_at, received_at, "
-      "kind, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "kind, body, post_number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!stmt) return stmt.error();
   stmt->bind(1, ByteView(r.cell_id))
       .bind(2, r.channel)
@@ -113,39 +116,66 @@ Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
       .bind(7, std::int64_t{r.sent_at})
       .bind(8, std::int64_t{r.received_at})
       .bind(9, std::int64_t{r.kind})
-      .bind(10, ByteView(r.body));
+      .bind(10, ByteView(r.body))
+      .bind(11, static_cast<std::int64_t>(r.post_number));
   PARLEY_TRY(stmt->run());
   return db_.changes() > 0;
 }
 
-Result<std::vector<HistoryRecord>> DeviceStore::history(ByteView cell_id, std::string_view channel) const {
-  auto stmt = db_.prepare(
-      "SELECT user, device, message_id, epoch, sent_at, received_at, kind, body FROM channel_history "
-      "WHERE cell_id = ?1 AND channel = ?2 ORDER BY seq");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, cell_id).bind(2, channel);
+namespace {
+
+constexpr const char* kHistoryColumns =
+    "SELECT user, device, message_id, epoch, sent_at, received_at, kind, body, post_number FROM channel_history ";
+
+Result<std::vector<HistoryRecord>> read_history(Statement& stmt, ByteView cell_id, std::string_view channel) {
   std::vector<HistoryRecord> out;
   for (;;) {
-    auto row = stmt->step();
+    auto row = stmt.step();
     if (!row) return std::move(row).error();
     if (!*row) return out;
     HistoryRecord r;
     r.cell_id.assign(cell_id.begin(), cell_id.end());
     r.channel = std::string(channel);
-    r.sender.user = stmt->column_text(0);
-    auto device = column_u32(*stmt, 1, "history sender device");
+    r.sender.user = stmt.column_text(0);
+    auto device = column_u32(stmt, 1, "history sender device");
     if (!device) return device.error();
     r.sender.device = *device;
-    auto id = column_message_id(*stmt, 2, "history message id");
+    auto id = column_message_id(stmt, 2, "history message id");
     if (!id) return id.error();
     r.message_id = *id;
-    r.epoch = static_cast<std::uint64_t>(stmt->column_int(3));
-    r.sent_at = stmt->column_int(4);
-    r.received_at = stmt->column_int(5);
-    r.kind = static_cast<std::uint8_t>(stmt->column_int(6));
-    r.body = stmt->column_blob(7);
+    r.epoch = static_cast<std::uint64_t>(stmt.column_int(3));
+    r.sent_at = stmt.column_int(4);
+    r.received_at = stmt.column_int(5);
+    r.kind = static_cast<std::uint8_t>(stmt.column_int(6));
+    r.body = stmt.column_blob(7);
+    r.post_number = static_cast<std::uint64_t>(stmt.column_int(8));
     out.push_back(std::move(r));
   }
+}
+
+}  // namespace
+
+Result<std::vector<HistoryRecord>> DeviceStore::history(ByteView cell_id, std::string_view channel) const {
+  auto stmt = db_.prepare(std::string(kHistoryColumns) + "WHERE cell_id = ?1 AND channel = ?2 ORDER BY seq");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, channel);
+  return read_history(*stmt, cell_id, channel);
+}
+
+Result<std::vector<HistoryRecord>> DeviceStore::history_posts(ByteView cell_id, std::string_view channel,
+                                                              const Address& sender, std::uint64_t from_post,
+                                                              std::uint64_t to_post) const {
+  auto stmt = db_.prepare(std::string(kHistoryColumns) +
+                          "WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4 "
+                          "AND post_number BETWEEN ?5 AND ?6 ORDER BY post_number");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id)
+      .bind(2, channel)
+      .bind(3, sender.user)
+      .bind(4, std::int64_t{sender.device})
+      .bind(5, static_cast<std::int64_t>(from_post))
+      .bind(6, static_cast<std::int64_t>(to_post));
+  return read_history(*stmt, cell_id, channel);
 }
 
 // Bounded: when full, the oldest held envelope goes (it is the least likely to become readable).

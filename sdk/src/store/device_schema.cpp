@@ -133,9 +133,38 @@ CREATE TABLE held_envelopes (
 );
 )sql";
 
+// Recovery of lost channel traffic: post numbers (own counter, received ones in history),
+// per-sender cursors (the lowest post number not yet accounted for) and the exact key
+// distributions this device sent, so that one can be sent again when a reader lost it.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE channel_send_keys ADD COLUMN next_post INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE channel_history ADD COLUMN post_number INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX channel_history_posts ON channel_history (cell_id, channel, user, device, post_number);
+
+CREATE TABLE channel_cursors (
+  cell_id   BLOB NOT NULL,
+  channel   TEXT NOT NULL,
+  user      TEXT NOT NULL,
+  device    INTEGER NOT NULL,
+  next_post INTEGER NOT NULL,
+  PRIMARY KEY (cell_id, channel, user, device)
+) WITHOUT ROWID;
+
+CREATE TABLE sent_distributions (
+  cell_id    BLOB NOT NULL,
+  channel    TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  user       TEXT NOT NULL,
+  device     INTEGER NOT NULL,
+  body       BLOB NOT NULL,
+  PRIMARY KEY (cell_id, channel, generation, user, device)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kVersion1},
     Migration{2, kVersion2},
+    Migration{3, kVersion3},
 };
 
 static_assert(kMigrations.back().to_version == kDeviceSchemaVersion);

@@ -59,6 +59,7 @@ struct ChannelSendKey {
   std::vector<Address> distributed;
   std::uint64_t sent_count = 0;
   TimeMs created_at = 0;
+  std::uint64_t next_post = 1;  // post number of the next message, across generations
 };
 
 struct KeyTagRecord {
@@ -77,6 +78,7 @@ struct HistoryRecord {
   TimeMs received_at = 0;
   std::uint8_t kind = 1;
   Bytes body;
+  std::uint64_t post_number = 0;
 };
 
 struct HeldEnvelope {
@@ -153,9 +155,25 @@ class DeviceStore {
   // false if (cell, sender, message id) is already there.
   Result<bool> history_add(const HistoryRecord& record);
   Result<std::vector<HistoryRecord>> history(ByteView cell_id, std::string_view channel) const;  // arrival order
+  // The sender's posts numbered from..to on the channel, ascending.
+  Result<std::vector<HistoryRecord>> history_posts(ByteView cell_id, std::string_view channel, const Address& sender,
+                                                   std::uint64_t from_post, std::uint64_t to_post) const;
   Status held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held);
   Result<std::vector<HeldEnvelope>> held_items() const;
   Status held_remove(std::int64_t seq);
+
+  // --- recovery of lost channel traffic (store/recovery.cpp) ---
+  // The lowest post number of `sender` on the channel this device has not accounted for.
+  Result<std::optional<std::uint64_t>> cursor_get(ByteView cell_id, std::string_view channel,
+                                                  const Address& sender) const;
+  Status cursor_put(ByteView cell_id, std::string_view channel, const Address& sender, std::uint64_t next_post);
+  // The exact KeyDistribution body sent to `recipient` for a generation of this device's key.
+  Status sent_distribution_put(ByteView cell_id, std::string_view channel, std::uint32_t generation,
+                               const Address& recipient, ByteView body);
+  Result<std::optional<Bytes>> sent_distribution_get(ByteView cell_id, std::string_view channel,
+                                                     std::uint32_t generation, const Address& recipient) const;
+  // Forgets the distributions of generations below `generation` (they are no longer used).
+  Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
 
  private:
   explicit DeviceStore(Database db) : db_(std::move(db)) {}

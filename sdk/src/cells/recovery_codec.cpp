@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Codecs of the recovery traffic (PostsRequest, PostsResend, KeyRequest). Untrusted like
+// every cells buffer: see codec.hpp for the checks and errors.
+#include "cells/codec.hpp"
+#include "cells/codec_support.hpp"
+#include "wire/cells_generated.h"
+
+namespace parley::cells {
+namespace {
+
+using detail::check_channel;
+using detail::check_version;
+using detail::finish;
+using detail::to_cell_id;
+using detail::verified_root;
+
+constexpr const char* kPostsRequestId = "PLN1";
+constexpr const char* kPostsResendId = "PLO1";
+constexpr const char* kKeyRequestId = "PLK1";
+
+}  // namespace
+
+Bytes encode(const PostsRequest& request) {
+  flatbuffers::FlatBufferBuilder fbb(128);
+  auto root = wire::CreatePostsRequest(fbb, kCellsWireVersion,
+                                       fbb.CreateVector(request.cell_id.data(), request.cell_id.size()),
+                                       fbb.CreateString(request.channel), request.from_post, request.to_post);
+  return finish(fbb, root.o, kPostsRequestId);
+}
+
+Result<PostsRequest> decode_posts_request(ByteView bytes) {
+  auto root = verified_root<wire::PostsRequest>(bytes, kPostsRequestId, "posts request");
+  if (!root) return std::move(root).error();
+  const auto* r = *root;
+  PARLEY_TRY(check_version(r->version(), "posts request"));
+  PostsRequest out;
+  auto cell = to_cell_id(r->cell_id(), "posts request");
+  if (!cell) return std::move(cell).error();
+  out.cell_id = *cell;
+  PARLEY_TRY(check_channel(r->channel(), "posts request channel"));
+  out.channel = r->channel()->str();
+  if (r->from_post() == 0 || r->to_post() < r->from_post())
+    return make_error(Errc::malformed_frame, "posts request range " + std::to_string(r->from_post()) + ".." +
+                                                 std::to_string(r->to_post()) + " is not 1 <= from <= to");
+  out.from_post = r->from_post();
+  out.to_post = r->to_post();
+  return out;
+}
+
+Bytes encode(const PostsResend& resend) {
+  flatbuffers::FlatBufferBuilder fbb(1024);
+  std::vector<flatbuffers::Offset<wire::MessageBlob>> blobs;
+  for (const auto& message : resend.messages)
+    blobs.push_back(wire::CreateMessageBlob(fbb, fbb.CreateVector(encode(message))));
+  auto root = wire::CreatePostsResend(fbb, kCellsWireVersion,
+                                      fbb.CreateVector(resend.cell_id.data(), resend.cell_id.size()),
+                                      fbb.CreateString(resend.channel), resend.through_post, fbb.CreateVector(blobs));
+  return finish(fbb, root.o, kPostsResendId);
+}
+
+Result<PostsResend> decode_posts_resend(ByteView bytes) {
+  auto root = verified_root<wire::PostsResend>(bytes, kPostsResendId, "posts resend");
+  if (!root) return std::move(root).error();
+  const auto* r = *root;
+  PARLEY_TRY(check_version(r->version(), "posts resend"));
+  PostsResend out;
+  auto cell = to_cell_id(r->cell_id(), "posts resend");
+  if (!cell) return std::move(cell).error();
+  out.cell_id = *cell;
+  PARLEY_TRY(check_channel(r->channel(), "posts resend channel"));
+  out.channel = r->channel()->str();
+  if (r->through_post() == 0) return make_error(Errc::malformed_frame, "posts resend through_post must be >= 1");
+  out.through_post = r->through_post();
+  if (r->messages()->size() > kMaxResendMessages)
+    return make_error(Errc::malformed_frame, "posts resend carries " + std::to_string(r->messages()->size()) +
+                                                 " messages, limit " + std::to_string(kMaxResendMessages));
+  for (const auto* blob : *r->messages()) {
+    auto message = decode_channel_message(ByteView(blob->message()->data(), blob->message()->size()));
+    if (!message) return std::move(message).error();
+    if (message->cell_id != out.cell_id || message->channel != out.channel || message->post_number > out.through_post)
+      return make_error(Errc::malformed_frame, "posts resend holds a message of another channel or beyond through_post");
+    out.messages.push_back(std::move(*message));
+  }
+  return out;
+}
+
+Bytes encode(const KeyRequest& request) {
+  flatbuffers::FlatBufferBuilder fbb(64);
+  auto root =
+      wire::CreateKeyRequest(fbb, kCellsWireVersion, fbb.CreateVector(request.key_tag.data(), request.key_tag.size()));
+  return finish(fbb, root.o, kKeyRequestId);
+}
+
+Result<KeyRequest> decode_key_request(ByteView bytes) {
+  auto root = verified_root<wire::KeyRequest>(bytes, kKeyRequestId, "key request");
+  if (!root) return std::move(root).error();
+  PARLEY_TRY(check_version((*root)->version(), "key request"));
+  const auto* tag = (*root)->key_tag();
+  KeyRequest out;
+  if (tag->size() != out.key_tag.size())
+    return make_error(Errc::malformed_frame, "key request tag must be 16 bytes, got " + std::to_string(tag->size()));
+  std::copy(tag->begin(), tag->end(), out.key_tag.begin());
+  return out;
+}
+
+}  // namespace parley::cells
