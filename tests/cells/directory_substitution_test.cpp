@@ -34,7 +34,7 @@ TEST_F(CellsTest, RelaySubstitutedBundleForACellMemberIsRefused) {
 }
 
 TEST_F(CellsTest, FirstMessageUnderAMembersAddressWithAnotherKeyIsRefused) {
-  const CellId cell = make_seed_cell();
+  make_seed_cell();
   const Address mallory{"mallory", 1};
   add(mallory);
   run();

@@ -151,7 +151,9 @@ TEST_P(LossyRelayTest, EveryPostArrivesExactlyOnce) {
     say(kSy, "intel", "sy-i" + std::to_string(round));
     say(kSy2, "diplomatic", "sy2-d" + std::to_string(round));
     say(kIl, "commercial", "il-c" + std::to_string(round));
-    if (round == 1) ASSERT_TRUE(node(kUs).engine->commit(cell, {charter::CreateChannel{"ops", "Ops"}}, now).ok());
+    if (round == 1) {
+      ASSERT_TRUE(node(kUs).engine->commit(cell, {charter::CreateChannel{"ops", "Ops"}}, now).ok());
+    }
     run();
   }
   relay.copies = nullptr;
@@ -164,6 +166,7 @@ TEST_P(LossyRelayTest, EveryPostArrivesExactlyOnce) {
 
   const auto digest = *node(kUs).engine->charter(cell)->state().digest();
   for (const Address& a : {kUs, kIl, kSy, kSy2}) {
+    EXPECT_EQ(*node(a).engine->charter(cell)->state().digest(), digest) << a.to_string() << " seed " << GetParam();
     std::set<std::pair<Address, MessageId>> reported;
     for (const auto& m : node(a).all<ChannelMessageReceived>())
       EXPECT_TRUE(reported.insert({m.sender, m.id}).second) << a.to_string() << " got a post twice";

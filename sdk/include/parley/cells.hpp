@@ -8,21 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "parley/cell_types.hpp"
 #include "parley/events.hpp"
 #include "parley/types.hpp"
 
 namespace parley {
-
-enum class CellRole : std::uint8_t { supervisor = 1, party_admin = 2, member = 3, observer = 4 };
-
-// A device of a cell. `identity_key` is its 33-byte identity public key as exchanged out of
-// band (Client::identity_key()); the charter binds the device to it.
-struct CellMember {
-  Address device;
-  std::string party;
-  CellRole role = CellRole::member;  // used when the device's user is new to the cell
-  Bytes identity_key;
-};
 
 // The standard template ("the seeds' cell"): this device becomes the supervisor device in
 // `supervisor_party`; channels intel, deescalation, diplomatic and commercial, each read by

@@ -68,6 +68,15 @@ class Client {
   Status create_channel(const CellId& cell, std::string channel, std::string display_name);
   Status archive_channel(const CellId& cell, std::string channel);
   Status set_channel_policy(const CellId& cell, std::string channel, ChannelPolicySpec policy);
+  // Party-admin devices: signs the changes and sends them to the cell's supervisor devices,
+  // which see a ProposalReceived event. Checked here first against this device's charter:
+  // charter_not_authorized (not a party admin, or a change outside its own party),
+  // charter_invalid_operation (a change that does not apply), cell_unknown.
+  Result<ProposalId> propose(const CellId& cell, CellProposal changes);
+  // Supervisor devices: commits a received proposal's changes (validated again against the
+  // current charter: it may have moved on), or forgets it. cell_unknown, store_not_found (no such pending proposal).
+  Status accept_proposal(const CellId& cell, const ProposalId& id);
+  Status reject_proposal(const CellId& cell, const ProposalId& id);
   // Posts on a channel: cell_unknown, cell_permission_denied (no POST at the current epoch).
   Result<MessageId> post(const CellId& cell, std::string channel, std::string text);
   Result<std::vector<ChannelHistoryEntry>> history(const CellId& cell, std::string channel) const;

@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "parley/cell_types.hpp"
 #include "parley/error.hpp"
 #include "parley/types.hpp"
 
@@ -59,9 +60,6 @@ struct ProtocolError {
   Error error;
 };
 
-// A cell's 16-byte random identifier (the charter's cell id).
-using CellId = std::array<std::uint8_t, 16>;
-
 // A channel message accepted under the cell's charter: decrypted with the sender's channel
 // key, its (epoch, head) matched this device's charter, and the sender may POST on the
 // channel both at that epoch and now. Each (sender, id) is reported once.
@@ -105,8 +103,18 @@ struct SecurityAlert {
   Bytes conflicting;
 };
 
+// On a supervisor device: a party admin's signed proposal that passed validation against
+// this device's charter. It waits in the store until accept_proposal or reject_proposal.
+struct ProposalReceived {
+  CellId cell{};
+  ProposalId id{};
+  Address proposer;
+  std::uint64_t base_epoch = 0;  // the epoch the proposer saw
+  CellProposal changes;
+};
+
 using Event = std::variant<Connected, Disconnected, MessageReceived, MessageSent, SendFailed, DecryptFailed,
                            PreKeysReplenished, ProtocolError, ChannelMessageReceived, CharterChanged, PermissionDenied,
-                           SecurityAlert>;
+                           SecurityAlert, ProposalReceived>;
 
 }  // namespace parley

@@ -295,6 +295,29 @@ Status Client::set_channel_policy(const CellId& cell, std::string channel, Chann
   });
 }
 
+Result<ProposalId> Client::propose(const CellId& cell, CellProposal changes) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) -> Result<ProposalId> {
+    const auto* log = e.charter(cell);
+    std::vector<charter::Operation> operations;
+    for (auto& m : changes.add) {
+      std::optional<charter::Role> role;
+      if (!log || !log->state().users.count(m.device.user)) role = to_role(m.role);
+      operations.push_back(charter::AddDevice{m.device, m.party, role, m.identity_key});
+    }
+    for (const auto& d : changes.remove) operations.push_back(charter::RemoveDevice{d});
+    for (const auto& r : changes.roles) operations.push_back(charter::SetRole{r.user, to_role(r.role)});
+    return e.propose(cell, std::move(operations), now);
+  });
+}
+
+Status Client::accept_proposal(const CellId& cell, const ProposalId& id) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.accept_proposal(cell, id, now); });
+}
+
+Status Client::reject_proposal(const CellId& cell, const ProposalId& id) {
+  return impl_->command([&](engine::Engine& e, TimeMs) { return e.reject_proposal(cell, id); });
+}
+
 Result<MessageId> Client::post(const CellId& cell, std::string channel, std::string text) {
   return impl_->command([&](engine::Engine& e, TimeMs now) { return e.post(cell, channel, text, now); });
 }

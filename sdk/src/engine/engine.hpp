@@ -72,6 +72,14 @@ class Engine {
   // that lack it, then uploads ONE envelope addressed to every other reader.
   Result<MessageId> post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now);
 
+  // Party-admin proposals (engine_proposals.cpp). propose: signs `operations` and sends them to
+  // the cell's supervisor devices after checking them against this device's charter
+  // (validate_proposal's errors). accept_proposal: validates the stored proposal again and
+  // commits it (supervisor devices; store_not_found for an unknown id). reject: forgets it.
+  Result<ProposalId> propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now);
+  Status accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now);
+  Status reject_proposal(const CellId& cell, const ProposalId& id);
+
   std::vector<CellId> cells() const { return book_.ids(); }
   const charter::CharterLog* charter(const CellId& cell) const { return book_.find(cell); }
   // Accepted messages of the channel (own posts included) in the order this device saw them.
@@ -107,6 +115,7 @@ class Engine {
   Status on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status on_distribution(const Address& sender, ByteView body, AfterCommit& after);
   Status on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after);
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,

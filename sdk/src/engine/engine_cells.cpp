@@ -258,6 +258,8 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
       return on_posts_resend(sender, content.body, now, after);
     case envelope::ContentKind::key_request:
       return on_key_request(sender, content.body, now, after);
+    case envelope::ContentKind::proposal:
+      return on_proposal(sender, content.body, now, after);
     case envelope::ContentKind::text:
       break;
   }

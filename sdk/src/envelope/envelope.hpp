@@ -41,7 +41,8 @@ enum class ContentKind : std::uint8_t {
   posts_request = 6,
   posts_resend = 7,
   key_request = 8,
-  last = key_request,
+  proposal = 9,
+  last = proposal,
 };
 
 struct Content {

@@ -135,7 +135,8 @@ CREATE TABLE held_envelopes (
 
 // Recovery of lost channel traffic: post numbers (own counter, received ones in history),
 // per-sender cursors (the lowest post number not yet accounted for) and the exact key
-// distributions this device sent, so that one can be sent again when a reader lost it.
+// distributions this device sent, so that one can be sent again when a reader lost it; and
+// party-admin proposals waiting for a supervisor's decision.
 constexpr std::string_view kVersion3 = R"sql(
 ALTER TABLE channel_send_keys ADD COLUMN next_post INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE channel_history ADD COLUMN post_number INTEGER NOT NULL DEFAULT 0;
@@ -158,6 +159,15 @@ CREATE TABLE sent_distributions (
   device     INTEGER NOT NULL,
   body       BLOB NOT NULL,
   PRIMARY KEY (cell_id, channel, generation, user, device)
+) WITHOUT ROWID;
+
+CREATE TABLE cell_proposals (
+  cell_id     BLOB NOT NULL,
+  id          BLOB NOT NULL,
+  bytes       BLOB NOT NULL,
+  signature   BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (cell_id, id)
 ) WITHOUT ROWID;
 )sql";
 

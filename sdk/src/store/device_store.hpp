@@ -175,6 +175,11 @@ class DeviceStore {
   // Forgets the distributions of generations below `generation` (they are no longer used).
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
 
+  // --- party-admin proposals waiting on a supervisor device (store/proposals.cpp) ---
+  Status proposal_put(ByteView cell_id, ByteView id, const StoredCommit& signed_proposal, TimeMs now);
+  Result<std::optional<StoredCommit>> proposal_get(ByteView cell_id, ByteView id) const;  // epoch unused
+  Status proposal_remove(ByteView cell_id, ByteView id);
+
  private:
   explicit DeviceStore(Database db) : db_(std::move(db)) {}
   Status migrate();

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Party-admin proposals (docs/protocol.md "Party-admin proposals"): a party admin signs
+// membership changes of its own party and sends them to the supervisor devices; a supervisor
+// device validates, keeps and reports them, and only a person deciding on that device turns
+// one into a commit. Proposals never change anyone's charter by themselves.
+#include "charter/codec.hpp"
+#include "charter/proposal.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/keys.hpp"
+#include "engine/engine.hpp"
+
+namespace parley::engine {
+
+namespace {
+
+Result<ProposalId> proposal_id(const charter::Proposal& proposal) {
+  auto digest = crypto::sha256({ByteView(proposal.bytes)});
+  if (!digest) return std::move(digest).error();
+  ProposalId id;
+  std::copy_n(digest->begin(), id.size(), id.begin());
+  return id;
+}
+
+CellProposal describe(const std::vector<charter::Operation>& operations) {
+  CellProposal out;
+  for (const auto& op : operations) {
+    if (const auto* add = std::get_if<charter::AddDevice>(&op)) {
+      out.add.push_back(CellMember{add->device, add->party,
+                                   static_cast<CellRole>(add->role.value_or(charter::Role::member)), add->identity_key});
+    } else if (const auto* remove = std::get_if<charter::RemoveDevice>(&op)) {
+      out.remove.push_back(remove->device);
+    } else if (const auto* role = std::get_if<charter::SetRole>(&op)) {
+      out.roles.push_back(RoleChange{role->user, static_cast<CellRole>(role->role)});
+    }
+  }
+  return out;
+}
+
+SecurityAlert proposal_alert(const CellId& cell, const Address& sender, std::uint64_t epoch, Error error) {
+  SecurityAlert a;
+  a.cell = cell;
+  a.sender = sender;
+  a.epoch = epoch;
+  a.error = std::move(error);
+  return a;
+}
+
+}  // namespace
+
+Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  auto identity = store_.local_identity();
+  if (!identity) return std::move(identity).error();
+  const charter::CellState& state = log->state();
+  charter::ProposalBody body{cell, state.epoch, self_, now, std::move(operations)};
+  auto proposal = charter::sign_proposal(body, (*identity)->identity_private);
+  if (!proposal) return std::move(proposal).error();
+  // The supervisor applies exactly these rules; failing here saves a round trip.
+  if (auto valid = charter::validate_proposal(state, *proposal); !valid) return std::move(valid).error();
+  auto id = proposal_id(*proposal);
+  if (!id) return std::move(id).error();
+
+  AfterCommit after;
+  const Bytes bytes = charter::encode_signed_proposal(*proposal);
+  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    for (const auto& [device, record] : state.devices)
+      if (device != self_ && state.is_supervisor_device(device))
+        PARLEY_TRY(queue_control(device, envelope::ContentKind::proposal, bytes, now, after));
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  finish(after);
+  return *id;
+}
+
+// Untrusted input: failures are events, never errors (see on_charter_commit).
+Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+  auto proposal = charter::decode_signed_proposal(body);
+  if (!proposal) {
+    after.events.push_back(DecryptFailed{sender, proposal.error()});
+    return {};
+  }
+  auto decoded = charter::decode_proposal(proposal->bytes);
+  if (!decoded) {
+    after.events.push_back(DecryptFailed{sender, decoded.error()});
+    return {};
+  }
+  const charter::CharterLog* log = book_.find(decoded->cell_id);
+  if (!log || !log->state().is_supervisor_device(self_)) return {};
+  if (decoded->proposer != sender) {
+    after.events.push_back(proposal_alert(decoded->cell_id, sender, log->epoch(),
+                                          make_error(Errc::charter_not_authorized,
+                                                     "a proposal signed by " + decoded->proposer.to_string() +
+                                                         " arrived from " + sender.to_string())));
+    return {};
+  }
+  auto valid = charter::validate_proposal(log->state(), *proposal);
+  if (!valid) {
+    after.events.push_back(proposal_alert(decoded->cell_id, sender, log->epoch(), valid.error()));
+    return {};
+  }
+  auto id = proposal_id(*proposal);
+  if (!id) return std::move(id).error();
+  PARLEY_TRY(store_.proposal_put(ByteView(decoded->cell_id), ByteView(*id),
+                                 store::StoredCommit{0, proposal->bytes, proposal->signature}, now));
+  after.events.push_back(ProposalReceived{decoded->cell_id, *id, sender, decoded->base_epoch, describe(valid->operations)});
+  return {};
+}
+
+Status Engine::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  if (!log->state().is_supervisor_device(self_))
+    return make_error(Errc::charter_not_authorized, "only a supervisor device of the cell commits");
+  auto stored = store_.proposal_get(ByteView(cell), ByteView(id));
+  if (!stored) return std::move(stored).error();
+  if (!stored->has_value()) return make_error(Errc::store_not_found, "no pending proposal with that id");
+  // Validated again: the charter may have moved on since it arrived.
+  auto valid = charter::validate_proposal(log->state(), charter::Proposal{(*stored)->bytes, (*stored)->signature});
+  if (!valid) return std::move(valid).error();
+  PARLEY_TRY(commit(cell, valid->operations, now));
+  return store_.proposal_remove(ByteView(cell), ByteView(id));
+}
+
+Status Engine::reject_proposal(const CellId& cell, const ProposalId& id) {
+  if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  auto stored = store_.proposal_get(ByteView(cell), ByteView(id));
+  if (!stored) return std::move(stored).error();
+  if (!stored->has_value()) return make_error(Errc::store_not_found, "no pending proposal with that id");
+  return store_.proposal_remove(ByteView(cell), ByteView(id));
+}
+
+}  // namespace parley::engine
