@@ -45,19 +45,35 @@ const charter::CellState* CellBook::state_at(const CellId& cell, std::uint64_t e
   auto it = logs_.find(cell);
   if (it == logs_.end() || epoch == 0 || epoch > it->second.epoch()) return nullptr;
   if (epoch == it->second.epoch()) return &it->second.state();
-  auto& states = states_[cell];
-  if (states.size() < epoch) {
-    auto commits = it->second.commits_from(states.size() + 1);
-    charter::CellState state = states.empty() ? charter::CellState{} : states.back();
-    for (const auto& commit : commits) {
-      if (states.size() >= epoch) break;
-      auto next = charter::apply(state, commit);
-      if (!next) return nullptr;  // cannot happen: the log applied these same commits
-      state = std::move(*next);
-      states.push_back(state);
+  PastStates& past = states_[cell];
+  const std::uint64_t cached_end = past.first_epoch + past.states.size();  // one past the newest
+  if (epoch >= past.first_epoch && epoch < cached_end) return &past.states[epoch - past.first_epoch];
+
+  // Above the window (or nothing cached): fold forward from the newest cached state, caching
+  // each state and keeping the newest kMaxCachedStates. Below it (rare: a message naming an
+  // old epoch): fold from genesis into scratch_.
+  const bool cache = epoch >= cached_end || past.states.empty();
+  charter::CellState state = cache && !past.states.empty() ? past.states.back() : charter::CellState{};
+  std::uint64_t at = cache && !past.states.empty() ? cached_end - 1 : 0;
+  if (cache && past.states.empty()) past.first_epoch = 1;
+  for (const auto& commit : it->second.commits_from(at + 1)) {
+    auto next = charter::apply(state, commit);
+    if (!next) return nullptr;  // cannot happen: the log applied these same commits
+    state = std::move(*next);
+    ++at;
+    if (cache) {
+      past.states.push_back(state);
+      if (past.states.size() > kMaxCachedStates) {
+        past.states.pop_front();
+        ++past.first_epoch;
+      }
     }
+    if (at == epoch) break;
   }
-  return &states[epoch - 1];
+  if (at != epoch) return nullptr;
+  if (cache) return &past.states.back();
+  scratch_ = std::move(state);
+  return &scratch_;
 }
 
 Status CellBook::persist(store::DeviceStore& store, const CellId& cell, const charter::CharterLog& log,

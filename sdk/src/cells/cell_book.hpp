@@ -6,6 +6,7 @@
 // if a transaction fails it calls reload().
 #pragma once
 
+#include <deque>
 #include <map>
 #include <vector>
 
@@ -27,7 +28,8 @@ class CellBook {
   // Installs (or replaces) the log of `cell`. The commits must already be in the store.
   void put(const CellId& cell, charter::CharterLog log);
 
-  // The state after `epoch` (1..log epoch) of `cell`; nullptr if unknown. Folds and caches.
+  // The state after `epoch` (1..log epoch) of `cell`; nullptr if unknown. Folds and caches
+  // the newest kMaxCachedStates past states per cell; the pointer is valid until the next call.
   const charter::CellState* state_at(const CellId& cell, std::uint64_t epoch);
 
   // Writes the log's commits from `from_epoch` to its head (INSERT OR IGNORE).
@@ -35,8 +37,14 @@ class CellBook {
                         std::uint64_t from_epoch = 1);
 
  private:
+  static constexpr std::size_t kMaxCachedStates = 256;
+  struct PastStates {
+    std::uint64_t first_epoch = 1;           // epoch of states.front()
+    std::deque<charter::CellState> states;  // consecutive epochs
+  };
   std::map<CellId, charter::CharterLog> logs_;
-  std::map<CellId, std::vector<charter::CellState>> states_;  // states_[cell][e - 1]
+  std::map<CellId, PastStates> states_;
+  charter::CellState scratch_;  // an epoch older than the cached window
 };
 
 }  // namespace parley::cells
