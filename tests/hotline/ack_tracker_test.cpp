@@ -20,7 +20,7 @@ class AckTrackerTest : public ::testing::Test {
   const charter::CellState& state() const { return cell_.state(); }
   MessageRef track(const Address& sender, std::uint32_t n, Precedence precedence = Precedence::routine, TimeMs at = kT0) {
     const MessageRef ref{sender, message_id(n)};
-    auto outcome = tracker_.record_message(state(), state().epoch, ref, at, precedence);
+    auto outcome = tracker_.record_message(state(), ref, at, precedence);
     EXPECT_TRUE(outcome.ok()) << outcome.error().to_string();
     EXPECT_EQ(*outcome, TrackOutcome::tracked);
     return ref;
@@ -129,10 +129,10 @@ TEST_F(AckTrackerTest, ReceiptsAreDistinctFromAcknowledgements) {
 
 TEST_F(AckTrackerTest, ChannelsWithoutAckRequiredAreNotTracked) {
   cell_.commit({charter::SetChannelPolicy{kChannel, hotline_policy(true, false)}});
-  auto outcome = tracker_.record_message(state(), state().epoch, {kIlOfficer, message_id(1)}, kT0, Precedence::flash);
+  auto outcome = tracker_.record_message(state(), {kIlOfficer, message_id(1)}, kT0, Precedence::flash);
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(*outcome, TrackOutcome::not_required);
-  EXPECT_EQ(tracker_.record_message(state(), state().epoch, {{"ghost", 1}, message_id(2)}, kT0, Precedence::flash)
+  EXPECT_EQ(tracker_.record_message(state(), {{"ghost", 1}, message_id(2)}, kT0, Precedence::flash)
                 .error()
                 .code,
             Errc::hotline_not_reader);
@@ -140,7 +140,7 @@ TEST_F(AckTrackerTest, ChannelsWithoutAckRequiredAreNotTracked) {
 
 TEST_F(AckTrackerTest, DuplicatesAndPruning) {
   const MessageRef m = track(kIlOfficer, 1);
-  EXPECT_EQ(*tracker_.record_message(state(), state().epoch, m, kT0 + 5, Precedence::flash), TrackOutcome::duplicate);
+  EXPECT_EQ(*tracker_.record_message(state(), m, kT0 + 5, Precedence::flash), TrackOutcome::duplicate);
   EXPECT_EQ(tracker_.find(m)->sent_at, kT0);  // the first record stays
   track(kSyOfficer, 2, Precedence::routine, kT0 + 10);
   ASSERT_TRUE(tracker_.record_ack(state(), m, kSyOfficer, kT0 + 1).ok());

@@ -28,8 +28,8 @@ AckTracker AckTracker::restore(std::string channel, std::vector<TrackedMessage> 
   return tracker;
 }
 
-Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state, std::uint64_t epoch,
-                                                const MessageRef& ref, TimeMs sent_at, Precedence precedence) {
+Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state, const MessageRef& ref, TimeMs sent_at,
+                                                Precedence precedence) {
   if (messages_.contains(ref)) return TrackOutcome::duplicate;
   const auto* sender = state.user_of(ref.sender);
   if (!sender)
@@ -45,7 +45,7 @@ Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state,
   TrackedMessage m;
   m.ref = ref;
   m.sender_party = sender->party;
-  m.epoch = epoch;
+  m.epoch = state.epoch;
   m.precedence = precedence;
   m.sent_at = sent_at;
   m.deadline = *ack_deadline(channel->second.policy, precedence, sent_at);

@@ -34,7 +34,7 @@ struct PartyAck {
 struct TrackedMessage {
   MessageRef ref;
   std::string sender_party;
-  std::uint64_t epoch = 0;
+  std::uint64_t epoch = 0;                  // the epoch the message names
   Precedence precedence = Precedence::routine;
   TimeMs sent_at = 0;
   TimeMs deadline = 0;                      // overdue when now > deadline
@@ -78,8 +78,8 @@ class AckTracker {
   // required; duplicate if `ref` is already tracked (the first record stays).
   // Errors: hotline_not_reader (the sender is not a device of the cell at that state),
   // limit_exceeded.
-  Result<TrackOutcome> record_message(const charter::CellState& state, std::uint64_t epoch, const MessageRef& ref,
-                                      TimeMs sent_at, Precedence precedence);
+  Result<TrackOutcome> record_message(const charter::CellState& state, const MessageRef& ref, TimeMs sent_at,
+                                      Precedence precedence);
 
   // An acknowledgement of `target` by `device`, carried by a message sent at `at`. `state`
   // is the charter state at the epoch the acknowledgement names: the device's party comes
