@@ -152,7 +152,7 @@ TEST(HotlineCodec, UnsupportedVersionIsNamed) {
   const std::array<std::uint8_t, 16> id{};
   auto target = wire::CreateMessageRef(fbb, addr, fbb.CreateVector(id.data(), id.size()));
   auto root = wire::CreateAcknowledgement(fbb, 2, target);
-  fbb.FinishSizePrefixed(root, "PLK1");
+  fbb.FinishSizePrefixed(root, "PLA1");
   const Bytes bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   auto result = decode_body(bytes);
   ASSERT_FALSE(result.ok());

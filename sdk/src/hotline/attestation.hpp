@@ -2,7 +2,7 @@
 // Attested channel messages: the canonical bytes a sender signs with its identity key when
 // the channel's policy has `attested`, so that a transcript can later be checked offline by
 // a third party (the mediator settling a dispute). Acknowledgements are channel messages
-// too (kind hotline, body "PLK1"), so they are attested by the same rule.
+// too (kind hotline, body "PLA1"), so they are attested by the same rule.
 //
 // Canonical encoding (all integers big-endian, strings length-prefixed with a u32):
 //   "parley-attested-message-v1\0"   domain label (27 bytes, NUL included)
@@ -17,6 +17,9 @@
 // `sequence` counts the sender device's attested messages on this channel, from 1, with no
 // gaps: a verifier holding messages 1 and 3 knows 2 is missing. The engine persists the last
 // sequence it used per (cell, channel) and increments it in the same transaction as the post.
+// ChannelMessage.post_number (cells.fbs) has exactly this shape and can serve as the
+// sequence; then a transcript may claim the whole history (from == 0, so sequences must
+// start at 1) only if the channel was attested from its first post.
 #pragma once
 
 #include <string>

@@ -37,7 +37,7 @@ struct MessageRef {
   auto operator<=>(const MessageRef&) const = default;
 };
 
-// "PLK1": the application's explicit acknowledgement of `target` (never automatic).
+// "PLA1": the application's explicit acknowledgement of `target` (never automatic).
 struct Acknowledgement {
   MessageRef target;
   bool operator==(const Acknowledgement&) const = default;
@@ -80,7 +80,7 @@ struct TimeWindow {
   bool operator==(const TimeWindow&) const = default;
 };
 
-// "PLN1": planned activity in an area and window, which the other parties must acknowledge.
+// "PLV1": planned activity in an area and window, which the other parties must acknowledge.
 struct DeconflictionNotice {
   Area area;
   TimeWindow window;

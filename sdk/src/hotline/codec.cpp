@@ -17,10 +17,10 @@ namespace {
 
 namespace fb = parley::wire;
 
-constexpr const char* kAckId = "PLK1";
+constexpr const char* kAckId = "PLA1";
 constexpr const char* kReceiptId = "PLY1";
 constexpr const char* kIncidentId = "PLI1";
-constexpr const char* kDeconflictionId = "PLN1";
+constexpr const char* kDeconflictionId = "PLV1";
 constexpr const char* kEscalationId = "PLX1";
 constexpr flatbuffers::uoffset_t kMaxDepth = 8;
 constexpr flatbuffers::uoffset_t kMaxTables = 32;
