@@ -9,6 +9,8 @@
 #include "charter/seed_template.hpp"
 #include "crypto/keys.hpp"
 #include "envelope/envelope.hpp"
+#include "hotline/codec.hpp"
+#include "hotline/transcript.hpp"
 #include "wire/frames.hpp"
 
 namespace {
@@ -113,6 +115,52 @@ int main(int argc, char** argv) {
     write(cells_dir, "posts_request", cells::encode(cells::PostsRequest{options.cell_id, "intel", 2, 5}));
     write(cells_dir, "posts_resend", cells::encode(cells::PostsResend{options.cell_id, "intel", 3, {message}}));
     write(cells_dir, "key_request", cells::encode(cells::KeyRequest{}));
+
+    // Hotline bodies of every kind, and a transcript of an attested channel.
+    const fs::path hotline_dir = root / "hotline_decode";
+    const hotline::MessageRef target{alice, id};
+    const hotline::GeoPoint p1{332000000, 356000000}, p2{332100000, 356000000}, p3{332100000, 356200000};
+    write(hotline_dir, "ack", hotline::encode(hotline::Body{hotline::Acknowledgement{target}}));
+    write(hotline_dir, "receipt", hotline::encode(hotline::Body{hotline::DeliveryReceipt{target}}));
+    write(hotline_dir, "escalation", hotline::encode(hotline::Body{hotline::EscalationNotice{target, "SY", 1700000600000}}));
+    write(hotline_dir, "circle", hotline::encode(hotline::Body{hotline::DeconflictionNotice{
+                                     hotline::Circle{p1, 5000}, {1700000000000, 1700003600000}, "exercise"}}));
+    write(hotline_dir, "polygon", hotline::encode(hotline::Body{hotline::DeconflictionNotice{
+                                      hotline::Polygon{{p1, p2, p3}}, {1700000000000, 1700003600000}, "patrol"}}));
+    hotline::IncidentOperation op;
+    op.incident.fill(5);
+    op.action = hotline::IncidentOpen{"Shots near the line", "details", hotline::Severity::high, "SY", p1};
+    write(hotline_dir, "incident_open", hotline::encode(hotline::Body{op}));
+    op.action = hotline::IncidentResolve{target, "agreed"};
+    write(hotline_dir, "incident_resolve", hotline::encode(hotline::Body{op}));
+
+    charter::ChannelPolicy policy;
+    policy.read = {charter::Grant::for_party("IL"), charter::Grant::for_party("US")};
+    policy.post = {charter::Grant::for_party("IL")};
+    policy.attested = true;
+    auto head = charter::commit_hash(genesis->bytes);
+    if (!head) return 1;
+    charter::Commit second{options.cell_id, 2, *head, options.supervisor, 2, {charter::SetChannelPolicy{"intel", policy}}};
+    auto signed_second = charter::sign_commit(second, supervisor->private_key);
+    if (!signed_second) return 1;
+    auto head2 = charter::commit_hash(signed_second->bytes);
+    if (!head2) return 1;
+    hotline::Transcript transcript;
+    transcript.cell_id = options.cell_id;
+    transcript.channel = "intel";
+    transcript.commits = {*genesis, *signed_second};
+    hotline::AttestedMessage m;
+    m.sender = parley::Address{"il_admin", 1};
+    m.message_id = id;
+    m.epoch = 2;
+    m.head = *head2;
+    m.sent_at = 1700000000000;
+    m.precedence = 4;
+    m.sequence = 1;
+    m.body = Bytes{'h', 'i'};
+    if (!hotline::attest(transcript, m, member->private_key).ok()) return 1;
+    transcript.messages.push_back(m);
+    write(hotline_dir, "transcript", hotline::encode_transcript(transcript));
   }
   return 0;
 }

@@ -60,7 +60,14 @@ namespace parley {
   /* cells and channels */                                                                \
   X(cell_unknown, 110, "this device is not a member of that cell")                        \
   X(cell_permission_denied, 111, "the charter does not allow this on that channel")       \
-  X(cell_equivocation, 112, "the supervisor showed different charters for one epoch")
+  X(cell_equivocation, 112, "the supervisor showed different charters for one epoch")     \
+  /* hotline: acknowledgements, incidents, deconfliction, attested transcripts */          \
+  X(hotline_unknown_message, 120, "the referenced channel message is not known")          \
+  X(hotline_not_reader, 121, "the device may not read that channel at that epoch")        \
+  X(hotline_party_not_required, 122, "that party is not asked to acknowledge the message")\
+  X(hotline_invalid_area, 123, "a deconfliction area is degenerate or out of range")      \
+  X(hotline_not_attested, 124, "the channel is not attested")                             \
+  X(hotline_transcript_invalid, 125, "a transcript cannot be checked")
 
 enum class Errc : std::uint16_t {
 #define PARLEY_X(name, number, text) name = number,
