@@ -16,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "engine/memory_relay.hpp"
 #include "pairwise/device_keys.hpp"
+#include "pairwise/sender_keys.hpp"
 #include "pairwise/sessions.hpp"
 #include "support/temp_dir.hpp"
 
@@ -196,6 +197,31 @@ class CellsTest : public ::testing::Test {
     ASSERT_TRUE(sealed.ok()) << sealed.error().to_string();
     relay.inject(from, to, envelope::encode(*sealed));
     relay.push_all(inbox);
+  }
+
+  // A post crafted outside `from`'s engine under a sender key of its own (generation 1000 of
+  // the channel), whose distribution it sends to `victims` itself: what a member who ignores
+  // the SDK's local checks can do.
+  void craft_post(const Address& from, const std::vector<Address>& victims, cells::ChannelMessage message) {
+    auto adapter = pairwise::SignalStoreAdapter::create(*node(from).store);
+    ASSERT_TRUE(adapter.ok());
+    pairwise::SenderKeys keys(**adapter);
+    const std::uint32_t generation = 1000;
+    const Bytes group = cells::group_id(message.cell_id, message.channel, generation);
+    auto distribution = keys.own_distribution(group, from);
+    ASSERT_TRUE(distribution.ok());
+    for (const Address& victim : victims)
+      send_control(from, victim, envelope::ContentKind::sender_key_distribution,
+                   cells::encode(cells::KeyDistribution{message.cell_id, message.channel, generation, *distribution,
+                                                        message.post_number}));
+    auto ciphertext = keys.encrypt(group, from, cells::encode(message));
+    ASSERT_TRUE(ciphertext.ok());
+    auto tag = cells::key_tag(message.cell_id, message.channel, generation);
+    ASSERT_TRUE(tag.ok());
+    const Bytes payload = envelope::encode(envelope::Envelope{envelope::CipherType::sender_key, *ciphertext, *tag});
+    for (const Address& victim : victims) relay.inject(from, victim, payload);
+    relay.push_all(inbox);
+    run();
   }
 
   // Replays to `to` every envelope the relay ever accepted, as if it came from its sender.

@@ -92,5 +92,47 @@ TEST(CellsClient, SeedsCellOverTheRealRelay) {
   }
 }
 
+// A FLASH message on an ack_required channel, acknowledged through the Client API over the
+// real relay: the sender sees the other party's acknowledgement and the status says so.
+TEST(CellsClient, FlashIsAcknowledgedOverTheRealRelay) {
+  TempDir dir;
+  RelayProcess relay(dir.file("relay"));
+  relay.start();
+  TestDevice us(dir, {"us_sup", 1}, relay.port());
+  TestDevice il(dir, {"il_officer", 1}, relay.port());
+  TestDevice sy(dir, {"sy_officer", 1}, relay.port());
+  for (TestDevice* d : {&us, &il, &sy}) {
+    d->start();
+    ASSERT_TRUE(d->wait_connected());
+  }
+  CellTemplate cell_template;
+  cell_template.members = {{il.address(), "IL", CellRole::member, *il.client().identity_key()},
+                           {sy.address(), "SY", CellRole::member, *sy.client().identity_key()}};
+  auto cell = us.client().create_cell(cell_template);
+  ASSERT_TRUE(cell.ok());
+  ChannelPolicySpec deescalation;
+  deescalation.read = {CellGrant::party("US"), CellGrant::party("IL"), CellGrant::party("SY")};
+  deescalation.post = {CellGrant::party("IL"), CellGrant::party("SY")};
+  deescalation.ack_required = true;
+  deescalation.ack_deadline_seconds = 1800;
+  ASSERT_TRUE(us.client().set_channel_policy(*cell, "deescalation", deescalation).ok());
+  for (TestDevice* d : {&il, &sy}) ASSERT_TRUE(wait_epoch(*d, 2));
+
+  auto id = il.client().post(*cell, "deescalation", "FLASH: unplanned launch detected, not ours", Precedence::flash);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  ASSERT_TRUE(wait_text(sy, "deescalation", "FLASH: unplanned launch detected, not ours"));
+  EXPECT_EQ(sy.events_of<ChannelMessageReceived>().back().precedence, Precedence::flash);
+  EXPECT_EQ(il.client().ack_status(*cell, "deescalation", il.address(), *id).at("SY"), AckState::pending);
+  ASSERT_TRUE(sy.client().acknowledge(*cell, "deescalation", il.address(), *id).ok());
+  ASSERT_TRUE(il.wait_for([&](const std::vector<Event>& events) {
+    for (const auto& e : events)
+      if (auto* a = std::get_if<AcknowledgementReceived>(&e); a && a->id == *id && a->party == "SY") return true;
+    return false;
+  }));
+  EXPECT_EQ(il.client().ack_status(*cell, "deescalation", il.address(), *id).at("SY"), AckState::acknowledged);
+  for (TestDevice* d : {&us, &il, &sy}) d->stop();
+  relay.stop();
+}
+
 }  // namespace
 }  // namespace parley::test

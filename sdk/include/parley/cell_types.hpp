@@ -39,6 +39,14 @@ struct CellProposal {
   std::vector<RoleChange> roles;
 };
 
+// Handling precedence of a channel message (inside the ciphertext; the relay never sees it).
+// An acknowledgement is due within min(channel policy deadline, the precedence's limit):
+// ROUTINE 6 h, PRIORITY 3 h, IMMEDIATE 30 min, FLASH 10 min.
+enum class Precedence : std::uint8_t { routine = 1, priority = 2, immediate = 3, flash = 4 };
+
+// Where a required party stands on acknowledging one message.
+enum class AckState : std::uint8_t { pending = 1, acknowledged = 2, late = 3, overdue = 4 };
+
 // First 16 bytes of SHA-256 over the signed proposal bytes.
 using ProposalId = std::array<std::uint8_t, 16>;
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,7 @@ struct ClientOptions {
   std::chrono::milliseconds reconnect_initial{200};  // first retry delay, doubled per failure...
   std::chrono::milliseconds reconnect_max{5000};     // ...up to this, with random jitter
   std::uint32_t initial_prekeys = 100;               // one-time prekeys made on first run
+  std::chrono::milliseconds deadline_tick{1000};     // how often acknowledgement deadlines are checked
 };
 
 class Client {
@@ -78,7 +80,16 @@ class Client {
   Status accept_proposal(const CellId& cell, const ProposalId& id);
   Status reject_proposal(const CellId& cell, const ProposalId& id);
   // Posts on a channel: cell_unknown, cell_permission_denied (no POST at the current epoch).
-  Result<MessageId> post(const CellId& cell, std::string channel, std::string text);
+  // On an ack_required channel the precedence shortens the acknowledgement deadline.
+  Result<MessageId> post(const CellId& cell, std::string channel, std::string text,
+                         Precedence precedence = Precedence::routine);
+  // Acknowledges (sender, id) for this device's party — never automatic; delivery receipts
+  // are. cell_unknown, hotline_unknown_message (not awaiting acknowledgement here),
+  // hotline_party_not_required, cell_permission_denied (this device may not post there).
+  Result<MessageId> acknowledge(const CellId& cell, std::string channel, const Address& sender, const MessageId& id);
+  // Each required party's state for that message; empty if it is not tracked.
+  std::map<std::string, AckState> ack_status(const CellId& cell, std::string channel, const Address& sender,
+                                             const MessageId& id) const;
   Result<std::vector<ChannelHistoryEntry>> history(const CellId& cell, std::string channel) const;
   // Cells this device is a member of (or was: a removed device keeps its history).
   std::vector<CellId> cells() const;

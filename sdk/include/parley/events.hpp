@@ -71,6 +71,7 @@ struct ChannelMessageReceived {
   std::uint64_t epoch = 0;  // the charter epoch the sender posted under
   TimeMs sent_at = 0;
   std::string text;
+  Precedence precedence = Precedence::routine;
 };
 
 // This device's charter of `cell` advanced to `epoch` (joined = it was just welcomed in).
@@ -113,8 +114,41 @@ struct ProposalReceived {
   CellProposal changes;
 };
 
+// A required party acknowledged a message in an ack_required channel (`by` is the device
+// that did it for its party). Raised on every device that tracks the message.
+struct AcknowledgementReceived {
+  CellId cell{};
+  std::string channel;
+  Address sender;  // of the acknowledged message
+  MessageId id;
+  std::string party;
+  Address by;
+};
+
+// A required party did not acknowledge a message by its deadline (raised once per message
+// and party on every device that reads the channel, on the engine's clock).
+struct MessageOverdue {
+  CellId cell{};
+  std::string channel;
+  Address sender;
+  MessageId id;
+  std::string party;
+  TimeMs deadline = 0;
+};
+
+// On a supervisor device: the sender of a message reports that `party` let it go overdue.
+struct EscalationReceived {
+  CellId cell{};
+  std::string channel;
+  Address from;  // the device that escalated (the message's sender)
+  MessageId id;
+  std::string party;
+  TimeMs deadline = 0;
+};
+
 using Event = std::variant<Connected, Disconnected, MessageReceived, MessageSent, SendFailed, DecryptFailed,
                            PreKeysReplenished, ProtocolError, ChannelMessageReceived, CharterChanged, PermissionDenied,
-                           SecurityAlert, ProposalReceived>;
+                           SecurityAlert, ProposalReceived, AcknowledgementReceived, MessageOverdue,
+                           EscalationReceived>;
 
 }  // namespace parley

@@ -128,10 +128,13 @@ Result<ResyncRequest> decode_resync(ByteView bytes) {
 
 Bytes encode(const ChannelMessage& m) {
   flatbuffers::FlatBufferBuilder fbb(m.body.size() + 256);
+  const flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> attestation =
+      m.attestation.empty() ? 0 : fbb.CreateVector(m.attestation);
   auto root = wire::CreateChannelMessage(
       fbb, kCellsWireVersion, fbb.CreateVector(m.cell_id.data(), m.cell_id.size()), fbb.CreateString(m.channel), m.epoch,
       fbb.CreateVector(m.head.data(), m.head.size()), fbb.CreateVector(m.message_id.bytes.data(), m.message_id.bytes.size()),
-      static_cast<std::uint64_t>(m.sent_at), static_cast<wire::ChannelMessageKind>(m.kind), fbb.CreateVector(m.body), m.post_number);
+      static_cast<std::uint64_t>(m.sent_at), static_cast<wire::ChannelMessageKind>(m.kind), fbb.CreateVector(m.body),
+      m.post_number, m.precedence, attestation);
   return finish(fbb, root.o, kChannelMessageId);
 }
 
@@ -157,7 +160,7 @@ Result<ChannelMessage> decode_channel_message(ByteView bytes) {
   if (r->sent_at_ms() > static_cast<std::uint64_t>(INT64_MAX))
     return make_error(Errc::malformed_frame, "channel message time is out of range");
   out.sent_at = static_cast<TimeMs>(r->sent_at_ms());
-  if (r->kind() != wire::ChannelMessageKind::Text)
+  if (r->kind() != wire::ChannelMessageKind::Text && r->kind() != wire::ChannelMessageKind::Hotline)
     return make_error(Errc::malformed_frame,
                       "channel message kind " + std::to_string(static_cast<int>(r->kind())) + " is unknown");
   if (r->body() && r->body()->size() > kMaxChannelBodyBytes)
@@ -165,6 +168,16 @@ Result<ChannelMessage> decode_channel_message(ByteView bytes) {
   if (r->body()) out.body.assign(r->body()->begin(), r->body()->end());
   if (r->post_number() == 0) return make_error(Errc::malformed_frame, "channel message post_number must be >= 1");
   out.post_number = r->post_number();
+  out.kind = static_cast<ChannelMessageKind>(r->kind());
+  if (r->precedence() < 1 || r->precedence() > 4)
+    return make_error(Errc::malformed_frame,
+                      "channel message precedence " + std::to_string(r->precedence()) + " is not 1..4");
+  out.precedence = r->precedence();
+  if (r->attestation()) {
+    if (r->attestation()->size() != kAttestationBytes)
+      return make_error(Errc::malformed_frame, "channel message attestation must be 64 bytes");
+    out.attestation.assign(r->attestation()->begin(), r->attestation()->end());
+  }
   return out;
 }
 

@@ -21,6 +21,7 @@ inline constexpr std::uint16_t kCellsWireVersion = 1;
 inline constexpr std::size_t kMaxCellsBufferBytes = envelope::kMaxBodyBytes;  // one Content body
 inline constexpr std::size_t kMaxWelcomeCommits = 4096;
 inline constexpr std::size_t kMaxDistributionBytes = 1024;
+inline constexpr std::size_t kAttestationBytes = 64;
 // A channel message body: leaves room in one cells buffer for the message's other fields,
 // so that any message also fits, alone, in a PostsResend.
 inline constexpr std::size_t kMaxChannelBodyBytes = 192 * 1024;
@@ -55,7 +56,7 @@ struct ResyncRequest {
   std::uint64_t from_epoch = 0;
 };
 
-enum class ChannelMessageKind : std::uint8_t { text = 1 };
+enum class ChannelMessageKind : std::uint8_t { text = 1, hotline = 2 };
 
 struct ChannelMessage {
   CellId cell_id{};
@@ -67,6 +68,8 @@ struct ChannelMessage {
   ChannelMessageKind kind = ChannelMessageKind::text;
   Bytes body;
   std::uint64_t post_number = 1;  // 1, 2, 3... per (sender device, cell, channel)
+  std::uint8_t precedence = 1;    // hotline::Precedence wire value, 1..4
+  Bytes attestation;              // empty, or 64 bytes on attested channels
 };
 
 // --- recovery of lost channel traffic (recovery_codec.cpp) ---
@@ -103,7 +106,16 @@ Bytes encode(const PostsRequest& request);
 Result<PostsRequest> decode_posts_request(ByteView bytes);
 Bytes encode(const PostsResend& resend);
 Result<PostsResend> decode_posts_resend(ByteView bytes);
+// An escalation's envelope (the notice itself is decoded by hotline/codec.hpp).
+struct Escalation {
+  CellId cell_id{};
+  std::string channel;
+  Bytes notice;
+};
+
 Bytes encode(const KeyRequest& request);
+Bytes encode(const Escalation& escalation);
+Result<Escalation> decode_escalation(ByteView bytes);
 Result<KeyRequest> decode_key_request(ByteView bytes);
 
 }  // namespace parley::cells

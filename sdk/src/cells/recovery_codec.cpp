@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Codecs of the recovery traffic (PostsRequest, PostsResend, KeyRequest). Untrusted like
+// Codecs of the recovery traffic (PostsRequest, PostsResend, KeyRequest) and of the
+// escalation envelope. Untrusted like
 // every cells buffer: see codec.hpp for the checks and errors.
 #include "cells/codec.hpp"
 #include "cells/codec_support.hpp"
@@ -17,6 +18,8 @@ using detail::verified_root;
 constexpr const char* kPostsRequestId = "PLN1";
 constexpr const char* kPostsResendId = "PLO1";
 constexpr const char* kKeyRequestId = "PLK1";
+constexpr const char* kEscalationId = "PLZ1";
+constexpr std::size_t kMaxNoticeBytes = 4096;
 
 }  // namespace
 
@@ -100,6 +103,31 @@ Result<KeyRequest> decode_key_request(ByteView bytes) {
   if (tag->size() != out.key_tag.size())
     return make_error(Errc::malformed_frame, "key request tag must be 16 bytes, got " + std::to_string(tag->size()));
   std::copy(tag->begin(), tag->end(), out.key_tag.begin());
+  return out;
+}
+
+Bytes encode(const Escalation& escalation) {
+  flatbuffers::FlatBufferBuilder fbb(256);
+  auto root = wire::CreateEscalation(fbb, kCellsWireVersion,
+                                     fbb.CreateVector(escalation.cell_id.data(), escalation.cell_id.size()),
+                                     fbb.CreateString(escalation.channel), fbb.CreateVector(escalation.notice));
+  return finish(fbb, root.o, kEscalationId);
+}
+
+Result<Escalation> decode_escalation(ByteView bytes) {
+  auto root = verified_root<wire::Escalation>(bytes, kEscalationId, "escalation");
+  if (!root) return std::move(root).error();
+  const auto* r = *root;
+  PARLEY_TRY(check_version(r->version(), "escalation"));
+  Escalation out;
+  auto cell = to_cell_id(r->cell_id(), "escalation");
+  if (!cell) return std::move(cell).error();
+  out.cell_id = *cell;
+  PARLEY_TRY(check_channel(r->channel(), "escalation channel"));
+  out.channel = r->channel()->str();
+  if (r->notice()->size() == 0 || r->notice()->size() > kMaxNoticeBytes)
+    return make_error(Errc::malformed_frame, "escalation notice must be 1.." + std::to_string(kMaxNoticeBytes) + " bytes");
+  out.notice.assign(r->notice()->begin(), r->notice()->end());
   return out;
 }
 

@@ -37,6 +37,7 @@ class Client::Impl {
         store_(std::move(store)),
         engine_(std::move(engine)),
         timer_(io_),
+        deadline_timer_(io_),
         shutdown_timer_(io_) {}
 
   ~Impl() { stop(); }
@@ -49,7 +50,10 @@ class Client::Impl {
     shutdown_timer_.cancel();  // a previous stop()'s deadline must not stop this run
     io_.restart();
     work_.emplace(io_.get_executor());
-    asio::post(io_, [this] { connect(); });
+    asio::post(io_, [this] {
+      connect();
+      schedule_deadlines();
+    });
     thread_ = std::thread([this] { io_.run(); });
     return {};
   }
@@ -59,6 +63,7 @@ class Client::Impl {
     asio::post(io_, [this] {
       stopping_ = true;
       timer_.cancel();
+      deadline_timer_.cancel();
       if (connection_) {
         connection_->close();
         // Do not wait long for a relay that does not answer the close handshake.
@@ -160,6 +165,17 @@ class Client::Impl {
     });
   }
 
+  // Acknowledgement deadlines run on the wall clock whether or not the relay is reachable.
+  void schedule_deadlines() {
+    if (stopping_) return;
+    deadline_timer_.expires_after(options_.deadline_tick);
+    deadline_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      with_engine([](engine::Engine& e) { e.on_timer(wall_clock_ms()); });
+      schedule_deadlines();
+    });
+  }
+
   void pump() {
     std::vector<Bytes> frames;
     std::vector<Event> events;
@@ -185,6 +201,7 @@ class Client::Impl {
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   asio::steady_timer timer_;           // reconnect backoff
+  asio::steady_timer deadline_timer_;  // acknowledgement deadlines (Engine::on_timer)
   asio::steady_timer shutdown_timer_;  // bounds how long stop() waits for the close handshake
   std::shared_ptr<transport::WebSocketConnection> connection_;
   std::thread thread_;
@@ -318,8 +335,21 @@ Status Client::reject_proposal(const CellId& cell, const ProposalId& id) {
   return impl_->command([&](engine::Engine& e, TimeMs) { return e.reject_proposal(cell, id); });
 }
 
-Result<MessageId> Client::post(const CellId& cell, std::string channel, std::string text) {
-  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.post(cell, channel, text, now); });
+Result<MessageId> Client::post(const CellId& cell, std::string channel, std::string text, Precedence precedence) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.post(cell, channel, text, now, precedence); });
+}
+
+Result<MessageId> Client::acknowledge(const CellId& cell, std::string channel, const Address& sender,
+                                      const MessageId& id) {
+  return impl_->command(
+      [&](engine::Engine& e, TimeMs now) { return e.acknowledge(cell, channel, hotline::MessageRef{sender, id}, now); });
+}
+
+std::map<std::string, AckState> Client::ack_status(const CellId& cell, std::string channel, const Address& sender,
+                                                   const MessageId& id) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) {
+    return e.ack_status(cell, channel, hotline::MessageRef{sender, id}, wall_clock_ms());
+  });
 }
 
 Result<std::vector<ChannelHistoryEntry>> Client::history(const CellId& cell, std::string channel) const {

@@ -15,6 +15,7 @@
 
 #include "cells/cell_book.hpp"
 #include "charter/seed_template.hpp"
+#include "hotline/ack_tracker.hpp"
 #include "parley/events.hpp"
 #include "pairwise/sender_keys.hpp"
 #include "pairwise/sessions.hpp"
@@ -70,7 +71,23 @@ class Engine {
   // Posts `text` on `channel`: cell_unknown; cell_permission_denied without POST. Rekeys
   // when a device its key went to is no longer a reader, distributes the key to readers
   // that lack it, then uploads ONE envelope addressed to every other reader.
-  Result<MessageId> post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now);
+  Result<MessageId> post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now,
+                         Precedence precedence = Precedence::routine);
+
+  // --- hotline (engine_hotline.cpp; docs/hotline.md) ---
+  // Acknowledges `target` on an ack_required channel for this device's party (a channel post
+  // of the hotline kind). cell_unknown, cell_permission_denied, hotline_unknown_message,
+  // hotline_party_not_required (this device's party is not asked).
+  Result<MessageId> acknowledge(const CellId& cell, std::string_view channel, const hotline::MessageRef& target,
+                                TimeMs now);
+  // Per required party; empty if the message is not tracked (not on an ack_required channel).
+  std::map<std::string, AckState> ack_status(const CellId& cell, std::string_view channel,
+                                             const hotline::MessageRef& target, TimeMs now);
+  // Raises MessageOverdue for every (message, party) whose deadline passed, once, and
+  // escalates this device's own overdue messages to the supervisor devices.
+  void on_timer(TimeMs now);
+  // When on_timer next has something to do (nullopt: nothing tracked).
+  std::optional<TimeMs> next_timer() const;
 
   // Party-admin proposals (engine_proposals.cpp). propose: signs `operations` and sends them to
   // the cell's supervisor devices after checking them against this device's charter
@@ -120,6 +137,19 @@ class Engine {
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
                                    AfterCommit& after);
+  // A channel post of any kind (text or a hotline body); attested when the policy says so.
+  Result<MessageId> post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
+                                 ByteView body, Precedence precedence, TimeMs now);
+  // Hotline bookkeeping of an accepted post (own or received): track messages that need
+  // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
+  void track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after);
+  hotline::AckTracker* tracker(const CellId& cell, const std::string& channel);
+  Status attest(const charter::CellState& state, cells::ChannelMessage& message);
+  Status check_attestation(const charter::CellState& state, const Address& sender,
+                           const cells::ChannelMessage& message) const;
+  void send_receipts(TimeMs now);
+  Status on_escalation(const Address& sender, ByteView body, AfterCommit& after);
+
   // The checks every channel message passes, however it arrived (sender key or resend):
   // charter epoch known, head matches, POST then and now; then history, cursor, event.
   // Runs inside the caller's transaction; `delivered` gets the event to emit after commit.
@@ -142,6 +172,7 @@ class Engine {
   // Asks `sender` again for the key of a held envelope (throttled).
   Status request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, AfterCommit& after);
   void retry_held(TimeMs now);
+  void retry_held_passes(TimeMs now);
   Status reload_cells();
 
   Status on_challenge(const wire::Challenge& challenge);
@@ -179,6 +210,14 @@ class Engine {
   cells::CellBook book_;
   bool retry_held_ = false;
   std::vector<std::pair<Address, cells::ResyncRequest>> deferred_requests_;
+  // Ack trackers of ack_required channels, rebuilt from history on first use.
+  std::map<std::pair<CellId, std::string>, hotline::AckTracker> trackers_;
+  struct Receipt {
+    CellId cell;
+    std::string channel;
+    hotline::MessageRef target;
+  };
+  std::vector<Receipt> receipts_due_;  // sent once the delivery's transaction is over
   // When each recovery request last went out, so that a burst of messages behind one gap
   // asks once. Memory only and bounded: after a restart the next message asks again.
   struct PostsAsked {

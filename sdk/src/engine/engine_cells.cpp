@@ -136,11 +136,17 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
   return {};
 }
 
-Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now) {
+Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now,
+                               Precedence precedence) {
+  return post_message(cell, channel, cells::ChannelMessageKind::text, as_bytes(text), precedence, now);
+}
+
+Result<MessageId> Engine::post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
+                                       ByteView body, Precedence precedence, TimeMs now) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  if (text.size() > cells::kMaxChannelBodyBytes)
-    return make_error(Errc::invalid_argument, "message is " + std::to_string(text.size()) + " bytes, limit " +
+  if (body.size() > cells::kMaxChannelBodyBytes)
+    return make_error(Errc::invalid_argument, "message is " + std::to_string(body.size()) + " bytes, limit " +
                                                   std::to_string(cells::kMaxChannelBodyBytes));
   const charter::CellState& state = log->state();
   if (!charter::may_post(state, channel, self_))
@@ -159,7 +165,9 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
   message.head = state.head;
   message.message_id = new_message_id();
   message.sent_at = now;
-  message.body.assign(text.begin(), text.end());
+  message.kind = kind;
+  message.precedence = static_cast<std::uint8_t>(precedence);
+  message.body.assign(body.begin(), body.end());
 
   AfterCommit after;
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
@@ -182,6 +190,7 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
       PARLEY_TRY(store_.sent_distributions_prune(ByteView(cell), channel, key.generation));
     }
     message.post_number = key.next_post;
+    PARLEY_TRY(attest(state, message));
     const Bytes group = cells::group_id(cell, channel, key.generation);
     auto tag = cells::key_tag(cell, channel, key.generation);
     if (!tag) return std::move(tag).error();
@@ -217,13 +226,14 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
     key.sent_count += 1;
     key.next_post += 1;
     PARLEY_TRY(store_.send_key_put(ByteView(cell), channel, key));
-    auto added =
-        store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), std::string(channel), self_,
-                                                message.message_id, message.epoch, now, now, 1, message.body,
-                                                message.post_number});
+    auto added = store_.history_add(store::HistoryRecord{
+        Bytes(cell.begin(), cell.end()), std::string(channel), self_, message.message_id, message.epoch, now, now,
+        static_cast<std::uint8_t>(message.kind), message.body, message.post_number, message.precedence,
+        message.attestation});
     if (!added) return std::move(added).error();
     return {};
   });
+  if (done) track_accepted(self_, message, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
   finish(after);
@@ -260,6 +270,8 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
       return on_key_request(sender, content.body, now, after);
     case envelope::ContentKind::proposal:
       return on_proposal(sender, content.body, now, after);
+    case envelope::ContentKind::escalation:
+      return on_escalation(sender, content.body, after);
     case envelope::ContentKind::text:
       break;
   }
@@ -524,23 +536,36 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
                                                      (allowed_then ? "now" : "at the epoch it names"))});
     return Acceptance::refused;
   }
-  auto added = store_.history_add(store::HistoryRecord{Bytes(cell.begin(), cell.end()), message.channel, sender,
-                                                       message.message_id, message.epoch, message.sent_at, now, 1,
-                                                       message.body, message.post_number});
+  if (auto attested = check_attestation(*then, sender, message); !attested) {
+    after.events.push_back(DecryptFailed{sender, attested.error()});
+    return Acceptance::refused;
+  }
+  auto added = store_.history_add(store::HistoryRecord{
+      Bytes(cell.begin(), cell.end()), message.channel, sender, message.message_id, message.epoch, message.sent_at, now,
+      static_cast<std::uint8_t>(message.kind), message.body, message.post_number, message.precedence,
+      message.attestation});
   if (!added) return std::move(added).error();
   if (!*added) return Acceptance::duplicate;
   PARLEY_TRY(note_post(cell, message.channel, sender, message.post_number, now, after));
-  delivered = ChannelMessageReceived{cell,
-                                     message.channel,
-                                     sender,
-                                     message.message_id,
-                                     message.epoch,
-                                     message.sent_at,
-                                     std::string(message.body.begin(), message.body.end())};
+  track_accepted(sender, message, after);
+  if (message.kind == cells::ChannelMessageKind::text)
+    delivered = ChannelMessageReceived{cell,
+                                       message.channel,
+                                       sender,
+                                       message.message_id,
+                                       message.epoch,
+                                       message.sent_at,
+                                       std::string(message.body.begin(), message.body.end()),
+                                       static_cast<Precedence>(message.precedence)};
   return Acceptance::accepted;
 }
 
 void Engine::retry_held(TimeMs now) {
+  retry_held_passes(now);
+  send_receipts(now);  // receipts are posts: only once no delivery transaction is open
+}
+
+void Engine::retry_held_passes(TimeMs now) {
   // Each pass may install nothing new; stop when a pass changes nothing.
   while (retry_held_) {
     retry_held_ = false;

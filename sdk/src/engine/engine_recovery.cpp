@@ -104,8 +104,11 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
     message.head = *head;
     message.message_id = row.message_id;
     message.sent_at = row.sent_at;
+    message.kind = static_cast<cells::ChannelMessageKind>(row.kind);
     message.body = std::move(row.body);
     message.post_number = row.post_number;
+    message.precedence = row.precedence;
+    message.attestation = std::move(row.attestation);
     resend.messages.push_back(std::move(message));
   }
   Bytes answer = cells::encode(resend);

@@ -42,7 +42,8 @@ enum class ContentKind : std::uint8_t {
   posts_resend = 7,
   key_request = 8,
   proposal = 9,
-  last = proposal,
+  escalation = 10,
+  last = escalation,
 };
 
 struct Content {

@@ -105,7 +105,7 @@ Status DeviceStore::key_tag_put(ByteView tag, const KeyTagRecord& record) {
 Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
   auto stmt = db_.prepare(
       "INSERT OR IGNORE INTO channel_history (cell_id, channel, user, device, message_id, epoch, sent_at, received_at, "
-      "kind, body, post_number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "kind, body, post_number, precedence, attestation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!stmt) return stmt.error();
   stmt->bind(1, ByteView(r.cell_id))
       .bind(2, r.channel)
@@ -117,7 +117,9 @@ Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
       .bind(8, std::int64_t{r.received_at})
       .bind(9, std::int64_t{r.kind})
       .bind(10, ByteView(r.body))
-      .bind(11, static_cast<std::int64_t>(r.post_number));
+      .bind(11, static_cast<std::int64_t>(r.post_number))
+      .bind(12, std::int64_t{r.precedence})
+      .bind(13, ByteView(r.attestation));
   PARLEY_TRY(stmt->run());
   return db_.changes() > 0;
 }
@@ -125,7 +127,8 @@ Result<bool> DeviceStore::history_add(const HistoryRecord& r) {
 namespace {
 
 constexpr const char* kHistoryColumns =
-    "SELECT user, device, message_id, epoch, sent_at, received_at, kind, body, post_number FROM channel_history ";
+    "SELECT user, device, message_id, epoch, sent_at, received_at, kind, body, post_number, precedence, attestation "
+    "FROM channel_history ";
 
 Result<std::vector<HistoryRecord>> read_history(Statement& stmt, ByteView cell_id, std::string_view channel) {
   std::vector<HistoryRecord> out;
@@ -149,6 +152,8 @@ Result<std::vector<HistoryRecord>> read_history(Statement& stmt, ByteView cell_i
     r.kind = static_cast<std::uint8_t>(stmt.column_int(6));
     r.body = stmt.column_blob(7);
     r.post_number = static_cast<std::uint64_t>(stmt.column_int(8));
+    r.precedence = static_cast<std::uint8_t>(stmt.column_int(9));
+    r.attestation = stmt.column_blob(10);
     out.push_back(std::move(r));
   }
 }

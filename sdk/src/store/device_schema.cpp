@@ -136,10 +136,13 @@ CREATE TABLE held_envelopes (
 // Recovery of lost channel traffic: post numbers (own counter, received ones in history),
 // per-sender cursors (the lowest post number not yet accounted for) and the exact key
 // distributions this device sent, so that one can be sent again when a reader lost it; and
-// party-admin proposals waiting for a supervisor's decision.
+// party-admin proposals waiting for a supervisor's decision; hotline fields of messages
+// (precedence, attestation) and the overdue acknowledgements already reported.
 constexpr std::string_view kVersion3 = R"sql(
 ALTER TABLE channel_send_keys ADD COLUMN next_post INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE channel_history ADD COLUMN post_number INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE channel_history ADD COLUMN precedence INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE channel_history ADD COLUMN attestation BLOB NOT NULL DEFAULT x'';
 CREATE INDEX channel_history_posts ON channel_history (cell_id, channel, user, device, post_number);
 
 CREATE TABLE channel_cursors (
@@ -159,6 +162,16 @@ CREATE TABLE sent_distributions (
   device     INTEGER NOT NULL,
   body       BLOB NOT NULL,
   PRIMARY KEY (cell_id, channel, generation, user, device)
+) WITHOUT ROWID;
+
+CREATE TABLE hotline_overdue (
+  cell_id    BLOB NOT NULL,
+  channel    TEXT NOT NULL,
+  user       TEXT NOT NULL,
+  device     INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  party      TEXT NOT NULL,
+  PRIMARY KEY (cell_id, channel, user, device, message_id, party)
 ) WITHOUT ROWID;
 
 CREATE TABLE cell_proposals (

@@ -79,6 +79,8 @@ struct HistoryRecord {
   std::uint8_t kind = 1;
   Bytes body;
   std::uint64_t post_number = 0;
+  std::uint8_t precedence = 1;
+  Bytes attestation;
 };
 
 struct HeldEnvelope {
@@ -174,6 +176,12 @@ class DeviceStore {
                                                      std::uint32_t generation, const Address& recipient) const;
   // Forgets the distributions of generations below `generation` (they are no longer used).
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
+
+  // --- hotline: (message, party) pairs already reported overdue (store/proposals.cpp) ---
+  Status overdue_mark(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,
+                      std::string_view party);
+  Result<bool> overdue_marked(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,
+                              std::string_view party) const;
 
   // --- party-admin proposals waiting on a supervisor device (store/proposals.cpp) ---
   Status proposal_put(ByteView cell_id, ByteView id, const StoredCommit& signed_proposal, TimeMs now);

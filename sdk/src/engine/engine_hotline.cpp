@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The engine's hotline layer (docs/hotline.md): precedence and attestation of posts,
+// acknowledgements and delivery receipts tracked per ack_required channel, overdue events on
+// the engine's clock and escalation to the supervisor's devices. The rules themselves live in
+// sdk/src/hotline (pure); this file feeds them accepted posts and acts on their answers.
+#include "cells/codec.hpp"
+#include "charter/policy.hpp"
+#include "crypto/keys.hpp"
+#include "engine/engine.hpp"
+#include "hotline/attestation.hpp"
+#include "hotline/codec.hpp"
+
+namespace parley::engine {
+
+namespace {
+
+AckState to_public(hotline::PartyStatus status) {
+  switch (status) {
+    case hotline::PartyStatus::pending: return AckState::pending;
+    case hotline::PartyStatus::acknowledged: return AckState::acknowledged;
+    case hotline::PartyStatus::late: return AckState::late;
+    case hotline::PartyStatus::overdue: return AckState::overdue;
+  }
+  return AckState::pending;
+}
+
+const charter::ChannelPolicy* policy_of(const charter::CellState& state, std::string_view channel) {
+  auto it = state.channels.find(std::string(channel));
+  return it == state.channels.end() ? nullptr : &it->second.policy;
+}
+
+Result<hotline::AttestedFields> attested_fields(const cells::ChannelMessage& m, const Address& sender) {
+  auto body_hash = crypto::sha256(ByteView(m.body));
+  if (!body_hash) return std::move(body_hash).error();
+  return hotline::AttestedFields{m.cell_id,   m.channel,  m.epoch, m.head, m.message_id, sender, m.sent_at,
+                                 static_cast<std::uint8_t>(m.kind), m.precedence, m.post_number, *body_hash};
+}
+
+}  // namespace
+
+// --- attestation -------------------------------------------------------------------------------
+
+Status Engine::attest(const charter::CellState& state, cells::ChannelMessage& message) {
+  const auto* policy = policy_of(state, message.channel);
+  if (!policy || !policy->attested) return {};
+  auto fields = attested_fields(message, self_);
+  if (!fields) return std::move(fields).error();
+  auto identity = store_.local_identity();
+  if (!identity) return std::move(identity).error();
+  auto signature = hotline::sign_attestation(*fields, (*identity)->identity_private);
+  if (!signature) return std::move(signature).error();
+  message.attestation = std::move(*signature);
+  return {};
+}
+
+// On an attested channel (at the epoch the post names) every post must carry the sender's
+// signature under the identity key the charter binds to it: that is what makes a transcript
+// checkable later. Elsewhere an attestation is ignored (the channel stays deniable).
+Status Engine::check_attestation(const charter::CellState& state, const Address& sender,
+                                 const cells::ChannelMessage& message) const {
+  const auto* policy = policy_of(state, message.channel);
+  if (!policy || !policy->attested) return {};
+  if (message.attestation.empty())
+    return make_error(Errc::hotline_not_attested, "a post on an attested channel carries no attestation");
+  auto device = state.devices.find(sender);
+  if (device == state.devices.end()) return make_error(Errc::invalid_signature, "the sender is not in the charter");
+  auto fields = attested_fields(message, sender);
+  if (!fields) return std::move(fields).error();
+  if (!hotline::verify_attestation(*fields, device->second.identity_key, message.attestation))
+    return make_error(Errc::invalid_signature, "the attestation does not verify under the sender's charter key");
+  return {};
+}
+
+// --- acknowledgement tracking -------------------------------------------------------------------
+
+hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& channel) {
+  const auto key = std::make_pair(cell, channel);
+  if (auto it = trackers_.find(key); it != trackers_.end()) return &it->second;
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return nullptr;
+  const auto* policy = policy_of(log->state(), channel);
+  if (!policy || !policy->ack_required) return nullptr;
+  auto rows = store_.history(ByteView(cell), channel);
+  if (!rows) return nullptr;
+  hotline::AckTracker built(channel);
+  // Messages first, then acknowledgements and receipts: the result does not depend on the
+  // order in which they arrived.
+  for (const auto& row : *rows) {
+    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) continue;
+    const charter::CellState* then = book_.state_at(cell, row.epoch);
+    if (!then) continue;
+    (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at,
+                               hotline::precedence_from_wire(row.precedence).value_or(hotline::Precedence::routine));
+  }
+  for (const auto& row : *rows) {
+    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::hotline)) continue;
+    auto body = hotline::decode_body(row.body);
+    const charter::CellState* then = body ? book_.state_at(cell, row.epoch) : nullptr;
+    if (!then) continue;
+    if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body))
+      (void)built.record_ack(*then, ack->target, row.sender, row.sent_at);
+    else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body))
+      (void)built.record_receipt(*then, receipt->target, row.sender, row.sent_at);
+  }
+  // Overdue pairs reported before a restart stay reported (the store remembers them).
+  return &trackers_.emplace(key, std::move(built)).first->second;
+}
+
+void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after) {
+  const CellId& cell = message.cell_id;
+  hotline::AckTracker* t = tracker(cell, message.channel);
+  if (!t) return;
+  const charter::CellState* then = book_.state_at(cell, message.epoch);
+  if (!then) return;
+  if (message.kind == cells::ChannelMessageKind::text) {
+    const hotline::MessageRef ref{sender, message.message_id};
+    auto outcome = t->record_message(*then, ref, message.sent_at,
+                                     hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
+    // duplicate: the tracker was just rebuilt from history, which already holds this post.
+    if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
+      receipts_due_.push_back(Receipt{cell, message.channel, ref});
+    return;
+  }
+  auto body = hotline::decode_body(message.body);
+  if (!body) {
+    after.events.push_back(DecryptFailed{sender, body.error()});
+    return;
+  }
+  if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
+    auto recorded = t->record_ack(*then, ack->target, sender, message.sent_at);
+    const auto* user = then->user_of(sender);
+    if (recorded && *recorded == hotline::AckOutcome::recorded && user)
+      after.events.push_back(
+          AcknowledgementReceived{cell, message.channel, ack->target.sender, ack->target.id, user->party, sender});
+    else if (!recorded && recorded.error().code != Errc::hotline_unknown_message)
+      after.events.push_back(PermissionDenied{cell, message.channel, sender, recorded.error()});
+  } else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body)) {
+    (void)t->record_receipt(*then, receipt->target, sender, message.sent_at);
+  }
+}
+
+void Engine::send_receipts(TimeMs now) {
+  auto due = std::move(receipts_due_);
+  receipts_due_.clear();
+  for (const auto& r : due) {
+    const charter::CharterLog* log = book_.find(r.cell);
+    if (!log || !charter::may_post(log->state(), r.channel, self_)) continue;  // receipts are posts
+    const Bytes body = hotline::encode(hotline::Body{hotline::DeliveryReceipt{r.target}});
+    auto sent = post_message(r.cell, r.channel, cells::ChannelMessageKind::hotline, body, Precedence::routine, now);
+    if (!sent) emit(ProtocolError{sent.error()});
+  }
+}
+
+Result<MessageId> Engine::acknowledge(const CellId& cell, std::string_view channel, const hotline::MessageRef& target,
+                                      TimeMs now) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  hotline::AckTracker* t = tracker(cell, std::string(channel));
+  const hotline::TrackedMessage* tracked = t ? t->find(target) : nullptr;
+  if (!tracked)
+    return make_error(Errc::hotline_unknown_message, "no message awaiting acknowledgement with that sender and id on '" +
+                                                         std::string(channel) + "'");
+  const auto* user = log->state().user_of(self_);
+  if (!user || !tracked->required.count(user->party))
+    return make_error(Errc::hotline_party_not_required, "this device's party is not asked to acknowledge it");
+  const Bytes body = hotline::encode(hotline::Body{hotline::Acknowledgement{target}});
+  return post_message(cell, channel, cells::ChannelMessageKind::hotline, body, Precedence::routine, now);
+}
+
+std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::string_view channel,
+                                                   const hotline::MessageRef& target, TimeMs now) {
+  std::map<std::string, AckState> out;
+  if (hotline::AckTracker* t = tracker(cell, std::string(channel)))
+    for (const auto& [party, status] : t->status(target, now)) out[party] = to_public(status);
+  return out;
+}
+
+// --- deadlines ------------------------------------------------------------------------------------
+
+std::optional<TimeMs> Engine::next_timer() const {
+  std::optional<TimeMs> next;
+  for (const auto& [key, t] : trackers_)
+    if (auto d = t.next_deadline(); d && (!next || *d < *next)) next = d;
+  return next;
+}
+
+void Engine::on_timer(TimeMs now) {
+  // Trackers of every ack_required channel must exist for their deadlines to fire.
+  for (const CellId& cell : book_.ids())
+    for (const auto& [channel, record] : book_.find(cell)->state().channels)
+      if (record.policy.ack_required) (void)tracker(cell, channel);
+  AfterCommit after;
+  for (auto& [key, t] : trackers_) {
+    const auto& [cell, channel] = key;
+    for (const auto& overdue : t.poll_overdue(now)) {
+      auto seen = store_.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
+      if (!seen || *seen) continue;
+      auto escalated = store::in_transaction(store_.db(), [&]() -> Status {
+        PARLEY_TRY(store_.overdue_mark(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party));
+        const charter::CharterLog* log = book_.find(cell);
+        if (overdue.message.sender != self_ || !log) return {};
+        // The sender escalates its own message: the supervisor hears of it even where it
+        // does not read the channel.
+        const Bytes notice = hotline::encode(
+            hotline::Body{hotline::EscalationNotice{overdue.message, overdue.party, overdue.deadline}});
+        const Bytes envelope_body = cells::encode(cells::Escalation{cell, channel, notice});
+        for (const auto& [device, record] : log->state().devices)
+          if (device != self_ && log->state().is_supervisor_device(device))
+            PARLEY_TRY(queue_control(device, envelope::ContentKind::escalation, envelope_body, now, after));
+        return {};
+      });
+      if (!escalated) {
+        emit(ProtocolError{escalated.error()});
+        continue;
+      }
+      after.events.push_back(
+          MessageOverdue{cell, channel, overdue.message.sender, overdue.message.id, overdue.party, overdue.deadline});
+    }
+  }
+  finish(after);
+}
+
+Status Engine::on_escalation(const Address& sender, ByteView body, AfterCommit& after) {
+  auto escalation = cells::decode_escalation(body);
+  if (!escalation) {
+    after.events.push_back(DecryptFailed{sender, escalation.error()});
+    return {};
+  }
+  auto notice = hotline::decode_body(escalation->notice);
+  const auto* e = notice ? std::get_if<hotline::EscalationNotice>(&*notice) : nullptr;
+  const charter::CharterLog* log = book_.find(escalation->cell_id);
+  // Only a member escalating its own message to a supervisor device is heard.
+  if (!e || !log || !log->state().is_supervisor_device(self_) || !log->state().devices.count(sender) ||
+      e->target.sender != sender)
+    return {};
+  after.events.push_back(
+      EscalationReceived{escalation->cell_id, escalation->channel, sender, e->target.id, e->overdue_party, e->deadline});
+  return {};
+}
+
+}  // namespace parley::engine

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Acknowledgements with deadlines on the engine's virtual clock: a FLASH message nobody of
+// the required party acknowledges goes overdue on every device and is escalated to the
+// supervisor; acknowledged in time it does not; acknowledgements from a party that is not
+// asked, or from a device that may not post, change nothing.
+#include "cells/codec.hpp"
+#include "cells_fixture.hpp"
+#include "hotline/codec.hpp"
+
+namespace parley::cells::test {
+namespace {
+
+constexpr TimeMs kMinute = 60'000;
+
+class HotlineFlowTest : public CellsTest {
+ protected:
+  // intel with ack_required and a one-hour deadline (FLASH shortens it to ten minutes).
+  CellId hotline_cell() {
+    const CellId cell = make_seed_cell();
+    charter::ChannelPolicy intel = node(kUs).engine->charter(cell)->state().channels.at("intel").policy;
+    intel.ack_required = true;
+    intel.ack_deadline_seconds = 3600;
+    EXPECT_TRUE(node(kUs).engine->commit(cell, {charter::SetChannelPolicy{"intel", intel}}, now).ok());
+    run();
+    return cell;
+  }
+
+  void tick(TimeMs at) {
+    now = at;
+    for (const Address& a : {kUs, kIl, kSy, kSy2}) {
+      node(a).engine->on_timer(now);
+      collect(node(a));
+    }
+    run();
+  }
+};
+
+TEST_F(HotlineFlowTest, UnacknowledgedFlashGoesOverdueEverywhereAndIsEscalated) {
+  const CellId cell = hotline_cell();
+  const TimeMs sent = now;
+  auto id = node(kIl).engine->post(cell, "intel", "FLASH: column moving north of the line", now, Precedence::flash);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  run();
+  ASSERT_EQ(node(kSy).all<ChannelMessageReceived>().back().precedence, Precedence::flash);
+  tick(sent + 9 * kMinute);
+  for (const Address& a : {kUs, kIl, kSy, kSy2}) EXPECT_TRUE(node(a).all<MessageOverdue>().empty()) << a.to_string();
+
+  tick(sent + 11 * kMinute);
+  for (const Address& a : {kUs, kIl, kSy, kSy2}) {
+    auto overdue = node(a).all<MessageOverdue>();
+    ASSERT_EQ(overdue.size(), 1u) << a.to_string();
+    EXPECT_EQ(overdue[0].party, "SY");
+    EXPECT_EQ(overdue[0].id, *id);
+    EXPECT_EQ(overdue[0].deadline, sent + 10 * kMinute);
+  }
+  auto escalations = node(kUs).all<EscalationReceived>();
+  ASSERT_EQ(escalations.size(), 1u);
+  EXPECT_EQ(escalations[0].from, kIl);
+  EXPECT_EQ(escalations[0].party, "SY");
+  EXPECT_EQ(node(kUs).engine->ack_status(cell, "intel", {kIl, *id}, now).at("SY"), AckState::overdue);
+
+  tick(sent + 30 * kMinute);  // reported once, not at every tick
+  for (const Address& a : {kUs, kIl, kSy, kSy2}) EXPECT_EQ(node(a).all<MessageOverdue>().size(), 1u);
+  restart(node(kSy));  // nor again after a restart
+  run();
+  tick(sent + 31 * kMinute);
+  EXPECT_EQ(node(kSy).all<MessageOverdue>().size(), 1u);
+}
+
+TEST_F(HotlineFlowTest, AcknowledgedInTimeDoesNotGoOverdue) {
+  const CellId cell = hotline_cell();
+  const TimeMs sent = now;
+  auto id = node(kIl).engine->post(cell, "intel", "FLASH: drill at 0400, not an attack", now, Precedence::flash);
+  ASSERT_TRUE(id.ok());
+  run();
+  now = sent + 4 * kMinute;
+  // Any one device of the required party acknowledges for it.
+  ASSERT_TRUE(node(kSy2).engine->acknowledge(cell, "intel", {kIl, *id}, now).ok());
+  run();
+  tick(sent + 20 * kMinute);
+  for (const Address& a : {kUs, kIl, kSy, kSy2}) EXPECT_TRUE(node(a).all<MessageOverdue>().empty()) << a.to_string();
+  EXPECT_TRUE(node(kUs).all<EscalationReceived>().empty());
+  for (const Address& a : {kUs, kIl, kSy})
+    EXPECT_EQ(node(a).engine->ack_status(cell, "intel", {kIl, *id}, now).at("SY"), AckState::acknowledged)
+        << a.to_string();
+  auto acks = node(kIl).all<AcknowledgementReceived>();
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].party, "SY");
+  EXPECT_EQ(acks[0].by, kSy2);
+  // The sender's own party is not asked; the SDK says so instead of sending anything.
+  EXPECT_EQ(node(kIl).engine->acknowledge(cell, "intel", {kIl, *id}, now).error().code,
+            Errc::hotline_party_not_required);
+}
+
+TEST_F(HotlineFlowTest, AcknowledgementsFromThePartyNotAskedOrANonPosterChangeNothing) {
+  const CellId cell = hotline_cell();
+  auto id = node(kSy).engine->post(cell, "intel", "FLASH: SY convoy at the crossing", now, Precedence::flash);
+  ASSERT_TRUE(id.ok());
+  run();
+  const auto* log = node(kSy2).engine->charter(cell);
+  auto ack_of = [&](std::uint8_t fill) {
+    ChannelMessage ack{cell, "intel", log->epoch(), log->head(), {}, now, ChannelMessageKind::hotline,
+                       hotline::encode(hotline::Body{hotline::Acknowledgement{{kSy, *id}}}), 1};
+    ack.message_id.bytes.fill(fill);
+    return ack;
+  };
+  // The SY analyst acknowledges for IL (its own party wrote the message: not asked).
+  craft_post(kSy2, {kIl, kUs}, ack_of(0x61));
+  // The supervisor device reads intel but may not post there.
+  craft_post(kUs, {kIl, kSy}, ack_of(0x62));
+  for (const Address& a : {kIl, kUs, kSy}) {
+    EXPECT_EQ(node(a).engine->ack_status(cell, "intel", {kSy, *id}, now).at("IL"), AckState::pending) << a.to_string();
+    EXPECT_TRUE(node(a).all<AcknowledgementReceived>().empty()) << a.to_string();
+  }
+  bool party_refused = false;
+  for (const auto& d : node(kIl).all<PermissionDenied>())
+    party_refused |= d.sender == kSy2 && d.error.code == Errc::hotline_party_not_required;
+  EXPECT_TRUE(party_refused);
+  bool poster_refused = false;
+  for (const auto& d : node(kSy).all<PermissionDenied>())
+    poster_refused |= d.sender == kUs && d.error.code == Errc::cell_permission_denied;
+  EXPECT_TRUE(poster_refused);
+}
+
+}  // namespace
+}  // namespace parley::cells::test
