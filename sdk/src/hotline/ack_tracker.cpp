@@ -107,7 +107,8 @@ std::vector<Overdue> AckTracker::poll_overdue(TimeMs now) {
 
 std::optional<TimeMs> AckTracker::next_deadline() const {
   std::optional<TimeMs> best;
-  for (const auto& [ref, m] : messages_) {
+  for (const auto& entry : messages_) {
+    const TrackedMessage& m = entry.second;  // a named reference: lambdas cannot capture bindings before clang 16
     const bool open = std::any_of(m.required.begin(), m.required.end(), [&](const std::string& party) {
       return !m.acks.contains(party) && !m.overdue_reported.contains(party);
     });
