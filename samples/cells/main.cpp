@@ -8,6 +8,8 @@
 //
 // The supervisor US creates "IL-SY coordination"; intel is restricted so the IL commercial
 // delegate cannot read it; IL and SY post; a SY analyst is removed and the rekey happens.
+// Then #deescalation becomes a hotline (acknowledgements required): a FLASH message is
+// acknowledged by SY, a PRIORITY one is not, goes overdue and is escalated to US.
 #include <CLI/CLI.hpp>
 
 #include <condition_variable>
@@ -61,6 +63,9 @@ class Device {
   std::uint64_t epoch() const { return epoch_; }
   std::size_t received() const { return received_; }
   std::size_t connected() const { return connected_; }
+  std::size_t acks() const { return acks_; }
+  std::size_t overdue() const { return overdue_; }
+  std::size_t escalations() const { return escalations_; }
 
  private:
   void on_event(const parley::Event& event) {
@@ -68,8 +73,21 @@ class Device {
     if (std::get_if<parley::Connected>(&event)) ++connected_;
     if (auto* m = std::get_if<parley::ChannelMessageReceived>(&event)) {
       ++received_;
-      transcript_ << "  #" << m->channel << " <" << m->sender.to_string() << "> " << m->text << "   (epoch " << m->epoch
-                  << ")\n";
+      transcript_ << "  #" << m->channel << " <" << m->sender.to_string() << "> "
+                  << (m->precedence == parley::Precedence::routine ? "" : precedence_label(m->precedence)) << m->text
+                  << "   (epoch " << m->epoch << ")\n";
+    } else if (auto* a = std::get_if<parley::AcknowledgementReceived>(&event)) {
+      ++acks_;
+      transcript_ << "  #" << a->channel << " " << a->party << " acknowledged (by " << a->by.to_string() << ") a message of "
+                  << a->sender.to_string() << "\n";
+    } else if (auto* o = std::get_if<parley::MessageOverdue>(&event)) {
+      ++overdue_;
+      transcript_ << "  #" << o->channel << " OVERDUE: " << o->party << " did not acknowledge a message of "
+                  << o->sender.to_string() << " in time\n";
+    } else if (auto* e = std::get_if<parley::EscalationReceived>(&event)) {
+      ++escalations_;
+      transcript_ << "  ESCALATION from " << e->from.to_string() << ": " << e->party << " let a message on #"
+                  << e->channel << " go overdue\n";
     } else if (auto* c = std::get_if<parley::CharterChanged>(&event)) {
       epoch_ = c->epoch;
       transcript_ << "  charter " << (c->joined ? "joined at " : "advanced to ") << "epoch " << c->epoch << "\n";
@@ -90,6 +108,19 @@ class Device {
   std::uint64_t epoch_ = 0;
   std::size_t received_ = 0;
   std::size_t connected_ = 0;
+  std::size_t acks_ = 0;
+  std::size_t overdue_ = 0;
+  std::size_t escalations_ = 0;
+
+  static std::string precedence_label(parley::Precedence p) {
+    switch (p) {
+      case parley::Precedence::flash: return "[FLASH] ";
+      case parley::Precedence::immediate: return "[IMMEDIATE] ";
+      case parley::Precedence::priority: return "[PRIORITY] ";
+      case parley::Precedence::routine: break;
+    }
+    return "";
+  }
 };
 
 void require(bool ok, const std::string& what) {
@@ -165,6 +196,29 @@ int main(int argc, char** argv) {
     post(il, "intel", "Convoy has turned back. Thank you for holding position.");
     post(sy, "diplomatic", "Proposal: weekly call under US chairmanship.");
     require(us.wait([&] { return us.received() >= 5; }), "us did not receive everything");
+
+    std::cout << "US makes #deescalation a hotline: every other party must acknowledge within 3 s (demo time)\n";
+    parley::ChannelPolicySpec hotline;
+    hotline.read = {parley::CellGrant::party("US"), parley::CellGrant::party("IL"), parley::CellGrant::party("SY")};
+    hotline.post = {parley::CellGrant::party("IL"), parley::CellGrant::party("SY")};
+    hotline.ack_required = true;
+    hotline.ack_deadline_seconds = 3;
+    require(us.client().set_channel_policy(*cell, "deescalation", hotline).ok(), "hotline policy");
+    for (Device* d : {&il, &sy, &trade}) require(d->wait([d] { return d->epoch() >= 4; }), "missed epoch 4");
+    std::cout << "IL sends a FLASH; SY acknowledges it. IL sends a PRIORITY notice nobody acknowledges\n";
+    auto flash = il.client().post(*cell, "deescalation", "Unplanned launch detected in sector 4. It is not ours.",
+                                  parley::Precedence::flash);
+    require(flash.ok(), "flash");
+    il.note("posted a FLASH on #deescalation");
+    require(sy.wait([&] { return sy.received() >= 4; }), "sy did not receive the flash");
+    require(sy.client().acknowledge(*cell, "deescalation", il.address(), *flash).ok(), "acknowledge");
+    sy.note("acknowledged IL's FLASH");
+    require(il.wait([&] { return il.acks() >= 1; }), "il saw no acknowledgement");
+    require(il.client().post(*cell, "deescalation", "Patrol will cross grid 7 at 0600.", parley::Precedence::priority)
+                .ok(),
+            "priority");
+    il.note("posted a PRIORITY notice on #deescalation");
+    require(us.wait([&] { return us.escalations() >= 1; }), "no escalation reached US");
     std::this_thread::sleep_for(500ms);
 
     for (Device* d : all) d->client().stop();
