@@ -6,6 +6,8 @@
 #include "cells/codec.hpp"
 #include "cells_fixture.hpp"
 #include "hotline/codec.hpp"
+#include "hotline/transcript.hpp"
+#include "hotline/verifier.hpp"
 
 namespace parley::cells::test {
 namespace {
@@ -120,6 +122,46 @@ TEST_F(HotlineFlowTest, AcknowledgementsFromThePartyNotAskedOrANonPosterChangeNo
   for (const auto& d : node(kSy).all<PermissionDenied>())
     poster_refused |= d.sender == kUs && d.error.code == Errc::cell_permission_denied;
   EXPECT_TRUE(poster_refused);
+}
+
+// An attested hotline channel: posts are signed, the export verifies offline, a tampered
+// export does not, and a deniable channel has nothing to export.
+TEST_F(HotlineFlowTest, AttestedChannelExportsATranscriptThatVerifies) {
+  const CellId cell = hotline_cell();
+  charter::ChannelPolicy intel = node(kUs).engine->charter(cell)->state().channels.at("intel").policy;
+  intel.attested = true;
+  ASSERT_TRUE(node(kUs).engine->commit(cell, {charter::SetChannelPolicy{"intel", intel}}, now).ok());
+  run();
+  auto first = node(kIl).engine->post(cell, "intel", "IMMEDIATE: artillery repositioning, defensive", now,
+                                      Precedence::immediate);
+  ASSERT_TRUE(first.ok());
+  run();
+  ASSERT_TRUE(node(kSy).engine->acknowledge(cell, "intel", {kIl, *first}, now).ok());
+  run();
+  ASSERT_TRUE(node(kSy).engine->post(cell, "intel", "Noted; our side stands down", now).ok());
+  run();
+
+  auto exported = node(kUs).engine->export_transcript(cell, "intel", 0, 0);
+  ASSERT_TRUE(exported.ok()) << exported.error().to_string();
+  auto report = hotline::verify_transcript_bytes(*exported);
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_TRUE(report->all_valid());
+  EXPECT_GE(report->messages.size(), 3u);  // two posts, the acknowledgement, receipts
+  bool acknowledged = false;
+  for (const auto& m : report->messages)
+    if (m.ref.id == *first)
+      for (const auto& a : m.acks) acknowledged |= a.party == "SY";
+  EXPECT_TRUE(acknowledged);
+
+  auto transcript = hotline::decode_transcript(*exported);
+  ASSERT_TRUE(transcript.ok());
+  transcript->messages[0].body.back() ^= 1;  // one flipped byte
+  auto tampered = hotline::verify_transcript(*transcript);
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->messages[0].verdict, hotline::Verdict::forged);
+  EXPECT_EQ(tampered->count(hotline::Verdict::forged), 1u);
+
+  EXPECT_EQ(node(kUs).engine->export_transcript(cell, "diplomatic", 0, 0).error().code, Errc::hotline_not_attested);
 }
 
 }  // namespace

@@ -87,6 +87,10 @@ class Client {
   // are. cell_unknown, hotline_unknown_message (not awaiting acknowledgement here),
   // hotline_party_not_required, cell_permission_denied (this device may not post there).
   Result<MessageId> acknowledge(const CellId& cell, std::string channel, const Address& sender, const MessageId& id);
+  // The attested posts of an `attested` channel sent in [from, to] (ms since the epoch; to 0
+  // means now), with the charter needed to check every signer, as one file that
+  // `parley-verify` checks offline. cell_unknown, hotline_not_attested, limit_exceeded.
+  Result<Bytes> export_transcript(const CellId& cell, std::string channel, TimeMs from = 0, TimeMs to = 0) const;
   // Each required party's state for that message; empty if it is not tracked.
   std::map<std::string, AckState> ack_status(const CellId& cell, std::string channel, const Address& sender,
                                              const MessageId& id) const;

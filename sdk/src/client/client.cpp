@@ -345,6 +345,10 @@ Result<MessageId> Client::acknowledge(const CellId& cell, std::string channel, c
       [&](engine::Engine& e, TimeMs now) { return e.acknowledge(cell, channel, hotline::MessageRef{sender, id}, now); });
 }
 
+Result<Bytes> Client::export_transcript(const CellId& cell, std::string channel, TimeMs from, TimeMs to) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) { return e.export_transcript(cell, channel, from, to); });
+}
+
 std::map<std::string, AckState> Client::ack_status(const CellId& cell, std::string channel, const Address& sender,
                                                    const MessageId& id) const {
   return impl_->query([&](engine::Engine& e, store::DeviceStore&) {

@@ -83,6 +83,9 @@ class Engine {
   // Per required party; empty if the message is not tracked (not on an ack_required channel).
   std::map<std::string, AckState> ack_status(const CellId& cell, std::string_view channel,
                                              const hotline::MessageRef& target, TimeMs now);
+  // A self-contained transcript ("PLF1") of the channel's attested posts sent in [from, to]
+  // (to == 0: up to now): cell_unknown, hotline_not_attested, limit_exceeded.
+  Result<Bytes> export_transcript(const CellId& cell, std::string_view channel, TimeMs from, TimeMs to);
   // Raises MessageOverdue for every (message, party) whose deadline passed, once, and
   // escalates this device's own overdue messages to the supervisor devices.
   void on_timer(TimeMs now);

@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "hotline/attestation.hpp"
 #include "hotline/codec.hpp"
+#include "hotline/transcript.hpp"
 
 namespace parley::engine {
 
@@ -173,6 +174,41 @@ std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::stri
   if (hotline::AckTracker* t = tracker(cell, std::string(channel)))
     for (const auto& [party, status] : t->status(target, now)) out[party] = to_public(status);
   return out;
+}
+
+// --- transcripts ---------------------------------------------------------------------------------
+
+// The attested posts of the channel sent in [from, to] (to == 0: no upper bound), with the
+// whole charter so that a third party can check every signer offline (parley-verify).
+Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view channel, TimeMs from, TimeMs to) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  const auto* policy = policy_of(log->state(), channel);
+  if (!policy || !policy->attested)
+    return make_error(Errc::hotline_not_attested, "channel '" + std::string(channel) +
+                                                      "' is not attested: its posts are deniable and carry no signatures");
+  auto rows = store_.history(ByteView(cell), channel);
+  if (!rows) return std::move(rows).error();
+  hotline::Transcript transcript;
+  transcript.cell_id = cell;
+  transcript.channel = std::string(channel);
+  transcript.from = from;
+  transcript.to = to;
+  transcript.commits = log->commits_from(1);
+  for (auto& row : *rows) {
+    if (row.attestation.empty() || row.sent_at < from || (to != 0 && row.sent_at > to)) continue;
+    auto head = log->hash_at(row.epoch);
+    if (!head) continue;
+    transcript.messages.push_back(hotline::AttestedMessage{row.sender, row.message_id, row.epoch, *head, row.sent_at,
+                                                           row.kind, row.precedence, row.post_number,
+                                                           std::move(row.body), std::move(row.attestation)});
+  }
+  if (transcript.messages.size() > hotline::kMaxTranscriptMessages)
+    return make_error(Errc::limit_exceeded, "more than " + std::to_string(hotline::kMaxTranscriptMessages) +
+                                                " messages in that window: export a shorter one");
+  Bytes bytes = hotline::encode_transcript(transcript);
+  for (auto& m : transcript.messages) crypto::wipe(m.body);
+  return bytes;
 }
 
 // --- deadlines ------------------------------------------------------------------------------------
