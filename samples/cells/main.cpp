@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // parley-cells-demo: the seeds' cell over a real relay, with a readable transcript per device.
 //
-//   parley-cells-demo --relay 127.0.0.1:7443 --dir /tmp/cells-demo [--relay-data DIR]
+//   parley-cells-demo --relay 127.0.0.1:7443 --dir /tmp/cells-demo [--relay-data DIR] [--transcript FILE]
+//
+// With --transcript it writes US's export of the attested #deescalation channel to FILE, for
+// `parley-verify FILE` to check offline.
 //
 // With --relay-data (the relay's --data folder) it ends with a line saying whether the
 // relay's files contain any cell name, channel name, party label or message text.
@@ -131,10 +134,11 @@ void require(bool ok, const std::string& what) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Parley cells demo: the seeds' cell over a relay, one transcript per device"};
-  std::string relay = "127.0.0.1:7443", dir, relay_data;
+  std::string relay = "127.0.0.1:7443", dir, relay_data, transcript_path;
   app.add_option("--relay", relay, "relay address HOST:PORT");
   app.add_option("--dir", dir, "folder for the device stores")->required();
   app.add_option("--relay-data", relay_data, "the relay's data folder, scanned for plaintext at the end");
+  app.add_option("--transcript", transcript_path, "write the attested #deescalation transcript here");
   CLI11_PARSE(app, argc, argv);
   auto colon = relay.rfind(':');
   if (colon == std::string::npos) {
@@ -197,12 +201,14 @@ int main(int argc, char** argv) {
     post(sy, "diplomatic", "Proposal: weekly call under US chairmanship.");
     require(us.wait([&] { return us.received() >= 5; }), "us did not receive everything");
 
-    std::cout << "US makes #deescalation a hotline: every other party must acknowledge within 3 s (demo time)\n";
+    std::cout << "US makes #deescalation an attested hotline: every other party must acknowledge within 3 s "
+                 "(demo time), and every post is signed\n";
     parley::ChannelPolicySpec hotline;
     hotline.read = {parley::CellGrant::party("US"), parley::CellGrant::party("IL"), parley::CellGrant::party("SY")};
     hotline.post = {parley::CellGrant::party("IL"), parley::CellGrant::party("SY")};
     hotline.ack_required = true;
     hotline.ack_deadline_seconds = 3;
+    hotline.attested = true;
     require(us.client().set_channel_policy(*cell, "deescalation", hotline).ok(), "hotline policy");
     for (Device* d : {&il, &sy, &trade}) require(d->wait([d] { return d->epoch() >= 4; }), "missed epoch 4");
     std::cout << "IL sends a FLASH; SY acknowledges it. IL sends a PRIORITY notice nobody acknowledges\n";
@@ -220,6 +226,13 @@ int main(int argc, char** argv) {
     il.note("posted a PRIORITY notice on #deescalation");
     require(us.wait([&] { return us.escalations() >= 1; }), "no escalation reached US");
     std::this_thread::sleep_for(500ms);
+    if (!transcript_path.empty()) {
+      auto transcript = us.client().export_transcript(*cell, "deescalation");
+      require(transcript.ok(), "export_transcript");
+      std::ofstream(transcript_path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(transcript->data()), static_cast<std::streamsize>(transcript->size()));
+      us.note("exported the #deescalation transcript (" + std::to_string(transcript->size()) + " bytes)");
+    }
 
     for (Device* d : all) d->client().stop();
     std::cout << "\n";

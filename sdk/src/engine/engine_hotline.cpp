@@ -3,6 +3,8 @@
 // acknowledgements and delivery receipts tracked per ack_required channel, overdue events on
 // the engine's clock and escalation to the supervisor's devices. The rules themselves live in
 // sdk/src/hotline (pure); this file feeds them accepted posts and acts on their answers.
+#include <algorithm>
+
 #include "cells/codec.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
@@ -195,13 +197,27 @@ Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view cha
   transcript.from = from;
   transcript.to = to;
   transcript.commits = log->commits_from(1);
+  // from == 0 tells the verifier the transcript holds every post from each sender's first;
+  // that is only true if the channel was attested from its first post. Otherwise the window
+  // starts at the first attested post (gaps after it are still detected).
+  bool unattested_before = false;
   for (auto& row : *rows) {
-    if (row.attestation.empty() || row.sent_at < from || (to != 0 && row.sent_at > to)) continue;
+    if (row.attestation.empty()) {
+      unattested_before = unattested_before || transcript.messages.empty();
+      continue;
+    }
+    if (row.sent_at < from || (to != 0 && row.sent_at > to)) continue;
     auto head = log->hash_at(row.epoch);
     if (!head) continue;
     transcript.messages.push_back(hotline::AttestedMessage{row.sender, row.message_id, row.epoch, *head, row.sent_at,
                                                            row.kind, row.precedence, row.post_number,
                                                            std::move(row.body), std::move(row.attestation)});
+  }
+  if (from == 0 && unattested_before) {
+    TimeMs first = 0;
+    for (const auto& m : transcript.messages)
+      if (first == 0 || m.sent_at < first) first = m.sent_at;
+    transcript.from = std::max<TimeMs>(first, 1);
   }
   if (transcript.messages.size() > hotline::kMaxTranscriptMessages)
     return make_error(Errc::limit_exceeded, "more than " + std::to_string(hotline::kMaxTranscriptMessages) +
