@@ -56,7 +56,12 @@ struct Grant {
   static Grant for_user(std::string user) { return {GrantKind::user, std::move(user), 0}; }
   static Grant for_device(const Address& address) { return {GrantKind::device, address.user, address.device}; }
 
-  auto operator<=>(const Grant&) const = default;
+  std::strong_ordering operator<=>(const Grant& other) const {  // as `= default` (types.hpp)
+    if (const auto c = kind <=> other.kind; c != 0) return c;
+    if (const auto c = compare_bytes(name, other.name); c != 0) return c;
+    return device <=> other.device;
+  }
+  bool operator==(const Grant&) const = default;
   std::string to_string() const;  // "party:IL", "user:alice", "device:alice.2"
 };
 

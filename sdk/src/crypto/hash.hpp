@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// SHA-256 through OpenSSL EVP, for content addressing (charter commit hashes, state digests).
+// SHA-256 (openssl_hash.cpp / tomcrypt_hash.cpp), for content addressing (charter commit hashes, state digests).
 // Not for secrets: nothing here wipes its input.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace parley::crypto {
 inline constexpr std::size_t kSha256Bytes = 32;
 using Sha256Digest = std::array<std::uint8_t, kSha256Bytes>;
 
-// SHA-256 of `data`. Errc::crypto only if OpenSSL itself fails (allocation, provider).
+// SHA-256 of `data`. Errc::crypto only if the backend itself fails (allocation, provider).
 Result<Sha256Digest> sha256(ByteView data);
 
 // SHA-256 of the concatenation of `parts`, without copying them together. Used for

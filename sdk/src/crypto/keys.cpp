@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Identity keys and XEdDSA signatures through libsignal's curve API; randomness and wiping
-// through OpenSSL.
+// Identity keys and XEdDSA signatures through libsignal's curve API; randomness through the
+// crypto provider. wipe() lives in <backend>_wipe.cpp.
 #include "crypto/keys.hpp"
 
 #include <curve.h>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <array>
@@ -159,14 +158,10 @@ bool verify(ByteView public_key, ByteView message, ByteView signature) {
 }
 
 Status random_bytes(std::span<std::uint8_t> out) {
-  if (openssl_provider().random_func(out.data(), out.size(), nullptr) < 0) {
-    return make_error(Errc::crypto, "the OpenSSL CSPRNG (RAND_bytes) failed");
+  if (crypto_provider().random_func(out.data(), out.size(), nullptr) < 0) {
+    return make_error(Errc::crypto, "the CSPRNG of the crypto provider failed");
   }
   return {};
-}
-
-void wipe(std::span<std::uint8_t> data) {
-  if (!data.empty()) OPENSSL_cleanse(data.data(), data.size());
 }
 
 }  // namespace parley::crypto

@@ -29,7 +29,7 @@ Result<Bytes> sign(ByteView private_key, ByteView message);
 // (33-byte serialized form). Malformed keys or signatures give false, never a crash.
 bool verify(ByteView public_key, ByteView message, ByteView signature);
 
-// Fill `out` from the OpenSSL CSPRNG.
+// Fill `out` from the crypto provider's CSPRNG (OpenSSL natively, the browser's in wasm).
 Status random_bytes(std::span<std::uint8_t> out);
 
 // Overwrite `data` with zeros in a way the compiler may not elide.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // libsignal-protocol-c's crypto callbacks on OpenSSL 3 EVP: CSPRNG, HMAC-SHA256, SHA-512,
-// AES-CBC with PKCS#7 and AES-CTR. Contract: openssl_provider.hpp.
-#include "crypto/openssl_provider.hpp"
+// AES-CBC with PKCS#7 and AES-CTR. Contract: provider.hpp.
+#include "crypto/provider.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -244,7 +244,7 @@ int aes_decrypt(signal_buffer** output, int cipher, const std::uint8_t* key, std
 
 }  // namespace
 
-signal_crypto_provider make_openssl_provider() {
+signal_crypto_provider make_crypto_provider() {
   signal_crypto_provider provider{};
   provider.random_func = random_fill;
   provider.hmac_sha256_init_func = hmac_init;

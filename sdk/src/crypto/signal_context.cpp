@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "crypto/openssl_provider.hpp"
+#include "crypto/provider.hpp"
 
 namespace parley::crypto {
 namespace {
@@ -25,7 +25,7 @@ signal_context* create_context() {
   signal_context* context = nullptr;
   if (signal_context_create(&context, &signal_mutex()) < 0 || !context) return nullptr;
   // The provider struct is copied into the context.
-  if (signal_context_set_crypto_provider(context, &openssl_provider()) < 0 ||
+  if (signal_context_set_crypto_provider(context, &crypto_provider()) < 0 ||
       signal_context_set_locking_functions(context, lock_signal, unlock_signal) < 0) {
     signal_context_destroy(context);
     return nullptr;
@@ -35,8 +35,8 @@ signal_context* create_context() {
 
 }  // namespace
 
-const signal_crypto_provider& openssl_provider() {
-  static const signal_crypto_provider provider = make_openssl_provider();
+const signal_crypto_provider& crypto_provider() {
+  static const signal_crypto_provider provider = make_crypto_provider();
   return provider;
 }
 

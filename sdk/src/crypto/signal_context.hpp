@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The process-wide libsignal-protocol-c context: OpenSSL crypto provider + locking.
+// The process-wide libsignal-protocol-c context: crypto provider + locking.
 #pragma once
 
 #include <signal_protocol.h>
@@ -11,8 +11,8 @@ namespace parley::crypto {
 // nullptr only if creation failed (out of memory); callers report that as an error.
 signal_context* global_context();
 
-// The OpenSSL-backed provider installed into global_context(). Exposed for the
-// published-vector tests: HMAC-SHA256, SHA-512, AES-256-CBC/PKCS#7, AES-CTR, random.
-const signal_crypto_provider& openssl_provider();
+// The provider installed into global_context() (OpenSSL natively, libtomcrypt in wasm).
+// Exposed for the published-vector tests: HMAC-SHA256, SHA-512, AES-CBC/PKCS#7, AES-CTR, random.
+const signal_crypto_provider& crypto_provider();
 
 }  // namespace parley::crypto
