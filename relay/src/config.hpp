@@ -41,6 +41,9 @@ struct RelayConfig {
   std::size_t write_queue_bytes = 16u << 20;
   std::uint32_t max_pending_jobs = 32;           // storage jobs in flight before reads pause
 
+  // Folder of static files served over HTTP GET (the browser client); empty: none.
+  std::string static_dir;
+
   // --- storage ---
   std::string data_dir;
   StoreKey store_key = StoreKey::none();

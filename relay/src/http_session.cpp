@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "static_files.hpp"
 #include "websocket_session.hpp"
 
 namespace parley::relay {
@@ -65,7 +66,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (request.method() == http::verb::get && request.target() == "/healthz") {
     response->result(http::status::ok);
     response->body() = "ok\n";
-  } else {
+  } else if (!serve_static(request, *response)) {
     response->result(http::status::not_found);
     response->body() = "not found\n";
   }
@@ -73,6 +74,21 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   response_ = response;
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), response_->keep_alive()));
+}
+
+bool HttpSession::serve_static(const http::request<http::string_body>& request,
+                               http::response<http::string_body>& response) const {
+  const std::string& root = state_->config().static_dir;
+  if (root.empty() || request.method() != http::verb::get) return false;
+  const auto file = static_file_path(root, std::string_view(request.target().data(), request.target().size()));
+  if (!file) return false;
+  auto body = read_static_file(*file);
+  if (!body) return false;
+  response.result(http::status::ok);
+  response.set(http::field::content_type, mime_type(*file));
+  response.set(http::field::cache_control, "no-cache");
+  response.body() = std::move(*body);
+  return true;
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

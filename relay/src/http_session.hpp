@@ -22,6 +22,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  // A file under --static DIR for a GET, into `response`; false if there is none.
+  bool serve_static(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                    boost::beast::http::response<boost::beast::http::string_body>& response) const;
   void do_shutdown();
 
   boost::beast::tcp_stream stream_;

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", config.io_threads, "I/O threads")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_option("--db-key-file", key_file, "file with a 32-byte raw key: encrypt the database at rest")
       ->check(CLI::ExistingFile);
+  app.add_option("--static", config.static_dir, "serve the files under DIR over HTTP GET (the browser client)")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
 
   auto endpoint = parley::relay::parse_host_port(listen);
