@@ -10,8 +10,9 @@ PARLEY_DEBIAN_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libsignal-protocol-c-dev libsqlcipher-dev sqlcipher libssl-dev
   libboost1.81-dev libflatbuffers-dev flatbuffers-compiler libcli11-dev
-  libgtest-dev
+  libgtest-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
+  emscripten nodejs tcl dpkg-dev chromium  # the wasm build and browser tests (scripts/lib/wasm.sh)
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// parley-test-peer: a native device (parley::Client) driven by JSON lines, so the browser
+// tests (wasm/browser-tests) can put a native device and a browser device in one cell.
+//
+//   parley-test-peer --relay HOST:PORT --store PATH --passphrase P --user U [--device N]
+//
+// stdin, one command per line:
+//   {"cmd":"info"}                                  -> {"reply":"info","identityKey":hex}
+//   {"cmd":"create_cell","name":..,"members":[{"user","device","party","role","identityKey"}]}
+//                                                   -> {"reply":"create_cell","cell":hex}
+//   {"cmd":"policy","cell":hex,"channel":..,"read":[party..],"post":[party..]} -> {"reply":"policy"}
+//   {"cmd":"post","cell":hex,"channel":..,"text":..} -> {"reply":"post","id":hex}
+// stdout: the replies (or {"reply":..,"error":..}) and every event as {"event":..,...}.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <mutex>
+
+#include "parley/client.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::mutex out_mutex;
+
+void emit(const json& line) {
+  std::lock_guard lock(out_mutex);
+  std::cout << line.dump() << std::endl;
+}
+
+std::string hex(parley::ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+parley::Bytes unhex(const std::string& text) {
+  parley::Bytes out;
+  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+parley::CellId cell_of(const json& command) {
+  parley::CellId id{};
+  const auto bytes = unhex(command.value("cell", ""));
+  std::copy_n(bytes.begin(), std::min(bytes.size(), id.size()), id.begin());
+  return id;
+}
+
+json event_json(const parley::Event& event) {
+  if (auto* c = std::get_if<parley::Connected>(&event)) return {{"event", "connected"}, {"prekeys", c->prekeys_remaining}};
+  if (std::get_if<parley::Disconnected>(&event)) return {{"event", "disconnected"}};
+  if (auto* m = std::get_if<parley::MessageReceived>(&event))
+    return {{"event", "message"}, {"from", m->sender.to_string()}, {"text", m->text}};
+  if (auto* m = std::get_if<parley::ChannelMessageReceived>(&event))
+    return {{"event", "channelMessage"}, {"cell", hex(m->cell)}, {"channel", m->channel},
+            {"from", m->sender.to_string()}, {"text", m->text}};
+  if (auto* c = std::get_if<parley::CharterChanged>(&event))
+    return {{"event", "charterChanged"}, {"cell", hex(c->cell)}, {"epoch", c->epoch}};
+  if (auto* s = std::get_if<parley::MessageSent>(&event)) return {{"event", "sent"}, {"id", s->id.to_hex()}};
+  if (auto* f = std::get_if<parley::SendFailed>(&event)) return {{"event", "sendFailed"}, {"error", f->error.to_string()}};
+  if (auto* d = std::get_if<parley::DecryptFailed>(&event)) return {{"event", "decryptFailed"}, {"error", d->error.to_string()}};
+  if (auto* p = std::get_if<parley::PermissionDenied>(&event)) return {{"event", "permissionDenied"}, {"error", p->error.to_string()}};
+  if (auto* s = std::get_if<parley::SecurityAlert>(&event)) return {{"event", "securityAlert"}, {"error", s->error.to_string()}};
+  return {{"event", "other"}};
+}
+
+json run(parley::Client& client, const json& command) {
+  const std::string cmd = command.value("cmd", "");
+  json reply{{"reply", cmd}};
+  auto failed = [&](const parley::Error& error) {
+    reply["error"] = error.to_string();
+    return reply;
+  };
+  if (cmd == "info") {
+    auto key = client.identity_key();
+    if (!key) return failed(key.error());
+    reply["identityKey"] = hex(*key);
+  } else if (cmd == "create_cell") {
+    parley::CellTemplate cell;
+    cell.name = command.value("name", cell.name);
+    for (const auto& m : command.value("members", json::array())) {
+      const std::string role = m.value("role", "member");
+      cell.members.push_back({{m.value("user", ""), m.value("device", 1u)},
+                              m.value("party", ""),
+                              role == "observer" ? parley::CellRole::observer
+                              : role == "party_admin" ? parley::CellRole::party_admin
+                                                      : parley::CellRole::member,
+                              unhex(m.value("identityKey", ""))});
+    }
+    auto id = client.create_cell(std::move(cell));
+    if (!id) return failed(id.error());
+    reply["cell"] = hex(*id);
+  } else if (cmd == "policy") {
+    parley::ChannelPolicySpec policy;
+    for (const auto& p : command.value("read", json::array())) policy.read.push_back(parley::CellGrant::party(p));
+    for (const auto& p : command.value("post", json::array())) policy.post.push_back(parley::CellGrant::party(p));
+    auto set = client.set_channel_policy(cell_of(command), command.value("channel", ""), std::move(policy));
+    if (!set) return failed(set.error());
+  } else if (cmd == "post") {
+    auto id = client.post(cell_of(command), command.value("channel", ""), command.value("text", ""));
+    if (!id) return failed(id.error());
+    reply["id"] = id->to_hex();
+  } else {
+    reply["error"] = "unknown command";
+  }
+  return reply;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string relay, store, passphrase, user;
+  std::uint32_t device = 1;
+  CLI::App app{"parley-test-peer: a native device driven by JSON lines (browser tests)"};
+  app.add_option("--relay", relay, "relay HOST:PORT")->required();
+  app.add_option("--store", store, "store file")->required();
+  app.add_option("--passphrase", passphrase, "store passphrase")->required();
+  app.add_option("--user", user, "user name")->required();
+  app.add_option("--device", device, "device number");
+  CLI11_PARSE(app, argc, argv);
+
+  parley::ClientOptions options;
+  options.address = {user, device};
+  options.store_path = store;
+  options.store_key = parley::StoreKey::passphrase(passphrase);
+  const auto colon = relay.rfind(':');
+  options.relay_host = relay.substr(0, colon);
+  options.relay_port = static_cast<std::uint16_t>(std::stoi(relay.substr(colon + 1)));
+  auto client = parley::Client::open(std::move(options));
+  if (!client) {
+    std::cerr << "parley-test-peer: " << client.error().to_string() << "\n";
+    return 1;
+  }
+  (*client)->set_event_handler([](const parley::Event& event) { emit(event_json(event)); });
+  if (auto started = (*client)->start(); !started) {
+    std::cerr << "parley-test-peer: " << started.error().to_string() << "\n";
+    return 1;
+  }
+  for (std::string line; std::getline(std::cin, line);) {
+    const json command = json::parse(line, nullptr, false);
+    emit(command.is_object() ? run(**client, command) : json{{"reply", "?"}, {"error", "not JSON"}});
+  }
+  (*client)->stop();
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The sample web app (samples/web) in Debian's Chromium, driven by playwright-core, served by
+// the real relay (--static) and talking to a native device (tests/wasm_peer) in one cell:
+// messages both ways, no key for a channel without READ, a reload keeps identity, sessions
+// and history (IndexedDB), IndexedDB holds no plaintext, and a relay crash loses nothing.
+// Screenshots: PARLEY_SCREENSHOTS/{success,failure}.png.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { startRelay } = require('../test/relay.cjs');
+const { startPeer } = require('../test/peer.cjs');
+
+const site = process.env.PARLEY_SITE_DIR;
+const shots = process.env.PARLEY_SCREENSHOTS || os.tmpdir();
+const CANARY = 'CANARY-3b1f9d-plaintext';
+
+async function login(page, user, passphrase) {
+  await page.fill('#user', user);
+  await page.fill('#passphrase', passphrase);
+  await page.click('#login-button');
+  await page.waitForSelector('#status[data-state="online"]', { timeout: 30000 });
+  return page.textContent('#identity');
+}
+
+async function openChannel(page, channel) {
+  await page.click(`li.channel[data-channel="${channel}"]`);
+  await page.waitForSelector(`li.channel.selected[data-channel="${channel}"]`);
+}
+
+const messageTexts = (page) => page.$$eval('#messages li', (items) => items.map((li) => li.childNodes[1].textContent));
+
+async function waitForMessage(page, text) {
+  await page.waitForFunction((t) => [...document.querySelectorAll('#messages li')]
+    .some((li) => li.childNodes[1] && li.childNodes[1].textContent === t), text, { timeout: 30000 });
+}
+
+async function postFromPage(page, text) {
+  await page.fill('#post-text', text);
+  await page.click('#post-button');
+  await page.waitForFunction(() => document.querySelector('#post-text').value === '', null, { timeout: 10000 });
+}
+
+// Every byte IDBFS keeps for the page's origin, concatenated per file.
+function indexedDbFiles(page) {
+  return page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    const files = {};
+    for (const name of names) {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const storeName of db.objectStoreNames) {
+        const tx = db.transaction(storeName, 'readonly');
+        const store = tx.objectStore(storeName);
+        const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map((req) =>
+          new Promise((resolve) => { req.onsuccess = () => resolve(req.result); })));
+        keys.forEach((key, i) => {
+          const v = values[i];
+          const bytes = v && v.contents ? Array.from(new Uint8Array(v.contents)) : Array.from(new TextEncoder().encode(JSON.stringify(v)));
+          files[`${name}:${key}`] = bytes;
+        });
+      }
+      db.close();
+    }
+    return files;
+  });
+}
+
+test('browser device and native device in one cell, through the real relay', { timeout: 300000 }, async (t) => {
+  assert.ok(site && fs.existsSync(path.join(site, 'index.html')), `PARLEY_SITE_DIR has no index.html: ${site}`);
+  const relay = await startRelay(['--static', site]);
+  t.after(() => relay.stop());
+  const native = startPeer(relay.port, 'us_sup');
+  t.after(() => native.stop());
+  const syPeer = startPeer(relay.port, 'sy_officer');
+  t.after(() => syPeer.stop());
+  await native.waitFor((l) => l.event === 'connected');
+  await syPeer.waitFor((l) => l.event === 'connected');
+
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  t.after(async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); });
+  const page = context.pages()[0] || await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  try {
+    // The relay serves the page and the wasm (application/wasm, or the module would not compile).
+    const wasm = await page.request.get(`${relay.http}pkg/parley_wasm.wasm`);
+    assert.equal(wasm.headers()['content-type'], 'application/wasm');
+
+    await page.goto(relay.http);
+    const identity = await login(page, 'il_officer', 'browser passphrase');
+    assert.match(identity, /^05[0-9a-f]{64}$/);
+
+    // The native supervisor makes the cell with the browser (IL) and a native SY member:
+    // intel open to all three parties, commercial readable by US and SY only, so the
+    // browser's IL device must never get its key while the SY device does.
+    const { identityKey: syKey } = await syPeer.cmd({ cmd: 'info' });
+    const { cell } = await native.cmd({ cmd: 'create_cell', name: 'browser cell',
+      members: [{ user: 'il_officer', device: 1, party: 'IL', role: 'member', identityKey: identity },
+        { user: 'sy_officer', device: 1, party: 'SY', role: 'member', identityKey: syKey }] });
+    await native.cmd({ cmd: 'policy', cell, channel: 'intel', read: ['US', 'IL', 'SY'], post: ['US', 'IL', 'SY'] });
+    await native.cmd({ cmd: 'policy', cell, channel: 'commercial', read: ['US', 'SY'], post: ['US', 'SY'] });
+    await page.waitForSelector('li.channel[data-channel="commercial"][data-read="false"]', { timeout: 30000 });
+    await page.waitForSelector('li.channel[data-channel="intel"][data-post="true"]');
+    await openChannel(page, 'intel');
+
+    // Native -> browser, after a post on the channel the browser may not read.
+    await native.cmd({ cmd: 'post', cell, channel: 'commercial', text: `commercial ${CANARY}` });
+    await syPeer.waitFor((l) => l.event === 'channelMessage' && l.channel === 'commercial');
+    await native.cmd({ cmd: 'post', cell, channel: 'intel', text: `native to browser ${CANARY}` });
+    await waitForMessage(page, `native to browser ${CANARY}`);
+
+    // Browser -> native, typed into the page.
+    const mark = native.lines.length;
+    await postFromPage(page, `browser to native ${CANARY}`);
+    await native.waitFor((l) => l.event === 'channelMessage' && l.text === `browser to native ${CANARY}`
+      && l.from === 'il_officer.1' && l.channel === 'intel', { from: mark });
+
+    // Nothing of commercial reached the browser: no message, no held envelope turned event.
+    const events = await page.evaluate(() => window.parleyEvents);
+    assert.ok(!events.some((e) => e.channel === 'commercial'), JSON.stringify(events));
+    assert.ok(!events.some((e) => /decryptFailed|securityAlert|permissionDenied/.test(e.type)), JSON.stringify(events));
+    const commercial = await page.evaluate(([c]) => {
+      try { return window.parleyDevice.history(c, 'commercial'); } catch (e) { return { code: e.code }; }
+    }, [cell]);
+    assert.ok(Array.isArray(commercial) ? commercial.length === 0 : commercial.code > 0);
+
+    // IndexedDB holds the encrypted store and no plaintext.
+    await page.evaluate(() => window.parleyDevice.persist());
+    const files = await indexedDbFiles(page);
+    // The store is the .db file plus its write-ahead log (SQLCipher encrypts both).
+    const storeFiles = Object.keys(files).filter((k) => /\.db(-wal)?$/.test(k));
+    const stored = storeFiles.reduce((n, k) => n + files[k].length, 0);
+    assert.ok(storeFiles.some((k) => k.endsWith('.db')), `no store file in IndexedDB: ${Object.keys(files)}`);
+    assert.ok(stored > 16384, `the store in IndexedDB is suspiciously small (${stored} bytes)`);
+    const canary = Buffer.from(CANARY);
+    for (const [name, bytes] of Object.entries(files)) {
+      assert.equal(Buffer.from(bytes).indexOf(canary), -1, `plaintext canary found in IndexedDB ${name}`);
+      assert.equal(Buffer.from(bytes).indexOf(Buffer.from('SQLite format 3')), -1, `${name} is an unencrypted SQLite file`);
+    }
+
+    // Reload: same identity, history from IndexedDB, and it keeps receiving.
+    await page.reload();
+    assert.equal(await login(page, 'il_officer', 'browser passphrase'), identity);
+    await openChannel(page, 'intel');
+    assert.deepEqual(await messageTexts(page), [`native to browser ${CANARY}`, `browser to native ${CANARY}`]);
+    await native.cmd({ cmd: 'post', cell, channel: 'intel', text: 'after the reload' });
+    await waitForMessage(page, 'after the reload');
+
+    // Relay crash mid-conversation: both sides queue, then deliver after the restart.
+    relay.kill();
+    await page.waitForSelector('#status[data-state="offline"]', { timeout: 15000 });
+    const beforeRestart = native.lines.length;
+    await postFromPage(page, 'browser while the relay is down');
+    await native.cmd({ cmd: 'post', cell, channel: 'intel', text: 'native while the relay is down' });
+    await relay.restart();
+    await waitForMessage(page, 'native while the relay is down');
+    await native.waitFor((l) => l.event === 'channelMessage' && l.text === 'browser while the relay is down',
+      { from: beforeRestart, ms: 30000 });
+    assert.deepEqual(await messageTexts(page), [`native to browser ${CANARY}`, `browser to native ${CANARY}`,
+      'after the reload', 'browser while the relay is down', 'native while the relay is down']);
+    assert.deepEqual(pageErrors, []);
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'success.png'), fullPage: true });
+  } catch (error) {
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    throw error;
+  }
+});

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Promise-based JS API over the wasm exports (wasm/src/device_exports.cpp). It holds no
+// protocol logic: it moves frames between the engine and a WebSocket, feeds the clock,
+// forwards events, and persists the store file (IDBFS in browsers) after each change.
+// Bundled twice by wasm/cmake/bundle.cmake: as an ES module (parley.mjs, browsers) and as
+// CommonJS (parley.cjs, Node); `loadModule` is supplied by each flavour's header.
+
+/** An SDK error: `code` is the numeric Parley error code, `name` its table name. */
+class ParleyError extends Error {
+  constructor(code, message) {
+    super(message || `parley error ${code}`);
+    this.name = 'ParleyError';
+    this.code = code;
+  }
+}
+
+// Devices freed by the garbage collector if the application forgot close(); a backstop only.
+const registry = new FinalizationRegistry(({ module, handle }) => {
+  if (handle.ptr) module._parley_device_close(handle.ptr);
+  handle.ptr = 0;
+});
+
+async function init(options = {}) {
+  let module;
+  try {
+    module = await loadModule(options.moduleOptions || {});
+  } catch (cause) {
+    throw new ParleyError(2, `the Parley wasm module failed to load: ${cause && cause.message}`);
+  }
+  return new Parley(module);
+}
+
+class Parley {
+  constructor(module) {
+    this.module = module;
+  }
+
+  /**
+   * Opens (or creates) the device stored at `path` (a folder is created; in browsers it
+   * lives in IndexedDB), encrypted with `passphrase`.
+   */
+  async openDevice({ path, passphrase, user, device = 1, persistent = true }) {
+    const m = this.module;
+    const dir = path.replace(/\/[^/]*$/, '') || '/';
+    const idb = persistent && m.IDBFS && typeof indexedDB !== 'undefined';
+    if (dir !== '/') mkdirs(m, dir);
+    if (idb) {
+      try { m.FS.mount(m.IDBFS, {}, dir); } catch (e) { /* already mounted */ }
+      await syncfs(m, true);
+    }
+    const out = m._malloc(4);
+    const rc = withStrings(m, [path, passphrase, user], ([p, k, u]) =>
+      m._parley_device_open(p, k, u, device, Date.now(), out));
+    const ptr = m.HEAPU32[out >> 2];
+    m._free(out);
+    check(m, rc);
+    const handle = { ptr };
+    const d = new Device(m, handle, idb);
+    registry.register(d, { module: m, handle }, d);
+    await d.persist();
+    return d;
+  }
+}
+
+class Device {
+  constructor(module, handle, idb) {
+    this.m = module;
+    this.handle = handle;
+    this.idb = idb;
+    this.listeners = new Set();
+    this.socket = null;
+    this.pendingSync = null;
+  }
+
+  get ptr() {
+    if (!this.handle.ptr) throw new ParleyError(89, 'the device is closed');
+    return this.handle.ptr;
+  }
+
+  /** Calls `listener(event)` for every event; returns a function that removes it. */
+  onEvent(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** {user, device, identityKey} of this device. */
+  info() {
+    check(this.m, this.m._parley_device_info(this.ptr));
+    return JSON.parse(this.resultText());
+  }
+
+  /**
+   * Connects to the relay at `url` (ws://host:port/) and keeps the connection up: after a
+   * drop it reconnects with backoff (200 ms doubling to 5 s) until disconnect() or close().
+   * Resolves once the first connection is open.
+   */
+  connect(url, { WebSocketImpl = globalThis.WebSocket, reconnect = true } = {}) {
+    this.url = url;
+    this.WebSocketImpl = WebSocketImpl;
+    this.reconnect = reconnect;
+    this.wanted = true;
+    this.backoff = 200;
+    return new Promise((resolve, reject) => this.openSocket(resolve, reject));
+  }
+
+  openSocket(resolve, reject) {
+    const socket = new this.WebSocketImpl(this.url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => {
+      if (!this.handle.ptr) return;
+      this.backoff = 200;
+      this.m._parley_device_on_open(this.ptr, Date.now());
+      this.pump();
+      if (resolve) resolve();
+      resolve = reject = null;
+    };
+    socket.onclose = (e) => {
+      if (this.socket === socket) this.socket = null;
+      if (!this.handle.ptr) return;
+      withStrings(this.m, [`connection closed (${e.code})`], ([r]) =>
+        this.m._parley_device_on_close(this.ptr, r, Date.now()));
+      this.pump();
+      if (this.wanted && this.reconnect) {
+        setTimeout(() => {
+          if (this.wanted && this.handle.ptr && !this.socket) this.openSocket(resolve, reject);
+        }, this.backoff);
+        this.backoff = Math.min(this.backoff * 2, 5000);
+      } else if (reject) {
+        reject(new ParleyError(87, `cannot connect to ${this.url}`));
+      }
+    };
+    socket.onmessage = (e) => {
+      if (!this.handle.ptr) return;
+      const bytes = new Uint8Array(e.data);
+      const at = this.m._malloc(bytes.length || 1);
+      this.m.HEAPU8.set(bytes, at);
+      const rc = this.m._parley_device_on_frame(this.ptr, at, bytes.length, Date.now());
+      this.m._free(at);
+      if (rc !== 0) socket.close(4000, 'protocol error');
+      this.pump();
+    };
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  disconnect() {
+    this.wanted = false;
+    if (this.socket) this.socket.close(1000, 'bye');
+  }
+
+  /** Queues `text` for the device `to` ({user, device}); resolves to the message id. */
+  async sendText(to, text) {
+    const rc = withStrings(this.m, [to.user, text], ([u, t]) =>
+      this.m._parley_device_send_text(this.ptr, u, to.device ?? 1, t, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** Creates a cell from the standard template; resolves to its id (hex). */
+  async createCell(options) {
+    const rc = withStrings(this.m, [JSON.stringify(options)], ([o]) =>
+      this.m._parley_device_create_cell(this.ptr, o, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** Posts `text` on `channel` of `cell`; resolves to the message id. */
+  async post(cell, channel, text) {
+    const rc = withStrings(this.m, [cell, channel, text], ([c, ch, t]) =>
+      this.m._parley_device_post(this.ptr, c, ch, t, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** The cells of this device with their channels and this device's READ/POST. */
+  cells() {
+    check(this.m, this.m._parley_device_cells(this.ptr));
+    return JSON.parse(this.resultText());
+  }
+
+  /** The messages of `channel` this device accepted, in the order it saw them. */
+  history(cell, channel) {
+    const rc = withStrings(this.m, [cell, channel], ([c, ch]) =>
+      this.m._parley_device_history(this.ptr, c, ch));
+    check(this.m, rc);
+    return JSON.parse(this.resultText());
+  }
+
+  /** Writes the in-memory file system to IndexedDB (browsers); a no-op elsewhere. */
+  persist() {
+    if (!this.idb) return Promise.resolve();
+    // Serialised: a second sync waits for the first, so the last state always lands.
+    const previous = this.pendingSync || Promise.resolve();
+    this.pendingSync = previous.then(() => syncfs(this.m, false));
+    return this.pendingSync;
+  }
+
+  /** Closes the connection and frees the device (the store stays on disk). Idempotent. */
+  async close() {
+    if (!this.handle.ptr) return;
+    this.wanted = false;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.close(1000, 'closed');
+    await this.persist();
+    registry.unregister(this);
+    this.m._parley_device_close(this.handle.ptr);
+    this.handle.ptr = 0;
+  }
+
+  free() {
+    return this.close();
+  }
+
+  // Sends the engine's queued frames, delivers its events, and persists the store.
+  pump() {
+    if (!this.handle.ptr) return;
+    while (this.m._parley_device_poll_transmit(this.ptr)) {
+      const frame = this.resultBytes();
+      if (this.socket && this.socket.readyState === 1) this.socket.send(frame);
+    }
+    const events = [];
+    while (this.m._parley_device_poll_event(this.ptr)) events.push(JSON.parse(this.resultText()));
+    this.persist().catch((e) => {
+      for (const listener of this.listeners) listener({ type: 'storageError', error: { code: e.code, message: e.message } });
+    });
+    for (const event of events) {
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  async finish(rc) {
+    check(this.m, rc);
+    const value = this.resultText();
+    this.pump();
+    await this.persist();
+    return value;
+  }
+
+  resultBytes() {
+    const at = this.m._parley_device_result(this.ptr);
+    const size = this.m._parley_device_result_size(this.ptr);
+    return this.m.HEAPU8.slice(at, at + size);
+  }
+
+  resultText() {
+    return new TextDecoder().decode(this.resultBytes());
+  }
+}
+
+function check(m, rc) {
+  if (rc !== 0) throw new ParleyError(rc, m.UTF8ToString(m._parley_last_error()));
+}
+
+// Calls fn with the strings copied into wasm memory, freeing them afterwards.
+function withStrings(m, strings, fn) {
+  const ptrs = strings.map((s) => {
+    const size = m.lengthBytesUTF8(s) + 1;
+    const at = m._malloc(size);
+    m.stringToUTF8(s, at, size);
+    return at;
+  });
+  try {
+    return fn(ptrs);
+  } finally {
+    ptrs.forEach((p) => m._free(p));
+  }
+}
+
+function mkdirs(m, dir) {
+  let at = '';
+  for (const part of dir.split('/').filter(Boolean)) {
+    at += '/' + part;
+    try { m.FS.mkdir(at); } catch (e) { /* exists */ }
+  }
+}
+
+function syncfs(m, populate) {
+  return new Promise((resolve, reject) =>
+    m.FS.syncfs(populate, (err) => (err ? reject(new ParleyError(21, `IndexedDB sync failed: ${err}`)) : resolve())));
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The wasm module's C exports: one device = its SQLCipher store + the sans-IO engine, driven
+// by JS (wasm/js/core.js), which only moves bytes between the engine and a WebSocket and
+// persists the file system. No protocol logic lives in JS, none in this file either: each
+// export converts arguments, calls the engine, and converts the result.
+//
+// Errors: calls return a parley error code (0 = ok); parley_last_error() has the message.
+// Byte and text results are left in the device's result buffer (parley_device_result*).
+#include <emscripten.h>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "common/address.hpp"
+#include "charter/seed_template.hpp"
+#include "engine/engine.hpp"
+#include "pairwise/device_keys.hpp"
+#include "store/device_store.hpp"
+#include "wasm_events.hpp"
+
+namespace {
+
+using namespace parley;
+
+struct Device {
+  std::unique_ptr<store::DeviceStore> store;
+  std::unique_ptr<engine::Engine> engine;
+  std::string result;  // the last byte or text result, valid until the next call
+};
+
+std::string& last_error() {
+  static std::string message;
+  return message;
+}
+
+int fail(const Error& error) {
+  last_error() = error.message;
+  return static_cast<int>(error.code);
+}
+
+int ok() {
+  last_error().clear();
+  return 0;
+}
+
+template <class T>
+int keep(Device* device, const Result<T>& result, std::string text) {
+  if (!result) return fail(result.error());
+  device->result = std::move(text);
+  return ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE const char* parley_last_error() { return last_error().c_str(); }
+
+// Opens (or creates, with a new identity) the device store at `path` with the passphrase
+// `passphrase`, and the engine over it. *out receives the handle.
+EMSCRIPTEN_KEEPALIVE int parley_device_open(const char* path, const char* passphrase, const char* user,
+                                            std::uint32_t device_id, double now, Device** out) {
+  *out = nullptr;
+  const Address address{user, device_id};
+  if (auto valid = validate_address(address); !valid) return fail(valid.error());
+  auto store = store::DeviceStore::open(path, StoreKey::passphrase(passphrase));
+  if (!store) return fail(store.error());
+  auto identity = (*store)->local_identity();
+  if (!identity) return fail(identity.error());
+  if (!identity->has_value()) {
+    if (auto made = pairwise::create_device_identity(**store, address, 100, static_cast<TimeMs>(now)); !made)
+      return fail(made.error());
+  } else if ((*identity)->address != address) {
+    return fail(make_error(Errc::invalid_argument, "this store belongs to device " +
+                                                       (*identity)->address.to_string() + ", not " +
+                                                       address.to_string()));
+  }
+  auto engine = engine::Engine::create(**store);
+  if (!engine) return fail(engine.error());
+  *out = new Device{std::move(*store), std::move(*engine), {}};
+  return ok();
+}
+
+EMSCRIPTEN_KEEPALIVE void parley_device_close(Device* device) { delete device; }
+
+EMSCRIPTEN_KEEPALIVE const char* parley_device_result(Device* device) { return device->result.data(); }
+EMSCRIPTEN_KEEPALIVE std::size_t parley_device_result_size(Device* device) { return device->result.size(); }
+
+EMSCRIPTEN_KEEPALIVE void parley_device_on_open(Device* device, double now) {
+  device->engine->on_open(static_cast<TimeMs>(now));
+}
+
+EMSCRIPTEN_KEEPALIVE void parley_device_on_close(Device* device, const char* reason, double now) {
+  device->engine->on_close(make_error(Errc::not_connected, reason), static_cast<TimeMs>(now));
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_on_frame(Device* device, const std::uint8_t* data, std::size_t size,
+                                                double now) {
+  auto status = device->engine->on_frame(ByteView(data, size), static_cast<TimeMs>(now));
+  return status ? ok() : fail(status.error());
+}
+
+// The next frame for the relay into the result buffer: 1, or 0 when there is none.
+EMSCRIPTEN_KEEPALIVE int parley_device_poll_transmit(Device* device) {
+  auto frame = device->engine->poll_transmit();
+  if (!frame) return 0;
+  device->result.assign(frame->begin(), frame->end());
+  return 1;
+}
+
+// The next event as JSON text into the result buffer: 1, or 0 when there is none.
+EMSCRIPTEN_KEEPALIVE int parley_device_poll_event(Device* device) {
+  auto event = device->engine->poll_event();
+  if (!event) return 0;
+  device->result = wasm::event_json(*event).dump();
+  return 1;
+}
+
+// This device's address and identity key, as JSON.
+EMSCRIPTEN_KEEPALIVE int parley_device_info(Device* device) {
+  auto identity = device->store->local_identity();
+  if (!identity) return fail(identity.error());
+  if (!identity->has_value()) return fail(make_error(Errc::internal, "the store lost its identity"));
+  return keep(device, identity,
+              nlohmann::json{{"user", device->engine->address().user},
+                             {"device", device->engine->address().device},
+                             {"identityKey", wasm::hex((*identity)->identity_public)}}
+                  .dump());
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_send_text(Device* device, const char* user, std::uint32_t device_id,
+                                                 const char* text, double now) {
+  auto id = device->engine->send_text(Address{user, device_id}, text, static_cast<TimeMs>(now));
+  return keep(device, id, id ? id->to_hex() : std::string());
+}
+
+// Creates a cell from the standard template (JSON options: name, members [{user, device,
+// party, role, identityKey}]); the result is the cell id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_create_cell(Device* device, const char* options_json, double now) {
+  auto options = wasm::seed_options(options_json);
+  if (!options) return fail(options.error());
+  auto cell = device->engine->create_cell(std::move(*options), static_cast<TimeMs>(now));
+  return keep(device, cell, cell ? wasm::hex(*cell) : std::string());
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_post(Device* device, const char* cell_hex, const char* channel,
+                                            const char* text, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto id = device->engine->post(*cell, channel, text, static_cast<TimeMs>(now));
+  return keep(device, id, id ? id->to_hex() : std::string());
+}
+
+// Cells with their charter state (epoch, channels, what this device may read and post).
+EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
+  device->result = wasm::cells_json(*device->engine).dump();
+  return ok();
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_history(Device* device, const char* cell_hex, const char* channel) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto history = device->engine->history(*cell, channel);
+  if (!history) return fail(history.error());
+  device->result = wasm::history_json(*history).dump();
+  return ok();
+}
+
+}  // extern "C"

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "wasm_events.hpp"
+
+#include "charter/policy.hpp"
+
+namespace parley::wasm {
+namespace {
+
+using nlohmann::json;
+
+json address_json(const Address& a) { return {{"user", a.user}, {"device", a.device}}; }
+json error_json(const Error& e) { return {{"code", static_cast<int>(e.code)}, {"name", errc_name(e.code)}, {"message", e.message}}; }
+
+struct EventToJson {
+  json operator()(const Connected& e) const { return {{"type", "connected"}, {"prekeysRemaining", e.prekeys_remaining}}; }
+  json operator()(const Disconnected& e) const { return {{"type", "disconnected"}, {"error", error_json(e.reason)}}; }
+  json operator()(const MessageReceived& e) const {
+    return {{"type", "messageReceived"}, {"sender", address_json(e.sender)}, {"id", e.id.to_hex()},
+            {"sentAt", e.sent_at}, {"text", e.text}};
+  }
+  json operator()(const MessageSent& e) const {
+    return {{"type", "messageSent"}, {"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)}};
+  }
+  json operator()(const SendFailed& e) const {
+    return {{"type", "sendFailed"}, {"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)},
+            {"error", error_json(e.error)}};
+  }
+  json operator()(const DecryptFailed& e) const {
+    return {{"type", "decryptFailed"}, {"sender", address_json(e.sender)}, {"error", error_json(e.error)}};
+  }
+  json operator()(const PreKeysReplenished& e) const { return {{"type", "preKeysReplenished"}, {"count", e.count}}; }
+  json operator()(const ProtocolError& e) const { return {{"type", "protocolError"}, {"error", error_json(e.error)}}; }
+  json operator()(const ChannelMessageReceived& e) const {
+    return {{"type", "channelMessage"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"epoch", e.epoch},
+            {"sentAt", e.sent_at}, {"text", e.text}};
+  }
+  json operator()(const CharterChanged& e) const {
+    return {{"type", "charterChanged"}, {"cell", hex(e.cell)}, {"epoch", e.epoch}, {"joined", e.joined}};
+  }
+  json operator()(const PermissionDenied& e) const {
+    return {{"type", "permissionDenied"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"sender", address_json(e.sender)}, {"error", error_json(e.error)}};
+  }
+  json operator()(const SecurityAlert& e) const {
+    return {{"type", "securityAlert"}, {"cell", hex(e.cell)}, {"sender", address_json(e.sender)},
+            {"epoch", e.epoch}, {"error", error_json(e.error)}};
+  }
+};
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<Bytes> unhex(std::string_view text) {
+  if (text.size() % 2 != 0) return make_error(Errc::invalid_argument, "hex text has an odd length");
+  Bytes out;
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return make_error(Errc::invalid_argument, "hex text has a non-hex digit");
+    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string hex(ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+json event_json(const Event& event) { return std::visit(EventToJson{}, event); }
+
+Result<CellId> cell_id(std::string_view hex_text) {
+  auto bytes = unhex(hex_text);
+  if (!bytes) return std::move(bytes).error();
+  if (bytes->size() != 16) return make_error(Errc::invalid_argument, "a cell id is 32 hex digits");
+  CellId id{};
+  std::copy(bytes->begin(), bytes->end(), id.begin());
+  return id;
+}
+
+Result<charter::SeedCellOptions> seed_options(std::string_view json_text) {
+  const json in = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (in.is_discarded() || !in.is_object()) return make_error(Errc::invalid_argument, "cell options are not a JSON object");
+  charter::SeedCellOptions options;
+  if (in.contains("name") && in["name"].is_string()) options.cell_name = in["name"].get<std::string>();
+  for (const auto& m : in.value("members", json::array())) {
+    if (!m.is_object() || !m.contains("user") || !m["user"].is_string())
+      return make_error(Errc::invalid_argument, "a cell member needs a user name");
+    auto key = unhex(m.value("identityKey", ""));
+    if (!key) return std::move(key).error();
+    charter::TemplateDevice device;
+    device.device = Address{m["user"].get<std::string>(), m.value("device", 1u)};
+    device.party = m.value("party", "");
+    const std::string role = m.value("role", "member");
+    device.role = role == "supervisor"    ? charter::Role::supervisor
+                  : role == "party_admin" ? charter::Role::party_admin
+                  : role == "observer"    ? charter::Role::observer
+                                          : charter::Role::member;
+    device.identity_key = std::move(*key);
+    options.members.push_back(std::move(device));
+  }
+  return options;
+}
+
+json cells_json(const engine::Engine& engine) {
+  json cells = json::array();
+  for (const auto& id : engine.cells()) {
+    const charter::CharterLog* log = engine.charter(id);
+    if (!log) continue;
+    const auto& state = log->state();
+    json channels = json::array();
+    for (const auto& [channel, record] : state.channels) {
+      channels.push_back({{"id", channel},
+                          {"name", record.display_name},
+                          {"archived", record.archived},
+                          {"read", charter::may_read(state, channel, engine.address())},
+                          {"post", charter::may_post(state, channel, engine.address())}});
+    }
+    cells.push_back({{"id", hex(id)}, {"name", state.name}, {"epoch", state.epoch}, {"channels", channels}});
+  }
+  return cells;
+}
+
+json history_json(const std::vector<store::HistoryRecord>& records) {
+  json out = json::array();
+  for (const auto& r : records) {
+    out.push_back({{"channel", r.channel},
+                   {"sender", address_json(r.sender)},
+                   {"id", r.message_id.to_hex()},
+                   {"epoch", r.epoch},
+                   {"sentAt", r.sent_at},
+                   {"receivedAt", r.received_at},
+                   {"kind", r.kind},
+                   {"text", std::string(r.body.begin(), r.body.end())}});
+  }
+  return out;
+}
+
+}  // namespace parley::wasm

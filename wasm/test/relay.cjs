@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The real parley-relay binary (PARLEY_RELAY_BINARY) on a loopback port, for Node and
+// browser tests: start, crash (SIGKILL) and restart on the same port and data.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function spawnRelay(binary, listen, data, extraArgs) {
+  const child = spawn(binary, ['--listen', listen, '--data', data, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`relay did not start: ${text}`)), 15000);
+    const onData = (chunk) => {
+      text += chunk;
+      const match = /listening on [^\s]*:(\d+)/.exec(text);
+      if (match) { clearTimeout(timer); resolve(Number(match[1])); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited (${code}): ${text}`)); });
+  });
+  return { child, port };
+}
+
+async function startRelay(extraArgs = []) {
+  const binary = process.env.PARLEY_RELAY_BINARY;
+  if (!binary || !fs.existsSync(binary)) throw new Error(`PARLEY_RELAY_BINARY not built: ${binary}`);
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
+  let { child, port } = spawnRelay(binary, '127.0.0.1:0', data, extraArgs);
+  port = await port;
+  const relay = {
+    port,
+    url: `ws://127.0.0.1:${port}/`,
+    http: `http://127.0.0.1:${port}/`,
+    kill() {
+      child.kill('SIGKILL');
+    },
+    async restart() {
+      const next = spawnRelay(binary, `127.0.0.1:${port}`, data, extraArgs);
+      child = next.child;
+      await next.port;
+    },
+    stop() {
+      child.kill('SIGTERM');
+      fs.rmSync(data, { recursive: true, force: true });
+    },
+  };
+  return relay;
+}
+
+module.exports = { startRelay };
