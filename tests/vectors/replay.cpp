@@ -21,7 +21,15 @@ namespace {
 
 using nlohmann::json;
 
+// json::value() throws on a wrong type (an abort in wasm); these accessors do not.
+json member(const json& object, const char* key, json fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  return it != object.end() && it->type() == fallback.type() ? *it : fallback;
+}
+
 std::string str(const json& object, const char* key) {
+  if (!object.is_object()) return {};
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -109,7 +117,7 @@ json state_of(const std::optional<charter::CharterLog>& log) {
 json charter_case(const json& in) {
   std::optional<charter::CharterLog> log;
   json steps = json::array();
-  for (const auto& step : in.value("steps", json::array())) {
+  for (const auto& step : member(in, "steps", json::array())) {
     json out;
     auto decoded = charter::decode_signed_commit(from_hex(step.is_string() ? step.get<std::string>() : ""));
     if (!decoded) {
@@ -157,7 +165,9 @@ json envelope_case(const json& in) {
 std::string replay(std::string_view vector_file_json) {
   const json file = json::parse(vector_file_json.begin(), vector_file_json.end(), nullptr, false);
   if (file.is_discarded() || !file.is_object()) return json{{"error", "not JSON"}}.dump();
-  if (str(file, "format") != "parley-vectors" || file.value("version", 0) != kFormatVersion)
+  const auto version = file.find("version");
+  if (str(file, "format") != "parley-vectors" || version == file.end() || !version->is_number_integer() ||
+      version->get<std::int64_t>() != kFormatVersion)
     return json{{"error", "not a version-1 parley-vectors file"}}.dump();
   const std::string kind = str(file, "kind");
   json (*run)(const json&) = kind == "crypto"     ? crypto_case
@@ -166,10 +176,11 @@ std::string replay(std::string_view vector_file_json) {
                                                   : nullptr;
   if (!run) return json{{"error", "unknown kind " + kind}}.dump();
   json results = json::array();
-  for (const auto& c : file.value("cases", json::array())) {
-    results.push_back({{"name", str(c, "name")}, {"actual", run(c.value("input", json::object()))}});
+  for (const auto& c : member(file, "cases", json::array())) {
+    results.push_back({{"name", str(c, "name")}, {"actual", run(member(c, "input", json::object()))}});
   }
-  return json{{"kind", kind}, {"results", results}}.dump();
+  // Invalid UTF-8 (none is expected) is replaced rather than thrown about.
+  return json{{"kind", kind}, {"results", results}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace parley::vectors

@@ -50,6 +50,8 @@ TEST(VectorReplay, RefusesUnknownFormats) {
                   .contains("error"));
   EXPECT_TRUE(json::parse(replay(R"({"format":"parley-vectors","version":1,"kind":"x"})"))
                   .contains("error"));
+  EXPECT_TRUE(json::parse(replay(R"({"format":"parley-vectors","version":"1","kind":"crypto"})"))
+                  .contains("error"));
 }
 
 }  // namespace

@@ -30,6 +30,9 @@ export type ParleyEvent =
   | { type: 'charterChanged'; cell: string; epoch: number; joined: boolean }
   | { type: 'permissionDenied'; cell: string; channel: string; sender: Address; error: ErrorInfo }
   | { type: 'securityAlert'; cell: string; sender: Address; epoch: number; error: ErrorInfo }
+  | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number }
+  /** An SDK event this version of the JS API does not describe yet. */
+  | { type: 'unmapped' }
   /** Writing the store to IndexedDB failed (browsers); the next change retries. */
   | { type: 'storageError'; error: { code: number; message: string } };
 

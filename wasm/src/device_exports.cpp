@@ -114,7 +114,7 @@ EMSCRIPTEN_KEEPALIVE int parley_device_poll_transmit(Device* device) {
 EMSCRIPTEN_KEEPALIVE int parley_device_poll_event(Device* device) {
   auto event = device->engine->poll_event();
   if (!event) return 0;
-  device->result = wasm::event_json(*event).dump();
+  device->result = wasm::to_text(wasm::event_json(*event));
   return 1;
 }
 
@@ -124,10 +124,9 @@ EMSCRIPTEN_KEEPALIVE int parley_device_info(Device* device) {
   if (!identity) return fail(identity.error());
   if (!identity->has_value()) return fail(make_error(Errc::internal, "the store lost its identity"));
   return keep(device, identity,
-              nlohmann::json{{"user", device->engine->address().user},
+              wasm::to_text(nlohmann::json{{"user", device->engine->address().user},
                              {"device", device->engine->address().device},
-                             {"identityKey", wasm::hex((*identity)->identity_public)}}
-                  .dump());
+                             {"identityKey", wasm::hex((*identity)->identity_public)}}));
 }
 
 EMSCRIPTEN_KEEPALIVE int parley_device_send_text(Device* device, const char* user, std::uint32_t device_id,
@@ -155,7 +154,7 @@ EMSCRIPTEN_KEEPALIVE int parley_device_post(Device* device, const char* cell_hex
 
 // Cells with their charter state (epoch, channels, what this device may read and post).
 EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
-  device->result = wasm::cells_json(*device->engine).dump();
+  device->result = wasm::to_text(wasm::cells_json(*device->engine));
   return ok();
 }
 
@@ -164,7 +163,7 @@ EMSCRIPTEN_KEEPALIVE int parley_device_history(Device* device, const char* cell_
   if (!cell) return fail(cell.error());
   auto history = device->engine->history(*cell, channel);
   if (!history) return fail(history.error());
-  device->result = wasm::history_json(*history).dump();
+  device->result = wasm::to_text(wasm::history_json(*history));
   return ok();
 }
 

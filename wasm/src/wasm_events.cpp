@@ -46,7 +46,30 @@ struct EventToJson {
     return {{"type", "securityAlert"}, {"cell", hex(e.cell)}, {"sender", address_json(e.sender)},
             {"epoch", e.epoch}, {"error", error_json(e.error)}};
   }
+  json operator()(const ProposalReceived& e) const {
+    return {{"type", "proposalReceived"}, {"cell", hex(e.cell)}, {"id", hex(e.id)},
+            {"proposer", address_json(e.proposer)}, {"baseEpoch", e.base_epoch}};
+  }
+  // An event kind added to the SDK but not mapped here yet still reaches JS, by name only,
+  // rather than breaking the wasm build of whoever added it.
+  template <class Other>
+  json operator()(const Other&) const {
+    return {{"type", "unmapped"}};
+  }
 };
+
+// json::value() throws on a wrong type; these return the fallback instead.
+std::string text_or(const json& object, const char* key, std::string fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+std::uint32_t number_or(const json& object, const char* key, std::uint32_t fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number_unsigned() && it->get<std::uint64_t>() <= UINT32_MAX
+             ? it->get<std::uint32_t>()
+             : fallback;
+}
 
 int nibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -78,6 +101,8 @@ std::string hex(ByteView bytes) {
   return out;
 }
 
+std::string to_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json event_json(const Event& event) { return std::visit(EventToJson{}, event); }
 
 Result<CellId> cell_id(std::string_view hex_text) {
@@ -93,16 +118,19 @@ Result<charter::SeedCellOptions> seed_options(std::string_view json_text) {
   const json in = json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (in.is_discarded() || !in.is_object()) return make_error(Errc::invalid_argument, "cell options are not a JSON object");
   charter::SeedCellOptions options;
-  if (in.contains("name") && in["name"].is_string()) options.cell_name = in["name"].get<std::string>();
-  for (const auto& m : in.value("members", json::array())) {
-    if (!m.is_object() || !m.contains("user") || !m["user"].is_string())
+  options.cell_name = text_or(in, "name", options.cell_name);
+  const auto members = in.find("members");
+  if (members == in.end() || !members->is_array())
+    return make_error(Errc::invalid_argument, "cell options need a members array");
+  for (const auto& m : *members) {
+    if (!m.is_object() || text_or(m, "user", "").empty())
       return make_error(Errc::invalid_argument, "a cell member needs a user name");
-    auto key = unhex(m.value("identityKey", ""));
+    auto key = unhex(text_or(m, "identityKey", ""));
     if (!key) return std::move(key).error();
     charter::TemplateDevice device;
-    device.device = Address{m["user"].get<std::string>(), m.value("device", 1u)};
-    device.party = m.value("party", "");
-    const std::string role = m.value("role", "member");
+    device.device = Address{text_or(m, "user", ""), number_or(m, "device", 1)};
+    device.party = text_or(m, "party", "");
+    const std::string role = text_or(m, "role", "member");
     device.role = role == "supervisor"    ? charter::Role::supervisor
                   : role == "party_admin" ? charter::Role::party_admin
                   : role == "observer"    ? charter::Role::observer

@@ -19,6 +19,10 @@ std::string hex(ByteView bytes);
 template <std::size_t N>
 std::string hex(const std::array<std::uint8_t, N>& bytes) { return hex(ByteView(bytes)); }
 
+// JSON text for JS. Strings from peers (message texts) may hold invalid UTF-8: it is
+// replaced (U+FFFD), never thrown about (a throw would abort the module).
+std::string to_text(const nlohmann::json& value);
+
 // {"type": "messageReceived", ...}: one object per event kind, fields in camelCase.
 nlohmann::json event_json(const Event& event);
 

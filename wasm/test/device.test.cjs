@@ -74,6 +74,11 @@ test('errors are ParleyErrors with code and message; closed devices refuse calls
   await assert.rejects(device.post('00'.repeat(16), 'intel', 'x'), (e) =>
     e instanceof ParleyError && e.code > 0 && /cell/i.test(e.message));
   await assert.rejects(device.sendText({ user: '', device: 1 }, 'x'), ParleyError);
+  // Malformed options are errors, not aborts: the module keeps working afterwards.
+  await assert.rejects(device.createCell({ members: 5 }), (e) => e instanceof ParleyError && e.code === 1);
+  await assert.rejects(device.createCell({ members: [{ user: 'dan', device: 'one', identityKey: 'zz' }] }),
+    (e) => e instanceof ParleyError && e.code === 1);
+  assert.equal(device.info().user, 'carol');
   await device.close();
   await device.close();  // idempotent
   assert.throws(() => device.info(), (e) => e instanceof ParleyError && e.code === 89);
