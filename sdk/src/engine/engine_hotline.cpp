@@ -243,7 +243,9 @@ void Engine::on_timer(TimeMs now) {
       if (record.policy.ack_required) (void)tracker(cell, channel);
   AfterCommit after;
   for (auto& [key, t] : trackers_) {
-    const auto& [cell, channel] = key;
+    // Named references, not a structured binding: clang 14 (wasm) cannot capture those.
+    const auto& cell = key.first;
+    const auto& channel = key.second;
     for (const auto& overdue : t.poll_overdue(now)) {
       auto seen = store_.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
       if (!seen || *seen) continue;
