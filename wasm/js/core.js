@@ -70,6 +70,13 @@ class Device {
     this.listeners = new Set();
     this.socket = null;
     this.pendingSync = null;
+    // Time in for the sans-IO engine: acknowledgement deadlines fire on this clock.
+    this.timer = setInterval(() => {
+      if (!this.handle.ptr) return;
+      this.m._parley_device_on_timer(this.ptr, Date.now());
+      this.pump({ persistAlways: false });
+    }, 1000);
+    if (this.timer.unref) this.timer.unref();  // Node: never keeps the process alive
   }
 
   get ptr() {
@@ -200,6 +207,7 @@ class Device {
     this.socket = null;
     if (socket) socket.close(1000, 'closed');
     await this.persist();
+    clearInterval(this.timer);
     registry.unregister(this);
     this.m._parley_device_close(this.handle.ptr);
     this.handle.ptr = 0;
@@ -209,16 +217,19 @@ class Device {
     return this.close();
   }
 
-  // Sends the engine's queued frames, delivers its events, and persists the store.
-  pump() {
+  // Sends the engine's queued frames, delivers its events, and persists the store (after
+  // every input; for clock ticks only when the engine produced something).
+  pump({ persistAlways = true } = {}) {
     if (!this.handle.ptr) return;
+    let frames = 0;
     while (this.m._parley_device_poll_transmit(this.ptr)) {
       const frame = this.resultBytes();
+      frames += 1;
       if (this.socket && this.socket.readyState === 1) this.socket.send(frame);
     }
     const events = [];
     while (this.m._parley_device_poll_event(this.ptr)) events.push(JSON.parse(this.resultText()));
-    this.persist().catch((e) => {
+    if (persistAlways || frames || events.length) this.persist().catch((e) => {
       for (const listener of this.listeners) listener({ type: 'storageError', error: { code: e.code, message: e.message } });
     });
     for (const event of events) {

@@ -31,6 +31,9 @@ export type ParleyEvent =
   | { type: 'permissionDenied'; cell: string; channel: string; sender: Address; error: ErrorInfo }
   | { type: 'securityAlert'; cell: string; sender: Address; epoch: number; error: ErrorInfo }
   | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number }
+  | { type: 'acknowledgement'; cell: string; channel: string; sender: Address; id: string; party: string; by: Address }
+  | { type: 'messageOverdue'; cell: string; channel: string; sender: Address; id: string; party: string; deadline: number }
+  | { type: 'escalation'; cell: string; channel: string; from: Address; id: string; party: string; deadline: number }
   /** An SDK event this version of the JS API does not describe yet. */
   | { type: 'unmapped' }
   /** Writing the store to IndexedDB failed (browsers); the next change retries. */

@@ -102,6 +102,11 @@ EMSCRIPTEN_KEEPALIVE int parley_device_on_frame(Device* device, const std::uint8
   return status ? ok() : fail(status.error());
 }
 
+// The engine's clock (acknowledgement deadlines); JS calls it once a second.
+EMSCRIPTEN_KEEPALIVE void parley_device_on_timer(Device* device, double now) {
+  device->engine->on_timer(static_cast<TimeMs>(now));
+}
+
 // The next frame for the relay into the result buffer: 1, or 0 when there is none.
 EMSCRIPTEN_KEEPALIVE int parley_device_poll_transmit(Device* device) {
   auto frame = device->engine->poll_transmit();

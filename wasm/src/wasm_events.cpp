@@ -50,6 +50,21 @@ struct EventToJson {
     return {{"type", "proposalReceived"}, {"cell", hex(e.cell)}, {"id", hex(e.id)},
             {"proposer", address_json(e.proposer)}, {"baseEpoch", e.base_epoch}};
   }
+  json operator()(const AcknowledgementReceived& e) const {
+    return {{"type", "acknowledgement"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
+            {"by", address_json(e.by)}};
+  }
+  json operator()(const MessageOverdue& e) const {
+    return {{"type", "messageOverdue"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
+            {"deadline", e.deadline}};
+  }
+  json operator()(const EscalationReceived& e) const {
+    return {{"type", "escalation"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"from", address_json(e.from)}, {"id", e.id.to_hex()}, {"party", e.party},
+            {"deadline", e.deadline}};
+  }
   // An event kind added to the SDK but not mapped here yet still reaches JS, by name only,
   // rather than breaking the wasm build of whoever added it.
   template <class Other>
