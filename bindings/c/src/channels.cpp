@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// parley_channel_*: channel governance, posting and history.
+#include "abi.hpp"
+
+using namespace parley;
+using namespace parley::cabi;
+
+// The C++ entries own every string; `entries` point into them.
+struct parley_history {
+  std::vector<ChannelHistoryEntry> source;
+  std::vector<parley_history_entry> entries;
+};
+
+namespace {
+
+constexpr std::size_t kPolicyV1 = offsetof(parley_channel_policy, retention_seconds) + sizeof(std::uint64_t);
+
+Result<std::vector<CellGrant>> to_grants(const parley_grant* grants, std::size_t count, const char* what) {
+  PARLEY_TRY(check_slice(grants, count, what));
+  std::vector<CellGrant> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& g = grants[i];
+    const std::string name = std::string(what) + "[" + std::to_string(i) + "]";
+    if (g.kind < PARLEY_GRANT_PARTY || g.kind > PARLEY_GRANT_DEVICE)
+      return make_error(Errc::invalid_argument, name + ".kind " + std::to_string(g.kind) + " is not a parley_grant_kind");
+    PARLEY_TRY(check_name(g.name, (name + ".name").c_str()));
+    out.push_back(CellGrant{static_cast<CellGrant::Kind>(g.kind), g.name,
+                            g.kind == PARLEY_GRANT_DEVICE ? g.device : 0});
+  }
+  return out;
+}
+
+Result<ChannelPolicySpec> to_policy(const parley_channel_policy* in) {
+  PARLEY_TRY(check_struct(in, kPolicyV1, "policy"));
+  ChannelPolicySpec out;
+  auto read = to_grants(in->read, in->read_count, "policy.read");
+  if (!read) return std::move(read).error();
+  auto post = to_grants(in->post, in->post_count, "policy.post");
+  if (!post) return std::move(post).error();
+  out.read = std::move(*read);
+  out.post = std::move(*post);
+  out.ack_required = in->ack_required;
+  out.ack_deadline_seconds = in->ack_deadline_seconds;
+  out.attested = in->attested;
+  out.retention_seconds = in->retention_seconds;
+  return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+void parley_channel_policy_init(parley_channel_policy* policy) {
+  if (!policy) return;
+  *policy = parley_channel_policy{};
+  policy->struct_size = sizeof *policy;
+}
+
+parley_status parley_channel_create(parley_client* client, parley_cell_id cell, const char* channel,
+                                    const char* display_name, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(display_name, "display_name"); !ok) return fail(err, ok.error());
+    if (auto done = client->client->create_channel(to_cell_id(cell), channel, display_name); !done)
+      return fail(err, done.error());
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_archive(parley_client* client, parley_cell_id cell, const char* channel,
+                                     parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (auto done = client->client->archive_channel(to_cell_id(cell), channel); !done) return fail(err, done.error());
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_set_policy(parley_client* client, parley_cell_id cell, const char* channel,
+                                        const parley_channel_policy* policy, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    auto converted = to_policy(policy);
+    if (!converted) return fail(err, converted.error());
+    if (auto done = client->client->set_channel_policy(to_cell_id(cell), channel, std::move(*converted)); !done)
+      return fail(err, done.error());
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_post(parley_client* client, parley_cell_id cell, const char* channel,
+                                  const uint8_t* text, size_t text_len, parley_message_id* id, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (auto ok = check_slice(text, text_len, "text"); !ok) return fail(err, ok.error());
+    auto posted = client->client->post(to_cell_id(cell), channel, slice_string(text, text_len));
+    if (!posted) return fail(err, posted.error());
+    if (id) *id = from_message_id(*posted);
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_history(const parley_client* client, parley_cell_id cell, const char* channel,
+                                     parley_history** out, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (!out) return fail(err, PARLEY_E_INVALID_ARGUMENT, "out is NULL");
+    *out = nullptr;
+    auto records = client->client->history(to_cell_id(cell), channel);
+    if (!records) return fail(err, records.error());
+    auto history = std::make_unique<parley_history>();
+    history->source = std::move(*records);
+    history->entries.reserve(history->source.size());
+    for (const auto& r : history->source) {
+      parley_history_entry e{};
+      e.struct_size = sizeof e;
+      e.channel = r.channel.c_str();
+      e.sender = parley_address{r.sender.user.c_str(), r.sender.device};
+      e.id = from_message_id(r.id);
+      e.epoch = r.epoch;
+      e.sent_at_ms = r.sent_at;
+      e.received_at_ms = r.received_at;
+      e.text = reinterpret_cast<const std::uint8_t*>(r.text.data());
+      e.text_len = r.text.size();
+      history->entries.push_back(e);
+    }
+    *out = history.release();
+    return succeed(err);
+  });
+}
+
+size_t parley_history_count(const parley_history* history) { return history ? history->entries.size() : 0; }
+
+const parley_history_entry* parley_history_at(const parley_history* history, size_t index) {
+  return history && index < history->entries.size() ? &history->entries[index] : nullptr;
+}
+
+void parley_history_free(parley_history* history) {
+  if (!history) return;
+  for (auto& r : history->source) {
+    wipe(r.text.data(), r.text.size());
+    wipe(r.channel.data(), r.channel.size());
+  }
+  delete history;
+}
+
+}  // extern "C"
