@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A full cell conversation through the Python binding and the real relay."""
+import time
+
+import pytest
+
+import parley
+from parley import ErrorCode, EventKind, Grant, Member, ParleyError
+from conftest import connected
+
+
+def text_event(channel, text):
+    return lambda e: e.kind == EventKind.CHANNEL_MESSAGE_RECEIVED and e.channel == channel and e.text == text
+
+
+def epoch_at_least(n):
+    return lambda e: e.kind == EventKind.CHARTER_CHANGED and e.epoch >= n
+
+
+def test_direct_message(device):
+    alice, bob = connected(device("alice")), connected(device("bob"))
+    sent_id = alice.send_text(bob.address, "hello from python")
+    got = bob.wait_for(lambda e: e.kind == EventKind.MESSAGE_RECEIVED)
+    assert (got.text, got.peer, got.id) == ("hello from python", alice.address, sent_id)
+    ack = alice.wait_for(lambda e: e.kind == EventKind.MESSAGE_SENT)
+    assert ack.id == sent_id and ack.peer == bob.address
+
+
+def test_cell_conversation(device):
+    us, il, sy, trade = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer", "il_trade"))
+    cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key),
+                           Member(trade.address, "IL", trade.identity_key)])
+    us.set_channel_policy(cell, "intel", read=[Grant.party("US"), Grant.party("SY"), Grant.user("il_officer")],
+                          post=[Grant.party("IL"), Grant.party("SY")])
+    for member in (il, sy, trade):
+        joined = member.wait_for(lambda e: e.kind == EventKind.CHARTER_CHANGED)
+        assert joined.joined and joined.cell == cell
+        member.wait_for(epoch_at_least(2))
+    assert sy.cells() == [cell]
+
+    msg_id = il.post(cell, "intel", "convoy moves at 0400")
+    trade.post(cell, "commercial", "tender opens monday")
+    with pytest.raises(ParleyError) as e:
+        trade.post(cell, "intel", "let me in")
+    assert e.value.code == ErrorCode.CELL_PERMISSION_DENIED
+
+    got = sy.wait_for(text_event("intel", "convoy moves at 0400"))
+    assert got.peer == il.address and got.id == msg_id and got.epoch == 2 and got.cell == cell
+    us.wait_for(text_event("intel", "convoy moves at 0400"))
+    il.wait_for(text_event("commercial", "tender opens monday"))
+
+    # The delegate leaves; what follows is not readable by it.
+    us.remove_member(cell, trade.address)
+    il.wait_for(epoch_at_least(3))
+    il.post(cell, "commercial", "after the delegate left")
+    sy.wait_for(text_event("commercial", "after the delegate left"))
+    time.sleep(0.3)
+    assert not [e for e in trade.events(timeout=0.2) if e.kind == EventKind.CHANNEL_MESSAGE_RECEIVED]
+
+    history = sy.history(cell, "intel")
+    first = next(history)
+    assert (first.sender, first.text, first.id) == (il.address, "convoy moves at 0400", msg_id)
+    assert next(history, None) is None
+    assert [h.text for h in il.history(cell, "commercial")] == ["tender opens monday", "after the delegate left"]
