@@ -12,7 +12,7 @@ PARLEY_DEBIAN_PACKAGES=(
   libboost1.81-dev libflatbuffers-dev flatbuffers-compiler libcli11-dev
   libgtest-dev
   clang libclang-rt-14-dev
-  python3 python3-pytest  # bindings/python tests and the samples check (ctest)
+  python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -95,7 +95,10 @@ class Client:
             self._handle = ctypes.c_void_p()
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at interpreter exit the module may be gone already
+            pass
 
     def start(self):
         self._call(_lib.lib.parley_client_start)
