@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "parley.h"
 #include "parley/client.hpp"
@@ -53,7 +54,7 @@ Status check_client(const parley_client* client);
 Status check_name(const char* value, const char* what);
 Status check_slice(const void* data, std::size_t len, const char* what);
 Result<Address> to_address(const parley_address& address, const char* what);
-Result<CellRole> to_role(parley_role role);
+Result<CellRole> to_role(int role);  // from enum_int(parley_role)
 
 // An option struct must be at least its version-1 size (filled by its _init function).
 template <class T>
@@ -64,6 +65,16 @@ Status check_struct(const T* value, std::size_t v1_size, const char* what) {
                                                   std::to_string(value->struct_size) + ", expected at least " +
                                                   std::to_string(v1_size) + " (fill it with its _init function)");
   return {};
+}
+
+// The int a C caller stored in an enum field or argument. C allows any int there, but in C++
+// reading an enum object outside its enumerators' range is undefined, so copy the bytes.
+template <class E>
+int enum_int(const E& value) noexcept {
+  static_assert(std::is_enum_v<E> && sizeof(E) == sizeof(int), "C enums are int-sized on this ABI");
+  int out;
+  std::memcpy(&out, &value, sizeof out);
+  return out;
 }
 
 inline CellId to_cell_id(const parley_cell_id& id) {

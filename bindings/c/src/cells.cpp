@@ -18,7 +18,7 @@ Result<CellMember> to_member(const parley_cell_member* in, const std::string& wh
   auto device = to_address(in->device, (what + ".device").c_str());
   if (!device) return std::move(device).error();
   PARLEY_TRY(check_name(in->party, (what + ".party").c_str()));
-  auto role = to_role(in->role);
+  auto role = to_role(enum_int(in->role));
   if (!role) return std::move(role).error();
   PARLEY_TRY(check_slice(in->identity_key, in->identity_key_len, (what + ".identity_key").c_str()));
   Bytes key(in->identity_key, in->identity_key + in->identity_key_len);
@@ -100,7 +100,7 @@ parley_status parley_cell_set_role(parley_client* client, parley_cell_id cell, c
   return guarded(err, [&] {
     if (auto ok = check_client(client); !ok) return fail(err, ok.error());
     if (auto ok = check_name(user, "user"); !ok) return fail(err, ok.error());
-    auto converted = to_role(role);
+    auto converted = to_role(enum_int(role));
     if (!converted) return fail(err, converted.error());
     if (auto done = client->client->set_role(to_cell_id(cell), user, *converted); !done) return fail(err, done.error());
     return succeed(err);

@@ -21,11 +21,11 @@ Result<std::vector<CellGrant>> to_grants(const parley_grant* grants, std::size_t
   for (std::size_t i = 0; i < count; ++i) {
     const auto& g = grants[i];
     const std::string name = std::string(what) + "[" + std::to_string(i) + "]";
-    if (g.kind < PARLEY_GRANT_PARTY || g.kind > PARLEY_GRANT_DEVICE)
-      return make_error(Errc::invalid_argument, name + ".kind " + std::to_string(g.kind) + " is not a parley_grant_kind");
+    const int kind = enum_int(g.kind);
+    if (kind < PARLEY_GRANT_PARTY || kind > PARLEY_GRANT_DEVICE)
+      return make_error(Errc::invalid_argument, name + ".kind " + std::to_string(kind) + " is not a parley_grant_kind");
     PARLEY_TRY(check_name(g.name, (name + ".name").c_str()));
-    out.push_back(CellGrant{static_cast<CellGrant::Kind>(g.kind), g.name,
-                            g.kind == PARLEY_GRANT_DEVICE ? g.device : 0});
+    out.push_back(CellGrant{static_cast<CellGrant::Kind>(kind), g.name, kind == PARLEY_GRANT_DEVICE ? g.device : 0});
   }
   return out;
 }

@@ -23,7 +23,8 @@ Result<ClientOptions> to_options(const parley_client_options* in) {
   out.store_path = in->store_path;
   if (!in->store_key || in->store_key_len == 0)
     return make_error(Errc::invalid_argument, "options.store_key is required: a device store must be encrypted");
-  if (in->store_key_kind == PARLEY_STORE_KEY_RAW) {
+  const int kind = enum_int(in->store_key_kind);
+  if (kind == PARLEY_STORE_KEY_RAW) {
     std::array<std::uint8_t, 32> raw{};
     if (in->store_key_len != raw.size())
       return make_error(Errc::invalid_argument, "a raw store key must be 32 bytes, got " +
@@ -31,10 +32,10 @@ Result<ClientOptions> to_options(const parley_client_options* in) {
     std::memcpy(raw.data(), in->store_key, raw.size());
     out.store_key = StoreKey::raw(raw);
     wipe(raw.data(), raw.size());
-  } else if (in->store_key_kind == PARLEY_STORE_KEY_PASSPHRASE) {
+  } else if (kind == PARLEY_STORE_KEY_PASSPHRASE) {
     out.store_key = StoreKey::passphrase(slice_string(in->store_key, in->store_key_len));
   } else {
-    return make_error(Errc::invalid_argument, "options.store_key_kind " + std::to_string(in->store_key_kind) +
+    return make_error(Errc::invalid_argument, "options.store_key_kind " + std::to_string(kind) +
                                                   " is not a parley_store_key_kind");
   }
   if (in->relay_host) out.relay_host = in->relay_host;

@@ -10,7 +10,7 @@ namespace parley::cabi {
 namespace {
 void append(parley_error* err, std::size_t& at, std::string_view text) noexcept {
   const std::size_t n = std::min(text.size(), sizeof err->message - 1 - at);
-  std::memcpy(err->message + at, text.data(), n);
+  if (n) std::memcpy(err->message + at, text.data(), n);  // text.data() may be NULL when empty
   at += n;
 }
 }  // namespace
@@ -62,9 +62,9 @@ Result<Address> to_address(const parley_address& address, const char* what) {
   return out;
 }
 
-Result<CellRole> to_role(parley_role role) {
+Result<CellRole> to_role(int role) {
   if (role < PARLEY_ROLE_SUPERVISOR || role > PARLEY_ROLE_OBSERVER)
-    return make_error(Errc::invalid_argument, "role " + std::to_string(static_cast<int>(role)) +
+    return make_error(Errc::invalid_argument, "role " + std::to_string(role) +
                                                   " is not a parley_role (expected 1..4)");
   return static_cast<CellRole>(role);
 }
@@ -80,13 +80,15 @@ using namespace parley;
 
 extern "C" {
 
-const char* parley_status_name(parley_status code) {
+const char* parley_status_name(parley_status status) {
+  const int code = cabi::enum_int(status);
   // The table's names are string literals, so .data() is NUL-terminated and static.
   if (code < 0 || code > 0xffff || !errc_known(static_cast<std::uint16_t>(code))) return "unknown";
   return errc_name(static_cast<Errc>(code)).data();
 }
 
-const char* parley_status_description(parley_status code) {
+const char* parley_status_description(parley_status status) {
+  const int code = cabi::enum_int(status);
   if (code < 0 || code > 0xffff || !errc_known(static_cast<std::uint16_t>(code))) return "unknown error code";
   return errc_description(static_cast<Errc>(code)).data();
 }
