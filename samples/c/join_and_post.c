@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A device that waits to be welcomed into a cell, posts one message on a channel and exits.
+/* A device that waits to be welcomed into a cell, posts one message on a channel, waits for
+ * the first reply there and exits.
  *   parley-sample-c USER STORE PASSPHRASE RELAY_PORT CHANNEL TEXT
- * It prints "identity HEX" first: give that key to the supervisor, who adds the device. */
+ * It prints "identity HEX" first: give that key to the supervisor, who adds the device.
+ * It stays online until a reply comes: readers may still need its channel key. */
 #define _POSIX_C_SOURCE 200809L
 #include <parley.h>
 #include <pthread.h>
@@ -13,7 +15,8 @@
 /* What the network thread tells main(). */
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER;
-static int g_joined, g_sent;
+static int g_joined, g_sent, g_replied;
+static const char* g_channel;
 static parley_cell_id g_cell;
 static parley_message_id g_post_id;
 
@@ -25,6 +28,10 @@ static void on_event(const parley_event* event, void* user) {
     g_joined = 1;
   } else if (event->kind == PARLEY_EVENT_MESSAGE_SENT && memcmp(&event->id, &g_post_id, sizeof g_post_id) == 0) {
     g_sent = 1; /* the relay holds the post durably */
+  } else if (event->kind == PARLEY_EVENT_CHANNEL_MESSAGE_RECEIVED && strcmp(event->channel, g_channel) == 0) {
+    printf("reply from %s.%u: %.*s\n", event->peer.user, (unsigned)event->peer.device, (int)event->text_len,
+           (const char*)event->text);
+    g_replied = 1;
   } else if (event->kind == PARLEY_EVENT_SEND_FAILED || event->kind == PARLEY_EVENT_SECURITY_ALERT) {
     fprintf(stderr, "event %d: %s\n", (int)event->kind, event->error_message);
   }
@@ -68,6 +75,7 @@ int main(int argc, char** argv) {
   options.store_key = (const uint8_t*)argv[3];
   options.store_key_len = strlen(argv[3]);
   options.relay_port = (uint16_t)atoi(argv[4]);
+  g_channel = argv[5];
 
   parley_error err;
   parley_client* client = NULL;
@@ -98,7 +106,9 @@ int main(int argc, char** argv) {
       fprintf(stderr, "the relay did not acknowledge the post within 30 s\n");
     } else {
       printf("posted on %s\n", argv[5]);
-      rc = 0;
+      fflush(stdout);
+      if (wait_flag(&g_replied)) rc = 0;
+      else fprintf(stderr, "no reply within 30 s\n");
     }
   }
   parley_client_destroy(client);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The three samples in one cell over a real relay, so none of them can rot:
 samples/cpp (supervisor, C++ API) creates the cell with samples/c (IL, C ABI) and
-samples/python (SY, echo bot); the C device posts, the bot echoes, the supervisor sees both.
+samples/python (SY, echo bot); the C device posts, the bot echoes, the supervisor and the C
+device see the echo; then the bot is stopped with SIGTERM.
 
     run_samples.py RELAY SAMPLE_C SAMPLE_CPP ECHO_BOT   (PARLEY_LIBRARY names libparley.so)
 """
@@ -36,8 +37,7 @@ def main():
                            "hello from C"])
             procs.append(c_dev)
             env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "../../bindings/python"))
-            bot = start([sys.executable, echo_bot, "sy_bot", os.path.join(tmp, "bot.db"), "pw-bot", port, "--max", "1"],
-                        env=env)
+            bot = start([sys.executable, echo_bot, "sy_bot", os.path.join(tmp, "bot.db"), "pw-bot", port], env=env)
             procs.append(bot)
             c_key = first_line(c_dev, "identity ")
             bot_key = first_line(bot, "identity ")
@@ -48,12 +48,14 @@ def main():
             timer.start()
             sup_out, _ = sup.communicate()
             c_out, _ = c_dev.communicate()
+            bot.terminate()
             bot_out, _ = bot.communicate()
             timer.cancel()
             print(sup_out, c_out, bot_out, sep="")
             ok = (sup.returncode == 0 and c_dev.returncode == 0 and bot.returncode == 0
                   and "diplomatic il_c.1: hello from C" in sup_out
-                  and "diplomatic sy_bot.1: echo: hello from C" in sup_out)
+                  and "diplomatic sy_bot.1: echo: hello from C" in sup_out
+                  and "reply from sy_bot.1: echo: hello from C" in c_out)
         finally:
             for p in procs:
                 if p.poll() is None:
