@@ -50,7 +50,7 @@ static void status_table(void) {
     CHECK(named == described);
     known += named;
   }
-  CHECK(known >= 39); /* PARLEY_ERROR_CODES only grows; the build checks the enum itself */
+  CHECK(known >= 45); /* PARLEY_ERROR_CODES only grows; the build checks the enum itself */
 }
 
 static void version(void) {
@@ -79,6 +79,12 @@ static void option_defaults(void) {
   parley_channel_policy_init(&p);
   CHECK(p.struct_size == sizeof p && p.read_count == 0 && p.post_count == 0 && !p.ack_required);
   parley_channel_policy_init(NULL);
+
+  parley_cell_proposal q;
+  memset(&q, 0xab, sizeof q);
+  parley_cell_proposal_init(&q);
+  CHECK(q.struct_size == sizeof q && q.add == NULL && q.add_count == 0 && q.remove_count == 0 && q.role_count == 0);
+  parley_cell_proposal_init(NULL);
 }
 
 static void open_argument_errors(void) {
@@ -223,6 +229,9 @@ static void null_handles(void) {
   parley_channel_policy p;
   parley_channel_policy_init(&p);
   parley_cell_member m = {{"bob", 1}, "IL", PARLEY_ROLE_MEMBER, NULL, 0};
+  parley_cell_proposal proposal;
+  parley_cell_proposal_init(&proposal);
+  parley_proposal_id proposal_id = {{0}};
 
   parley_status results[] = {
       parley_client_address(NULL, &to, &err),
@@ -241,6 +250,9 @@ static void null_handles(void) {
       parley_channel_set_policy(NULL, cell, "ops", &p, &err),
       parley_channel_post(NULL, cell, "ops", (const uint8_t*)"x", 1, NULL, &err),
       parley_channel_history(NULL, cell, "ops", &history, &err),
+      parley_cell_propose(NULL, cell, &proposal, NULL, &err),
+      parley_cell_accept_proposal(NULL, cell, proposal_id, &err),
+      parley_cell_reject_proposal(NULL, cell, proposal_id, &err),
   };
   for (size_t i = 0; i < sizeof results / sizeof results[0]; ++i) {
     if (results[i] != PARLEY_E_INVALID_ARGUMENT) check_fail(__FILE__, __LINE__, "NULL client refused", "");
@@ -315,6 +327,16 @@ static void unknown_cell(void) {
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_set_policy(c, cell, "ops", &p, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_post(c, cell, "intel", (const uint8_t*)"x", 1, NULL, &err), &err);
   CHECK_MESSAGE(err, "no cell with that id");
+  parley_cell_proposal proposal;
+  parley_cell_proposal_init(&proposal);
+  parley_role_change change = {"bob", PARLEY_ROLE_OBSERVER};
+  proposal.roles = &change;
+  proposal.role_count = 1;
+  parley_proposal_id pid;
+  memset(&pid, 1, sizeof pid);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_propose(c, cell, &proposal, &pid, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_accept_proposal(c, cell, pid, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_reject_proposal(c, cell, pid, &err), &err);
   /* History is a query of what this device stored: an unknown cell has none (not an error). */
   CHECK_OK(parley_channel_history(c, cell, "intel", &h, &err), &err);
   CHECK(h != NULL && parley_history_count(h) == 0 && parley_history_at(h, 0) == NULL);
@@ -461,6 +483,30 @@ static void local_cell(void) {
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_set_role(c, cell, NULL, PARLEY_ROLE_MEMBER, &err), &err);
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_set_role(c, cell, "sup", (parley_role)0, &err), &err);
   CHECK(parley_cell_set_role(c, cell, "nobody", PARLEY_ROLE_OBSERVER, &err) != PARLEY_OK);
+
+  /* Proposals: the supervisor is no party admin; bad proposals are refused before signing. */
+  parley_cell_proposal proposal;
+  parley_cell_proposal_init(&proposal);
+  parley_role_change change = {"il_local", PARLEY_ROLE_OBSERVER};
+  proposal.roles = &change;
+  proposal.role_count = 1;
+  CHECK_STATUS(PARLEY_E_CHARTER_NOT_AUTHORIZED, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, NULL, NULL, &err), &err);
+  change.role = (parley_role)77;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
+  CHECK_MESSAGE(err, "not a parley_role");
+  change.user = NULL;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
+  CHECK_MESSAGE(err, "proposal.roles[0].user is NULL");
+  proposal.roles = NULL;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
+  proposal.role_count = 0;
+  proposal.struct_size = 3;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
+  parley_proposal_id unknown;
+  memset(&unknown, 9, sizeof unknown);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_accept_proposal(c, cell, unknown, &err), &err);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_reject_proposal(c, cell, unknown, &err), &err);
 
   /* Oversized post: refused before anything is stored. */
   size_t big = 300 * 1024;

@@ -224,6 +224,25 @@ static void cell_conversation(void) {
   CHECK(parley_history_count(h) == 2);
   parley_history_free(h);
 
+  /* The SY party admin proposes a role change in its party; the supervisor sees and accepts it. */
+  parley_cell_proposal proposal;
+  parley_cell_proposal_init(&proposal);
+  parley_role_change promote = {"sy_deputy", PARLEY_ROLE_MEMBER};
+  proposal.roles = &promote;
+  proposal.role_count = 1;
+  CHECK_STATUS(PARLEY_E_CHARTER_NOT_AUTHORIZED, parley_cell_propose(il.client, cell, &proposal, NULL, &err), &err);
+  parley_proposal_id pid;
+  CHECK_OK(parley_cell_propose(sy.client, cell, &proposal, &pid, &err), &err);
+  const parley_event_kind proposed = PARLEY_EVENT_PROPOSAL_RECEIVED;
+  CHECK(device_wait(&us, match_kind, &proposed, kWait, &e));
+  CHECK(memcmp(&e.proposal_id, &pid, sizeof pid) == 0 && strcmp(e.peer_user, "sy_officer") == 0 && same_cell(&e, &cell));
+  CHECK(e.proposal_roles == 1 && e.proposal_adds == 0 && e.proposal_removes == 0);
+  CHECK(strcmp(e.proposal_role_user, "sy_deputy") == 0 && e.proposal_role == PARLEY_ROLE_MEMBER);
+  CHECK_OK(parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
+  const uint64_t epoch9 = 9;
+  CHECK(device_wait(&deputy, match_epoch, &epoch9, kWait, &e));
+
   /* No event reported a refused or undecryptable message along the way. */
   const parley_event_kind denied = PARLEY_EVENT_PERMISSION_DENIED, alert = PARLEY_EVENT_SECURITY_ALERT,
                           undecryptable = PARLEY_EVENT_DECRYPT_FAILED;

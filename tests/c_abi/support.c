@@ -116,6 +116,16 @@ static void record(const parley_event* event, void* user) {
   r.joined = event->joined;
   r.error_code = event->error_code;
   snprintf(r.error_message, sizeof r.error_message, "%s", event->error_message);
+  r.proposal_id = event->proposal_id;
+  if (event->proposal) {
+    r.proposal_adds = event->proposal->add_count;
+    r.proposal_removes = event->proposal->remove_count;
+    r.proposal_roles = event->proposal->role_count;
+    if (event->proposal->role_count) {
+      snprintf(r.proposal_role_user, sizeof r.proposal_role_user, "%s", event->proposal->roles[0].user);
+      r.proposal_role = event->proposal->roles[0].role;
+    }
+  }
 
   pthread_mutex_lock(&d->mutex);
   if (d->count == d->capacity) {

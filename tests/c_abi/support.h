@@ -42,6 +42,10 @@ typedef struct recorded_event {
   parley_status error_code;
   char error_message[256];
   size_t struct_size;
+  parley_proposal_id proposal_id; /* PROPOSAL_RECEIVED */
+  size_t proposal_adds, proposal_removes, proposal_roles;
+  char proposal_role_user[64]; /* the first role change */
+  parley_role proposal_role;
 } recorded_event;
 
 /* A client plus every event it reported, guarded for the network thread. */

@@ -88,6 +88,12 @@ typedef enum parley_status {
   PARLEY_E_CELL_UNKNOWN = 110, /* this device is not a member of that cell */
   PARLEY_E_CELL_PERMISSION_DENIED = 111, /* the charter does not allow this on that channel */
   PARLEY_E_CELL_EQUIVOCATION = 112, /* the supervisor showed different charters for one epoch */
+  PARLEY_E_HOTLINE_UNKNOWN_MESSAGE = 120, /* the referenced channel message is not known */
+  PARLEY_E_HOTLINE_NOT_READER = 121, /* the device may not read that channel at that epoch */
+  PARLEY_E_HOTLINE_PARTY_NOT_REQUIRED = 122, /* that party is not asked to acknowledge the message */
+  PARLEY_E_HOTLINE_INVALID_AREA = 123, /* a deconfliction area is degenerate or out of range */
+  PARLEY_E_HOTLINE_NOT_ATTESTED = 124, /* the channel is not attested */
+  PARLEY_E_HOTLINE_TRANSCRIPT_INVALID = 125, /* a transcript cannot be checked */
 } parley_status;
 /* END GENERATED parley_status */
 
@@ -181,6 +187,47 @@ PARLEY_API parley_status parley_client_address(const parley_client* client, parl
 PARLEY_API parley_status parley_client_identity_key(const parley_client* client, parley_buffer* out,
                                                     parley_error* err);
 
+/* ------------------------------------------------------------------ cell values --------- */
+
+typedef enum parley_role {
+  PARLEY_ROLE_SUPERVISOR = 1,
+  PARLEY_ROLE_PARTY_ADMIN = 2,
+  PARLEY_ROLE_MEMBER = 3,
+  PARLEY_ROLE_OBSERVER = 4
+} parley_role;
+
+/* A device of a cell: its address, party, role (used when its user is new to the cell) and
+ * its 33-byte identity public key, as exchanged out of band (parley_client_identity_key). */
+typedef struct parley_cell_member {
+  parley_address device;
+  const char* party;
+  parley_role role;
+  const uint8_t* identity_key;
+  size_t identity_key_len;
+} parley_cell_member;
+
+typedef struct parley_role_change {
+  const char* user;
+  parley_role role;
+} parley_role_change;
+
+/* Membership changes of one party, as a party admin proposes them (parley_cell_propose) and a
+ * supervisor sees them (PARLEY_EVENT_PROPOSAL_RECEIVED). Arrays may be NULL when empty. */
+typedef struct parley_cell_proposal {
+  size_t struct_size;
+  const parley_cell_member* add;
+  size_t add_count;
+  const parley_address* remove;
+  size_t remove_count;
+  const parley_role_change* roles;
+  size_t role_count;
+} parley_cell_proposal;
+
+/* First 16 bytes of SHA-256 over the signed proposal. */
+typedef struct parley_proposal_id {
+  uint8_t bytes[16];
+} parley_proposal_id;
+
 /* ------------------------------------------------------------------ events -------------- */
 
 typedef enum parley_event_kind {
@@ -195,7 +242,8 @@ typedef enum parley_event_kind {
   PARLEY_EVENT_CHANNEL_MESSAGE_RECEIVED = 9, /* cell, channel, peer = sender, id, epoch, sent_at_ms, text */
   PARLEY_EVENT_CHARTER_CHANGED = 10,   /* cell, epoch, joined */
   PARLEY_EVENT_PERMISSION_DENIED = 11, /* cell, channel, peer = sender, error_* */
-  PARLEY_EVENT_SECURITY_ALERT = 12     /* cell, peer, epoch, error_*, applied/conflicting proof */
+  PARLEY_EVENT_SECURITY_ALERT = 12,    /* cell, peer, epoch, error_*, applied/conflicting proof */
+  PARLEY_EVENT_PROPOSAL_RECEIVED = 13  /* cell, peer = proposer, epoch = base epoch, proposal_id, proposal */
 } parley_event_kind;
 
 /* One event. Every pointer in it (and the struct itself) is valid only during the callback:
@@ -219,6 +267,8 @@ typedef struct parley_event {
   size_t applied_len;
   const uint8_t* conflicting;
   size_t conflicting_len;
+  parley_proposal_id proposal_id;        /* PROPOSAL_RECEIVED */
+  const parley_cell_proposal* proposal;  /* PROPOSAL_RECEIVED: the proposed changes */
 } parley_event;
 
 typedef void (*parley_event_fn)(const parley_event* event, void* user);
@@ -256,23 +306,6 @@ PARLEY_API parley_status parley_client_send_text(parley_client* client, parley_a
 
 /* ------------------------------------------------------------------ cells --------------- */
 
-typedef enum parley_role {
-  PARLEY_ROLE_SUPERVISOR = 1,
-  PARLEY_ROLE_PARTY_ADMIN = 2,
-  PARLEY_ROLE_MEMBER = 3,
-  PARLEY_ROLE_OBSERVER = 4
-} parley_role;
-
-/* A device of a cell: its address, party, role (used when its user is new to the cell) and
- * its 33-byte identity public key, as exchanged out of band (parley_client_identity_key). */
-typedef struct parley_cell_member {
-  parley_address device;
-  const char* party;
-  parley_role role;
-  const uint8_t* identity_key;
-  size_t identity_key_len;
-} parley_cell_member;
-
 /* The standard template: this device becomes the supervisor device of `supervisor_party`;
  * channels intel, deescalation, diplomatic and commercial, read by the three parties and
  * posted on by the two parties. */
@@ -303,6 +336,23 @@ PARLEY_API parley_status parley_cell_remove_member(parley_client* client, parley
                                                    parley_address device, parley_error* err);
 PARLEY_API parley_status parley_cell_set_role(parley_client* client, parley_cell_id cell, const char* user,
                                               parley_role role, parley_error* err);
+
+/* Party-admin proposals: a party admin proposes changes within its own party; the cell's
+ * supervisor devices get PARLEY_EVENT_PROPOSAL_RECEIVED and accept (commit) or reject it. */
+PARLEY_API void parley_cell_proposal_init(parley_cell_proposal* proposal);
+/* Signs the changes and sends them to the supervisor devices; `id` may be NULL. Errors:
+ * CHARTER_NOT_AUTHORIZED (not a party admin, or a change outside its party),
+ * CHARTER_INVALID_OPERATION (a change that does not apply), CELL_UNKNOWN, INVALID_ARGUMENT. */
+PARLEY_API parley_status parley_cell_propose(parley_client* client, parley_cell_id cell,
+                                             const parley_cell_proposal* proposal, parley_proposal_id* id,
+                                             parley_error* err);
+/* Supervisor devices: commits a received proposal (validated again against the current
+ * charter) or forgets it. Errors: CELL_UNKNOWN, STORE_NOT_FOUND (no such pending proposal),
+ * and the charter errors of parley_cell_add_member. */
+PARLEY_API parley_status parley_cell_accept_proposal(parley_client* client, parley_cell_id cell,
+                                                     parley_proposal_id id, parley_error* err);
+PARLEY_API parley_status parley_cell_reject_proposal(parley_client* client, parley_cell_id cell,
+                                                     parley_proposal_id id, parley_error* err);
 
 /* Cells this device is (or was) a member of. Release with parley_cell_list_free. */
 typedef struct parley_cell_list parley_cell_list;

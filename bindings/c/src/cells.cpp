@@ -44,9 +44,82 @@ Result<CellTemplate> to_template(const parley_cell_template* in) {
   return out;
 }
 
+constexpr std::size_t kProposalV1 = offsetof(parley_cell_proposal, role_count) + sizeof(std::size_t);
+
+Result<CellProposal> to_proposal(const parley_cell_proposal* in) {
+  PARLEY_TRY(check_struct(in, kProposalV1, "proposal"));
+  PARLEY_TRY(check_slice(in->add, in->add_count, "proposal.add"));
+  PARLEY_TRY(check_slice(in->remove, in->remove_count, "proposal.remove"));
+  PARLEY_TRY(check_slice(in->roles, in->role_count, "proposal.roles"));
+  CellProposal out;
+  for (std::size_t i = 0; i < in->add_count; ++i) {
+    auto member = to_member(&in->add[i], "proposal.add[" + std::to_string(i) + "]");
+    if (!member) return std::move(member).error();
+    out.add.push_back(std::move(*member));
+  }
+  for (std::size_t i = 0; i < in->remove_count; ++i) {
+    auto address = to_address(in->remove[i], ("proposal.remove[" + std::to_string(i) + "]").c_str());
+    if (!address) return std::move(address).error();
+    out.remove.push_back(std::move(*address));
+  }
+  for (std::size_t i = 0; i < in->role_count; ++i) {
+    const std::string what = "proposal.roles[" + std::to_string(i) + "]";
+    PARLEY_TRY(check_name(in->roles[i].user, (what + ".user").c_str()));
+    auto role = to_role(enum_int(in->roles[i].role));
+    if (!role) return std::move(role).error();
+    out.roles.push_back(RoleChange{in->roles[i].user, *role});
+  }
+  return out;
+}
+
+ProposalId to_proposal_id(const parley_proposal_id& id) {
+  ProposalId out;
+  std::memcpy(out.data(), id.bytes, out.size());
+  return out;
+}
+
 }  // namespace
 
 extern "C" {
+
+void parley_cell_proposal_init(parley_cell_proposal* proposal) {
+  if (!proposal) return;
+  *proposal = parley_cell_proposal{};
+  proposal->struct_size = sizeof *proposal;
+}
+
+parley_status parley_cell_propose(parley_client* client, parley_cell_id cell, const parley_cell_proposal* proposal,
+                                  parley_proposal_id* id, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    auto converted = to_proposal(proposal);
+    if (!converted) return fail(err, converted.error());
+    auto proposed = client->client->propose(to_cell_id(cell), std::move(*converted));
+    if (!proposed) return fail(err, proposed.error());
+    if (id) std::memcpy(id->bytes, proposed->data(), sizeof id->bytes);
+    return succeed(err);
+  });
+}
+
+parley_status parley_cell_accept_proposal(parley_client* client, parley_cell_id cell, parley_proposal_id id,
+                                          parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto done = client->client->accept_proposal(to_cell_id(cell), to_proposal_id(id)); !done)
+      return fail(err, done.error());
+    return succeed(err);
+  });
+}
+
+parley_status parley_cell_reject_proposal(parley_client* client, parley_cell_id cell, parley_proposal_id id,
+                                          parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto done = client->client->reject_proposal(to_cell_id(cell), to_proposal_id(id)); !done)
+      return fail(err, done.error());
+    return succeed(err);
+  });
+}
 
 void parley_cell_template_init(parley_cell_template* cell_template) {
   if (!cell_template) return;

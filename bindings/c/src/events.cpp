@@ -2,6 +2,7 @@
 #include "events.hpp"
 
 #include <type_traits>
+#include <vector>
 
 namespace parley::cabi {
 
@@ -98,6 +99,37 @@ void fill(parley_event& out, const SecurityAlert& e) {
   out.conflicting_len = e.conflicting.size();
 }
 
+// A C view of a proposal's changes; its arrays point into the event, which outlives it.
+struct ProposalView {
+  std::vector<parley_cell_member> add;
+  std::vector<parley_address> remove;
+  std::vector<parley_role_change> roles;
+  parley_cell_proposal proposal{};
+};
+
+void fill(parley_event& out, const ProposalReceived& e, ProposalView& view) {
+  out.kind = PARLEY_EVENT_PROPOSAL_RECEIVED;
+  out.cell = from_cell_id(e.cell);
+  fill_peer(out, e.proposer);
+  out.epoch = e.base_epoch;
+  std::memcpy(out.proposal_id.bytes, e.id.data(), sizeof out.proposal_id.bytes);
+  for (const auto& m : e.changes.add)
+    view.add.push_back(parley_cell_member{{m.device.user.c_str(), m.device.device}, m.party.c_str(),
+                                          static_cast<parley_role>(m.role), m.identity_key.data(),
+                                          m.identity_key.size()});
+  for (const auto& a : e.changes.remove) view.remove.push_back(parley_address{a.user.c_str(), a.device});
+  for (const auto& r : e.changes.roles)
+    view.roles.push_back(parley_role_change{r.user.c_str(), static_cast<parley_role>(r.role)});
+  view.proposal.struct_size = sizeof view.proposal;
+  view.proposal.add = view.add.data();
+  view.proposal.add_count = view.add.size();
+  view.proposal.remove = view.remove.data();
+  view.proposal.remove_count = view.remove.size();
+  view.proposal.roles = view.roles.data();
+  view.proposal.role_count = view.roles.size();
+  out.proposal = &view.proposal;
+}
+
 }  // namespace
 
 bool in_callback_of(const parley_client* client) noexcept { return client && t_callback_client == client; }
@@ -109,7 +141,15 @@ void dispatch(parley_client& client, const Event& event) noexcept {
   out.channel = "";
   out.error_message = "";
   out.peer.user = "";
-  std::visit([&](const auto& e) { fill(out, e); }, event);
+  ProposalView view;
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, ProposalReceived>)
+          fill(out, e, view);
+        else
+          fill(out, e);
+      },
+      event);
   // Nested callbacks cannot happen (one network thread per client), but restore anyway.
   const parley_client* previous = t_callback_client;
   t_callback_client = &client;

@@ -61,17 +61,32 @@ class ClientOptions(Structure):
                 ("reconnect_max_ms", c_uint32), ("initial_prekeys", c_uint32)]
 
 
-class Event(Structure):
-    _fields_ = [("struct_size", c_size_t), ("kind", c_int), ("peer", Address), ("id", MessageId),
-                ("cell", CellId), ("channel", c_char_p), ("epoch", c_uint64), ("sent_at_ms", c_int64),
-                ("text", POINTER(c_uint8)), ("text_len", c_size_t), ("count", c_uint32), ("joined", c_bool),
-                ("error_code", status), ("error_message", c_char_p), ("applied", POINTER(c_uint8)),
-                ("applied_len", c_size_t), ("conflicting", POINTER(c_uint8)), ("conflicting_len", c_size_t)]
+class RoleChange(Structure):
+    _fields_ = [("user", c_char_p), ("role", c_int)]
+
+
+class ProposalId(Structure):
+    _fields_ = [("bytes", c_uint8 * 16)]
 
 
 class CellMember(Structure):
     _fields_ = [("device", Address), ("party", c_char_p), ("role", c_int), ("identity_key", POINTER(c_uint8)),
                 ("identity_key_len", c_size_t)]
+
+
+class CellProposal(Structure):
+    _fields_ = [("struct_size", c_size_t), ("add", POINTER(CellMember)), ("add_count", c_size_t),
+                ("remove", POINTER(Address)), ("remove_count", c_size_t), ("roles", POINTER(RoleChange)),
+                ("role_count", c_size_t)]
+
+
+class Event(Structure):
+    _fields_ = [("struct_size", c_size_t), ("kind", c_int), ("peer", Address), ("id", MessageId),
+                ("cell", CellId), ("channel", c_char_p), ("epoch", c_uint64), ("sent_at_ms", c_int64),
+                ("text", POINTER(c_uint8)), ("text_len", c_size_t), ("count", c_uint32), ("joined", c_bool),
+                ("error_code", status), ("error_message", c_char_p), ("applied", POINTER(c_uint8)),
+                ("applied_len", c_size_t), ("conflicting", POINTER(c_uint8)), ("conflicting_len", c_size_t),
+                ("proposal_id", ProposalId), ("proposal", POINTER(CellProposal))]
 
 
 class CellTemplate(Structure):
@@ -122,6 +137,10 @@ SIGNATURES = {
     "parley_cell_add_member": (status, [_client, CellId, POINTER(CellMember), _err]),
     "parley_cell_remove_member": (status, [_client, CellId, Address, _err]),
     "parley_cell_set_role": (status, [_client, CellId, c_char_p, c_int, _err]),
+    "parley_cell_proposal_init": (None, [POINTER(CellProposal)]),
+    "parley_cell_propose": (status, [_client, CellId, POINTER(CellProposal), POINTER(ProposalId), _err]),
+    "parley_cell_accept_proposal": (status, [_client, CellId, ProposalId, _err]),
+    "parley_cell_reject_proposal": (status, [_client, CellId, ProposalId, _err]),
     "parley_client_list_cells": (status, [_client, POINTER(_list), _err]),
     "parley_cell_list_count": (c_size_t, [_list]),
     "parley_cell_list_at": (POINTER(CellId), [_list, c_size_t]),

@@ -6,7 +6,7 @@ import time
 
 from . import _lib
 from .errors import ParleyError, check
-from .types import Address, Event, EventKind, HistoryEntry
+from .types import Address, Event, EventKind, HistoryEntry, Member, Proposal, Role
 
 _NO_PEER = ("", 0)
 
@@ -38,13 +38,22 @@ def _cell(cell):
     return _lib.CellId((ctypes.c_uint8 * 16)(*cell))
 
 
+def _proposal(p):
+    add = tuple(Member(_address(m.device), m.party.decode(), _read(m.identity_key, m.identity_key_len), Role(m.role))
+                for m in p.add[:p.add_count]) if p.add_count else ()
+    remove = tuple(_address(a) for a in p.remove[:p.remove_count]) if p.remove_count else ()
+    roles = tuple((r.user.decode(), Role(r.role)) for r in p.roles[:p.role_count]) if p.role_count else ()
+    return Proposal(add, remove, roles)
+
+
 def _event(e):
     return Event(kind=EventKind(e.kind), peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
                  channel=e.channel.decode(), epoch=e.epoch, sent_at_ms=e.sent_at_ms,
                  text=_read(e.text, e.text_len).decode("utf-8", "replace"), count=e.count, joined=e.joined,
                  error_code=e.error_code, error_message=e.error_message.decode("utf-8", "replace"),
                  proof=(_read(e.applied, e.applied_len), _read(e.conflicting, e.conflicting_len))
-                 if e.applied_len else ())
+                 if e.applied_len else (),
+                 proposal_id=bytes(e.proposal_id.bytes), proposal=_proposal(e.proposal.contents) if e.proposal else None)
 
 
 class Client:
@@ -195,6 +204,30 @@ class Client:
 
     def set_role(self, cell, user, role):
         self._call(_lib.lib.parley_cell_set_role, _cell(cell), user.encode(), int(role))
+
+    def propose(self, cell, proposal):
+        """Party admins: proposes membership changes of its party; returns the proposal id."""
+        p = _lib.CellProposal()
+        _lib.lib.parley_cell_proposal_init(ctypes.byref(p))
+        adds, keep = (_lib.CellMember * len(proposal.add))(), []
+        for i, m in enumerate(proposal.add):
+            adds[i], k = self._member(m)
+            keep.append(k)
+        removes = (_lib.Address * len(proposal.remove))(*[_c_address(a) for a in proposal.remove])
+        roles = (_lib.RoleChange * len(proposal.roles))(*[_lib.RoleChange(u.encode(), int(r)) for u, r in proposal.roles])
+        p.add, p.add_count = (adds if proposal.add else None), len(proposal.add)
+        p.remove, p.remove_count = (removes if proposal.remove else None), len(proposal.remove)
+        p.roles, p.role_count = (roles if proposal.roles else None), len(proposal.roles)
+        out = _lib.ProposalId()
+        self._call(_lib.lib.parley_cell_propose, _cell(cell), ctypes.byref(p), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def accept_proposal(self, cell, proposal_id):
+        """Supervisors: commits a received proposal."""
+        self._call(_lib.lib.parley_cell_accept_proposal, _cell(cell), _lib.ProposalId((ctypes.c_uint8 * 16)(*proposal_id)))
+
+    def reject_proposal(self, cell, proposal_id):
+        self._call(_lib.lib.parley_cell_reject_proposal, _cell(cell), _lib.ProposalId((ctypes.c_uint8 * 16)(*proposal_id)))
 
     def cells(self):
         """Ids of the cells this device is (or was) a member of."""

@@ -25,6 +25,7 @@ class EventKind(enum.IntEnum):
     CHARTER_CHANGED = 10
     PERMISSION_DENIED = 11
     SECURITY_ALERT = 12
+    PROPOSAL_RECEIVED = 13
 
 
 @dataclass(frozen=True, order=True)
@@ -43,6 +44,14 @@ class Member:
     party: str
     identity_key: bytes
     role: Role = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Membership changes of one party, as a party admin proposes them."""
+    add: tuple = ()      # Member values
+    remove: tuple = ()   # Address values
+    roles: tuple = ()    # (user, Role) pairs
 
 
 @dataclass(frozen=True)
@@ -92,3 +101,5 @@ class Event:
     error_code: int = 0
     error_message: str = ""
     proof: tuple = field(default=())  # SECURITY_ALERT: (applied, conflicting) commit bytes
+    proposal_id: bytes = b""  # PROPOSAL_RECEIVED
+    proposal: Optional[Proposal] = None

@@ -62,3 +62,17 @@ def test_cell_conversation(device):
     assert (first.sender, first.text, first.id) == (il.address, "convoy moves at 0400", msg_id)
     assert next(history, None) is None
     assert [h.text for h in il.history(cell, "commercial")] == ["tender opens monday", "after the delegate left"]
+
+    # A party admin's proposal reaches the supervisor, who accepts it.
+    us.set_role(cell, "sy_officer", parley.Role.PARTY_ADMIN)
+    sy.wait_for(epoch_at_least(4))
+    with pytest.raises(ParleyError) as e:
+        il.propose(cell, parley.Proposal(roles=(("il_officer", parley.Role.OBSERVER),)))
+    assert e.value.code == ErrorCode.CHARTER_NOT_AUTHORIZED
+    pid = sy.propose(cell, parley.Proposal(remove=(sy.address,)))
+    got = us.wait_for(lambda e: e.kind == EventKind.PROPOSAL_RECEIVED)
+    assert got.proposal_id == pid and got.peer == sy.address and got.proposal.remove == (sy.address,)
+    us.reject_proposal(cell, pid)
+    with pytest.raises(ParleyError) as e:
+        us.accept_proposal(cell, pid)
+    assert e.value.code == ErrorCode.STORE_NOT_FOUND
