@@ -66,6 +66,7 @@ static void option_defaults(void) {
   CHECK(o.struct_size == sizeof o);
   CHECK(o.address.user == NULL && o.store_path == NULL && o.relay_host == NULL && o.relay_port == 0);
   CHECK(o.reconnect_initial_ms == 200 && o.reconnect_max_ms == 5000 && o.initial_prekeys == 100);
+  CHECK(o.deadline_tick_ms == 1000);
   parley_client_options_init(NULL);
 
   parley_cell_template t;
@@ -110,7 +111,7 @@ static void open_argument_errors(void) {
   struct {
     const char* why;
     parley_client_options o;
-  } bad[12];
+  } bad[13];
   int n = 0;
 #define BAD(text, field, value) \
   bad[n].why = text;            \
@@ -129,6 +130,7 @@ static void open_argument_errors(void) {
   BAD("not a parley_store_key_kind", store_key_kind, (parley_store_key_kind)7);
   BAD("relay_port", relay_port, 0);
   BAD("reconnect_initial_ms", reconnect_initial_ms, 0);
+  BAD("deadline_tick_ms", deadline_tick_ms, 0);
 #undef BAD
   for (int i = 0; i < n; ++i) {
     c = (parley_client*)&err;
@@ -232,6 +234,8 @@ static void null_handles(void) {
   parley_cell_proposal proposal;
   parley_cell_proposal_init(&proposal);
   parley_proposal_id proposal_id = {{0}};
+  parley_message_id message_id = {{0}};
+  parley_ack_status* acks = NULL;
 
   parley_status results[] = {
       parley_client_address(NULL, &to, &err),
@@ -253,6 +257,9 @@ static void null_handles(void) {
       parley_cell_propose(NULL, cell, &proposal, NULL, &err),
       parley_cell_accept_proposal(NULL, cell, proposal_id, &err),
       parley_cell_reject_proposal(NULL, cell, proposal_id, &err),
+      parley_channel_post_with_precedence(NULL, cell, "ops", (const uint8_t*)"x", 1, PARLEY_PRECEDENCE_FLASH, NULL, &err),
+      parley_channel_acknowledge(NULL, cell, "ops", to, message_id, NULL, &err),
+      parley_channel_ack_status(NULL, cell, "ops", to, message_id, &acks, &err),
   };
   for (size_t i = 0; i < sizeof results / sizeof results[0]; ++i) {
     if (results[i] != PARLEY_E_INVALID_ARGUMENT) check_fail(__FILE__, __LINE__, "NULL client refused", "");
@@ -264,6 +271,8 @@ static void null_handles(void) {
   parley_history_free(NULL);
   CHECK(parley_cell_list_count(NULL) == 0 && parley_cell_list_at(NULL, 0) == NULL);
   CHECK(parley_history_count(NULL) == 0 && parley_history_at(NULL, 0) == NULL);
+  parley_ack_status_free(NULL);
+  CHECK(parley_ack_status_count(NULL) == 0 && parley_ack_status_at(NULL, 0) == NULL);
 }
 
 static void noop_callback(const parley_event* event, void* user) { (void)event, (void)user; }
@@ -337,6 +346,21 @@ static void unknown_cell(void) {
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_propose(c, cell, &proposal, &pid, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_accept_proposal(c, cell, pid, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_reject_proposal(c, cell, pid, &err), &err);
+  parley_message_id mid;
+  memset(&mid, 3, sizeof mid);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_acknowledge(c, cell, "intel", someone, mid, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN,
+               parley_channel_post_with_precedence(c, cell, "intel", (const uint8_t*)"x", 1, PARLEY_PRECEDENCE_FLASH, NULL,
+                                                   &err),
+               &err);
+  parley_ack_status* acks = NULL;
+  CHECK_OK(parley_channel_ack_status(c, cell, "intel", someone, mid, &acks, &err), &err); /* not tracked: empty */
+  CHECK(acks != NULL && parley_ack_status_count(acks) == 0 && parley_ack_status_at(acks, 0) == NULL);
+  parley_ack_status_free(acks);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_ack_status(c, cell, "intel", someone, mid, NULL, &err), &err);
+  parley_address no_user = {NULL, 1};
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_acknowledge(c, cell, "intel", no_user, mid, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_acknowledge(c, cell, NULL, someone, mid, NULL, &err), &err);
   /* History is a query of what this device stored: an unknown cell has none (not an error). */
   CHECK_OK(parley_channel_history(c, cell, "intel", &h, &err), &err);
   CHECK(h != NULL && parley_history_count(h) == 0 && parley_history_at(h, 0) == NULL);
@@ -505,8 +529,19 @@ static void local_cell(void) {
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_cell_propose(c, cell, &proposal, NULL, &err), &err);
   parley_proposal_id unknown;
   memset(&unknown, 9, sizeof unknown);
+  parley_message_id unknown_msg;
+  memset(&unknown_msg, 9, sizeof unknown_msg);
   CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_accept_proposal(c, cell, unknown, &err), &err);
   CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_reject_proposal(c, cell, unknown, &err), &err);
+
+  /* Precedence must be one of the four; acknowledging a message nobody awaits is refused. */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_channel_post_with_precedence(c, cell, "intel", (const uint8_t*)"x", 1, (parley_precedence)5, NULL,
+                                                   &err),
+               &err);
+  CHECK_MESSAGE(err, "precedence 5");
+  parley_address il_address = {"il_local", 1};
+  CHECK(parley_channel_acknowledge(c, cell, "intel", il_address, unknown_msg, NULL, &err) != PARLEY_OK);
 
   /* Oversized post: refused before anything is stored. */
   size_t big = 300 * 1024;

@@ -257,6 +257,91 @@ static void cell_conversation(void) {
   world_stop(&w);
 }
 
+static void acknowledgements(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  parley_error err;
+  device us, il, sy;
+  CHECK_OK(device_open(&us, &w.dir, "us_sup", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&il, &w.dir, "il_officer", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&sy, &w.dir, "sy_officer", w.relay.port, &err), &err);
+  device* all[] = {&us, &il, &sy};
+  for (int i = 0; i < 3; ++i) start_connected(all[i]);
+  parley_buffer keys[2] = {identity_of(&il), identity_of(&sy)};
+  parley_cell_member members[2] = {{device_address(&il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
+                                   {device_address(&sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len}};
+  parley_cell_template t;
+  parley_cell_template_init(&t);
+  t.members = members;
+  t.member_count = 2;
+  parley_cell_id cell;
+  CHECK_OK(parley_cell_create(us.client, &t, &cell, &err), &err);
+  for (int i = 0; i < 2; ++i) parley_buffer_free(&keys[i]);
+
+  /* deescalation: acknowledgements within 30 min; diplomatic: within 1 s (to see overdue). */
+  parley_grant read[3] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_grant post[2] = {{PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_channel_policy p;
+  parley_channel_policy_init(&p);
+  p.read = read;
+  p.read_count = 3;
+  p.post = post;
+  p.post_count = 2;
+  p.ack_required = true;
+  p.ack_deadline_seconds = 1800;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "deescalation", &p, &err), &err);
+  p.ack_deadline_seconds = 1;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "diplomatic", &p, &err), &err);
+  const uint64_t epoch3 = 3;
+  recorded_event e;
+  CHECK(device_wait(&il, match_epoch, &epoch3, kWait, &e));
+  CHECK(device_wait(&sy, match_epoch, &epoch3, kWait, &e));
+
+  const char* flash = "FLASH: unplanned launch detected, not ours";
+  parley_message_id id;
+  CHECK_OK(parley_channel_post_with_precedence(il.client, cell, "deescalation", (const uint8_t*)flash, strlen(flash),
+                                               PARLEY_PRECEDENCE_FLASH, &id, &err),
+           &err);
+  CHECK(device_wait(&sy, match_text, flash, kWait, &e));
+  CHECK(e.precedence == PARLEY_PRECEDENCE_FLASH);
+  parley_ack_status* acks = NULL;
+  CHECK_OK(parley_channel_ack_status(il.client, cell, "deescalation", device_address(&il), id, &acks, &err), &err);
+  CHECK(parley_ack_status_count(acks) == 1);
+  const parley_party_ack* a = parley_ack_status_at(acks, 0);
+  CHECK(a && strcmp(a->party, "SY") == 0 && a->state == PARLEY_ACK_PENDING);
+  parley_ack_status_free(acks);
+
+  parley_message_id ack_id;
+  CHECK_OK(parley_channel_acknowledge(sy.client, cell, "deescalation", device_address(&il), id, &ack_id, &err), &err);
+  const parley_event_kind acked = PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED;
+  CHECK(device_wait(&il, match_kind, &acked, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && strcmp(e.by_user, "sy_officer") == 0);
+  CHECK(strcmp(e.channel, "deescalation") == 0 && strcmp(e.peer_user, "il_officer") == 0);
+  CHECK_OK(parley_channel_ack_status(il.client, cell, "deescalation", device_address(&il), id, &acks, &err), &err);
+  a = parley_ack_status_at(acks, 0);
+  CHECK(a && strcmp(a->party, "SY") == 0 && a->state == PARLEY_ACK_ACKNOWLEDGED);
+  parley_ack_status_free(acks);
+  /* The party that received it is not asked twice; IL is not a required party of its own post. */
+  CHECK(parley_channel_acknowledge(il.client, cell, "deescalation", device_address(&il), id, NULL, &err) != PARLEY_OK);
+
+  /* Nobody acknowledges in time: the readers see it overdue, the supervisor gets the escalation. */
+  const char* notice = "notice: exercise at 0600";
+  CHECK_OK(parley_channel_post_with_precedence(il.client, cell, "diplomatic", (const uint8_t*)notice, strlen(notice),
+                                               PARLEY_PRECEDENCE_PRIORITY, &id, &err),
+           &err);
+  const parley_event_kind overdue = PARLEY_EVENT_MESSAGE_OVERDUE, escalated = PARLEY_EVENT_ESCALATION_RECEIVED;
+  CHECK(device_wait(&il, match_kind, &overdue, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && e.deadline_ms > 0);
+  CHECK(device_wait(&us, match_kind, &escalated, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && strcmp(e.peer_user, "il_officer") == 0);
+
+  for (int i = 0; i < 3; ++i) device_close(all[i]);
+  world_stop(&w);
+}
+
 /* What the callback saw when it broke the threading rule, and that thread-safe calls work there. */
 typedef struct rule_probe {
   parley_client* client;
@@ -328,6 +413,7 @@ int main(int argc, char** argv) {
   static const check_test tests[] = {
       {"direct_messages", direct_messages},
       {"cell_conversation", cell_conversation},
+      {"acknowledgements", acknowledgements},
       {"callback_thread_rule", callback_thread_rule},
   };
   return check_run(tests, (int)(sizeof tests / sizeof tests[0]), argc, argv, 2);

@@ -117,6 +117,10 @@ static void record(const parley_event* event, void* user) {
   r.error_code = event->error_code;
   snprintf(r.error_message, sizeof r.error_message, "%s", event->error_message);
   r.proposal_id = event->proposal_id;
+  r.precedence = event->precedence;
+  snprintf(r.party, sizeof r.party, "%s", event->party);
+  snprintf(r.by_user, sizeof r.by_user, "%s", event->by.user);
+  r.deadline_ms = event->deadline_ms;
   if (event->proposal) {
     r.proposal_adds = event->proposal->add_count;
     r.proposal_removes = event->proposal->remove_count;

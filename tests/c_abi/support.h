@@ -46,6 +46,10 @@ typedef struct recorded_event {
   size_t proposal_adds, proposal_removes, proposal_roles;
   char proposal_role_user[64]; /* the first role change */
   parley_role proposal_role;
+  parley_precedence precedence;
+  char party[32];
+  char by_user[64];
+  int64_t deadline_ms;
 } recorded_event;
 
 /* A client plus every event it reported, guarded for the network thread. */

@@ -162,6 +162,7 @@ typedef struct parley_client_options {
   uint32_t reconnect_initial_ms; /* default 200: first retry delay, doubled per failure ... */
   uint32_t reconnect_max_ms;    /* default 5000: ... up to this, with random jitter */
   uint32_t initial_prekeys;     /* default 100: one-time prekeys made on first run */
+  uint32_t deadline_tick_ms;    /* default 1000: how often acknowledgement deadlines are checked */
 } parley_client_options;
 
 /* Zeroes `options`, sets struct_size and the defaults above. NULL-safe. */
@@ -223,6 +224,24 @@ typedef struct parley_cell_proposal {
   size_t role_count;
 } parley_cell_proposal;
 
+/* Handling precedence of a channel message (inside the ciphertext). On an ack_required channel
+ * an acknowledgement is due within min(the channel's deadline, the precedence's limit):
+ * ROUTINE 6 h, PRIORITY 3 h, IMMEDIATE 30 min, FLASH 10 min. */
+typedef enum parley_precedence {
+  PARLEY_PRECEDENCE_ROUTINE = 1,
+  PARLEY_PRECEDENCE_PRIORITY = 2,
+  PARLEY_PRECEDENCE_IMMEDIATE = 3,
+  PARLEY_PRECEDENCE_FLASH = 4
+} parley_precedence;
+
+/* Where a required party stands on acknowledging one message. */
+typedef enum parley_ack_state {
+  PARLEY_ACK_PENDING = 1,
+  PARLEY_ACK_ACKNOWLEDGED = 2,
+  PARLEY_ACK_LATE = 3,
+  PARLEY_ACK_OVERDUE = 4
+} parley_ack_state;
+
 /* First 16 bytes of SHA-256 over the signed proposal. */
 typedef struct parley_proposal_id {
   uint8_t bytes[16];
@@ -243,7 +262,10 @@ typedef enum parley_event_kind {
   PARLEY_EVENT_CHARTER_CHANGED = 10,   /* cell, epoch, joined */
   PARLEY_EVENT_PERMISSION_DENIED = 11, /* cell, channel, peer = sender, error_* */
   PARLEY_EVENT_SECURITY_ALERT = 12,    /* cell, peer, epoch, error_*, applied/conflicting proof */
-  PARLEY_EVENT_PROPOSAL_RECEIVED = 13  /* cell, peer = proposer, epoch = base epoch, proposal_id, proposal */
+  PARLEY_EVENT_PROPOSAL_RECEIVED = 13, /* cell, peer = proposer, epoch = base epoch, proposal_id, proposal */
+  PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED = 14, /* cell, channel, peer = sender of the message, id, party, by */
+  PARLEY_EVENT_MESSAGE_OVERDUE = 15,   /* cell, channel, peer = sender, id, party, deadline_ms */
+  PARLEY_EVENT_ESCALATION_RECEIVED = 16 /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
 } parley_event_kind;
 
 /* One event. Every pointer in it (and the struct itself) is valid only during the callback:
@@ -269,6 +291,10 @@ typedef struct parley_event {
   size_t conflicting_len;
   parley_proposal_id proposal_id;        /* PROPOSAL_RECEIVED */
   const parley_cell_proposal* proposal;  /* PROPOSAL_RECEIVED: the proposed changes */
+  parley_precedence precedence; /* CHANNEL_MESSAGE_RECEIVED; 0 otherwise */
+  const char* party;            /* ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED; "" otherwise */
+  parley_address by;            /* ACKNOWLEDGEMENT_RECEIVED: the device that acknowledged for `party` */
+  int64_t deadline_ms;          /* MESSAGE_OVERDUE, ESCALATION_RECEIVED */
 } parley_event;
 
 typedef void (*parley_event_fn)(const parley_event* event, void* user);
@@ -405,6 +431,35 @@ PARLEY_API parley_status parley_channel_set_policy(parley_client* client, parley
 PARLEY_API parley_status parley_channel_post(parley_client* client, parley_cell_id cell, const char* channel,
                                              const uint8_t* text, size_t text_len, parley_message_id* id,
                                              parley_error* err);
+
+/* As parley_channel_post with a precedence (parley_channel_post posts ROUTINE). */
+PARLEY_API parley_status parley_channel_post_with_precedence(parley_client* client, parley_cell_id cell,
+                                                             const char* channel, const uint8_t* text, size_t text_len,
+                                                             parley_precedence precedence, parley_message_id* id,
+                                                             parley_error* err);
+
+/* Acknowledges (sender, id) on an ack_required channel for this device's party. Never
+ * automatic. `ack_id` (may be NULL) receives the id of the acknowledgement message. Errors:
+ * CELL_UNKNOWN, HOTLINE_UNKNOWN_MESSAGE (not awaiting acknowledgement here),
+ * HOTLINE_PARTY_NOT_REQUIRED, CELL_PERMISSION_DENIED (this device may not post there). */
+PARLEY_API parley_status parley_channel_acknowledge(parley_client* client, parley_cell_id cell, const char* channel,
+                                                    parley_address sender, parley_message_id id,
+                                                    parley_message_id* ack_id, parley_error* err);
+
+/* Each required party's state for (sender, id): empty if the message is not tracked here.
+ * Release with parley_ack_status_free. */
+typedef struct parley_party_ack {
+  const char* party;
+  parley_ack_state state;
+} parley_party_ack;
+typedef struct parley_ack_status parley_ack_status;
+PARLEY_API parley_status parley_channel_ack_status(const parley_client* client, parley_cell_id cell,
+                                                   const char* channel, parley_address sender, parley_message_id id,
+                                                   parley_ack_status** out, parley_error* err);
+PARLEY_API size_t parley_ack_status_count(const parley_ack_status* status); /* 0 for NULL */
+/* The index-th party (sorted by name), or NULL when index >= count. Owned by the status. */
+PARLEY_API const parley_party_ack* parley_ack_status_at(const parley_ack_status* status, size_t index);
+PARLEY_API void parley_ack_status_free(parley_ack_status* status);
 
 /* One accepted channel message (own posts included). Owned by its parley_history. */
 typedef struct parley_history_entry {

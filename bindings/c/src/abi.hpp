@@ -93,6 +93,12 @@ inline parley_message_id from_message_id(const MessageId& id) {
   return out;
 }
 
+inline MessageId to_message_id(const parley_message_id& id) {
+  MessageId out;
+  std::memcpy(out.bytes.data(), id.bytes, out.bytes.size());
+  return out;
+}
+
 inline std::string slice_string(const std::uint8_t* data, std::size_t len) {
   return len ? std::string(reinterpret_cast<const char*>(data), len) : std::string();
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // parley_channel_*: channel governance, posting and history.
+#include <map>
+
 #include "abi.hpp"
 
 using namespace parley;
@@ -9,6 +11,12 @@ using namespace parley::cabi;
 struct parley_history {
   std::vector<ChannelHistoryEntry> source;
   std::vector<parley_history_entry> entries;
+};
+
+// `entries` point into `states` (a std::map: its nodes do not move).
+struct parley_ack_status {
+  std::map<std::string, AckState> states;
+  std::vector<parley_party_ack> entries;
 };
 
 namespace {
@@ -103,6 +111,66 @@ parley_status parley_channel_post(parley_client* client, parley_cell_id cell, co
     return succeed(err);
   });
 }
+
+parley_status parley_channel_post_with_precedence(parley_client* client, parley_cell_id cell, const char* channel,
+                                                  const uint8_t* text, size_t text_len, parley_precedence precedence,
+                                                  parley_message_id* id, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (auto ok = check_slice(text, text_len, "text"); !ok) return fail(err, ok.error());
+    const int level = enum_int(precedence);
+    if (level < PARLEY_PRECEDENCE_ROUTINE || level > PARLEY_PRECEDENCE_FLASH)
+      return fail(err, PARLEY_E_INVALID_ARGUMENT, "precedence " + std::to_string(level) + " is not a parley_precedence");
+    auto posted = client->client->post(to_cell_id(cell), channel, slice_string(text, text_len),
+                                       static_cast<Precedence>(level));
+    if (!posted) return fail(err, posted.error());
+    if (id) *id = from_message_id(*posted);
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_acknowledge(parley_client* client, parley_cell_id cell, const char* channel,
+                                         parley_address sender, parley_message_id id, parley_message_id* ack_id,
+                                         parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    auto address = to_address(sender, "sender");
+    if (!address) return fail(err, address.error());
+    auto acked = client->client->acknowledge(to_cell_id(cell), channel, *address, to_message_id(id));
+    if (!acked) return fail(err, acked.error());
+    if (ack_id) *ack_id = from_message_id(*acked);
+    return succeed(err);
+  });
+}
+
+parley_status parley_channel_ack_status(const parley_client* client, parley_cell_id cell, const char* channel,
+                                        parley_address sender, parley_message_id id, parley_ack_status** out,
+                                        parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (!out) return fail(err, PARLEY_E_INVALID_ARGUMENT, "out is NULL");
+    *out = nullptr;
+    auto address = to_address(sender, "sender");
+    if (!address) return fail(err, address.error());
+    auto status = std::make_unique<parley_ack_status>();
+    status->states = client->client->ack_status(to_cell_id(cell), channel, *address, to_message_id(id));
+    for (const auto& [party, state] : status->states)
+      status->entries.push_back(parley_party_ack{party.c_str(), static_cast<parley_ack_state>(state)});
+    *out = status.release();
+    return succeed(err);
+  });
+}
+
+size_t parley_ack_status_count(const parley_ack_status* status) { return status ? status->entries.size() : 0; }
+
+const parley_party_ack* parley_ack_status_at(const parley_ack_status* status, size_t index) {
+  return status && index < status->entries.size() ? &status->entries[index] : nullptr;
+}
+
+void parley_ack_status_free(parley_ack_status* status) { delete status; }
 
 parley_status parley_channel_history(const parley_client* client, parley_cell_id cell, const char* channel,
                                      parley_history** out, parley_error* err) {

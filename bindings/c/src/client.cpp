@@ -10,8 +10,8 @@ using namespace parley::cabi;
 
 namespace {
 
-// Version 1 of parley_client_options ends with initial_prekeys.
-constexpr std::size_t kClientOptionsV1 = offsetof(parley_client_options, initial_prekeys) + sizeof(std::uint32_t);
+// Version 1 of parley_client_options ends with deadline_tick_ms.
+constexpr std::size_t kClientOptionsV1 = offsetof(parley_client_options, deadline_tick_ms) + sizeof(std::uint32_t);
 
 Result<ClientOptions> to_options(const parley_client_options* in) {
   PARLEY_TRY(check_struct(in, kClientOptionsV1, "options"));
@@ -46,6 +46,8 @@ Result<ClientOptions> to_options(const parley_client_options* in) {
   out.reconnect_initial = std::chrono::milliseconds(in->reconnect_initial_ms);
   out.reconnect_max = std::chrono::milliseconds(in->reconnect_max_ms);
   out.initial_prekeys = in->initial_prekeys;
+  if (in->deadline_tick_ms == 0) return make_error(Errc::invalid_argument, "options.deadline_tick_ms must be > 0");
+  out.deadline_tick = std::chrono::milliseconds(in->deadline_tick_ms);
   return out;
 }
 
@@ -67,6 +69,7 @@ void parley_client_options_init(parley_client_options* options) {
   options->reconnect_initial_ms = 200;
   options->reconnect_max_ms = 5000;
   options->initial_prekeys = 100;
+  options->deadline_tick_ms = 1000;
 }
 
 parley_status parley_client_open(const parley_client_options* options, parley_client** out, parley_error* err) {

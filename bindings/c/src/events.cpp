@@ -73,6 +73,7 @@ void fill(parley_event& out, const ChannelMessageReceived& e) {
   out.epoch = e.epoch;
   out.sent_at_ms = e.sent_at;
   fill_text(out, e.text);
+  out.precedence = static_cast<parley_precedence>(e.precedence);
 }
 void fill(parley_event& out, const CharterChanged& e) {
   out.kind = PARLEY_EVENT_CHARTER_CHANGED;
@@ -97,6 +98,34 @@ void fill(parley_event& out, const SecurityAlert& e) {
   out.applied_len = e.applied.size();
   out.conflicting = e.conflicting.data();
   out.conflicting_len = e.conflicting.size();
+}
+
+void fill(parley_event& out, const AcknowledgementReceived& e) {
+  out.kind = PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.sender);
+  out.id = from_message_id(e.id);
+  out.party = e.party.c_str();
+  out.by = parley_address{e.by.user.c_str(), e.by.device};
+}
+void fill(parley_event& out, const MessageOverdue& e) {
+  out.kind = PARLEY_EVENT_MESSAGE_OVERDUE;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.sender);
+  out.id = from_message_id(e.id);
+  out.party = e.party.c_str();
+  out.deadline_ms = e.deadline;
+}
+void fill(parley_event& out, const EscalationReceived& e) {
+  out.kind = PARLEY_EVENT_ESCALATION_RECEIVED;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.from);
+  out.id = from_message_id(e.id);
+  out.party = e.party.c_str();
+  out.deadline_ms = e.deadline;
 }
 
 // A C view of a proposal's changes; its arrays point into the event, which outlives it.
@@ -141,6 +170,8 @@ void dispatch(parley_client& client, const Event& event) noexcept {
   out.channel = "";
   out.error_message = "";
   out.peer.user = "";
+  out.party = "";
+  out.by.user = "";
   ProposalView view;
   std::visit(
       [&](const auto& e) {

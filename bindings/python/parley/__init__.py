@@ -8,8 +8,8 @@
 from ._lib import lib as _clib
 from .client import Client
 from .errors import ErrorCode, ParleyError
-from .types import Address, Event, EventKind, Grant, HistoryEntry, Member, Proposal, Role
+from .types import AckState, Address, Event, EventKind, Grant, HistoryEntry, Member, Precedence, Proposal, Role
 
 __version__ = _clib.parley_version().decode()
-__all__ = ["Address", "Client", "ErrorCode", "Event", "EventKind", "Grant", "HistoryEntry", "Member", "ParleyError",
+__all__ = ["AckState", "Precedence", "Address", "Client", "ErrorCode", "Event", "EventKind", "Grant", "HistoryEntry", "Member", "ParleyError",
            "Proposal", "Role", "__version__"]

@@ -58,7 +58,7 @@ class ClientOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("address", Address), ("store_path", c_char_p),
                 ("store_key_kind", c_int), ("store_key", POINTER(c_uint8)), ("store_key_len", c_size_t),
                 ("relay_host", c_char_p), ("relay_port", c_uint16), ("reconnect_initial_ms", c_uint32),
-                ("reconnect_max_ms", c_uint32), ("initial_prekeys", c_uint32)]
+                ("reconnect_max_ms", c_uint32), ("initial_prekeys", c_uint32), ("deadline_tick_ms", c_uint32)]
 
 
 class RoleChange(Structure):
@@ -86,7 +86,12 @@ class Event(Structure):
                 ("text", POINTER(c_uint8)), ("text_len", c_size_t), ("count", c_uint32), ("joined", c_bool),
                 ("error_code", status), ("error_message", c_char_p), ("applied", POINTER(c_uint8)),
                 ("applied_len", c_size_t), ("conflicting", POINTER(c_uint8)), ("conflicting_len", c_size_t),
-                ("proposal_id", ProposalId), ("proposal", POINTER(CellProposal))]
+                ("proposal_id", ProposalId), ("proposal", POINTER(CellProposal)), ("precedence", c_int),
+                ("party", c_char_p), ("by", Address), ("deadline_ms", c_int64)]
+
+
+class PartyAck(Structure):
+    _fields_ = [("party", c_char_p), ("state", c_int)]
 
 
 class CellTemplate(Structure):
@@ -150,6 +155,13 @@ SIGNATURES = {
     "parley_channel_archive": (status, [_client, CellId, c_char_p, _err]),
     "parley_channel_set_policy": (status, [_client, CellId, c_char_p, POINTER(ChannelPolicy), _err]),
     "parley_channel_post": (status, [_client, CellId, c_char_p, _bytes, c_size_t, POINTER(MessageId), _err]),
+    "parley_channel_post_with_precedence": (status, [_client, CellId, c_char_p, _bytes, c_size_t, c_int,
+                                                     POINTER(MessageId), _err]),
+    "parley_channel_acknowledge": (status, [_client, CellId, c_char_p, Address, MessageId, POINTER(MessageId), _err]),
+    "parley_channel_ack_status": (status, [_client, CellId, c_char_p, Address, MessageId, POINTER(c_void_p), _err]),
+    "parley_ack_status_count": (c_size_t, [c_void_p]),
+    "parley_ack_status_at": (POINTER(PartyAck), [c_void_p, c_size_t]),
+    "parley_ack_status_free": (None, [c_void_p]),
     "parley_channel_history": (status, [_client, CellId, c_char_p, POINTER(_history), _err]),
     "parley_history_count": (c_size_t, [_history]),
     "parley_history_at": (POINTER(HistoryEntry), [_history, c_size_t]),

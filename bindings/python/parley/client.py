@@ -6,7 +6,7 @@ import time
 
 from . import _lib
 from .errors import ParleyError, check
-from .types import Address, Event, EventKind, HistoryEntry, Member, Proposal, Role
+from .types import AckState, Address, Event, EventKind, HistoryEntry, Member, Precedence, Proposal, Role
 
 _NO_PEER = ("", 0)
 
@@ -46,6 +46,12 @@ def _proposal(p):
     return Proposal(add, remove, roles)
 
 
+def _message_id(message_id):
+    if len(message_id) != 16:
+        raise ValueError("a message id is 16 bytes")
+    return _lib.MessageId((ctypes.c_uint8 * 16)(*message_id))
+
+
 def _event(e):
     return Event(kind=EventKind(e.kind), peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
                  channel=e.channel.decode(), epoch=e.epoch, sent_at_ms=e.sent_at_ms,
@@ -53,7 +59,9 @@ def _event(e):
                  error_code=e.error_code, error_message=e.error_message.decode("utf-8", "replace"),
                  proof=(_read(e.applied, e.applied_len), _read(e.conflicting, e.conflicting_len))
                  if e.applied_len else (),
-                 proposal_id=bytes(e.proposal_id.bytes), proposal=_proposal(e.proposal.contents) if e.proposal else None)
+                 proposal_id=bytes(e.proposal_id.bytes), proposal=_proposal(e.proposal.contents) if e.proposal else None,
+                 precedence=Precedence(e.precedence) if e.precedence else 0, party=e.party.decode(),
+                 by=_address(e.by), deadline_ms=e.deadline_ms)
 
 
 class Client:
@@ -63,7 +71,8 @@ class Client:
     """
 
     def __init__(self, user, store_path, *, device=1, passphrase=None, raw_key=None, relay_port,
-                 relay_host="127.0.0.1", reconnect_initial_ms=200, reconnect_max_ms=5000, initial_prekeys=100):
+                 relay_host="127.0.0.1", reconnect_initial_ms=200, reconnect_max_ms=5000, initial_prekeys=100,
+                 deadline_tick_ms=1000):
         self._handle = ctypes.c_void_p()
         if (passphrase is None) == (raw_key is None):
             raise ValueError("give exactly one of passphrase= or raw_key=")
@@ -80,6 +89,7 @@ class Client:
         options.reconnect_initial_ms = reconnect_initial_ms
         options.reconnect_max_ms = reconnect_max_ms
         options.initial_prekeys = initial_prekeys
+        options.deadline_tick_ms = deadline_tick_ms
         self._events = queue.Queue()
         err = _lib.Error()
         status = _lib.lib.parley_client_open(ctypes.byref(options), ctypes.byref(self._handle), ctypes.byref(err))
@@ -258,12 +268,31 @@ class Client:
         p.attested, p.retention_seconds = attested, retention_seconds
         self._call(_lib.lib.parley_channel_set_policy, _cell(cell), channel.encode(), ctypes.byref(p))
 
-    def post(self, cell, channel, text):
+    def post(self, cell, channel, text, precedence=Precedence.ROUTINE):
         """Posts on a channel; returns the message id once it is durable locally."""
         buf, n = _bytes_arg(text)
         out = _lib.MessageId()
-        self._call(_lib.lib.parley_channel_post, _cell(cell), channel.encode(), buf, n, ctypes.byref(out))
+        self._call(_lib.lib.parley_channel_post_with_precedence, _cell(cell), channel.encode(), buf, n, int(precedence),
+                   ctypes.byref(out))
         return bytes(out.bytes)
+
+    def acknowledge(self, cell, channel, sender, message_id):
+        """Acknowledges (sender, id) for this device's party; returns the acknowledgement's id."""
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_channel_acknowledge, _cell(cell), channel.encode(), _c_address(sender),
+                   _message_id(message_id), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def ack_status(self, cell, channel, sender, message_id):
+        """{party: AckState} for each party required to acknowledge; empty if not tracked."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_channel_ack_status, _cell(cell), channel.encode(), _c_address(sender),
+                   _message_id(message_id), ctypes.byref(handle))
+        try:
+            return {(a := _lib.lib.parley_ack_status_at(handle, i).contents).party.decode(): AckState(a.state)
+                    for i in range(_lib.lib.parley_ack_status_count(handle))}
+        finally:
+            _lib.lib.parley_ack_status_free(handle)
 
     def history(self, cell, channel):
         """An iterator over the channel's accepted messages in the order this device saw them.

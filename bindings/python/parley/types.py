@@ -26,6 +26,24 @@ class EventKind(enum.IntEnum):
     PERMISSION_DENIED = 11
     SECURITY_ALERT = 12
     PROPOSAL_RECEIVED = 13
+    ACKNOWLEDGEMENT_RECEIVED = 14
+    MESSAGE_OVERDUE = 15
+    ESCALATION_RECEIVED = 16
+
+
+class Precedence(enum.IntEnum):
+    """On ack_required channels: the acknowledgement is due within min(policy, 6 h / 3 h / 30 min / 10 min)."""
+    ROUTINE = 1
+    PRIORITY = 2
+    IMMEDIATE = 3
+    FLASH = 4
+
+
+class AckState(enum.IntEnum):
+    PENDING = 1
+    ACKNOWLEDGED = 2
+    LATE = 3
+    OVERDUE = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -103,3 +121,7 @@ class Event:
     proof: tuple = field(default=())  # SECURITY_ALERT: (applied, conflicting) commit bytes
     proposal_id: bytes = b""  # PROPOSAL_RECEIVED
     proposal: Optional[Proposal] = None
+    precedence: int = 0       # CHANNEL_MESSAGE_RECEIVED: a Precedence
+    party: str = ""           # ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED
+    by: Optional[Address] = None  # ACKNOWLEDGEMENT_RECEIVED
+    deadline_ms: int = 0

@@ -26,6 +26,23 @@ def test_direct_message(device):
     assert ack.id == sent_id and ack.peer == bob.address
 
 
+def test_flash_acknowledged(device):
+    us, il, sy = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer"))
+    cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key)])
+    us.set_channel_policy(cell, "deescalation", read=[Grant.party(p) for p in ("US", "IL", "SY")],
+                          post=[Grant.party("IL"), Grant.party("SY")], ack_required=True, ack_deadline_seconds=1800)
+    for member in (il, sy):
+        member.wait_for(epoch_at_least(2))
+    msg = il.post(cell, "deescalation", "FLASH: unplanned launch detected", parley.Precedence.FLASH)
+    got = sy.wait_for(text_event("deescalation", "FLASH: unplanned launch detected"))
+    assert got.precedence == parley.Precedence.FLASH
+    assert il.ack_status(cell, "deescalation", il.address, msg) == {"SY": parley.AckState.PENDING}
+    sy.acknowledge(cell, "deescalation", il.address, msg)
+    ack = il.wait_for(lambda e: e.kind == EventKind.ACKNOWLEDGEMENT_RECEIVED)
+    assert (ack.id, ack.party, ack.by) == (msg, "SY", sy.address)
+    assert il.ack_status(cell, "deescalation", il.address, msg) == {"SY": parley.AckState.ACKNOWLEDGED}
+
+
 def test_cell_conversation(device):
     us, il, sy, trade = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer", "il_trade"))
     cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key),
