@@ -260,6 +260,7 @@ static void null_handles(void) {
       parley_channel_post_with_precedence(NULL, cell, "ops", (const uint8_t*)"x", 1, PARLEY_PRECEDENCE_FLASH, NULL, &err),
       parley_channel_acknowledge(NULL, cell, "ops", to, message_id, NULL, &err),
       parley_channel_ack_status(NULL, cell, "ops", to, message_id, &acks, &err),
+      parley_channel_export_transcript(NULL, cell, "ops", 0, 0, &buffer, &err),
   };
   for (size_t i = 0; i < sizeof results / sizeof results[0]; ++i) {
     if (results[i] != PARLEY_E_INVALID_ARGUMENT) check_fail(__FILE__, __LINE__, "NULL client refused", "");
@@ -358,6 +359,10 @@ static void unknown_cell(void) {
   CHECK(acks != NULL && parley_ack_status_count(acks) == 0 && parley_ack_status_at(acks, 0) == NULL);
   parley_ack_status_free(acks);
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_ack_status(c, cell, "intel", someone, mid, NULL, &err), &err);
+  parley_buffer file = {0};
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_export_transcript(c, cell, "intel", 0, 0, &file, &err), &err);
+  CHECK(file.data == NULL && file.len == 0);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_export_transcript(c, cell, "intel", 0, 0, NULL, &err), &err);
   parley_address no_user = {NULL, 1};
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_acknowledge(c, cell, "intel", no_user, mid, NULL, &err), &err);
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_acknowledge(c, cell, NULL, someone, mid, NULL, &err), &err);

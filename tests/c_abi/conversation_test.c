@@ -292,7 +292,9 @@ static void acknowledgements(void) {
   p.post_count = 2;
   p.ack_required = true;
   p.ack_deadline_seconds = 1800;
+  p.attested = true;
   CHECK_OK(parley_channel_set_policy(us.client, cell, "deescalation", &p, &err), &err);
+  p.attested = false;
   p.ack_deadline_seconds = 1;
   CHECK_OK(parley_channel_set_policy(us.client, cell, "diplomatic", &p, &err), &err);
   const uint64_t epoch3 = 3;
@@ -326,6 +328,27 @@ static void acknowledgements(void) {
   parley_ack_status_free(acks);
   /* The party that received it is not asked twice; IL is not a required party of its own post. */
   CHECK(parley_channel_acknowledge(il.client, cell, "deescalation", device_address(&il), id, NULL, &err) != PARLEY_OK);
+
+  /* The supervisor exports the attested channel; parley-verify (when built) accepts the file. */
+  CHECK(device_wait(&us, match_text, flash, kWait, &e));
+  CHECK(device_wait(&us, match_kind, &acked, kWait, &e));
+  parley_buffer transcript = {0};
+  CHECK_OK(parley_channel_export_transcript(us.client, cell, "deescalation", 0, 0, &transcript, &err), &err);
+  CHECK(transcript.len > 0);
+  const char* verify = getenv("PARLEY_VERIFY");
+  if (verify && *verify && transcript.len) {
+    char path[512], command[1200];
+    temp_dir_file(&w.dir, "deescalation.plt", path);
+    FILE* f = fopen(path, "wb");
+    CHECK(f && fwrite(transcript.data, 1, transcript.len, f) == transcript.len);
+    if (f) fclose(f);
+    snprintf(command, sizeof command, "'%s' '%s' > /dev/null 2>&1", verify, path);
+    CHECK(system(command) == 0);
+  }
+  parley_buffer_free(&transcript);
+  CHECK_STATUS(PARLEY_E_HOTLINE_NOT_ATTESTED,
+               parley_channel_export_transcript(us.client, cell, "diplomatic", 0, 0, &transcript, &err), &err);
+  CHECK(transcript.data == NULL);
 
   /* Nobody acknowledges in time: the readers see it overdue, the supervisor gets the escalation. */
   const char* notice = "notice: exercise at 0600";

@@ -461,6 +461,14 @@ PARLEY_API size_t parley_ack_status_count(const parley_ack_status* status); /* 0
 PARLEY_API const parley_party_ack* parley_ack_status_at(const parley_ack_status* status, size_t index);
 PARLEY_API void parley_ack_status_free(parley_ack_status* status);
 
+/* The attested posts of an `attested` channel sent in [from_ms, to_ms] (ms since the Unix
+ * epoch; to_ms = 0 means now) with the charter needed to check every signer: one file that
+ * `parley-verify` checks offline. `out` receives a library-owned buffer (parley_buffer_free).
+ * Errors: CELL_UNKNOWN, HOTLINE_NOT_ATTESTED, LIMIT_EXCEEDED. */
+PARLEY_API parley_status parley_channel_export_transcript(const parley_client* client, parley_cell_id cell,
+                                                          const char* channel, int64_t from_ms, int64_t to_ms,
+                                                          parley_buffer* out, parley_error* err);
+
 /* One accepted channel message (own posts included). Owned by its parley_history. */
 typedef struct parley_history_entry {
   size_t struct_size;

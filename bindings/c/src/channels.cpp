@@ -164,6 +164,23 @@ parley_status parley_channel_ack_status(const parley_client* client, parley_cell
   });
 }
 
+parley_status parley_channel_export_transcript(const parley_client* client, parley_cell_id cell, const char* channel,
+                                               int64_t from_ms, int64_t to_ms, parley_buffer* out, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (!out) return fail(err, PARLEY_E_INVALID_ARGUMENT, "out is NULL");
+    *out = parley_buffer{};
+    auto file = client->client->export_transcript(to_cell_id(cell), channel, from_ms, to_ms);
+    if (!file) return fail(err, file.error());
+    auto* data = static_cast<std::uint8_t*>(std::malloc(file->size() ? file->size() : 1));
+    if (!data) return fail(err, PARLEY_E_OUT_OF_MEMORY, "allocation failed");
+    if (!file->empty()) std::memcpy(data, file->data(), file->size());
+    *out = parley_buffer{data, file->size()};
+    return succeed(err);
+  });
+}
+
 size_t parley_ack_status_count(const parley_ack_status* status) { return status ? status->entries.size() : 0; }
 
 const parley_party_ack* parley_ack_status_at(const parley_ack_status* status, size_t index) {

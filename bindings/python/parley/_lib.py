@@ -159,6 +159,7 @@ SIGNATURES = {
                                                      POINTER(MessageId), _err]),
     "parley_channel_acknowledge": (status, [_client, CellId, c_char_p, Address, MessageId, POINTER(MessageId), _err]),
     "parley_channel_ack_status": (status, [_client, CellId, c_char_p, Address, MessageId, POINTER(c_void_p), _err]),
+    "parley_channel_export_transcript": (status, [_client, CellId, c_char_p, c_int64, c_int64, POINTER(Buffer), _err]),
     "parley_ack_status_count": (c_size_t, [c_void_p]),
     "parley_ack_status_at": (POINTER(PartyAck), [c_void_p, c_size_t]),
     "parley_ack_status_free": (None, [c_void_p]),

@@ -283,6 +283,16 @@ class Client:
                    _message_id(message_id), ctypes.byref(out))
         return bytes(out.bytes)
 
+    def export_transcript(self, cell, channel, from_ms=0, to_ms=0):
+        """An attested channel's posts and charter as bytes that parley-verify checks offline."""
+        buf = _lib.Buffer()
+        self._call(_lib.lib.parley_channel_export_transcript, _cell(cell), channel.encode(), from_ms, to_ms,
+                   ctypes.byref(buf))
+        try:
+            return _read(buf.data, buf.len)
+        finally:
+            _lib.lib.parley_buffer_free(ctypes.byref(buf))
+
     def ack_status(self, cell, channel, sender, message_id):
         """{party: AckState} for each party required to acknowledge; empty if not tracked."""
         handle = ctypes.c_void_p()

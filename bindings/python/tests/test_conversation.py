@@ -30,7 +30,8 @@ def test_flash_acknowledged(device):
     us, il, sy = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer"))
     cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key)])
     us.set_channel_policy(cell, "deescalation", read=[Grant.party(p) for p in ("US", "IL", "SY")],
-                          post=[Grant.party("IL"), Grant.party("SY")], ack_required=True, ack_deadline_seconds=1800)
+                          post=[Grant.party("IL"), Grant.party("SY")], ack_required=True, ack_deadline_seconds=1800,
+                          attested=True)
     for member in (il, sy):
         member.wait_for(epoch_at_least(2))
     msg = il.post(cell, "deescalation", "FLASH: unplanned launch detected", parley.Precedence.FLASH)
@@ -41,6 +42,11 @@ def test_flash_acknowledged(device):
     ack = il.wait_for(lambda e: e.kind == EventKind.ACKNOWLEDGEMENT_RECEIVED)
     assert (ack.id, ack.party, ack.by) == (msg, "SY", sy.address)
     assert il.ack_status(cell, "deescalation", il.address, msg) == {"SY": parley.AckState.ACKNOWLEDGED}
+    us.wait_for(lambda e: e.kind == EventKind.ACKNOWLEDGEMENT_RECEIVED)
+    assert len(us.export_transcript(cell, "deescalation")) > 0
+    with pytest.raises(ParleyError) as e:
+        us.export_transcript(cell, "intel")
+    assert e.value.code == ErrorCode.HOTLINE_NOT_ATTESTED
 
 
 def test_cell_conversation(device):
