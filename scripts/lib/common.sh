@@ -13,6 +13,7 @@ PARLEY_DEBIAN_PACKAGES=(
   libgtest-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
   emscripten nodejs tcl dpkg-dev chromium  # the wasm build and browser tests (scripts/lib/wasm.sh)
+  python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * parley.h — the C ABI of the Parley SDK (C11). The single public header for applications
+ * not written in C++; the Python binding and other languages bind to exactly this.
+ *
+ * Conventions (docs/c-api.md has the full reference):
+ *  - Functions are parley_<object>_<verb>. Fallible ones return a parley_status (PARLEY_OK = 0)
+ *    and take an optional `parley_error* err` last: when not NULL it receives the code and a
+ *    message naming what was wrong. No C++ exception ever leaves a parley_* function.
+ *  - Handles (parley_client, parley_history, parley_cell_list) are opaque; each has one
+ *    function that releases it. Releasing NULL is a no-op.
+ *  - Inputs are borrowed for the duration of the call only: NUL-terminated UTF-8 for names
+ *    (users, parties, channels, paths), (pointer, length) slices for text and key bytes.
+ *  - Outputs the library allocates (parley_buffer, parley_history, parley_cell_list) are
+ *    released with their free function, which also overwrites their contents.
+ *  - Option structs carry their size in `struct_size` (first field); fill them with their
+ *    parley_*_init function, then set the fields you need. A newer library accepts structs
+ *    from an older header; a struct smaller than version 1 is refused.
+ *  - Structs the library hands out (events, history entries) may grow at their end in later
+ *    versions; read their `struct_size` before reading a field added later.
+ *
+ * Threading: see "Threads" below parley_client_set_event_callback.
+ */
+#ifndef PARLEY_H
+#define PARLEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PARLEY_BUILDING_LIBRARY) && defined(__GNUC__)
+#define PARLEY_API __attribute__((visibility("default")))
+#else
+#define PARLEY_API
+#endif
+
+#define PARLEY_VERSION_MAJOR 0
+#define PARLEY_VERSION_MINOR 1
+#define PARLEY_VERSION_PATCH 0
+
+/* ------------------------------------------------------------------ status codes -------- */
+
+/* The numbers and names are those of PARLEY_ERROR_CODES (sdk/include/parley/error.hpp), the
+ * table the relay also uses on the wire. The block below is generated from that table and the
+ * build fails if it drifts (bindings/c/tools/status_block.cpp). Numbers never change. */
+/* BEGIN GENERATED parley_status */
+typedef enum parley_status {
+  PARLEY_OK = 0, /* success */
+  PARLEY_E_INVALID_ARGUMENT = 1, /* an argument was out of range or malformed */
+  PARLEY_E_INTERNAL = 2, /* an internal invariant failed */
+  PARLEY_E_OUT_OF_MEMORY = 3, /* allocation failed */
+  PARLEY_E_CRYPTO = 4, /* a cryptographic primitive failed */
+  PARLEY_E_STORE_WRONG_KEY = 20, /* the store key or passphrase does not open this file */
+  PARLEY_E_STORE_IO = 21, /* the store file could not be read or written */
+  PARLEY_E_STORE_CORRUPT = 22, /* the store holds data that does not parse */
+  PARLEY_E_STORE_NOT_FOUND = 23, /* the requested record is not in the store */
+  PARLEY_E_MALFORMED_FRAME = 40, /* a frame failed schema verification */
+  PARLEY_E_UNSUPPORTED_VERSION = 41, /* a frame or envelope has a version this build does not speak */
+  PARLEY_E_TRUNCATED = 42, /* a buffer ended before its declared contents */
+  PARLEY_E_FRAME_TOO_LARGE = 43, /* a frame exceeds the size limit */
+  PARLEY_E_DUPLICATE_MESSAGE = 60, /* the message was already decrypted */
+  PARLEY_E_BAD_MAC = 61, /* the message authentication code did not verify */
+  PARLEY_E_NO_SESSION = 62, /* there is no session with the sender */
+  PARLEY_E_UNTRUSTED_IDENTITY = 63, /* the peer's identity key changed */
+  PARLEY_E_INVALID_MESSAGE = 64, /* the ciphertext does not parse */
+  PARLEY_E_INVALID_KEY = 65, /* a key is malformed or unknown */
+  PARLEY_E_INVALID_SIGNATURE = 66, /* a signature did not verify */
+  PARLEY_E_NOT_AUTHENTICATED = 80, /* the connection has not authenticated */
+  PARLEY_E_AUTH_FAILED = 81, /* authentication failed */
+  PARLEY_E_UNKNOWN_DEVICE = 82, /* the device is not registered at the relay */
+  PARLEY_E_DEVICE_EXISTS = 83, /* the device is registered with another identity key */
+  PARLEY_E_LIMIT_EXCEEDED = 84, /* a relay limit was exceeded */
+  PARLEY_E_MAILBOX_FULL = 85, /* a recipient's mailbox is full */
+  PARLEY_E_PROTOCOL_VIOLATION = 86, /* the peer broke the relay protocol */
+  PARLEY_E_NOT_CONNECTED = 87, /* there is no connection to the relay */
+  PARLEY_E_TIMEOUT = 88, /* the operation did not complete in time */
+  PARLEY_E_CLOSED = 89, /* the object was closed */
+  PARLEY_E_CHARTER_WRONG_CELL = 100, /* a charter commit belongs to another cell */
+  PARLEY_E_CHARTER_OUT_OF_ORDER = 101, /* a charter commit is not for the next epoch */
+  PARLEY_E_CHARTER_BROKEN_CHAIN = 102, /* a charter commit does not extend the current head */
+  PARLEY_E_CHARTER_NOT_AUTHORIZED = 103, /* the signer may not make this charter change */
+  PARLEY_E_CHARTER_INVALID_OPERATION = 104, /* a charter operation conflicts with the cell state */
+  PARLEY_E_CHARTER_BUFFER_FULL = 105, /* too many early charter commits are waiting */
+  PARLEY_E_CELL_UNKNOWN = 110, /* this device is not a member of that cell */
+  PARLEY_E_CELL_PERMISSION_DENIED = 111, /* the charter does not allow this on that channel */
+  PARLEY_E_CELL_EQUIVOCATION = 112, /* the supervisor showed different charters for one epoch */
+  PARLEY_E_HOTLINE_UNKNOWN_MESSAGE = 120, /* the referenced channel message is not known */
+  PARLEY_E_HOTLINE_NOT_READER = 121, /* the device may not read that channel at that epoch */
+  PARLEY_E_HOTLINE_PARTY_NOT_REQUIRED = 122, /* that party is not asked to acknowledge the message */
+  PARLEY_E_HOTLINE_INVALID_AREA = 123, /* a deconfliction area is degenerate or out of range */
+  PARLEY_E_HOTLINE_NOT_ATTESTED = 124, /* the channel is not attested */
+  PARLEY_E_HOTLINE_TRANSCRIPT_INVALID = 125, /* a transcript cannot be checked */
+} parley_status;
+/* END GENERATED parley_status */
+
+/* The table's stable name of a code ("store_wrong_key"), or "unknown". Never NULL; static. */
+PARLEY_API const char* parley_status_name(parley_status code);
+/* The table's one-line description of a code, or "unknown error code". Never NULL; static. */
+PARLEY_API const char* parley_status_description(parley_status code);
+
+#define PARLEY_ERROR_MESSAGE_MAX 512
+
+/* Details of a failure. Caller-owned (usually on the stack); nothing to free. On success the
+ * library sets code = PARLEY_OK and message = "". A longer message is cut at the limit. */
+typedef struct parley_error {
+  parley_status code;
+  char message[PARLEY_ERROR_MESSAGE_MAX]; /* NUL-terminated; never plaintext or key material */
+} parley_error;
+
+/* "0.1.0": the library's version (compare with the PARLEY_VERSION_* macros). Static. */
+PARLEY_API const char* parley_version(void);
+
+/* ------------------------------------------------------------------ values -------------- */
+
+/* A device: user name (1-64 bytes) and device number (1..2^31-1). In inputs `user` is
+ * borrowed; in outputs it points into the event or entry that holds it. */
+typedef struct parley_address {
+  const char* user;
+  uint32_t device;
+} parley_address;
+
+typedef struct parley_message_id {
+  uint8_t bytes[16];
+} parley_message_id;
+
+/* A cell's 16-byte random identifier. */
+typedef struct parley_cell_id {
+  uint8_t bytes[16];
+} parley_cell_id;
+
+/* Bytes the library allocated. Release with parley_buffer_free. */
+typedef struct parley_buffer {
+  uint8_t* data;
+  size_t len;
+} parley_buffer;
+
+/* Overwrites the bytes with zeros, frees them and resets the buffer to {NULL, 0}. NULL-safe. */
+PARLEY_API void parley_buffer_free(parley_buffer* buffer);
+
+/* ------------------------------------------------------------------ client -------------- */
+
+typedef struct parley_client parley_client;
+
+typedef enum parley_store_key_kind {
+  PARLEY_STORE_KEY_RAW = 1,        /* 32 bytes used directly as the SQLCipher key */
+  PARLEY_STORE_KEY_PASSPHRASE = 2  /* any bytes; SQLCipher derives the key (PBKDF2) */
+} parley_store_key_kind;
+
+typedef struct parley_client_options {
+  size_t struct_size;           /* sizeof(parley_client_options): set by the init function */
+  parley_address address;       /* this device (required) */
+  const char* store_path;       /* SQLCipher file, created on first open (required) */
+  parley_store_key_kind store_key_kind;
+  const uint8_t* store_key;     /* the raw key (32 bytes) or the passphrase bytes (required) */
+  size_t store_key_len;
+  const char* relay_host;       /* default "127.0.0.1" (NULL means the default) */
+  uint16_t relay_port;          /* required */
+  uint32_t reconnect_initial_ms; /* default 200: first retry delay, doubled per failure ... */
+  uint32_t reconnect_max_ms;    /* default 5000: ... up to this, with random jitter */
+  uint32_t initial_prekeys;     /* default 100: one-time prekeys made on first run */
+  uint32_t deadline_tick_ms;    /* default 1000: how often acknowledgement deadlines are checked */
+} parley_client_options;
+
+/* Zeroes `options`, sets struct_size and the defaults above. NULL-safe. */
+PARLEY_API void parley_client_options_init(parley_client_options* options);
+
+/* Opens the device's store (creating the identity on first use) and returns a stopped client.
+ * Errors: INVALID_ARGUMENT (NULL or too-small options, bad address, missing path/key/port,
+ * raw key not 32 bytes, store belonging to another device), STORE_WRONG_KEY, STORE_IO,
+ * STORE_CORRUPT. On failure *out is set to NULL. */
+PARLEY_API parley_status parley_client_open(const parley_client_options* options, parley_client** out,
+                                            parley_error* err);
+
+/* Stops the client (as parley_client_stop) and releases it. NULL-safe. Must not be called from
+ * an event callback: there it does nothing (the client is left running) because the network
+ * thread cannot join itself. */
+PARLEY_API void parley_client_destroy(parley_client* client);
+
+/* This device's address; `user` points into the client and lives as long as it. */
+PARLEY_API parley_status parley_client_address(const parley_client* client, parley_address* out, parley_error* err);
+
+/* This device's 33-byte identity public key (what a supervisor puts in the charter for it).
+ * `out` receives a library-owned buffer: release it with parley_buffer_free. */
+PARLEY_API parley_status parley_client_identity_key(const parley_client* client, parley_buffer* out,
+                                                    parley_error* err);
+
+/* ------------------------------------------------------------------ cell values --------- */
+
+typedef enum parley_role {
+  PARLEY_ROLE_SUPERVISOR = 1,
+  PARLEY_ROLE_PARTY_ADMIN = 2,
+  PARLEY_ROLE_MEMBER = 3,
+  PARLEY_ROLE_OBSERVER = 4
+} parley_role;
+
+/* A device of a cell: its address, party, role (used when its user is new to the cell) and
+ * its 33-byte identity public key, as exchanged out of band (parley_client_identity_key). */
+typedef struct parley_cell_member {
+  parley_address device;
+  const char* party;
+  parley_role role;
+  const uint8_t* identity_key;
+  size_t identity_key_len;
+} parley_cell_member;
+
+typedef struct parley_role_change {
+  const char* user;
+  parley_role role;
+} parley_role_change;
+
+/* Membership changes of one party, as a party admin proposes them (parley_cell_propose) and a
+ * supervisor sees them (PARLEY_EVENT_PROPOSAL_RECEIVED). Arrays may be NULL when empty. */
+typedef struct parley_cell_proposal {
+  size_t struct_size;
+  const parley_cell_member* add;
+  size_t add_count;
+  const parley_address* remove;
+  size_t remove_count;
+  const parley_role_change* roles;
+  size_t role_count;
+} parley_cell_proposal;
+
+/* Handling precedence of a channel message (inside the ciphertext). On an ack_required channel
+ * an acknowledgement is due within min(the channel's deadline, the precedence's limit):
+ * ROUTINE 6 h, PRIORITY 3 h, IMMEDIATE 30 min, FLASH 10 min. */
+typedef enum parley_precedence {
+  PARLEY_PRECEDENCE_ROUTINE = 1,
+  PARLEY_PRECEDENCE_PRIORITY = 2,
+  PARLEY_PRECEDENCE_IMMEDIATE = 3,
+  PARLEY_PRECEDENCE_FLASH = 4
+} parley_precedence;
+
+/* Where a required party stands on acknowledging one message. */
+typedef enum parley_ack_state {
+  PARLEY_ACK_PENDING = 1,
+  PARLEY_ACK_ACKNOWLEDGED = 2,
+  PARLEY_ACK_LATE = 3,
+  PARLEY_ACK_OVERDUE = 4
+} parley_ack_state;
+
+/* First 16 bytes of SHA-256 over the signed proposal. */
+typedef struct parley_proposal_id {
+  uint8_t bytes[16];
+} parley_proposal_id;
+
+/* ------------------------------------------------------------------ events -------------- */
+
+typedef enum parley_event_kind {
+  PARLEY_EVENT_CONNECTED = 1,          /* count = one-time prekeys remaining at the relay */
+  PARLEY_EVENT_DISCONNECTED = 2,       /* error_* = why; the client reconnects by itself */
+  PARLEY_EVENT_MESSAGE_RECEIVED = 3,   /* peer = sender, id, sent_at_ms, text */
+  PARLEY_EVENT_MESSAGE_SENT = 4,       /* peer = recipient, id: durable at the relay */
+  PARLEY_EVENT_SEND_FAILED = 5,        /* peer = recipient, id, error_*: will not be delivered */
+  PARLEY_EVENT_DECRYPT_FAILED = 6,     /* peer = sender, error_* */
+  PARLEY_EVENT_PREKEYS_REPLENISHED = 7, /* count = one-time prekeys uploaded */
+  PARLEY_EVENT_PROTOCOL_ERROR = 8,     /* error_* */
+  PARLEY_EVENT_CHANNEL_MESSAGE_RECEIVED = 9, /* cell, channel, peer = sender, id, epoch, sent_at_ms, text */
+  PARLEY_EVENT_CHARTER_CHANGED = 10,   /* cell, epoch, joined */
+  PARLEY_EVENT_PERMISSION_DENIED = 11, /* cell, channel, peer = sender, error_* */
+  PARLEY_EVENT_SECURITY_ALERT = 12,    /* cell, peer, epoch, error_*, applied/conflicting proof */
+  PARLEY_EVENT_PROPOSAL_RECEIVED = 13, /* cell, peer = proposer, epoch = base epoch, proposal_id, proposal */
+  PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED = 14, /* cell, channel, peer = sender of the message, id, party, by */
+  PARLEY_EVENT_MESSAGE_OVERDUE = 15,   /* cell, channel, peer = sender, id, party, deadline_ms */
+  PARLEY_EVENT_ESCALATION_RECEIVED = 16 /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
+} parley_event_kind;
+
+/* One event. Every pointer in it (and the struct itself) is valid only during the callback:
+ * copy what you keep. Fields a kind does not use are zero / NULL / "". */
+typedef struct parley_event {
+  size_t struct_size; /* sizeof(parley_event) of the library that made it */
+  parley_event_kind kind;
+  parley_address peer;
+  parley_message_id id;
+  parley_cell_id cell;
+  const char* channel; /* "" when unused */
+  uint64_t epoch;
+  int64_t sent_at_ms; /* sender's clock, ms since the Unix epoch */
+  const uint8_t* text; /* UTF-8, not NUL-terminated */
+  size_t text_len;
+  uint32_t count;
+  bool joined;
+  parley_status error_code; /* PARLEY_OK when unused */
+  const char* error_message; /* "" when unused */
+  const uint8_t* applied; /* SECURITY_ALERT equivocation proof: the two signed commits */
+  size_t applied_len;
+  const uint8_t* conflicting;
+  size_t conflicting_len;
+  parley_proposal_id proposal_id;        /* PROPOSAL_RECEIVED */
+  const parley_cell_proposal* proposal;  /* PROPOSAL_RECEIVED: the proposed changes */
+  parley_precedence precedence; /* CHANNEL_MESSAGE_RECEIVED; 0 otherwise */
+  const char* party;            /* ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED; "" otherwise */
+  parley_address by;            /* ACKNOWLEDGEMENT_RECEIVED: the device that acknowledged for `party` */
+  int64_t deadline_ms;          /* MESSAGE_OVERDUE, ESCALATION_RECEIVED */
+} parley_event;
+
+typedef void (*parley_event_fn)(const parley_event* event, void* user);
+
+/* Sets (or, with fn = NULL, clears) the function that receives every event, with `user`
+ * passed back unchanged. Only while the client is stopped: INVALID_ARGUMENT otherwise. */
+PARLEY_API parley_status parley_client_set_event_callback(parley_client* client, parley_event_fn fn, void* user,
+                                                          parley_error* err);
+
+/*
+ * Threads
+ *  - Callbacks run on the client's network thread, one event at a time. Return quickly.
+ *  - parley_client_open, _destroy, _start, _stop and _set_event_callback manage the client's
+ *    life: call them from one thread at a time and never from a callback (there they fail
+ *    with INVALID_ARGUMENT, or for _destroy do nothing).
+ *  - Every other function taking a client is thread-safe, also inside a callback, as long as
+ *    the client is not being destroyed concurrently.
+ *  - parley_history, parley_cell_list and parley_buffer values are plain data: use each from
+ *    one thread at a time.
+ */
+
+/* Starts the network thread: connect, register or authenticate, and stay connected
+ * (reconnecting with backoff) until stopped. INVALID_ARGUMENT if already started. */
+PARLEY_API parley_status parley_client_start(parley_client* client, parley_error* err);
+
+/* Closes the connection and joins the network thread; no callback runs after it returns.
+ * A stopped client may be started again. Stopping a stopped client is a no-op. */
+PARLEY_API parley_status parley_client_stop(parley_client* client, parley_error* err);
+
+/* Sends a direct (pairwise) message. Returns once it is durable in the local store; progress
+ * arrives as MESSAGE_SENT or SEND_FAILED events. `id` may be NULL.
+ * Errors: INVALID_ARGUMENT (bad address), store errors. */
+PARLEY_API parley_status parley_client_send_text(parley_client* client, parley_address to, const uint8_t* text,
+                                                 size_t text_len, parley_message_id* id, parley_error* err);
+
+/* ------------------------------------------------------------------ cells --------------- */
+
+/* The standard template: this device becomes the supervisor device of `supervisor_party`;
+ * channels intel, deescalation, diplomatic and commercial, read by the three parties and
+ * posted on by the two parties. */
+typedef struct parley_cell_template {
+  size_t struct_size;
+  const char* name;             /* default "IL-SY coordination" */
+  const char* supervisor_party; /* default "US" */
+  const char* parties[2];       /* default "IL", "SY" */
+  const parley_cell_member* members; /* the other devices; may be NULL when count is 0 */
+  size_t member_count;
+} parley_cell_template;
+
+PARLEY_API void parley_cell_template_init(parley_cell_template* cell_template);
+
+/* Creates a cell from the template with this device as its supervisor device and sends a
+ * welcome to every member. Errors: INVALID_ARGUMENT or CHARTER_INVALID_OPERATION for a
+ * template the charter rules refuse (duplicate device or key, bad names). */
+PARLEY_API parley_status parley_cell_create(parley_client* client, const parley_cell_template* cell_template,
+                                            parley_cell_id* out, parley_error* err);
+
+/* Governance changes: this device must be a supervisor device of the cell
+ * (CHARTER_NOT_AUTHORIZED otherwise); CELL_UNKNOWN if this device is not in the cell;
+ * CHARTER_INVALID_OPERATION for a change the cell's state refuses. Each returns once the
+ * commit is durable locally; other devices learn it through CHARTER_CHANGED events. */
+PARLEY_API parley_status parley_cell_add_member(parley_client* client, parley_cell_id cell,
+                                                const parley_cell_member* member, parley_error* err);
+PARLEY_API parley_status parley_cell_remove_member(parley_client* client, parley_cell_id cell,
+                                                   parley_address device, parley_error* err);
+PARLEY_API parley_status parley_cell_set_role(parley_client* client, parley_cell_id cell, const char* user,
+                                              parley_role role, parley_error* err);
+
+/* Party-admin proposals: a party admin proposes changes within its own party; the cell's
+ * supervisor devices get PARLEY_EVENT_PROPOSAL_RECEIVED and accept (commit) or reject it. */
+PARLEY_API void parley_cell_proposal_init(parley_cell_proposal* proposal);
+/* Signs the changes and sends them to the supervisor devices; `id` may be NULL. Errors:
+ * CHARTER_NOT_AUTHORIZED (not a party admin, or a change outside its party),
+ * CHARTER_INVALID_OPERATION (a change that does not apply), CELL_UNKNOWN, INVALID_ARGUMENT. */
+PARLEY_API parley_status parley_cell_propose(parley_client* client, parley_cell_id cell,
+                                             const parley_cell_proposal* proposal, parley_proposal_id* id,
+                                             parley_error* err);
+/* Supervisor devices: commits a received proposal (validated again against the current
+ * charter) or forgets it. Errors: CELL_UNKNOWN, STORE_NOT_FOUND (no such pending proposal),
+ * and the charter errors of parley_cell_add_member. */
+PARLEY_API parley_status parley_cell_accept_proposal(parley_client* client, parley_cell_id cell,
+                                                     parley_proposal_id id, parley_error* err);
+PARLEY_API parley_status parley_cell_reject_proposal(parley_client* client, parley_cell_id cell,
+                                                     parley_proposal_id id, parley_error* err);
+
+/* Cells this device is (or was) a member of. Release with parley_cell_list_free. */
+typedef struct parley_cell_list parley_cell_list;
+PARLEY_API parley_status parley_client_list_cells(const parley_client* client, parley_cell_list** out,
+                                                  parley_error* err);
+PARLEY_API size_t parley_cell_list_count(const parley_cell_list* list); /* 0 for NULL */
+/* The index-th cell id, or NULL when index >= count. Owned by the list. */
+PARLEY_API const parley_cell_id* parley_cell_list_at(const parley_cell_list* list, size_t index);
+PARLEY_API void parley_cell_list_free(parley_cell_list* list);
+
+/* ------------------------------------------------------------------ channels ------------ */
+
+typedef enum parley_grant_kind {
+  PARLEY_GRANT_PARTY = 1,  /* name = party */
+  PARLEY_GRANT_USER = 2,   /* name = user */
+  PARLEY_GRANT_DEVICE = 3  /* name = user, device = device number */
+} parley_grant_kind;
+
+typedef struct parley_grant {
+  parley_grant_kind kind;
+  const char* name;
+  uint32_t device;
+} parley_grant;
+
+typedef struct parley_channel_policy {
+  size_t struct_size;
+  const parley_grant* read; /* who may READ (gets the channel keys) */
+  size_t read_count;
+  const parley_grant* post; /* who may POST (checked by every receiver) */
+  size_t post_count;
+  bool ack_required;
+  uint32_t ack_deadline_seconds;
+  bool attested;
+  uint64_t retention_seconds;
+} parley_channel_policy;
+
+PARLEY_API void parley_channel_policy_init(parley_channel_policy* policy);
+
+/* Supervisor-only channel governance; errors as for parley_cell_add_member. */
+PARLEY_API parley_status parley_channel_create(parley_client* client, parley_cell_id cell, const char* channel,
+                                               const char* display_name, parley_error* err);
+PARLEY_API parley_status parley_channel_archive(parley_client* client, parley_cell_id cell, const char* channel,
+                                                parley_error* err);
+PARLEY_API parley_status parley_channel_set_policy(parley_client* client, parley_cell_id cell, const char* channel,
+                                                   const parley_channel_policy* policy, parley_error* err);
+
+/* Posts on a channel. Returns once the message is durable locally; `id` may be NULL.
+ * Errors: CELL_UNKNOWN, CELL_PERMISSION_DENIED (no POST at the current epoch, or no such
+ * channel), INVALID_ARGUMENT. */
+PARLEY_API parley_status parley_channel_post(parley_client* client, parley_cell_id cell, const char* channel,
+                                             const uint8_t* text, size_t text_len, parley_message_id* id,
+                                             parley_error* err);
+
+/* As parley_channel_post with a precedence (parley_channel_post posts ROUTINE). */
+PARLEY_API parley_status parley_channel_post_with_precedence(parley_client* client, parley_cell_id cell,
+                                                             const char* channel, const uint8_t* text, size_t text_len,
+                                                             parley_precedence precedence, parley_message_id* id,
+                                                             parley_error* err);
+
+/* Acknowledges (sender, id) on an ack_required channel for this device's party. Never
+ * automatic. `ack_id` (may be NULL) receives the id of the acknowledgement message. Errors:
+ * CELL_UNKNOWN, HOTLINE_UNKNOWN_MESSAGE (not awaiting acknowledgement here),
+ * HOTLINE_PARTY_NOT_REQUIRED, CELL_PERMISSION_DENIED (this device may not post there). */
+PARLEY_API parley_status parley_channel_acknowledge(parley_client* client, parley_cell_id cell, const char* channel,
+                                                    parley_address sender, parley_message_id id,
+                                                    parley_message_id* ack_id, parley_error* err);
+
+/* Each required party's state for (sender, id): empty if the message is not tracked here.
+ * Release with parley_ack_status_free. */
+typedef struct parley_party_ack {
+  const char* party;
+  parley_ack_state state;
+} parley_party_ack;
+typedef struct parley_ack_status parley_ack_status;
+PARLEY_API parley_status parley_channel_ack_status(const parley_client* client, parley_cell_id cell,
+                                                   const char* channel, parley_address sender, parley_message_id id,
+                                                   parley_ack_status** out, parley_error* err);
+PARLEY_API size_t parley_ack_status_count(const parley_ack_status* status); /* 0 for NULL */
+/* The index-th party (sorted by name), or NULL when index >= count. Owned by the status. */
+PARLEY_API const parley_party_ack* parley_ack_status_at(const parley_ack_status* status, size_t index);
+PARLEY_API void parley_ack_status_free(parley_ack_status* status);
+
+/* The attested posts of an `attested` channel sent in [from_ms, to_ms] (ms since the Unix
+ * epoch; to_ms = 0 means now) with the charter needed to check every signer: one file that
+ * `parley-verify` checks offline. `out` receives a library-owned buffer (parley_buffer_free).
+ * Errors: CELL_UNKNOWN, HOTLINE_NOT_ATTESTED, LIMIT_EXCEEDED. */
+PARLEY_API parley_status parley_channel_export_transcript(const parley_client* client, parley_cell_id cell,
+                                                          const char* channel, int64_t from_ms, int64_t to_ms,
+                                                          parley_buffer* out, parley_error* err);
+
+/* One accepted channel message (own posts included). Owned by its parley_history. */
+typedef struct parley_history_entry {
+  size_t struct_size;
+  const char* channel;
+  parley_address sender;
+  parley_message_id id;
+  uint64_t epoch;
+  int64_t sent_at_ms;
+  int64_t received_at_ms;
+  const uint8_t* text; /* UTF-8, not NUL-terminated */
+  size_t text_len;
+} parley_history_entry;
+
+typedef struct parley_history parley_history;
+
+/* The channel's messages in the order this device saw them (own posts included). A cell or
+ * channel this device has no messages of gives an empty history, not an error.
+ * Release with parley_history_free. */
+PARLEY_API parley_status parley_channel_history(const parley_client* client, parley_cell_id cell,
+                                                const char* channel, parley_history** out, parley_error* err);
+PARLEY_API size_t parley_history_count(const parley_history* history); /* 0 for NULL */
+/* The index-th entry, or NULL when index >= count. */
+PARLEY_API const parley_history_entry* parley_history_at(const parley_history* history, size_t index);
+/* Overwrites every text with zeros and releases the history. NULL-safe. */
+PARLEY_API void parley_history_free(parley_history* history);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PARLEY_H */

@@ -1,0 +1,329 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""parley.Client: one device over the C ABI. Mirrors parley::Client; holds no protocol logic."""
+import ctypes
+import queue
+import time
+
+from . import _lib
+from .errors import ParleyError, check
+from .types import AckState, Address, Event, EventKind, HistoryEntry, Member, Precedence, Proposal, Role
+
+_NO_PEER = ("", 0)
+
+
+def _bytes_arg(data):
+    """(pointer, length) for borrowed input bytes; keeps `data` alive in the caller's frame."""
+    if isinstance(data, str):
+        data = data.encode()
+    buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+    return buf, len(data)
+
+
+def _read(pointer, length):
+    return ctypes.string_at(pointer, length) if length else b""
+
+
+def _address(c_address):
+    user = c_address.user.decode() if c_address.user else ""
+    return Address(user, c_address.device) if user else None
+
+
+def _c_address(address):
+    return _lib.Address(address.user.encode(), address.device)
+
+
+def _cell(cell):
+    if len(cell) != 16:
+        raise ValueError("a cell id is 16 bytes")
+    return _lib.CellId((ctypes.c_uint8 * 16)(*cell))
+
+
+def _proposal(p):
+    add = tuple(Member(_address(m.device), m.party.decode(), _read(m.identity_key, m.identity_key_len), Role(m.role))
+                for m in p.add[:p.add_count]) if p.add_count else ()
+    remove = tuple(_address(a) for a in p.remove[:p.remove_count]) if p.remove_count else ()
+    roles = tuple((r.user.decode(), Role(r.role)) for r in p.roles[:p.role_count]) if p.role_count else ()
+    return Proposal(add, remove, roles)
+
+
+def _message_id(message_id):
+    if len(message_id) != 16:
+        raise ValueError("a message id is 16 bytes")
+    return _lib.MessageId((ctypes.c_uint8 * 16)(*message_id))
+
+
+def _event(e):
+    return Event(kind=EventKind(e.kind), peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
+                 channel=e.channel.decode(), epoch=e.epoch, sent_at_ms=e.sent_at_ms,
+                 text=_read(e.text, e.text_len).decode("utf-8", "replace"), count=e.count, joined=e.joined,
+                 error_code=e.error_code, error_message=e.error_message.decode("utf-8", "replace"),
+                 proof=(_read(e.applied, e.applied_len), _read(e.conflicting, e.conflicting_len))
+                 if e.applied_len else (),
+                 proposal_id=bytes(e.proposal_id.bytes), proposal=_proposal(e.proposal.contents) if e.proposal else None,
+                 precedence=Precedence(e.precedence) if e.precedence else 0, party=e.party.decode(),
+                 by=_address(e.by), deadline_ms=e.deadline_ms)
+
+
+class Client:
+    """A device. Use as a context manager, or call close().
+
+    Events are queued by the network thread; read them with events() or next_event().
+    """
+
+    def __init__(self, user, store_path, *, device=1, passphrase=None, raw_key=None, relay_port,
+                 relay_host="127.0.0.1", reconnect_initial_ms=200, reconnect_max_ms=5000, initial_prekeys=100,
+                 deadline_tick_ms=1000):
+        self._handle = ctypes.c_void_p()
+        if (passphrase is None) == (raw_key is None):
+            raise ValueError("give exactly one of passphrase= or raw_key=")
+        options = _lib.ClientOptions()
+        _lib.lib.parley_client_options_init(ctypes.byref(options))
+        options.address = _lib.Address(user.encode(), device)
+        options.store_path = str(store_path).encode()
+        key = passphrase.encode() if passphrase is not None else bytes(raw_key)
+        key_buf, options.store_key_len = _bytes_arg(key)
+        options.store_key = ctypes.cast(key_buf, ctypes.POINTER(ctypes.c_uint8))
+        options.store_key_kind = 2 if passphrase is not None else 1
+        options.relay_host = relay_host.encode()
+        options.relay_port = relay_port
+        options.reconnect_initial_ms = reconnect_initial_ms
+        options.reconnect_max_ms = reconnect_max_ms
+        options.initial_prekeys = initial_prekeys
+        options.deadline_tick_ms = deadline_tick_ms
+        self._events = queue.Queue()
+        err = _lib.Error()
+        status = _lib.lib.parley_client_open(ctypes.byref(options), ctypes.byref(self._handle), ctypes.byref(err))
+        if key_buf is not None:
+            ctypes.memset(key_buf, 0, len(key))
+        check(status, err)
+        # The C function pointer must outlive the client: keep it on self.
+        self._callback = _lib.EVENT_FN(self._on_event)
+        self._call(_lib.lib.parley_client_set_event_callback, self._callback, None)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Stops the network thread and releases the device. Idempotent."""
+        if self._handle:
+            _lib.lib.parley_client_destroy(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at interpreter exit the module may be gone already
+            pass
+
+    def start(self):
+        self._call(_lib.lib.parley_client_start)
+
+    def stop(self):
+        self._call(_lib.lib.parley_client_stop)
+
+    @property
+    def address(self):
+        out = _lib.Address()
+        self._call(_lib.lib.parley_client_address, ctypes.byref(out))
+        return _address(out)
+
+    @property
+    def identity_key(self):
+        buf = _lib.Buffer()
+        self._call(_lib.lib.parley_client_identity_key, ctypes.byref(buf))
+        try:
+            return _read(buf.data, buf.len)
+        finally:
+            _lib.lib.parley_buffer_free(ctypes.byref(buf))
+
+    # -- events ------------------------------------------------------------------------------
+    def _on_event(self, event, _user):
+        # Runs on the network thread; an exception here would only be printed by ctypes.
+        try:
+            self._events.put(_event(event.contents))
+        except Exception as e:  # noqa: BLE001 - keep the network thread alive
+            self._events.put(Event(kind=EventKind.PROTOCOL_ERROR, error_message=f"binding: {e!r}"))
+
+    def next_event(self, timeout=None):
+        """The next event, or None after `timeout` seconds."""
+        try:
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def events(self, timeout=None):
+        """Iterates over events as they arrive; stops once none came for `timeout` seconds."""
+        while True:
+            event = self.next_event(timeout)
+            if event is None:
+                return
+            yield event
+
+    def wait_for(self, predicate, timeout=20.0):
+        """Consumes events until one satisfies `predicate`; returns it. TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            event = self.next_event(left)
+            if event is not None and predicate(event):
+                return event
+        raise TimeoutError(f"no matching event within {timeout} s")
+
+    # -- messages ----------------------------------------------------------------------------
+    def send_text(self, to, text):
+        """Sends a direct message; returns its 16-byte id once it is durable locally."""
+        buf, n = _bytes_arg(text)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_client_send_text, _c_address(to), buf, n, ctypes.byref(out))
+        return bytes(out.bytes)
+
+    # -- cells -------------------------------------------------------------------------------
+    def create_cell(self, members=(), *, name="IL-SY coordination", supervisor_party="US", parties=("IL", "SY")):
+        """Creates a cell from the standard template with this device as supervisor; returns its id."""
+        t = _lib.CellTemplate()
+        _lib.lib.parley_cell_template_init(ctypes.byref(t))
+        t.name, t.supervisor_party = name.encode(), supervisor_party.encode()
+        t.parties[0], t.parties[1] = parties[0].encode(), parties[1].encode()
+        c_members = (_lib.CellMember * len(members))()
+        keep = []
+        for i, m in enumerate(members):
+            c_members[i], k = self._member(m)
+            keep.append(k)
+        t.members = c_members if members else None
+        t.member_count = len(members)
+        out = _lib.CellId()
+        self._call(_lib.lib.parley_cell_create, ctypes.byref(t), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    @staticmethod
+    def _member(m):
+        key, n = _bytes_arg(m.identity_key)
+        member = _lib.CellMember(_c_address(m.address), m.party.encode(), int(m.role),
+                                 ctypes.cast(key, ctypes.POINTER(ctypes.c_uint8)), n)
+        return member, key
+
+    def add_member(self, cell, member):
+        c_member, _key = self._member(member)
+        self._call(_lib.lib.parley_cell_add_member, _cell(cell), ctypes.byref(c_member))
+
+    def remove_member(self, cell, address):
+        self._call(_lib.lib.parley_cell_remove_member, _cell(cell), _c_address(address))
+
+    def set_role(self, cell, user, role):
+        self._call(_lib.lib.parley_cell_set_role, _cell(cell), user.encode(), int(role))
+
+    def propose(self, cell, proposal):
+        """Party admins: proposes membership changes of its party; returns the proposal id."""
+        p = _lib.CellProposal()
+        _lib.lib.parley_cell_proposal_init(ctypes.byref(p))
+        adds, keep = (_lib.CellMember * len(proposal.add))(), []
+        for i, m in enumerate(proposal.add):
+            adds[i], k = self._member(m)
+            keep.append(k)
+        removes = (_lib.Address * len(proposal.remove))(*[_c_address(a) for a in proposal.remove])
+        roles = (_lib.RoleChange * len(proposal.roles))(*[_lib.RoleChange(u.encode(), int(r)) for u, r in proposal.roles])
+        p.add, p.add_count = (adds if proposal.add else None), len(proposal.add)
+        p.remove, p.remove_count = (removes if proposal.remove else None), len(proposal.remove)
+        p.roles, p.role_count = (roles if proposal.roles else None), len(proposal.roles)
+        out = _lib.ProposalId()
+        self._call(_lib.lib.parley_cell_propose, _cell(cell), ctypes.byref(p), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def accept_proposal(self, cell, proposal_id):
+        """Supervisors: commits a received proposal."""
+        self._call(_lib.lib.parley_cell_accept_proposal, _cell(cell), _lib.ProposalId((ctypes.c_uint8 * 16)(*proposal_id)))
+
+    def reject_proposal(self, cell, proposal_id):
+        self._call(_lib.lib.parley_cell_reject_proposal, _cell(cell), _lib.ProposalId((ctypes.c_uint8 * 16)(*proposal_id)))
+
+    def cells(self):
+        """Ids of the cells this device is (or was) a member of."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_client_list_cells, ctypes.byref(handle))
+        try:
+            n = _lib.lib.parley_cell_list_count(handle)
+            return [bytes(_lib.lib.parley_cell_list_at(handle, i).contents.bytes) for i in range(n)]
+        finally:
+            _lib.lib.parley_cell_list_free(handle)
+
+    # -- channels ----------------------------------------------------------------------------
+    def create_channel(self, cell, channel, display_name):
+        self._call(_lib.lib.parley_channel_create, _cell(cell), channel.encode(), display_name.encode())
+
+    def archive_channel(self, cell, channel):
+        self._call(_lib.lib.parley_channel_archive, _cell(cell), channel.encode())
+
+    def set_channel_policy(self, cell, channel, *, read, post, ack_required=False, ack_deadline_seconds=0,
+                           attested=False, retention_seconds=0):
+        p = _lib.ChannelPolicy()
+        _lib.lib.parley_channel_policy_init(ctypes.byref(p))
+        c_read = (_lib.Grant * len(read))(*[_lib.Grant(g.kind, g.name.encode(), g.device) for g in read])
+        c_post = (_lib.Grant * len(post))(*[_lib.Grant(g.kind, g.name.encode(), g.device) for g in post])
+        p.read, p.read_count = (c_read if read else None), len(read)
+        p.post, p.post_count = (c_post if post else None), len(post)
+        p.ack_required, p.ack_deadline_seconds = ack_required, ack_deadline_seconds
+        p.attested, p.retention_seconds = attested, retention_seconds
+        self._call(_lib.lib.parley_channel_set_policy, _cell(cell), channel.encode(), ctypes.byref(p))
+
+    def post(self, cell, channel, text, precedence=Precedence.ROUTINE):
+        """Posts on a channel; returns the message id once it is durable locally."""
+        buf, n = _bytes_arg(text)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_channel_post_with_precedence, _cell(cell), channel.encode(), buf, n, int(precedence),
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def acknowledge(self, cell, channel, sender, message_id):
+        """Acknowledges (sender, id) for this device's party; returns the acknowledgement's id."""
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_channel_acknowledge, _cell(cell), channel.encode(), _c_address(sender),
+                   _message_id(message_id), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def export_transcript(self, cell, channel, from_ms=0, to_ms=0):
+        """An attested channel's posts and charter as bytes that parley-verify checks offline."""
+        buf = _lib.Buffer()
+        self._call(_lib.lib.parley_channel_export_transcript, _cell(cell), channel.encode(), from_ms, to_ms,
+                   ctypes.byref(buf))
+        try:
+            return _read(buf.data, buf.len)
+        finally:
+            _lib.lib.parley_buffer_free(ctypes.byref(buf))
+
+    def ack_status(self, cell, channel, sender, message_id):
+        """{party: AckState} for each party required to acknowledge; empty if not tracked."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_channel_ack_status, _cell(cell), channel.encode(), _c_address(sender),
+                   _message_id(message_id), ctypes.byref(handle))
+        try:
+            return {(a := _lib.lib.parley_ack_status_at(handle, i).contents).party.decode(): AckState(a.state)
+                    for i in range(_lib.lib.parley_ack_status_count(handle))}
+        finally:
+            _lib.lib.parley_ack_status_free(handle)
+
+    def history(self, cell, channel):
+        """An iterator over the channel's accepted messages in the order this device saw them.
+
+        The history is read (and the library's copy wiped and freed) when this is called."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_channel_history, _cell(cell), channel.encode(), ctypes.byref(handle))
+        entries = []
+        try:
+            for i in range(_lib.lib.parley_history_count(handle)):
+                e = _lib.lib.parley_history_at(handle, i).contents
+                entries.append(HistoryEntry(channel=e.channel.decode(), sender=_address(e.sender), id=bytes(e.id.bytes),
+                                            epoch=e.epoch, sent_at_ms=e.sent_at_ms, received_at_ms=e.received_at_ms,
+                                            text=_read(e.text, e.text_len).decode("utf-8", "replace")))
+        finally:
+            _lib.lib.parley_history_free(handle)
+        return iter(entries)
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _call(self, fn, *args):
+        if not self._handle:
+            raise ParleyError(89, "the client is closed")  # PARLEY_E_CLOSED
+        err = _lib.Error()
+        check(fn(self._handle, *args, ctypes.byref(err)), err)

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Plain Python values of the Parley API: addresses, members, grants, history entries, events."""
+import enum
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class Role(enum.IntEnum):
+    SUPERVISOR = 1
+    PARTY_ADMIN = 2
+    MEMBER = 3
+    OBSERVER = 4
+
+
+class EventKind(enum.IntEnum):
+    CONNECTED = 1
+    DISCONNECTED = 2
+    MESSAGE_RECEIVED = 3
+    MESSAGE_SENT = 4
+    SEND_FAILED = 5
+    DECRYPT_FAILED = 6
+    PREKEYS_REPLENISHED = 7
+    PROTOCOL_ERROR = 8
+    CHANNEL_MESSAGE_RECEIVED = 9
+    CHARTER_CHANGED = 10
+    PERMISSION_DENIED = 11
+    SECURITY_ALERT = 12
+    PROPOSAL_RECEIVED = 13
+    ACKNOWLEDGEMENT_RECEIVED = 14
+    MESSAGE_OVERDUE = 15
+    ESCALATION_RECEIVED = 16
+
+
+class Precedence(enum.IntEnum):
+    """On ack_required channels: the acknowledgement is due within min(policy, 6 h / 3 h / 30 min / 10 min)."""
+    ROUTINE = 1
+    PRIORITY = 2
+    IMMEDIATE = 3
+    FLASH = 4
+
+
+class AckState(enum.IntEnum):
+    PENDING = 1
+    ACKNOWLEDGED = 2
+    LATE = 3
+    OVERDUE = 4
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    user: str
+    device: int = 1
+
+    def __str__(self):
+        return f"{self.user}.{self.device}"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A device of a cell; `identity_key` is its Client.identity_key, exchanged out of band."""
+    address: Address
+    party: str
+    identity_key: bytes
+    role: Role = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Membership changes of one party, as a party admin proposes them."""
+    add: tuple = ()      # Member values
+    remove: tuple = ()   # Address values
+    roles: tuple = ()    # (user, Role) pairs
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who may READ or POST: a party, a user, or one device."""
+    kind: int
+    name: str
+    device: int = 0
+
+    @staticmethod
+    def party(name):
+        return Grant(1, name)
+
+    @staticmethod
+    def user(name):
+        return Grant(2, name)
+
+    @staticmethod
+    def of_device(address):
+        return Grant(3, address.user, address.device)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    channel: str
+    sender: Address
+    id: bytes
+    epoch: int
+    sent_at_ms: int
+    received_at_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event; fields a kind does not use are empty (see parley.h's parley_event_kind)."""
+    kind: EventKind
+    peer: Optional[Address] = None
+    id: bytes = b""
+    cell: bytes = b""
+    channel: str = ""
+    epoch: int = 0
+    sent_at_ms: int = 0
+    text: str = ""
+    count: int = 0
+    joined: bool = False
+    error_code: int = 0
+    error_message: str = ""
+    proof: tuple = field(default=())  # SECURITY_ALERT: (applied, conflicting) commit bytes
+    proposal_id: bytes = b""  # PROPOSAL_RECEIVED
+    proposal: Optional[Proposal] = None
+    precedence: int = 0       # CHANNEL_MESSAGE_RECEIVED: a Precedence
+    party: str = ""           # ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED
+    by: Optional[Address] = None  # ACKNOWLEDGEMENT_RECEIVED
+    deadline_ms: int = 0

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The C ABI against the real parley-relay process (argv[1]): direct messages, a full cell
+ * conversation with governance, permissions and removal, and the callback threading rule. */
+#define _DEFAULT_SOURCE /* usleep */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "support.h"
+
+static const char* g_relay_binary;
+static const int kWait = 20000; /* ms */
+
+typedef struct world {
+  temp_dir dir;
+  relay_process relay;
+} world;
+
+static int world_start(world* w) {
+  if (!temp_dir_make(&w->dir)) return 0;
+  char data[512];
+  temp_dir_file(&w->dir, "relay", data);
+  return relay_start(&w->relay, g_relay_binary, data);
+}
+
+static void world_stop(world* w) {
+  relay_stop(&w->relay);
+  temp_dir_remove(&w->dir);
+}
+
+static int start_connected(device* d) {
+  parley_error err;
+  CHECK_OK(parley_client_start(d->client, &err), &err);
+  const parley_event_kind connected = PARLEY_EVENT_CONNECTED;
+  recorded_event e;
+  const int ok = device_wait(d, match_kind, &connected, kWait, &e);
+  CHECK(ok);
+  if (ok) CHECK(e.struct_size == sizeof(parley_event) && e.count > 0);
+  return ok;
+}
+
+static parley_buffer identity_of(device* d) {
+  parley_buffer key = {0};
+  parley_error err;
+  CHECK_OK(parley_client_identity_key(d->client, &key, &err), &err);
+  return key;
+}
+
+static void direct_messages(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  parley_error err;
+  device a, b;
+  CHECK_OK(device_open(&a, &w.dir, "alice", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&b, &w.dir, "bob", w.relay.port, &err), &err);
+  start_connected(&a);
+  start_connected(&b);
+
+  parley_message_id id;
+  const char* text = "hello over the C ABI";
+  CHECK_OK(parley_client_send_text(a.client, device_address(&b), (const uint8_t*)text, strlen(text), &id, &err), &err);
+  recorded_event got;
+  CHECK(device_wait(&b, match_text, text, kWait, &got));
+  CHECK(strcmp(got.peer_user, "alice") == 0 && got.peer_device == 1);
+  CHECK(memcmp(&got.id, &id, sizeof id) == 0 && got.text_len == strlen(text));
+  const parley_event_kind sent = PARLEY_EVENT_MESSAGE_SENT;
+  CHECK(device_wait(&a, match_kind, &sent, kWait, &got));
+  CHECK(memcmp(&got.id, &id, sizeof id) == 0 && strcmp(got.peer_user, "bob") == 0);
+
+  /* A device the relay never saw: the send fails with an event, not a call error. */
+  parley_address ghost = {"ghost", 1};
+  CHECK_OK(parley_client_send_text(a.client, ghost, (const uint8_t*)"boo", 3, &id, &err), &err);
+  const parley_event_kind failed = PARLEY_EVENT_SEND_FAILED;
+  CHECK(device_wait(&a, match_kind, &failed, kWait, &got));
+  CHECK(got.error_code != PARLEY_OK && got.error_message[0] != '\0' && strcmp(got.peer_user, "ghost") == 0);
+
+  /* The relay going away is reported, and the client reconnects when it is back. */
+  relay_stop(&w.relay);
+  const parley_event_kind disconnected = PARLEY_EVENT_DISCONNECTED;
+  CHECK(device_wait(&b, match_kind, &disconnected, kWait, &got));
+  CHECK(got.error_code != PARLEY_OK);
+
+  device_close(&a);
+  device_close(&b);
+  world_stop(&w);
+}
+
+static int same_cell(const recorded_event* e, const parley_cell_id* cell) {
+  return memcmp(&e->cell, cell, sizeof *cell) == 0;
+}
+
+static void cell_conversation(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  parley_error err;
+  device us, il, sy, trade;
+  CHECK_OK(device_open(&us, &w.dir, "us_sup", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&il, &w.dir, "il_officer", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&sy, &w.dir, "sy_officer", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&trade, &w.dir, "il_trade", w.relay.port, &err), &err);
+  device* all[] = {&us, &il, &sy, &trade};
+  for (int i = 0; i < 4; ++i) start_connected(all[i]);
+
+  /* The supervisor creates the seeds' cell with the three others. */
+  parley_buffer keys[3] = {identity_of(&il), identity_of(&sy), identity_of(&trade)};
+  parley_cell_member members[3] = {
+      {device_address(&il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
+      {device_address(&sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len},
+      {device_address(&trade), "IL", PARLEY_ROLE_MEMBER, keys[2].data, keys[2].len},
+  };
+  parley_cell_template t;
+  parley_cell_template_init(&t);
+  t.members = members;
+  t.member_count = 3;
+  parley_cell_id cell;
+  CHECK_OK(parley_cell_create(us.client, &t, &cell, &err), &err);
+  for (int i = 0; i < 3; ++i) parley_buffer_free(&keys[i]);
+
+  /* intel: read by US, SY and one IL user; posted on by IL and SY. */
+  parley_grant read[3] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "SY", 0}, {PARLEY_GRANT_USER, "il_officer", 0}};
+  parley_grant post[2] = {{PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_channel_policy p;
+  parley_channel_policy_init(&p);
+  p.read = read;
+  p.read_count = 3;
+  p.post = post;
+  p.post_count = 2;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "intel", &p, &err), &err);
+  const uint64_t epoch2 = 2;
+  recorded_event e;
+  for (int i = 1; i < 4; ++i) {
+    CHECK(device_wait(all[i], match_epoch, &epoch2, kWait, &e));
+    CHECK(same_cell(&e, &cell));
+  }
+  /* Each member was told it joined. */
+  const parley_event_kind charter = PARLEY_EVENT_CHARTER_CHANGED;
+  CHECK(device_wait(&il, match_kind, &charter, kWait, &e) && e.joined && e.epoch == 1);
+
+  parley_cell_list* list = NULL;
+  CHECK_OK(parley_client_list_cells(sy.client, &list, &err), &err);
+  CHECK(parley_cell_list_count(list) == 1 && memcmp(parley_cell_list_at(list, 0), &cell, sizeof cell) == 0);
+  parley_cell_list_free(list);
+
+  const char* convoy = "convoy moves at 0400";
+  const char* tender = "tender opens monday";
+  parley_message_id convoy_id;
+  CHECK_OK(parley_channel_post(il.client, cell, "intel", (const uint8_t*)convoy, strlen(convoy), &convoy_id, &err), &err);
+  CHECK_OK(parley_channel_post(trade.client, cell, "commercial", (const uint8_t*)tender, strlen(tender), NULL, &err),
+           &err);
+  CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
+               parley_channel_post(trade.client, cell, "intel", (const uint8_t*)"let me in", 9, NULL, &err), &err);
+  CHECK(device_wait(&sy, match_text, convoy, kWait, &e));
+  CHECK(e.kind == PARLEY_EVENT_CHANNEL_MESSAGE_RECEIVED && same_cell(&e, &cell) && strcmp(e.channel, "intel") == 0);
+  CHECK(strcmp(e.peer_user, "il_officer") == 0 && e.epoch == 2 && memcmp(&e.id, &convoy_id, sizeof e.id) == 0);
+  CHECK(device_wait(&us, match_text, convoy, kWait, &e));
+  CHECK(device_wait(&il, match_text, tender, kWait, &e));
+
+  /* The supervisor adds a deputy, gives the SY user the party-admin role, opens a channel. */
+  device deputy;
+  CHECK_OK(device_open(&deputy, &w.dir, "sy_deputy", w.relay.port, &err), &err);
+  start_connected(&deputy);
+  parley_buffer deputy_key = identity_of(&deputy);
+  parley_cell_member dm = {device_address(&deputy), "SY", PARLEY_ROLE_OBSERVER, deputy_key.data, deputy_key.len};
+  CHECK_OK(parley_cell_add_member(us.client, cell, &dm, &err), &err);
+  parley_buffer_free(&deputy_key);
+  CHECK_OK(parley_cell_set_role(us.client, cell, "sy_officer", PARLEY_ROLE_PARTY_ADMIN, &err), &err);
+  CHECK_OK(parley_channel_create(us.client, cell, "liaison", "Liaison", &err), &err);
+  parley_grant everyone[3] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_grant poster = {PARLEY_GRANT_DEVICE, "sy_officer", 1};
+  p.read = everyone;
+  p.read_count = 3;
+  p.post = &poster;
+  p.post_count = 1;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "liaison", &p, &err), &err);
+  const uint64_t epoch6 = 6;
+  CHECK(device_wait(&deputy, match_epoch, &epoch6, kWait, &e));
+  CHECK(device_wait(&sy, match_epoch, &epoch6, kWait, &e));
+  /* Only the supervisor commits. */
+  CHECK_STATUS(PARLEY_E_CHARTER_NOT_AUTHORIZED, parley_channel_create(sy.client, cell, "mine", "Mine", &err), &err);
+  const char* liaison = "liaison desk open";
+  CHECK_OK(parley_channel_post(sy.client, cell, "liaison", (const uint8_t*)liaison, strlen(liaison), NULL, &err), &err);
+  CHECK(device_wait(&deputy, match_text, liaison, kWait, &e));
+  CHECK(device_wait(&il, match_text, liaison, kWait, &e));
+  /* The observer reads but may not post. */
+  CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
+               parley_channel_post(deputy.client, cell, "liaison", (const uint8_t*)"me too", 6, NULL, &err), &err);
+
+  /* Removing the trade delegate: it reads nothing posted after. */
+  CHECK_OK(parley_cell_remove_member(us.client, cell, device_address(&trade), &err), &err);
+  const uint64_t epoch7 = 7;
+  CHECK(device_wait(&il, match_epoch, &epoch7, kWait, &e));
+  const char* after = "after the delegate left";
+  CHECK_OK(parley_channel_post(il.client, cell, "commercial", (const uint8_t*)after, strlen(after), NULL, &err), &err);
+  CHECK(device_wait(&sy, match_text, after, kWait, &e));
+  usleep(300 * 1000);
+  CHECK(device_count(&trade, match_text, after) == 0);
+  CHECK(device_count(&trade, match_text, convoy) == 0); /* never had READ on intel */
+  CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
+               parley_channel_post(trade.client, cell, "commercial", (const uint8_t*)"still here?", 11, NULL, &err),
+               &err);
+
+  /* Archived channels take no more posts. */
+  CHECK_OK(parley_channel_archive(us.client, cell, "liaison", &err), &err);
+  const uint64_t epoch8 = 8;
+  CHECK(device_wait(&sy, match_epoch, &epoch8, kWait, &e));
+  CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
+               parley_channel_post(sy.client, cell, "liaison", (const uint8_t*)"x", 1, NULL, &err), &err);
+
+  /* History, in the order the device saw it. */
+  parley_history* h = NULL;
+  CHECK_OK(parley_channel_history(sy.client, cell, "intel", &h, &err), &err);
+  CHECK(parley_history_count(h) == 1);
+  const parley_history_entry* entry = parley_history_at(h, 0);
+  CHECK(entry && strcmp(entry->sender.user, "il_officer") == 0 && entry->text_len == strlen(convoy) &&
+        memcmp(entry->text, convoy, entry->text_len) == 0);
+  parley_history_free(h);
+  CHECK_OK(parley_channel_history(il.client, cell, "commercial", &h, &err), &err);
+  CHECK(parley_history_count(h) == 2);
+  parley_history_free(h);
+
+  /* The SY party admin proposes a role change in its party; the supervisor sees and accepts it. */
+  parley_cell_proposal proposal;
+  parley_cell_proposal_init(&proposal);
+  parley_role_change promote = {"sy_deputy", PARLEY_ROLE_MEMBER};
+  proposal.roles = &promote;
+  proposal.role_count = 1;
+  CHECK_STATUS(PARLEY_E_CHARTER_NOT_AUTHORIZED, parley_cell_propose(il.client, cell, &proposal, NULL, &err), &err);
+  parley_proposal_id pid;
+  CHECK_OK(parley_cell_propose(sy.client, cell, &proposal, &pid, &err), &err);
+  const parley_event_kind proposed = PARLEY_EVENT_PROPOSAL_RECEIVED;
+  CHECK(device_wait(&us, match_kind, &proposed, kWait, &e));
+  CHECK(memcmp(&e.proposal_id, &pid, sizeof pid) == 0 && strcmp(e.peer_user, "sy_officer") == 0 && same_cell(&e, &cell));
+  CHECK(e.proposal_roles == 1 && e.proposal_adds == 0 && e.proposal_removes == 0);
+  CHECK(strcmp(e.proposal_role_user, "sy_deputy") == 0 && e.proposal_role == PARLEY_ROLE_MEMBER);
+  CHECK_OK(parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
+  const uint64_t epoch9 = 9;
+  CHECK(device_wait(&deputy, match_epoch, &epoch9, kWait, &e));
+
+  /* No event reported a refused or undecryptable message along the way. */
+  const parley_event_kind denied = PARLEY_EVENT_PERMISSION_DENIED, alert = PARLEY_EVENT_SECURITY_ALERT,
+                          undecryptable = PARLEY_EVENT_DECRYPT_FAILED;
+  for (int i = 0; i < 4; ++i) {
+    CHECK(device_count(all[i], match_kind, &denied) == 0);
+    CHECK(device_count(all[i], match_kind, &alert) == 0);
+    CHECK(device_count(all[i], match_kind, &undecryptable) == 0);
+  }
+
+  device_close(&deputy);
+  for (int i = 0; i < 4; ++i) device_close(all[i]);
+  world_stop(&w);
+}
+
+static void acknowledgements(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  parley_error err;
+  device us, il, sy;
+  CHECK_OK(device_open(&us, &w.dir, "us_sup", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&il, &w.dir, "il_officer", w.relay.port, &err), &err);
+  CHECK_OK(device_open(&sy, &w.dir, "sy_officer", w.relay.port, &err), &err);
+  device* all[] = {&us, &il, &sy};
+  for (int i = 0; i < 3; ++i) start_connected(all[i]);
+  parley_buffer keys[2] = {identity_of(&il), identity_of(&sy)};
+  parley_cell_member members[2] = {{device_address(&il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
+                                   {device_address(&sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len}};
+  parley_cell_template t;
+  parley_cell_template_init(&t);
+  t.members = members;
+  t.member_count = 2;
+  parley_cell_id cell;
+  CHECK_OK(parley_cell_create(us.client, &t, &cell, &err), &err);
+  for (int i = 0; i < 2; ++i) parley_buffer_free(&keys[i]);
+
+  /* deescalation: acknowledgements within 30 min; diplomatic: within 1 s (to see overdue). */
+  parley_grant read[3] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_grant post[2] = {{PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_channel_policy p;
+  parley_channel_policy_init(&p);
+  p.read = read;
+  p.read_count = 3;
+  p.post = post;
+  p.post_count = 2;
+  p.ack_required = true;
+  p.ack_deadline_seconds = 1800;
+  p.attested = true;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "deescalation", &p, &err), &err);
+  p.attested = false;
+  p.ack_deadline_seconds = 1;
+  CHECK_OK(parley_channel_set_policy(us.client, cell, "diplomatic", &p, &err), &err);
+  const uint64_t epoch3 = 3;
+  recorded_event e;
+  CHECK(device_wait(&il, match_epoch, &epoch3, kWait, &e));
+  CHECK(device_wait(&sy, match_epoch, &epoch3, kWait, &e));
+
+  const char* flash = "FLASH: unplanned launch detected, not ours";
+  parley_message_id id;
+  CHECK_OK(parley_channel_post_with_precedence(il.client, cell, "deescalation", (const uint8_t*)flash, strlen(flash),
+                                               PARLEY_PRECEDENCE_FLASH, &id, &err),
+           &err);
+  CHECK(device_wait(&sy, match_text, flash, kWait, &e));
+  CHECK(e.precedence == PARLEY_PRECEDENCE_FLASH);
+  parley_ack_status* acks = NULL;
+  CHECK_OK(parley_channel_ack_status(il.client, cell, "deescalation", device_address(&il), id, &acks, &err), &err);
+  CHECK(parley_ack_status_count(acks) == 1);
+  const parley_party_ack* a = parley_ack_status_at(acks, 0);
+  CHECK(a && strcmp(a->party, "SY") == 0 && a->state == PARLEY_ACK_PENDING);
+  parley_ack_status_free(acks);
+
+  parley_message_id ack_id;
+  CHECK_OK(parley_channel_acknowledge(sy.client, cell, "deescalation", device_address(&il), id, &ack_id, &err), &err);
+  const parley_event_kind acked = PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED;
+  CHECK(device_wait(&il, match_kind, &acked, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && strcmp(e.by_user, "sy_officer") == 0);
+  CHECK(strcmp(e.channel, "deescalation") == 0 && strcmp(e.peer_user, "il_officer") == 0);
+  CHECK_OK(parley_channel_ack_status(il.client, cell, "deescalation", device_address(&il), id, &acks, &err), &err);
+  a = parley_ack_status_at(acks, 0);
+  CHECK(a && strcmp(a->party, "SY") == 0 && a->state == PARLEY_ACK_ACKNOWLEDGED);
+  parley_ack_status_free(acks);
+  /* The party that received it is not asked twice; IL is not a required party of its own post. */
+  CHECK(parley_channel_acknowledge(il.client, cell, "deescalation", device_address(&il), id, NULL, &err) != PARLEY_OK);
+
+  /* The supervisor exports the attested channel; parley-verify (when built) accepts the file. */
+  CHECK(device_wait(&us, match_text, flash, kWait, &e));
+  CHECK(device_wait(&us, match_kind, &acked, kWait, &e));
+  parley_buffer transcript = {0};
+  CHECK_OK(parley_channel_export_transcript(us.client, cell, "deescalation", 0, 0, &transcript, &err), &err);
+  CHECK(transcript.len > 0);
+  const char* verify = getenv("PARLEY_VERIFY");
+  if (verify && *verify && transcript.len) {
+    char path[512], command[1200];
+    temp_dir_file(&w.dir, "deescalation.plt", path);
+    FILE* f = fopen(path, "wb");
+    CHECK(f && fwrite(transcript.data, 1, transcript.len, f) == transcript.len);
+    if (f) fclose(f);
+    snprintf(command, sizeof command, "'%s' '%s' > /dev/null 2>&1", verify, path);
+    CHECK(system(command) == 0);
+  }
+  parley_buffer_free(&transcript);
+  CHECK_STATUS(PARLEY_E_HOTLINE_NOT_ATTESTED,
+               parley_channel_export_transcript(us.client, cell, "diplomatic", 0, 0, &transcript, &err), &err);
+  CHECK(transcript.data == NULL);
+
+  /* Nobody acknowledges in time: the readers see it overdue, the supervisor gets the escalation. */
+  const char* notice = "notice: exercise at 0600";
+  CHECK_OK(parley_channel_post_with_precedence(il.client, cell, "diplomatic", (const uint8_t*)notice, strlen(notice),
+                                               PARLEY_PRECEDENCE_PRIORITY, &id, &err),
+           &err);
+  const parley_event_kind overdue = PARLEY_EVENT_MESSAGE_OVERDUE, escalated = PARLEY_EVENT_ESCALATION_RECEIVED;
+  CHECK(device_wait(&il, match_kind, &overdue, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && e.deadline_ms > 0);
+  CHECK(device_wait(&us, match_kind, &escalated, kWait, &e));
+  CHECK(memcmp(&e.id, &id, sizeof id) == 0 && strcmp(e.party, "SY") == 0 && strcmp(e.peer_user, "il_officer") == 0);
+
+  for (int i = 0; i < 3; ++i) device_close(all[i]);
+  world_stop(&w);
+}
+
+/* What the callback saw when it broke the threading rule, and that thread-safe calls work there. */
+typedef struct rule_probe {
+  parley_client* client;
+  pthread_mutex_t mutex;
+  int done;
+  parley_status stop, start, set_callback, identity;
+  size_t key_len;
+} rule_probe;
+
+static void probing_callback(const parley_event* event, void* user) {
+  rule_probe* probe = user;
+  if (event->kind != PARLEY_EVENT_CONNECTED) return;
+  pthread_mutex_lock(&probe->mutex);
+  if (!probe->done) {
+    parley_error err;
+    probe->stop = parley_client_stop(probe->client, &err);
+    probe->start = parley_client_start(probe->client, &err);
+    probe->set_callback = parley_client_set_event_callback(probe->client, NULL, NULL, &err);
+    parley_client_destroy(probe->client); /* refused: does nothing */
+    parley_buffer key = {0};
+    probe->identity = parley_client_identity_key(probe->client, &key, &err);
+    probe->key_len = key.len;
+    parley_buffer_free(&key);
+    probe->done = 1;
+  }
+  pthread_mutex_unlock(&probe->mutex);
+}
+
+static void callback_thread_rule(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  parley_error err;
+  device d;
+  CHECK_OK(device_open(&d, &w.dir, "prober", w.relay.port, &err), &err);
+  rule_probe probe;
+  memset(&probe, 0, sizeof probe);
+  probe.client = d.client;
+  pthread_mutex_init(&probe.mutex, NULL);
+  CHECK_OK(parley_client_set_event_callback(d.client, probing_callback, &probe, &err), &err);
+  CHECK_OK(parley_client_start(d.client, &err), &err);
+  int done = 0;
+  for (int i = 0; i < kWait / 10 && !done; ++i) {
+    usleep(10000);
+    pthread_mutex_lock(&probe.mutex);
+    done = probe.done;
+    pthread_mutex_unlock(&probe.mutex);
+  }
+  CHECK(done);
+  CHECK(probe.stop == PARLEY_E_INVALID_ARGUMENT);
+  CHECK(probe.start == PARLEY_E_INVALID_ARGUMENT);
+  CHECK(probe.set_callback == PARLEY_E_INVALID_ARGUMENT);
+  CHECK(probe.identity == PARLEY_OK && probe.key_len == 33);
+  /* The client survived the refused destroy and stops normally from this thread. */
+  CHECK_OK(parley_client_stop(d.client, &err), &err);
+  device_close(&d);
+  pthread_mutex_destroy(&probe.mutex);
+  world_stop(&w);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PATH/TO/parley-relay [test...]\n", argv[0]);
+    return 2;
+  }
+  g_relay_binary = argv[1];
+  static const check_test tests[] = {
+      {"direct_messages", direct_messages},
+      {"cell_conversation", cell_conversation},
+      {"acknowledgements", acknowledgements},
+      {"callback_thread_rule", callback_thread_rule},
+  };
+  return check_run(tests, (int)(sizeof tests / sizeof tests[0]), argc, argv, 2);
+}
