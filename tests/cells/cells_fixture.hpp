@@ -177,6 +177,30 @@ class CellsTest : public ::testing::Test {
     return *cell;
   }
 
+  // A "hotline" channel every party reads and posts on, the supervisor's included, with
+  // acknowledgements due within an hour (for incidents and deconfliction notices).
+  void make_hotline_channel(const CellId& cell) {
+    charter::ChannelPolicy policy;
+    policy.read = {charter::Grant::for_party("US"), charter::Grant::for_party("IL"), charter::Grant::for_party("SY")};
+    policy.post = policy.read;
+    policy.ack_required = true;
+    policy.ack_deadline_seconds = 3600;
+    auto committed = node(kUs).engine->commit(
+        cell, {charter::CreateChannel{"hotline", "Hotline"}, charter::SetChannelPolicy{"hotline", policy}}, now);
+    ASSERT_TRUE(committed.ok()) << committed.error().to_string();
+    run();
+  }
+
+  // Advances the virtual clock to `at` and lets every device check its deadlines.
+  void tick(TimeMs at) {
+    now = at;
+    for (auto& [address, n] : nodes_) {
+      n->engine->on_timer(now);
+      collect(*n);
+    }
+    run();
+  }
+
   void post(const Address& from, const CellId& cell, std::string_view channel, std::string_view text) {
     auto id = node(from).engine->post(cell, channel, text, now);
     ASSERT_TRUE(id.ok()) << id.error().to_string();

@@ -26,15 +26,6 @@ class HotlineFlowTest : public CellsTest {
     run();
     return cell;
   }
-
-  void tick(TimeMs at) {
-    now = at;
-    for (const Address& a : {kUs, kIl, kSy, kSy2}) {
-      node(a).engine->on_timer(now);
-      collect(node(a));
-    }
-    run();
-  }
 };
 
 TEST_F(HotlineFlowTest, UnacknowledgedFlashGoesOverdueEverywhereAndIsEscalated) {

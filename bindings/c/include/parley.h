@@ -132,6 +132,11 @@ typedef struct parley_cell_id {
   uint8_t bytes[16];
 } parley_cell_id;
 
+/* An incident's 16-byte random id (docs/hotline.md "Incidents"). */
+typedef struct parley_incident_id {
+  uint8_t bytes[16];
+} parley_incident_id;
+
 /* Bytes the library allocated. Release with parley_buffer_free. */
 typedef struct parley_buffer {
   uint8_t* data;
@@ -265,7 +270,10 @@ typedef enum parley_event_kind {
   PARLEY_EVENT_PROPOSAL_RECEIVED = 13, /* cell, peer = proposer, epoch = base epoch, proposal_id, proposal */
   PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED = 14, /* cell, channel, peer = sender of the message, id, party, by */
   PARLEY_EVENT_MESSAGE_OVERDUE = 15,   /* cell, channel, peer = sender, id, party, deadline_ms */
-  PARLEY_EVENT_ESCALATION_RECEIVED = 16 /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
+  PARLEY_EVENT_ESCALATION_RECEIVED = 16, /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
+  PARLEY_EVENT_INCIDENT_UPDATED = 17,  /* cell, channel, incident, peer = device of the operation, id = its message */
+  PARLEY_EVENT_NOTICE_RECEIVED = 18,   /* cell, channel, peer = sender, id, party, sent_at_ms, precedence, text = description */
+  PARLEY_EVENT_NOTICES_CONFLICT = 19   /* cell, channel, peer/id/party = first notice, other/other_id/other_party = second */
 } parley_event_kind;
 
 /* One event. Every pointer in it (and the struct itself) is valid only during the callback:
@@ -295,6 +303,10 @@ typedef struct parley_event {
   const char* party;            /* ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED; "" otherwise */
   parley_address by;            /* ACKNOWLEDGEMENT_RECEIVED: the device that acknowledged for `party` */
   int64_t deadline_ms;          /* MESSAGE_OVERDUE, ESCALATION_RECEIVED */
+  parley_incident_id incident;  /* INCIDENT_UPDATED */
+  parley_address other;         /* NOTICES_CONFLICT: the second notice's sender */
+  parley_message_id other_id;
+  const char* other_party;      /* "" when unused */
 } parley_event;
 
 typedef void (*parley_event_fn)(const parley_event* event, void* user);

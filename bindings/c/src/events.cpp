@@ -128,6 +128,37 @@ void fill(parley_event& out, const EscalationReceived& e) {
   out.deadline_ms = e.deadline;
 }
 
+void fill(parley_event& out, const IncidentUpdated& e) {
+  out.kind = PARLEY_EVENT_INCIDENT_UPDATED;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.by);
+  out.id = from_message_id(e.id);
+  std::memcpy(out.incident.bytes, e.incident.data(), sizeof out.incident.bytes);
+}
+void fill(parley_event& out, const NoticeReceived& e) {
+  out.kind = PARLEY_EVENT_NOTICE_RECEIVED;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.sender);
+  out.id = from_message_id(e.id);
+  out.party = e.party.c_str();
+  out.sent_at_ms = e.sent_at;
+  out.precedence = static_cast<parley_precedence>(e.precedence);
+  fill_text(out, e.notice.description);
+}
+void fill(parley_event& out, const NoticesConflict& e) {
+  out.kind = PARLEY_EVENT_NOTICES_CONFLICT;
+  out.cell = from_cell_id(e.cell);
+  out.channel = e.channel.c_str();
+  fill_peer(out, e.first.sender);
+  out.id = from_message_id(e.first.id);
+  out.party = e.first_party.c_str();
+  out.other = parley_address{e.second.sender.user.c_str(), e.second.sender.device};
+  out.other_id = from_message_id(e.second.id);
+  out.other_party = e.second_party.c_str();
+}
+
 // A C view of a proposal's changes; its arrays point into the event, which outlives it.
 struct ProposalView {
   std::vector<parley_cell_member> add;
@@ -172,6 +203,8 @@ void dispatch(parley_client& client, const Event& event) noexcept {
   out.peer.user = "";
   out.party = "";
   out.by.user = "";
+  out.other.user = "";
+  out.other_party = "";
   ProposalView view;
   std::visit(
       [&](const auto& e) {

@@ -52,6 +52,7 @@ struct ChannelHistoryEntry {
   TimeMs sent_at = 0;
   TimeMs received_at = 0;
   std::string text;
+  Precedence precedence = Precedence::routine;
 };
 
 }  // namespace parley

@@ -13,6 +13,7 @@
 #include "parley/cells.hpp"
 #include "parley/error.hpp"
 #include "parley/events.hpp"
+#include "parley/hotline_types.hpp"
 #include "parley/store_key.hpp"
 #include "parley/types.hpp"
 
@@ -94,6 +95,27 @@ class Client {
   // Each required party's state for that message; empty if it is not tracked.
   std::map<std::string, AckState> ack_status(const CellId& cell, std::string channel, const Address& sender,
                                              const MessageId& id) const;
+  // --- incidents and deconfliction notices (docs/hotline.md) ---
+  // Opens an incident (dispute) between this device's party and `incident.respondent_party`
+  // on any channel it may post on; returns the new incident's id. update_incident adds an
+  // acknowledgement, comment, proposal or resolution. Each is checked here against the rule
+  // every device applies, so what they would ignore is refused: invalid_argument (unknown
+  // respondent, incident or proposal; already resolved; a field over its limit),
+  // cell_permission_denied (this party may not do that), and the errors of post().
+  Result<IncidentId> open_incident(const CellId& cell, std::string channel, IncidentOpen incident,
+                                   Precedence precedence = Precedence::routine);
+  Result<MessageId> update_incident(const CellId& cell, std::string channel, const IncidentId& incident,
+                                    IncidentAction action);
+  // Every incident on the channel as this device computes it (the same on every device that
+  // holds the same operations), in the order they were opened.
+  Result<std::vector<Incident>> incidents(const CellId& cell, std::string channel) const;
+  // Announces planned activity on an ack_required channel (invalid_argument elsewhere); the
+  // other parties acknowledge it with acknowledge(). hotline_invalid_area for an area or
+  // window the rules refuse. Overlaps with other parties' notices raise NoticesConflict.
+  Result<MessageId> post_notice(const CellId& cell, std::string channel, DeconflictionNotice notice,
+                                Precedence precedence = Precedence::routine);
+  Result<std::vector<NoticeEntry>> notices(const CellId& cell, std::string channel) const;
+  // Text posts only (acknowledgements, incidents and notices have their own calls above).
   Result<std::vector<ChannelHistoryEntry>> history(const CellId& cell, std::string channel) const;
   // Cells this device is a member of (or was: a removed device keeps its history).
   std::vector<CellId> cells() const;

@@ -8,6 +8,7 @@
 
 #include "parley/cell_types.hpp"
 #include "parley/error.hpp"
+#include "parley/hotline_types.hpp"
 #include "parley/types.hpp"
 
 namespace parley {
@@ -146,9 +147,44 @@ struct EscalationReceived {
   TimeMs deadline = 0;
 };
 
+// An incident operation (open, acknowledge, comment, propose, resolve) was accepted on
+// `channel`, this device's own included. Incident state is a fold over every operation held,
+// so read Client::incidents again: an operation that arrived late can change the outcome.
+struct IncidentUpdated {
+  CellId cell{};
+  std::string channel;
+  IncidentId incident{};
+  Address by;  // the device whose operation it was
+  MessageId id;
+};
+
+// Another device's deconfliction notice was accepted (on an ack_required channel it waits
+// for acknowledgements like any message: Client::acknowledge, MessageOverdue).
+struct NoticeReceived {
+  CellId cell{};
+  std::string channel;
+  Address sender;
+  MessageId id;
+  std::string party;  // the sender's party
+  TimeMs sent_at = 0;
+  Precedence precedence = Precedence::routine;
+  DeconflictionNotice notice;
+};
+
+// Two deconfliction notices of different parties overlap in area and time window. Raised
+// once per pair on every device that holds both, whichever arrived first (`first` < `second`).
+struct NoticesConflict {
+  CellId cell{};
+  std::string channel;
+  MessageRef first;
+  MessageRef second;
+  std::string first_party;
+  std::string second_party;
+};
+
 using Event = std::variant<Connected, Disconnected, MessageReceived, MessageSent, SendFailed, DecryptFailed,
                            PreKeysReplenished, ProtocolError, ChannelMessageReceived, CharterChanged, PermissionDenied,
                            SecurityAlert, ProposalReceived, AcknowledgementReceived, MessageOverdue,
-                           EscalationReceived>;
+                           EscalationReceived, IncidentUpdated, NoticeReceived, NoticesConflict>;
 
 }  // namespace parley

@@ -356,14 +356,46 @@ std::map<std::string, AckState> Client::ack_status(const CellId& cell, std::stri
   });
 }
 
+Result<IncidentId> Client::open_incident(const CellId& cell, std::string channel, IncidentOpen incident,
+                                         Precedence precedence) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.open_incident(cell, channel, std::move(incident), precedence, now);
+  });
+}
+
+Result<MessageId> Client::update_incident(const CellId& cell, std::string channel, const IncidentId& incident,
+                                          IncidentAction action) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.update_incident(cell, channel, incident, std::move(action), now);
+  });
+}
+
+Result<std::vector<Incident>> Client::incidents(const CellId& cell, std::string channel) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) { return e.incidents(cell, channel); });
+}
+
+Result<MessageId> Client::post_notice(const CellId& cell, std::string channel, DeconflictionNotice notice,
+                                      Precedence precedence) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.post_notice(cell, channel, std::move(notice), precedence, now);
+  });
+}
+
+Result<std::vector<NoticeEntry>> Client::notices(const CellId& cell, std::string channel) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) { return e.notices(cell, channel); });
+}
+
 Result<std::vector<ChannelHistoryEntry>> Client::history(const CellId& cell, std::string channel) const {
   return impl_->query([&](engine::Engine& e, store::DeviceStore&) -> Result<std::vector<ChannelHistoryEntry>> {
     auto records = e.history(cell, channel);
     if (!records) return std::move(records).error();
     std::vector<ChannelHistoryEntry> out;
-    for (auto& r : *records)
+    for (auto& r : *records) {
+      if (r.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) continue;
       out.push_back(ChannelHistoryEntry{r.channel, r.sender, r.message_id, r.epoch, r.sent_at, r.received_at,
-                                        std::string(r.body.begin(), r.body.end())});
+                                        std::string(r.body.begin(), r.body.end()),
+                                        static_cast<Precedence>(r.precedence)});
+    }
     return out;
   });
 }

@@ -296,6 +296,7 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     after = {};
     // The store rolled back; so must the in-memory charters it may have changed.
     if (book_touched_) PARLEY_TRY(reload_cells());
+    forget_hotline_caches();  // a resent post may have been tracked before the rollback
     // A redelivery of a message already decrypted (e.g. our ack was lost) is not an error.
     if (received.error().code != Errc::duplicate_message) emit(DecryptFailed{*sender, received.error()});
     return {};

@@ -16,6 +16,8 @@
 #include "cells/cell_book.hpp"
 #include "charter/seed_template.hpp"
 #include "hotline/ack_tracker.hpp"
+#include "hotline/deconfliction.hpp"
+#include "hotline/incidents.hpp"
 #include "parley/events.hpp"
 #include "pairwise/sender_keys.hpp"
 #include "pairwise/sessions.hpp"
@@ -86,6 +88,21 @@ class Engine {
   // A self-contained transcript ("PLF1") of the channel's attested posts sent in [from, to]
   // (to == 0: up to now): cell_unknown, hotline_not_attested, limit_exceeded.
   Result<Bytes> export_transcript(const CellId& cell, std::string_view channel, TimeMs from, TimeMs to);
+  // Incidents (engine_incidents.cpp): each operation is a hotline post on `channel`, checked
+  // here against the same fold every receiver runs, so what they would ignore is refused:
+  // invalid_argument (unknown respondent party or incident or proposal, already resolved,
+  // a field over its limit), cell_permission_denied (this party may not do that), and the
+  // errors of post. incidents(): every incident this device holds on the channel, by opening.
+  Result<IncidentId> open_incident(const CellId& cell, std::string_view channel, IncidentOpen open,
+                                   Precedence precedence, TimeMs now);
+  Result<MessageId> update_incident(const CellId& cell, std::string_view channel, const IncidentId& id,
+                                    IncidentAction action, TimeMs now);
+  Result<std::vector<Incident>> incidents(const CellId& cell, std::string_view channel);
+  // Deconfliction notices (engine_notices.cpp): only on ack_required channels
+  // (invalid_argument otherwise); hotline_invalid_area for a bad area or window.
+  Result<MessageId> post_notice(const CellId& cell, std::string_view channel, DeconflictionNotice notice,
+                                Precedence precedence, TimeMs now);
+  Result<std::vector<NoticeEntry>> notices(const CellId& cell, std::string_view channel);
   // Raises MessageOverdue for every (message, party) whose deadline passed, once, and
   // escalates this device's own overdue messages to the supervisor devices.
   void on_timer(TimeMs now);
@@ -146,6 +163,21 @@ class Engine {
   // Hotline bookkeeping of an accepted post (own or received): track messages that need
   // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
   void track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after);
+  void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then);
+  void track_incident_operation(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
+                                hotline::IncidentOperation operation, AfterCommit& after);
+  void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
+                    DeconflictionNotice notice, AfterCommit& after);
+  Result<MessageId> send_incident_operation(const CellId& cell, std::string_view channel,
+                                            hotline::IncidentOperation operation, Precedence precedence, TimeMs now);
+  Result<MessageId> post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
+                                      Precedence precedence, TimeMs now);
+  struct ChannelHotline {
+    std::vector<hotline::IncidentEvent> incident_ops;
+    std::vector<hotline::NoticeRecord> notices;
+  };
+  ChannelHotline* channel_hotline(const CellId& cell, const std::string& channel);
+  void forget_hotline_caches();
   hotline::AckTracker* tracker(const CellId& cell, const std::string& channel);
   Status attest(const charter::CellState& state, cells::ChannelMessage& message);
   Status check_attestation(const charter::CellState& state, const Address& sender,
@@ -215,6 +247,8 @@ class Engine {
   std::vector<std::pair<Address, cells::ResyncRequest>> deferred_requests_;
   // Ack trackers of ack_required channels, rebuilt from history on first use.
   std::map<std::pair<CellId, std::string>, hotline::AckTracker> trackers_;
+  // Incident operations and notices per channel, rebuilt from history on first use.
+  std::map<std::pair<CellId, std::string>, ChannelHotline> structured_;
   struct Receipt {
     CellId cell;
     std::string channel;

@@ -477,6 +477,7 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   crypto::wipe(message->body);
   if (!accepted) {
     rollback();
+    forget_hotline_caches();
     return std::move(accepted).error();
   }
   if (*accepted == Acceptance::refused || *accepted == Acceptance::later) {
@@ -488,6 +489,7 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   }
   if (auto committed = store_.db().commit(); !committed) {
     rollback();
+    forget_hotline_caches();
     return std::move(committed).error();
   }
   if (delivered) after.events.push_back(std::move(*delivered));

@@ -88,58 +88,115 @@ hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& chan
   hotline::AckTracker built(channel);
   // Messages first, then acknowledgements and receipts: the result does not depend on the
   // order in which they arrived.
+  std::vector<std::pair<const store::HistoryRecord*, hotline::Body>> bodies;
   for (const auto& row : *rows) {
-    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) continue;
     const charter::CellState* then = book_.state_at(cell, row.epoch);
     if (!then) continue;
-    (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at,
-                               hotline::precedence_from_wire(row.precedence).value_or(hotline::Precedence::routine));
-  }
-  for (const auto& row : *rows) {
-    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::hotline)) continue;
+    const auto precedence = hotline::precedence_from_wire(row.precedence).value_or(hotline::Precedence::routine);
+    if (row.kind == static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) {
+      (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at, precedence);
+      continue;
+    }
     auto body = hotline::decode_body(row.body);
-    const charter::CellState* then = body ? book_.state_at(cell, row.epoch) : nullptr;
-    if (!then) continue;
-    if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body))
-      (void)built.record_ack(*then, ack->target, row.sender, row.sent_at);
-    else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body))
-      (void)built.record_receipt(*then, receipt->target, row.sender, row.sent_at);
+    if (!body) continue;
+    if (std::holds_alternative<hotline::DeconflictionNotice>(*body))
+      (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at, precedence);
+    else
+      bodies.emplace_back(&row, std::move(*body));
+  }
+  for (const auto& [row, body] : bodies) {
+    const charter::CellState* then = book_.state_at(cell, row->epoch);
+    if (const auto* ack = std::get_if<hotline::Acknowledgement>(&body))
+      (void)built.record_ack(*then, ack->target, row->sender, row->sent_at);
+    else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&body))
+      (void)built.record_receipt(*then, receipt->target, row->sender, row->sent_at);
   }
   // Overdue pairs reported before a restart stay reported (the store remembers them).
   return &trackers_.emplace(key, std::move(built)).first->second;
 }
 
 void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after) {
-  const CellId& cell = message.cell_id;
-  hotline::AckTracker* t = tracker(cell, message.channel);
-  if (!t) return;
-  const charter::CellState* then = book_.state_at(cell, message.epoch);
+  const charter::CellState* then = book_.state_at(message.cell_id, message.epoch);
   if (!then) return;
-  if (message.kind == cells::ChannelMessageKind::text) {
-    const hotline::MessageRef ref{sender, message.message_id};
-    auto outcome = t->record_message(*then, ref, message.sent_at,
-                                     hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
-    // duplicate: the tracker was just rebuilt from history, which already holds this post.
-    if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
-      receipts_due_.push_back(Receipt{cell, message.channel, ref});
-    return;
-  }
+  if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then);
   auto body = hotline::decode_body(message.body);
   if (!body) {
     after.events.push_back(DecryptFailed{sender, body.error()});
     return;
   }
+  const auto* user = then->user_of(sender);
+  const std::string party = user ? user->party : std::string();
+  if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
+    return track_incident_operation(sender, party, message, std::move(*operation), after);
+  if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body)) {
+    track_notice(sender, party, message, std::move(*notice), after);
+    return track_for_acks(sender, message, *then);
+  }
+  hotline::AckTracker* t = tracker(message.cell_id, message.channel);
+  if (!t) return;
   if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
     auto recorded = t->record_ack(*then, ack->target, sender, message.sent_at);
-    const auto* user = then->user_of(sender);
     if (recorded && *recorded == hotline::AckOutcome::recorded && user)
-      after.events.push_back(
-          AcknowledgementReceived{cell, message.channel, ack->target.sender, ack->target.id, user->party, sender});
+      after.events.push_back(AcknowledgementReceived{message.cell_id, message.channel, ack->target.sender,
+                                                     ack->target.id, user->party, sender});
     else if (!recorded && recorded.error().code != Errc::hotline_unknown_message)
-      after.events.push_back(PermissionDenied{cell, message.channel, sender, recorded.error()});
+      after.events.push_back(PermissionDenied{message.cell_id, message.channel, sender, recorded.error()});
   } else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body)) {
     (void)t->record_receipt(*then, receipt->target, sender, message.sent_at);
   }
+}
+
+// A post that the readers of an ack_required channel must acknowledge (text or notice).
+void Engine::track_for_acks(const Address& sender, const cells::ChannelMessage& message,
+                            const charter::CellState& then) {
+  hotline::AckTracker* t = tracker(message.cell_id, message.channel);
+  if (!t) return;
+  const hotline::MessageRef ref{sender, message.message_id};
+  auto outcome = t->record_message(then, ref, message.sent_at,
+                                   hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
+  // duplicate: the tracker was just rebuilt from history, which already holds this post.
+  if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
+    receipts_due_.push_back(Receipt{message.cell_id, message.channel, ref});
+}
+
+// Incident operations and notices of a channel, rebuilt from history on first use.
+Engine::ChannelHotline* Engine::channel_hotline(const CellId& cell, const std::string& channel) {
+  const auto key = std::make_pair(cell, channel);
+  if (auto it = structured_.find(key); it != structured_.end()) return &it->second;
+  auto rows = store_.history(ByteView(cell), channel);
+  if (!rows) return nullptr;
+  ChannelHotline built;
+  for (const auto& row : *rows) {
+    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::hotline)) continue;
+    const charter::CellState* then = book_.state_at(cell, row.epoch);
+    auto body = then ? hotline::decode_body(row.body) : Result<hotline::Body>(make_error(Errc::invalid_argument, ""));
+    const auto* user = then ? then->user_of(row.sender) : nullptr;
+    if (!body || !user) continue;
+    const MessageRef ref{row.sender, row.message_id};
+    if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
+      built.incident_ops.push_back(hotline::IncidentEvent{ref, user->party, row.sent_at, std::move(*operation)});
+    else if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body))
+      built.notices.push_back(hotline::NoticeRecord{ref, user->party, std::move(*notice), row.sent_at});
+  }
+  return &structured_.emplace(key, std::move(built)).first->second;
+}
+
+// After a rolled-back delivery the caches may hold what the store does not: rebuild them.
+void Engine::forget_hotline_caches() {
+  trackers_.clear();
+  structured_.clear();
+}
+
+// A hotline body from this device, checked by the very decoder every receiver runs (a
+// field out of its limits is the caller's mistake: invalid_argument, or hotline_invalid_area).
+Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
+                                            Precedence precedence, TimeMs now) {
+  const Bytes bytes = hotline::encode(body);
+  if (auto checked = hotline::decode_body(bytes); !checked) {
+    if (checked.error().code == Errc::hotline_invalid_area) return std::move(checked).error();
+    return make_error(Errc::invalid_argument, std::string(hotline::body_name(body)) + ": " + checked.error().message);
+  }
+  return post_message(cell, channel, cells::ChannelMessageKind::hotline, bytes, precedence, now);
 }
 
 void Engine::send_receipts(TimeMs now) {
@@ -166,8 +223,7 @@ Result<MessageId> Engine::acknowledge(const CellId& cell, std::string_view chann
   const auto* user = log->state().user_of(self_);
   if (!user || !tracked->required.count(user->party))
     return make_error(Errc::hotline_party_not_required, "this device's party is not asked to acknowledge it");
-  const Bytes body = hotline::encode(hotline::Body{hotline::Acknowledgement{target}});
-  return post_message(cell, channel, cells::ChannelMessageKind::hotline, body, Precedence::routine, now);
+  return post_hotline_body(cell, channel, hotline::Body{hotline::Acknowledgement{target}}, Precedence::routine, now);
 }
 
 std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::string_view channel,

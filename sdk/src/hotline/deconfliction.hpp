@@ -18,6 +18,7 @@ struct NoticeRecord {
   MessageRef ref;
   std::string party;  // the sender's party, from the charter at the message's epoch
   DeconflictionNotice notice;
+  TimeMs sent_at = 0;  // the sender's clock (for listing; conflicts ignore it)
 };
 
 // A pair of conflicting notices, `first` < `second` by MessageRef.

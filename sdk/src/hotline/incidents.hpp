@@ -37,6 +37,13 @@
 
 namespace parley::hotline {
 
+// The incident values the application also sees (parley/hotline_types.hpp).
+using parley::CommentEntry;
+using parley::Incident;
+using parley::Resolution;
+using parley::ResolutionProposal;
+using parley::ResolvedBy;
+
 // One incident operation as the engine accepted it from a channel message.
 struct IncidentEvent {
   MessageRef ref;     // the channel message that carried it
@@ -44,52 +51,6 @@ struct IncidentEvent {
   TimeMs sent_at = 0;
   IncidentOperation operation;
   bool operator==(const IncidentEvent&) const = default;
-};
-
-struct CommentEntry {
-  MessageRef ref;
-  std::string party;
-  TimeMs at = 0;
-  std::string text;
-  bool operator==(const CommentEntry&) const = default;
-};
-
-struct ResolutionProposal {
-  MessageRef ref;
-  std::string party;
-  TimeMs at = 0;
-  std::string text;
-  std::set<std::string> agreed;  // involved parties that agreed to it
-  bool operator==(const ResolutionProposal&) const = default;
-};
-
-enum class ResolvedBy { agreement, supervisor };
-
-struct Resolution {
-  ResolvedBy by = ResolvedBy::agreement;
-  std::optional<MessageRef> proposal;
-  MessageRef resolved_by;  // the operation that completed the resolution
-  TimeMs at = 0;
-  std::string text;
-  bool operator==(const Resolution&) const = default;
-};
-
-struct Incident {
-  IncidentId id{};
-  MessageRef opened_by;
-  std::string opener_party;
-  std::string respondent_party;
-  TimeMs opened_at = 0;
-  std::string title;
-  std::string details;
-  Severity severity = Severity::medium;
-  std::optional<GeoPoint> location;
-  std::map<std::string, TimeMs> acknowledged;  // party -> earliest acknowledgement
-  std::vector<CommentEntry> comments;      // in the total order
-  std::vector<ResolutionProposal> proposals;   // in the total order
-  std::optional<Resolution> resolution;
-  bool resolved() const { return resolution.has_value(); }
-  bool operator==(const Incident&) const = default;
 };
 
 enum class IgnoredReason {

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Deconfliction notices in the engine (docs/hotline.md "Deconfliction notices"). A notice is
+// a hotline post; on an ack_required channel it is tracked like any message that needs the
+// other parties' acknowledgement (deadlines, overdue, escalation). Each accepted notice is
+// compared with the channel's others (hotline/deconfliction.hpp, pure): every device that
+// holds both notices of a conflicting pair raises one NoticesConflict for it, whichever
+// arrived first.
+#include <algorithm>
+
+#include "charter/policy.hpp"
+#include "engine/engine.hpp"
+#include "hotline/codec.hpp"
+#include "hotline/deconfliction.hpp"
+
+namespace parley::engine {
+
+Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view channel, DeconflictionNotice notice,
+                                      Precedence precedence, TimeMs now) {
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  auto record = log->state().channels.find(std::string(channel));
+  // A notice exists to be acknowledged: on a channel where nobody must, it would promise
+  // what the SDK cannot keep.
+  if (record != log->state().channels.end() && !record->second.policy.ack_required)
+    return make_error(Errc::invalid_argument, "channel '" + std::string(channel) +
+                                                  "' does not require acknowledgements: post deconfliction "
+                                                  "notices on an ack_required channel");
+  return post_hotline_body(cell, channel, hotline::Body{std::move(notice)}, precedence, now);
+}
+
+Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string_view channel) {
+  if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  std::vector<NoticeEntry> out;
+  ChannelHotline* held = channel_hotline(cell, std::string(channel));
+  if (!held) return out;
+  const auto conflicts = hotline::find_conflicts(held->notices);
+  for (const auto& n : held->notices) {
+    NoticeEntry entry{n.ref, n.party, n.sent_at, n.notice, {}};
+    for (const auto& c : conflicts) {
+      if (c.first == n.ref) entry.conflicts.push_back(c.second);
+      if (c.second == n.ref) entry.conflicts.push_back(c.first);
+    }
+    out.push_back(std::move(entry));
+  }
+  std::sort(out.begin(), out.end(), [](const NoticeEntry& a, const NoticeEntry& b) {
+    return std::tie(a.sent_at, a.ref) < std::tie(b.sent_at, b.ref);
+  });
+  return out;
+}
+
+void Engine::track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
+                          DeconflictionNotice notice, AfterCommit& after) {
+  ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
+  if (!held) return;
+  hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), message.sent_at};
+  const bool known = std::any_of(held->notices.begin(), held->notices.end(),
+                                 [&](const hotline::NoticeRecord& n) { return n.ref == incoming.ref; });
+  if (sender != self_)
+    after.events.push_back(NoticeReceived{message.cell_id, message.channel, sender, message.message_id, party,
+                                          message.sent_at, static_cast<Precedence>(message.precedence),
+                                          incoming.notice});
+  for (const auto& c : hotline::conflicts_with(incoming, held->notices)) {
+    const auto& other = c.first == incoming.ref ? c.second : c.first;
+    auto it = std::find_if(held->notices.begin(), held->notices.end(),
+                           [&](const hotline::NoticeRecord& n) { return n.ref == other; });
+    const std::string& other_party = it == held->notices.end() ? std::string() : it->party;
+    const bool incoming_first = c.first == incoming.ref;
+    after.events.push_back(NoticesConflict{message.cell_id, message.channel, c.first, c.second,
+                                           incoming_first ? party : other_party,
+                                           incoming_first ? other_party : party});
+  }
+  if (!known) held->notices.push_back(std::move(incoming));
+}
+
+}  // namespace parley::engine
