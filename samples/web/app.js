@@ -6,9 +6,10 @@
 // decides who must acknowledge what (history()'s `mustAcknowledge` and `acks`).
 //
 // URL parameters (scripts/demo prints such a URL): `user` fills in the user name; `join`
-// (e.g. us_sup.1) names a supervisor device to ask, in an end-to-end-encrypted message, to
-// add this device to its cell while the device is in none: the demo's supervisor learns the
-// browser's identity key that way. Real deployments compare identity keys out of band.
+// (e.g. us_sup.1) names a supervisor device that this page greets after each login, in an
+// end-to-end-encrypted message carrying this device's identity key: the demo's supervisor adds
+// a device it does not know yet to its cell (and its SY member posts a new report to
+// acknowledge). Real deployments compare identity keys out of band.
 import { init } from './pkg/parley.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -120,12 +121,12 @@ async function acknowledge(m, button) {
 
 const isSelected = (e) => selected && e.cell === selected.cell && e.channel === selected.channel;
 
-// Asks the supervisor device named by ?join= to add this device (see the comment on top).
-async function askToJoin(info) {
+// Greets the supervisor device named by ?join= (see the comment on top).
+async function askToJoin(info, waiting) {
   const [user, number] = params.get('join').split('.');
   const to = { user, device: Number(number) || 1 };
   await device.sendText(to, JSON.stringify({ join: info.identityKey }));
-  notice(`Asked ${user}.${to.device} to add this device to its cell; waiting for the charter…`);
+  if (waiting) notice(`Asked ${user}.${to.device} to add this device to its cell; waiting for the charter…`);
 }
 
 async function login(event) {
@@ -153,6 +154,11 @@ async function login(event) {
     window.parleyEvents.push(e);
     if (e.type === 'connected') setStatus(true);
     if (e.type === 'disconnected') setStatus(false);
+    if (e.type === 'protocolError') {
+      // e.g. a demo relay started afresh no longer knows a device this browser registered before.
+      const hint = e.error.name === 'unknown_device' ? ' Log in with another device number or user name.' : '';
+      notice(`The relay reported: ${e.error.message} (code ${e.error.code}).${hint}`);
+    }
     if (e.type === 'charterChanged') {
       if (e.joined) notice('');
       renderCells();
@@ -163,8 +169,8 @@ async function login(event) {
   renderCells();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   await device.connect(`${scheme}://${location.host}/`);
-  if (params.get('join') && device.cells().length === 0) {
-    askToJoin(info).catch((e) => notice(`Could not ask to join: ${e.message} (code ${e.code})`));
+  if (params.get('join')) {
+    askToJoin(info, device.cells().length === 0).catch((e) => notice(`Could not ask to join: ${e.message} (code ${e.code})`));
   }
 }
 

@@ -8,6 +8,8 @@
 //   {"cmd":"info"}                                  -> {"reply":"info","identityKey":hex}
 //   {"cmd":"create_cell","name":..,"members":[{"user","device","party","role","identityKey"}]}
 //                                                   -> {"reply":"create_cell","cell":hex}
+//   {"cmd":"add_member","cell":hex,"user":..,"device":n,"party":..,"role":..,"identityKey":hex}
+//                                                   -> {"reply":"add_member"}
 //   {"cmd":"policy","cell":hex,"channel":..,"read":[party..],"post":[party..],
 //    "ackRequired":bool,"ackDeadlineSeconds":n}       -> {"reply":"policy"}
 //   {"cmd":"post","cell":hex,"channel":..,"text":..,"precedence":"flash"|..} -> {"reply":"post","id":hex}
@@ -149,6 +151,16 @@ json run(parley::Client& client, const json& command) {
     auto id = client.create_cell(std::move(cell));
     if (!id) return failed(id.error());
     reply["cell"] = hex(*id);
+  } else if (cmd == "add_member") {
+    const std::string role = command.value("role", "member");
+    auto added = client.add_member(cell_of(command),
+                                   {{command.value("user", ""), command.value("device", 1u)},
+                                    command.value("party", ""),
+                                    role == "observer" ? parley::CellRole::observer
+                                    : role == "party_admin" ? parley::CellRole::party_admin
+                                                            : parley::CellRole::member,
+                                    unhex(command.value("identityKey", ""))});
+    if (!added) return failed(added.error());
   } else if (cmd == "policy") {
     parley::ChannelPolicySpec policy;
     for (const auto& p : command.value("read", json::array())) policy.read.push_back(parley::CellGrant::party(p));
