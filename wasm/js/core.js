@@ -102,15 +102,13 @@ class Device {
     if (!(maxBuffered >= 1)) throw new ParleyError(1, 'events(): maxBuffered must be at least 1');
     const buffer = [];
     let dropped = 0;
-    let waiting = null;  // resolve of a next() with nothing buffered
+    const waiting = [];  // resolves of next() calls made with nothing buffered, in call order
     let ended = !this.handle.ptr;
     const streams = this.streams;
     const stream = {
       push(event) {
-        if (waiting) {
-          const resolve = waiting;
-          waiting = null;
-          resolve({ value: event, done: false });
+        if (waiting.length) {
+          waiting.shift()({ value: event, done: false });
           return;
         }
         buffer.push(event);
@@ -122,11 +120,7 @@ class Device {
       end() {
         ended = true;
         streams.delete(stream);
-        if (waiting) {
-          const resolve = waiting;
-          waiting = null;
-          resolve({ value: undefined, done: true });
-        }
+        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
       },
     };
     if (!ended) streams.add(stream);
@@ -139,8 +133,7 @@ class Device {
         }
         if (buffer.length) return Promise.resolve({ value: buffer.shift(), done: false });
         if (ended) return Promise.resolve({ value: undefined, done: true });
-        if (waiting) return Promise.reject(new ParleyError(1, 'events(): next() called before the previous one settled'));
-        return new Promise((resolve) => { waiting = resolve; });
+        return new Promise((resolve) => { waiting.push(resolve); });
       },
       return() {
         buffer.length = 0;

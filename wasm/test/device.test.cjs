@@ -12,9 +12,10 @@ const { startPeer } = require('./peer.cjs');
 const { init, ParleyError } = require(path.join(build, 'pkg', 'parley.cjs'));
 
 // Resolves with the first event that satisfies `match`, or rejects after `ms`.
-function nextEvent(device, match, ms = 10000) {
+function nextEvent(device, match, ms = 30000) {
+  const error = new Error(`timed out waiting for an event: ${match}`);  // made here: names the caller
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error('timed out waiting for an event')); }, ms);
+    const timer = setTimeout(() => { off(); reject(error); }, ms);
     const off = device.onEvent((event) => {
       if (match(event)) { clearTimeout(timer); off(); resolve(event); }
     });
@@ -101,7 +102,10 @@ test('precedence, acknowledgements and the events() iterator', async (t) => {
   const [bob, sam] = await Promise.all(['bob2', 'sam2'].map(open));
   t.after(() => Promise.all([bob.close(), sam.close()]));
   const samEvents = sam.events();
+  // Registered (connected event), not just connected: the supervisor fetches their bundles.
+  const registered = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'connected')));
   await Promise.all([bob, sam].map((d) => d.connect(relay.url)));
+  await registered;
   await supervisor.waitFor((l) => l.event === 'connected');
 
   const joined = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'charterChanged' && e.joined)));
@@ -177,4 +181,12 @@ test('events() buffers at most maxBuffered events and reports what it dropped', 
   const kept = [(await events.next()).value, (await events.next()).value];
   assert.deepEqual(kept.map((e) => e.text), ['m3', 'm4']);
   await events.return();
+
+  // next() calls made before any event arrives settle in call order.
+  const fresh = bob.events();
+  const pending = [fresh.next(), fresh.next()];
+  await alice.sendText({ user: 'itbob', device: 1 }, 'n0');
+  await alice.sendText({ user: 'itbob', device: 1 }, 'n1');
+  assert.deepEqual((await Promise.all(pending)).map((r) => r.value.text), ['n0', 'n1']);
+  await fresh.return();
 });
