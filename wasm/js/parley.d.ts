@@ -92,12 +92,10 @@ export interface HistoryEntry {
 }
 
 /** A sender-key chain the store holds (names only; never key bytes). */
-export interface ChannelKeyRecord {
-  cell: string;
-  channel: string;
-  generation: number;
-  sender: Address;
-}
+export type ChannelKeyRecord =
+  | { cell: string; channel: string; generation: number; sender: Address }
+  /** A chain whose group id is not a channel's (hex of the id). */
+  | { unknown: string; sender: Address };
 
 export interface OpenDeviceOptions {
   /** File path of the encrypted store; in browsers its folder is kept in IndexedDB. */
