@@ -8,8 +8,14 @@
 //   {"cmd":"info"}                                  -> {"reply":"info","identityKey":hex}
 //   {"cmd":"create_cell","name":..,"members":[{"user","device","party","role","identityKey"}]}
 //                                                   -> {"reply":"create_cell","cell":hex}
-//   {"cmd":"policy","cell":hex,"channel":..,"read":[party..],"post":[party..]} -> {"reply":"policy"}
-//   {"cmd":"post","cell":hex,"channel":..,"text":..} -> {"reply":"post","id":hex}
+//   {"cmd":"add_member","cell":hex,"user":..,"device":n,"party":..,"role":..,"identityKey":hex}
+//                                                   -> {"reply":"add_member"}
+//   {"cmd":"policy","cell":hex,"channel":..,"read":[party..],"post":[party..],
+//    "ackRequired":bool,"ackDeadlineSeconds":n}       -> {"reply":"policy"}
+//   {"cmd":"post","cell":hex,"channel":..,"text":..,"precedence":"flash"|..} -> {"reply":"post","id":hex}
+//   {"cmd":"acknowledge","cell":hex,"channel":..,"sender":"user.device","id":hex} -> {"reply":"acknowledge","id":hex}
+//   {"cmd":"ack_status","cell":hex,"channel":..,"sender":"user.device","id":hex}
+//                                                   -> {"reply":"ack_status","status":{party:state}}
 // stdout: the replies (or {"reply":..,"error":..}) and every event as {"event":..,...}.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -47,6 +53,47 @@ parley::Bytes unhex(const std::string& text) {
   return out;
 }
 
+const char* precedence_name(parley::Precedence p) {
+  switch (p) {
+    case parley::Precedence::routine: return "routine";
+    case parley::Precedence::priority: return "priority";
+    case parley::Precedence::immediate: return "immediate";
+    case parley::Precedence::flash: return "flash";
+  }
+  return "?";
+}
+
+parley::Precedence precedence_of(const std::string& name) {
+  if (name == "priority") return parley::Precedence::priority;
+  if (name == "immediate") return parley::Precedence::immediate;
+  if (name == "flash") return parley::Precedence::flash;
+  return parley::Precedence::routine;
+}
+
+const char* ack_state_name(parley::AckState s) {
+  switch (s) {
+    case parley::AckState::pending: return "pending";
+    case parley::AckState::acknowledged: return "acknowledged";
+    case parley::AckState::late: return "late";
+    case parley::AckState::overdue: return "overdue";
+  }
+  return "?";
+}
+
+// "user.device" -> Address (device 1 when absent).
+parley::Address address_of(const std::string& text) {
+  const auto dot = text.rfind('.');
+  if (dot == std::string::npos) return {text, 1};
+  return {text.substr(0, dot), static_cast<std::uint32_t>(std::stoul(text.substr(dot + 1)))};
+}
+
+parley::MessageId message_id_of(const json& command) {
+  parley::MessageId id;
+  const auto bytes = unhex(command.value("id", ""));
+  std::copy_n(bytes.begin(), std::min(bytes.size(), id.bytes.size()), id.bytes.begin());
+  return id;
+}
+
 parley::CellId cell_of(const json& command) {
   parley::CellId id{};
   const auto bytes = unhex(command.value("cell", ""));
@@ -61,7 +108,13 @@ json event_json(const parley::Event& event) {
     return {{"event", "message"}, {"from", m->sender.to_string()}, {"text", m->text}};
   if (auto* m = std::get_if<parley::ChannelMessageReceived>(&event))
     return {{"event", "channelMessage"}, {"cell", hex(m->cell)}, {"channel", m->channel},
-            {"from", m->sender.to_string()}, {"text", m->text}};
+            {"from", m->sender.to_string()}, {"id", m->id.to_hex()}, {"text", m->text},
+            {"precedence", precedence_name(m->precedence)}};
+  if (auto* a = std::get_if<parley::AcknowledgementReceived>(&event))
+    return {{"event", "acknowledgement"}, {"cell", hex(a->cell)}, {"channel", a->channel},
+            {"sender", a->sender.to_string()}, {"id", a->id.to_hex()}, {"party", a->party}, {"by", a->by.to_string()}};
+  if (auto* o = std::get_if<parley::MessageOverdue>(&event))
+    return {{"event", "overdue"}, {"channel", o->channel}, {"id", o->id.to_hex()}, {"party", o->party}};
   if (auto* c = std::get_if<parley::CharterChanged>(&event))
     return {{"event", "charterChanged"}, {"cell", hex(c->cell)}, {"epoch", c->epoch}};
   if (auto* s = std::get_if<parley::MessageSent>(&event)) return {{"event", "sent"}, {"id", s->id.to_hex()}};
@@ -98,16 +151,40 @@ json run(parley::Client& client, const json& command) {
     auto id = client.create_cell(std::move(cell));
     if (!id) return failed(id.error());
     reply["cell"] = hex(*id);
+  } else if (cmd == "add_member") {
+    const std::string role = command.value("role", "member");
+    auto added = client.add_member(cell_of(command),
+                                   {{command.value("user", ""), command.value("device", 1u)},
+                                    command.value("party", ""),
+                                    role == "observer" ? parley::CellRole::observer
+                                    : role == "party_admin" ? parley::CellRole::party_admin
+                                                            : parley::CellRole::member,
+                                    unhex(command.value("identityKey", ""))});
+    if (!added) return failed(added.error());
   } else if (cmd == "policy") {
     parley::ChannelPolicySpec policy;
     for (const auto& p : command.value("read", json::array())) policy.read.push_back(parley::CellGrant::party(p));
     for (const auto& p : command.value("post", json::array())) policy.post.push_back(parley::CellGrant::party(p));
+    policy.ack_required = command.value("ackRequired", false);
+    policy.ack_deadline_seconds = command.value("ackDeadlineSeconds", policy.ack_required ? 3600u : 0u);
     auto set = client.set_channel_policy(cell_of(command), command.value("channel", ""), std::move(policy));
     if (!set) return failed(set.error());
   } else if (cmd == "post") {
-    auto id = client.post(cell_of(command), command.value("channel", ""), command.value("text", ""));
+    auto id = client.post(cell_of(command), command.value("channel", ""), command.value("text", ""),
+                          precedence_of(command.value("precedence", "routine")));
     if (!id) return failed(id.error());
     reply["id"] = id->to_hex();
+  } else if (cmd == "acknowledge") {
+    auto id = client.acknowledge(cell_of(command), command.value("channel", ""),
+                                 address_of(command.value("sender", "")), message_id_of(command));
+    if (!id) return failed(id.error());
+    reply["id"] = id->to_hex();
+  } else if (cmd == "ack_status") {
+    json status = json::object();
+    for (const auto& [party, state] : client.ack_status(cell_of(command), command.value("channel", ""),
+                                                        address_of(command.value("sender", "")), message_id_of(command)))
+      status[party] = ack_state_name(state);
+    reply["status"] = status;
   } else {
     reply["error"] = "unknown command";
   }

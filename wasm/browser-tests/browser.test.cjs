@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The sample web app (samples/web) in Debian's Chromium, driven by playwright-core, served by
 // the real relay (--static) and talking to a native device (tests/wasm_peer) in one cell:
-// messages both ways, no key for a channel without READ, a reload keeps identity, sessions
-// and history (IndexedDB), IndexedDB holds no plaintext, and a relay crash loses nothing.
-// Screenshots: PARLEY_SCREENSHOTS/{success,failure}.png.
+// messages both ways, no key for a channel without READ (no event, no history, no key record
+// in the store), a FLASH post and acknowledgements both ways on an ack_required channel, a
+// reload keeps identity, sessions, history and acknowledgement state (IndexedDB), IndexedDB
+// holds no plaintext, and a relay crash loses nothing.
+// Screenshots: PARLEY_SCREENSHOTS/{success,acknowledgements,failure}.png.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -38,7 +40,8 @@ async function waitForMessage(page, text) {
     .some((li) => li.childNodes[1] && li.childNodes[1].textContent === t), text, { timeout: 30000 });
 }
 
-async function postFromPage(page, text) {
+async function postFromPage(page, text, precedence = 'routine') {
+  await page.selectOption('#post-precedence', precedence);
   await page.fill('#post-text', text);
   await page.click('#post-button');
   await page.waitForFunction(() => document.querySelector('#post-text').value === '', null, { timeout: 10000 });
@@ -113,7 +116,11 @@ test('browser device and native device in one cell, through the real relay', { t
         { user: 'sy_officer', device: 1, party: 'SY', role: 'member', identityKey: syKey }] });
     await native.cmd({ cmd: 'policy', cell, channel: 'intel', read: ['US', 'IL', 'SY'], post: ['US', 'IL', 'SY'] });
     await native.cmd({ cmd: 'policy', cell, channel: 'commercial', read: ['US', 'SY'], post: ['US', 'SY'] });
+    // deescalation asks for acknowledgements: IL's posts await SY, SY's await IL.
+    await native.cmd({ cmd: 'policy', cell, channel: 'deescalation', read: ['US', 'IL', 'SY'], post: ['IL', 'SY'],
+      ackRequired: true, ackDeadlineSeconds: 3600 });
     await page.waitForSelector('li.channel[data-channel="commercial"][data-read="false"]', { timeout: 30000 });
+    await page.waitForSelector('li.channel[data-channel="deescalation"][data-ack-required="true"]', { timeout: 30000 });
     await page.waitForSelector('li.channel[data-channel="intel"][data-post="true"]');
     await openChannel(page, 'intel');
 
@@ -137,6 +144,43 @@ test('browser device and native device in one cell, through the real relay', { t
       try { return window.parleyDevice.history(c, 'commercial'); } catch (e) { return { code: e.code }; }
     }, [cell]);
     assert.ok(Array.isArray(commercial) ? commercial.length === 0 : commercial.code > 0);
+    // ...and the store itself holds no key chain of commercial, while it does hold intel's
+    // (the native sender's, which decrypted "native to browser"): the check can see keys.
+    const keys = await page.evaluate(() => window.parleyDevice.channelKeyRecords());
+    assert.ok(keys.some((k) => k.cell === cell && k.channel === 'intel' && k.sender.user === 'us_sup'), JSON.stringify(keys));
+    assert.ok(!keys.some((k) => k.channel === 'commercial' || k.unknown), JSON.stringify(keys));
+
+    // FLASH from the browser on the ack_required channel; the SY device acknowledges it.
+    await openChannel(page, 'deescalation');
+    const syMark = syPeer.lines.length;
+    await postFromPage(page, 'FLASH from the browser', 'flash');
+    const flash = await syPeer.waitFor((l) => l.event === 'channelMessage' && l.channel === 'deescalation'
+      && l.from === 'il_officer.1', { from: syMark });
+    assert.deepEqual([flash.text, flash.precedence], ['FLASH from the browser', 'flash']);
+    await page.waitForSelector(`#messages li[data-id="${flash.id}"] .ack[data-party="SY"][data-state="pending"]`);
+    await page.waitForSelector(`#messages li[data-id="${flash.id}"] .precedence[data-precedence="flash"]`);
+    assert.equal(await page.$(`#messages li[data-id="${flash.id}"] .ack-button`), null);  // its own post
+    await syPeer.cmd({ cmd: 'acknowledge', cell, channel: 'deescalation', sender: 'il_officer.1', id: flash.id });
+    await page.waitForSelector(`#messages li[data-id="${flash.id}"] .ack[data-party="SY"][data-state="acknowledged"]`,
+      { timeout: 30000 });
+
+    // A post of the SY device awaits IL: the browser's Acknowledge button answers it.
+    const { id: syId } = await syPeer.cmd({ cmd: 'post', cell, channel: 'deescalation',
+      text: 'SY asks IL to acknowledge', precedence: 'immediate' });
+    const button = `#messages li[data-id="${syId}"] .ack-button`;
+    await page.waitForSelector(button, { timeout: 30000 });
+    await page.waitForSelector(`#messages li[data-id="${syId}"] .ack[data-party="IL"][data-state="pending"]`);
+    const ackMark = syPeer.lines.length;
+    await page.click(button);
+    const ack = await syPeer.waitFor((l) => l.event === 'acknowledgement' && l.id === syId, { from: ackMark });
+    assert.deepEqual([ack.party, ack.by, ack.sender], ['IL', 'il_officer.1', 'sy_officer.1']);
+    const { status } = await syPeer.cmd({ cmd: 'ack_status', cell, channel: 'deescalation', sender: 'sy_officer.1', id: syId });
+    assert.deepEqual(status, { IL: 'acknowledged' });
+    await page.waitForSelector(`#messages li[data-id="${syId}"] .ack[data-party="IL"][data-state="acknowledged"]`);
+    assert.equal(await page.$(button), null);
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'acknowledgements.png'), fullPage: true });
+    await openChannel(page, 'intel');
 
     // IndexedDB holds the encrypted store and no plaintext.
     await page.evaluate(() => window.parleyDevice.persist());
@@ -157,6 +201,10 @@ test('browser device and native device in one cell, through the real relay', { t
     assert.equal(await login(page, 'il_officer', 'browser passphrase'), identity);
     await openChannel(page, 'intel');
     assert.deepEqual(await messageTexts(page), [`native to browser ${CANARY}`, `browser to native ${CANARY}`]);
+    await openChannel(page, 'deescalation');  // acknowledgement state came back from IndexedDB too
+    await page.waitForSelector(`#messages li[data-id="${flash.id}"] .ack[data-party="SY"][data-state="acknowledged"]`);
+    await page.waitForSelector(`#messages li[data-id="${syId}"] .ack[data-party="IL"][data-state="acknowledged"]`);
+    await openChannel(page, 'intel');
     await native.cmd({ cmd: 'post', cell, channel: 'intel', text: 'after the reload' });
     await waitForMessage(page, 'after the reload');
 

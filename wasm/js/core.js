@@ -68,6 +68,7 @@ class Device {
     this.handle = handle;
     this.idb = idb;
     this.listeners = new Set();
+    this.streams = new Set();  // open events() iterators, ended by close()
     this.socket = null;
     this.pendingSync = null;
     // Time in for the sans-IO engine: acknowledgement deadlines fire on this clock.
@@ -88,6 +89,60 @@ class Device {
   onEvent(listener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The events as an async iterator: `for await (const e of device.events()) ...`. It ends
+   * (done) once the device is closed, after the events it still holds; `break` detaches it.
+   * Buffering is bounded: an iterator that falls more than `maxBuffered` events behind drops
+   * the oldest, and the next event it yields is `{type: 'eventsDropped', count}` (re-read
+   * cells() and history() then). Each iterator sees only events after its creation.
+   */
+  events({ maxBuffered = 1024 } = {}) {
+    if (!(maxBuffered >= 1)) throw new ParleyError(1, 'events(): maxBuffered must be at least 1');
+    const buffer = [];
+    let dropped = 0;
+    const waiting = [];  // resolves of next() calls made with nothing buffered, in call order
+    let ended = !this.handle.ptr;
+    const streams = this.streams;
+    const stream = {
+      push(event) {
+        if (waiting.length) {
+          waiting.shift()({ value: event, done: false });
+          return;
+        }
+        buffer.push(event);
+        if (buffer.length > maxBuffered) {
+          buffer.shift();
+          dropped += 1;
+        }
+      },
+      end() {
+        ended = true;
+        streams.delete(stream);
+        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+      },
+    };
+    if (!ended) streams.add(stream);
+    return {
+      next() {
+        if (dropped) {
+          const count = dropped;
+          dropped = 0;
+          return Promise.resolve({ value: { type: 'eventsDropped', count }, done: false });
+        }
+        if (buffer.length) return Promise.resolve({ value: buffer.shift(), done: false });
+        if (ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => { waiting.push(resolve); });
+      },
+      return() {
+        buffer.length = 0;
+        dropped = 0;
+        stream.end();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() { return this; },
+    };
   }
 
   /** {user, device, identityKey} of this device. */
@@ -169,11 +224,33 @@ class Device {
     return this.finish(rc);
   }
 
-  /** Posts `text` on `channel` of `cell`; resolves to the message id. */
-  async post(cell, channel, text) {
-    const rc = withStrings(this.m, [cell, channel, text], ([c, ch, t]) =>
-      this.m._parley_device_post(this.ptr, c, ch, t, Date.now()));
+  /**
+   * Posts `text` on `channel` of `cell` with a precedence ('routine' by default, 'priority',
+   * 'immediate', 'flash'; on an ack_required channel it shortens the deadline); resolves to
+   * the message id.
+   */
+  async post(cell, channel, text, { precedence = 'routine' } = {}) {
+    const rc = withStrings(this.m, [cell, channel, text, precedence], ([c, ch, t, p]) =>
+      this.m._parley_device_post(this.ptr, c, ch, t, p, Date.now()));
     return this.finish(rc);
+  }
+
+  /**
+   * Acknowledges the message `id` of `sender` ({user, device}) on an ack_required channel for
+   * this device's party (never automatic); resolves to the acknowledgement's message id.
+   */
+  async acknowledge(cell, channel, sender, id) {
+    const rc = withStrings(this.m, [cell, channel, sender.user, id], ([c, ch, u, i]) =>
+      this.m._parley_device_acknowledge(this.ptr, c, ch, u, sender.device ?? 1, i, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** Each required party's state for that message: {party: 'pending' | 'acknowledged' | 'late' | 'overdue'}. */
+  ackStatus(cell, channel, sender, id) {
+    const rc = withStrings(this.m, [cell, channel, sender.user, id], ([c, ch, u, i]) =>
+      this.m._parley_device_ack_status(this.ptr, c, ch, u, sender.device ?? 1, i, Date.now()));
+    check(this.m, rc);
+    return JSON.parse(this.resultText());
   }
 
   /** The cells of this device with their channels and this device's READ/POST. */
@@ -182,11 +259,20 @@ class Device {
     return JSON.parse(this.resultText());
   }
 
-  /** The messages of `channel` this device accepted, in the order it saw them. */
+  /**
+   * The messages of `channel` this device accepted, in the order it saw them, each with its
+   * precedence, the required parties' acknowledgement states and `mustAcknowledge`.
+   */
   history(cell, channel) {
     const rc = withStrings(this.m, [cell, channel], ([c, ch]) =>
-      this.m._parley_device_history(this.ptr, c, ch));
+      this.m._parley_device_history(this.ptr, c, ch, Date.now()));
     check(this.m, rc);
+    return JSON.parse(this.resultText());
+  }
+
+  /** Diagnostics: which channel (sender-key) chains the store holds, by name; never key bytes. */
+  channelKeyRecords() {
+    check(this.m, this.m._parley_device_channel_key_records(this.ptr));
     return JSON.parse(this.resultText());
   }
 
@@ -208,6 +294,7 @@ class Device {
     if (socket) socket.close(1000, 'closed');
     await this.persist();
     clearInterval(this.timer);
+    for (const stream of [...this.streams]) stream.end();
     registry.unregister(this);
     this.m._parley_device_close(this.handle.ptr);
     this.handle.ptr = 0;
@@ -230,11 +317,15 @@ class Device {
     const events = [];
     while (this.m._parley_device_poll_event(this.ptr)) events.push(JSON.parse(this.resultText()));
     if (persistAlways || frames || events.length) this.persist().catch((e) => {
-      for (const listener of this.listeners) listener({ type: 'storageError', error: { code: e.code, message: e.message } });
+      this.deliver({ type: 'storageError', error: { code: e.code, message: e.message } });
     });
-    for (const event of events) {
-      for (const listener of this.listeners) listener(event);
-    }
+    for (const event of events) this.deliver(event);
+  }
+
+  // To every callback and every events() iterator.
+  deliver(event) {
+    for (const listener of this.listeners) listener(event);
+    for (const stream of this.streams) stream.push(event);
   }
 
   async finish(rc) {

@@ -16,6 +16,7 @@
 #include "common/address.hpp"
 #include "charter/seed_template.hpp"
 #include "engine/engine.hpp"
+#include "hotline/bodies.hpp"
 #include "pairwise/device_keys.hpp"
 #include "store/device_store.hpp"
 #include "wasm_events.hpp"
@@ -149,12 +150,44 @@ EMSCRIPTEN_KEEPALIVE int parley_device_create_cell(Device* device, const char* o
   return keep(device, cell, cell ? wasm::hex(*cell) : std::string());
 }
 
+// Posts `text` with a precedence ("routine" if empty; wasm::precedence_of); the result is
+// the message id in hex.
 EMSCRIPTEN_KEEPALIVE int parley_device_post(Device* device, const char* cell_hex, const char* channel,
-                                            const char* text, double now) {
+                                            const char* text, const char* precedence_name, double now) {
   auto cell = wasm::cell_id(cell_hex);
   if (!cell) return fail(cell.error());
-  auto id = device->engine->post(*cell, channel, text, static_cast<TimeMs>(now));
+  auto precedence = wasm::precedence_of(precedence_name);
+  if (!precedence) return fail(precedence.error());
+  auto id = device->engine->post(*cell, channel, text, static_cast<TimeMs>(now), *precedence);
   return keep(device, id, id ? id->to_hex() : std::string());
+}
+
+// Acknowledges the message (sender, id) of an ack_required channel for this device's party;
+// the result is the acknowledgement's own message id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_acknowledge(Device* device, const char* cell_hex, const char* channel,
+                                                   const char* sender_user, std::uint32_t sender_device,
+                                                   const char* id_hex, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto id = wasm::message_id(id_hex);
+  if (!id) return fail(id.error());
+  auto ack = device->engine->acknowledge(*cell, channel, hotline::MessageRef{Address{sender_user, sender_device}, *id},
+                                         static_cast<TimeMs>(now));
+  return keep(device, ack, ack ? ack->to_hex() : std::string());
+}
+
+// Each required party's acknowledgement state of (sender, id) as JSON ({} if not tracked).
+EMSCRIPTEN_KEEPALIVE int parley_device_ack_status(Device* device, const char* cell_hex, const char* channel,
+                                                  const char* sender_user, std::uint32_t sender_device,
+                                                  const char* id_hex, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto id = wasm::message_id(id_hex);
+  if (!id) return fail(id.error());
+  const auto status = device->engine->ack_status(
+      *cell, channel, hotline::MessageRef{Address{sender_user, sender_device}, *id}, static_cast<TimeMs>(now));
+  device->result = wasm::to_text(wasm::ack_status_json(status));
+  return ok();
 }
 
 // Cells with their charter state (epoch, channels, what this device may read and post).
@@ -163,12 +196,21 @@ EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
   return ok();
 }
 
-EMSCRIPTEN_KEEPALIVE int parley_device_history(Device* device, const char* cell_hex, const char* channel) {
+// The channel's messages with precedence and acknowledgement state (wasm::history_json).
+EMSCRIPTEN_KEEPALIVE int parley_device_history(Device* device, const char* cell_hex, const char* channel, double now) {
   auto cell = wasm::cell_id(cell_hex);
   if (!cell) return fail(cell.error());
-  auto history = device->engine->history(*cell, channel);
+  auto history = wasm::history_json(*device->engine, *cell, channel, static_cast<TimeMs>(now));
   if (!history) return fail(history.error());
-  device->result = wasm::to_text(wasm::history_json(*history));
+  device->result = wasm::to_text(*history);
+  return ok();
+}
+
+// Diagnostics: the sender-key chains the store holds, by name (wasm::channel_key_records_json).
+EMSCRIPTEN_KEEPALIVE int parley_device_channel_key_records(Device* device) {
+  auto records = wasm::channel_key_records_json(*device->store);
+  if (!records) return fail(records.error());
+  device->result = wasm::to_text(*records);
   return ok();
 }
 

@@ -8,12 +8,14 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { build } = require('./paths.cjs');
 const { startRelay } = require('./relay.cjs');
+const { startPeer } = require('./peer.cjs');
 const { init, ParleyError } = require(path.join(build, 'pkg', 'parley.cjs'));
 
 // Resolves with the first event that satisfies `match`, or rejects after `ms`.
-function nextEvent(device, match, ms = 10000) {
+function nextEvent(device, match, ms = 30000) {
+  const error = new Error(`timed out waiting for an event: ${match}`);  // made here: names the caller
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error('timed out waiting for an event')); }, ms);
+    const timer = setTimeout(() => { off(); reject(error); }, ms);
     const off = device.onEvent((event) => {
       if (match(event)) { clearTimeout(timer); off(); resolve(event); }
     });
@@ -85,4 +87,106 @@ test('errors are ParleyErrors with code and message; closed devices refuse calls
   // Wrong passphrase on an existing store: store_wrong_key (20).
   await assert.rejects(parley.openDevice({ path: '/stores/carol.db', passphrase: 'wrong', user: 'carol' }),
     (e) => e instanceof ParleyError && e.code === 20);
+});
+
+// A native supervisor (tests/wasm_peer) and two wasm members, bob (IL) and sam (SY); the
+// supervisor makes `intel` ask for acknowledgements. bob's FLASH post awaits SY; sam
+// acknowledges it from JS. The events() iterator sees what the callbacks see.
+test('precedence, acknowledgements and the events() iterator', async (t) => {
+  const relay = await startRelay();
+  t.after(() => relay.stop());
+  const supervisor = startPeer(relay.port, 'ack_sup');
+  t.after(() => supervisor.stop());
+  const parley = await init();
+  const open = (user) => parley.openDevice({ path: `/stores/ack-${user}.db`, passphrase: user, user });
+  const [bob, sam] = await Promise.all(['bob2', 'sam2'].map(open));
+  t.after(() => Promise.all([bob.close(), sam.close()]));
+  const samEvents = sam.events();
+  // Registered (connected event), not just connected: the supervisor fetches their bundles.
+  const registered = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'connected')));
+  await Promise.all([bob, sam].map((d) => d.connect(relay.url)));
+  await registered;
+  await supervisor.waitFor((l) => l.event === 'connected');
+
+  const joined = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'charterChanged' && e.joined)));
+  const { cell } = await supervisor.cmd({ cmd: 'create_cell', name: 'ack cell',
+    members: [{ user: 'bob2', device: 1, party: 'IL', identityKey: bob.info().identityKey },
+      { user: 'sam2', device: 1, party: 'SY', identityKey: sam.info().identityKey }] });
+  await joined;
+  const policy = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'charterChanged' && !e.joined)));
+  await supervisor.cmd({ cmd: 'policy', cell, channel: 'intel', read: ['US', 'IL', 'SY'], post: ['IL', 'SY'],
+    ackRequired: true, ackDeadlineSeconds: 3600 });
+  await policy;
+  assert.deepEqual([bob.cells()[0].party, bob.cells()[0].role], ['IL', 'member']);
+  const intel = bob.cells()[0].channels.find((c) => c.id === 'intel');
+  assert.deepEqual([intel.ackRequired, intel.ackDeadlineSeconds], [true, 3600]);
+  await assert.rejects(bob.post(cell, 'intel', 'x', { precedence: 'urgent' }),
+    (e) => e instanceof ParleyError && e.code === 1 && /precedence/.test(e.message));
+
+  const atSam = nextEvent(sam, (e) => e.type === 'channelMessage');
+  const id = await bob.post(cell, 'intel', 'flash from bob', { precedence: 'flash' });
+  assert.equal((await atSam).precedence, 'flash');
+  const bobAddress = { user: 'bob2', device: 1 };
+  const [entry] = sam.history(cell, 'intel');
+  assert.deepEqual([entry.text, entry.precedence, entry.acks, entry.mustAcknowledge],
+    ['flash from bob', 'flash', { SY: 'pending' }, true]);
+  assert.equal(bob.history(cell, 'intel')[0].mustAcknowledge, false);  // own post: nothing to do
+
+  const atBob = nextEvent(bob, (e) => e.type === 'acknowledgement');
+  await sam.acknowledge(cell, 'intel', bobAddress, id);
+  const ack = await atBob;
+  assert.deepEqual([ack.id, ack.party, ack.by], [id, 'SY', { user: 'sam2', device: 1 }]);
+  assert.deepEqual(bob.ackStatus(cell, 'intel', bobAddress, id), { SY: 'acknowledged' });
+  assert.deepEqual(sam.history(cell, 'intel').map((m) => [m.text, m.acks, m.mustAcknowledge]),
+    [['flash from bob', { SY: 'acknowledged' }, false]]);  // the acknowledgement is no message
+  await assert.rejects(sam.acknowledge(cell, 'intel', bobAddress, 'zz'), (e) => e instanceof ParleyError && e.code === 1);
+
+  // The iterator saw what the callbacks saw, in order; break detaches it.
+  const seen = [];
+  for await (const event of samEvents) {
+    seen.push(event.type);
+    if (event.type === 'channelMessage') break;
+  }
+  assert.deepEqual(seen.filter((type) => type !== 'preKeysReplenished').slice(0, 1), ['connected']);
+  assert.ok(seen.includes('charterChanged'), seen.join());
+  assert.deepEqual(await samEvents.next(), { value: undefined, done: true });
+
+  // An iterator waiting for the next event ends when the device closes.
+  const later = sam.events();
+  const ended = (async () => { const types = []; for await (const e of later) types.push(e.type); return types; })();
+  await sam.close();
+  assert.ok(Array.isArray(await ended));
+  assert.deepEqual(await sam.events().next(), { value: undefined, done: true });  // closed: ends at once
+});
+
+test('events() buffers at most maxBuffered events and reports what it dropped', async (t) => {
+  const relay = await startRelay();
+  t.after(() => relay.stop());
+  const parley = await init();
+  const alice = await parley.openDevice({ path: '/stores/it-alice.db', passphrase: 'a', user: 'italice' });
+  const bob = await parley.openDevice({ path: '/stores/it-bob.db', passphrase: 'b', user: 'itbob' });
+  t.after(() => Promise.all([alice.close(), bob.close()]));
+  await Promise.all([alice.connect(relay.url), bob.connect(relay.url)]);
+  const events = bob.events({ maxBuffered: 2 });
+  assert.throws(() => bob.events({ maxBuffered: 0 }), ParleyError);
+  let received = 0;
+  const allIn = new Promise((resolve) => bob.onEvent((e) => {
+    if (e.type === 'messageReceived' && ++received === 5) resolve();
+  }));
+  for (let i = 0; i < 5; i += 1) await alice.sendText({ user: 'itbob', device: 1 }, `m${i}`);
+  await allIn;
+  const first = (await events.next()).value;
+  assert.equal(first.type, 'eventsDropped');
+  assert.ok(first.count >= 3, JSON.stringify(first));
+  const kept = [(await events.next()).value, (await events.next()).value];
+  assert.deepEqual(kept.map((e) => e.text), ['m3', 'm4']);
+  await events.return();
+
+  // next() calls made before any event arrives settle in call order.
+  const fresh = bob.events();
+  const pending = [fresh.next(), fresh.next()];
+  await alice.sendText({ user: 'itbob', device: 1 }, 'n0');
+  await alice.sendText({ user: 'itbob', device: 1 }, 'n1');
+  assert.deepEqual((await Promise.all(pending)).map((r) => r.value.text), ['n0', 'n1']);
+  await fresh.return();
 });

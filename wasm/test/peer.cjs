@@ -7,17 +7,21 @@ const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 
-function startPeer(port, user, device = 1) {
+// `dir`: keep the store there (it outlives stop()); by default a temporary folder, removed.
+function startPeer(port, user, device = 1, { dir: keep } = {}) {
   const binary = process.env.PARLEY_PEER_BINARY;
   if (!binary || !fs.existsSync(binary)) throw new Error(`PARLEY_PEER_BINARY not built: ${binary}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-peer-'));
+  if (keep) fs.mkdirSync(keep, { recursive: true });
+  const dir = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'parley-peer-'));
   const child = spawn(binary, ['--relay', `127.0.0.1:${port}`, '--store', path.join(dir, 'store.db'),
     '--passphrase', 'native peer', '--user', user, '--device', String(device)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   const waiters = new Set();
+  const listeners = new Set();
   readline.createInterface({ input: child.stdout }).on('line', (text) => {
     const line = JSON.parse(text);
     lines.push(line);
+    for (const listener of listeners) listener(line);
     for (const w of waiters) if (w.match(line)) { waiters.delete(w); w.resolve(line); }
   });
   // The first line at or after `from` that satisfies `match`.
@@ -33,6 +37,8 @@ function startPeer(port, user, device = 1) {
   return {
     lines,
     waitFor,
+    // Calls listener(line) for every later line.
+    onLine(listener) { listeners.add(listener); },
     async cmd(command) {
       const from = lines.length;
       child.stdin.write(JSON.stringify(command) + '\n');
@@ -42,7 +48,7 @@ function startPeer(port, user, device = 1) {
     },
     stop() {
       child.kill('SIGTERM');
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

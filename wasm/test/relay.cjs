@@ -25,11 +25,14 @@ function spawnRelay(binary, listen, data, extraArgs) {
   return { child, port };
 }
 
-async function startRelay(extraArgs = []) {
+// `listen` (default any free loopback port); `data`: keep the relay's storage there (it
+// outlives stop()); by default a temporary folder, removed by stop().
+async function startRelay(extraArgs = [], { listen = '127.0.0.1:0', data: keep } = {}) {
   const binary = process.env.PARLEY_RELAY_BINARY;
   if (!binary || !fs.existsSync(binary)) throw new Error(`PARLEY_RELAY_BINARY not built: ${binary}`);
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
-  let { child, port } = spawnRelay(binary, '127.0.0.1:0', data, extraArgs);
+  if (keep) fs.mkdirSync(keep, { recursive: true });
+  const data = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
+  let { child, port } = spawnRelay(binary, listen, data, extraArgs);
   port = await port;
   const relay = {
     port,
@@ -45,7 +48,7 @@ async function startRelay(extraArgs = []) {
     },
     stop() {
       child.kill('SIGTERM');
-      fs.rmSync(data, { recursive: true, force: true });
+      if (!keep) fs.rmSync(data, { recursive: true, force: true });
     },
   };
   return relay;
