@@ -12,7 +12,9 @@
 // The supervisor US creates "IL-SY coordination"; intel is restricted so the IL commercial
 // delegate cannot read it; IL and SY post; a SY analyst is removed and the rekey happens.
 // Then #deescalation becomes a hotline (acknowledgements required): a FLASH message is
-// acknowledged by SY, a PRIORITY one is not, goes overdue and is escalated to US.
+// acknowledged by SY, a PRIORITY one is not, goes overdue and is escalated to US. SY opens an
+// incident against IL, which the two resolve by agreeing on a proposal; IL and SY announce
+// overlapping activity in deconfliction notices, and every device sees the conflict.
 #include <CLI/CLI.hpp>
 
 #include <condition_variable>
@@ -69,6 +71,9 @@ class Device {
   std::size_t acks() const { return acks_; }
   std::size_t overdue() const { return overdue_; }
   std::size_t escalations() const { return escalations_; }
+  std::size_t incident_updates() const { return incident_updates_; }
+  std::size_t notices() const { return notices_; }
+  std::size_t conflicts() const { return conflicts_; }
 
  private:
   void on_event(const parley::Event& event) {
@@ -91,6 +96,16 @@ class Device {
       ++escalations_;
       transcript_ << "  ESCALATION from " << e->from.to_string() << ": " << e->party << " let a message on #"
                   << e->channel << " go overdue\n";
+    } else if (auto* i = std::get_if<parley::IncidentUpdated>(&event)) {
+      ++incident_updates_;
+      transcript_ << "  #" << i->channel << " incident operation by " << i->by.to_string() << "\n";
+    } else if (auto* n = std::get_if<parley::NoticeReceived>(&event)) {
+      ++notices_;
+      transcript_ << "  #" << n->channel << " NOTICE from " << n->party << ": " << n->notice.description << "\n";
+    } else if (auto* x = std::get_if<parley::NoticesConflict>(&event)) {
+      ++conflicts_;
+      transcript_ << "  #" << x->channel << " CONFLICT: notices of " << x->first_party << " and " << x->second_party
+                  << " overlap in area and time\n";
     } else if (auto* c = std::get_if<parley::CharterChanged>(&event)) {
       epoch_ = c->epoch;
       transcript_ << "  charter " << (c->joined ? "joined at " : "advanced to ") << "epoch " << c->epoch << "\n";
@@ -114,6 +129,9 @@ class Device {
   std::size_t acks_ = 0;
   std::size_t overdue_ = 0;
   std::size_t escalations_ = 0;
+  std::size_t incident_updates_ = 0;
+  std::size_t notices_ = 0;
+  std::size_t conflicts_ = 0;
 
   static std::string precedence_label(parley::Precedence p) {
     switch (p) {
@@ -225,6 +243,74 @@ int main(int argc, char** argv) {
             "priority");
     il.note("posted a PRIORITY notice on #deescalation");
     require(us.wait([&] { return us.escalations() >= 1; }), "no escalation reached US");
+    std::cout << "US sets the hotline's deadline back to 10 minutes for what follows\n";
+    hotline.ack_deadline_seconds = 600;
+    require(us.client().set_channel_policy(*cell, "deescalation", hotline).ok(), "hotline policy");
+    for (Device* d : {&il, &sy, &trade}) require(d->wait([d] { return d->epoch() >= 5; }), "missed epoch 5");
+
+    std::cout << "SY opens an incident against IL; IL acknowledges it and proposes a resolution; SY agrees\n";
+    auto incident = sy.client().open_incident(
+        *cell, "deescalation",
+        parley::IncidentOpen{"Drone crossed the line at grid 41", "Debris recovered 2 km inside SY territory.",
+                             parley::Severity::high, "IL", parley::GeoPoint{330'100'000, 355'200'000}},
+        parley::Precedence::immediate);
+    require(incident.ok(), "open_incident");
+    sy.note("opened an incident against IL");
+    // Each update needs the devices to have seen the previous one (1 event per operation).
+    auto updates_seen = [&](std::size_t n) {
+      for (Device* d : {&us, &il, &sy})
+        require(d->wait([d, n] { return d->incident_updates() >= n; }), "incident updates did not arrive");
+    };
+    updates_seen(1);
+    require(il.client().update_incident(*cell, "deescalation", *incident, parley::IncidentAcknowledge{}).ok(), "ack");
+    il.note("acknowledged the incident");
+    auto proposal = il.client().update_incident(*cell, "deescalation", *incident,
+                                                parley::IncidentPropose{"Joint inspection of the debris on Monday."});
+    require(proposal.ok(), "propose");
+    il.note("proposed a joint inspection");
+    updates_seen(3);
+    require(sy.client()
+                .update_incident(*cell, "deescalation", *incident,
+                                 parley::IncidentResolve{parley::MessageRef{il.address(), *proposal}, "Agreed."})
+                .ok(),
+            "agree");
+    sy.note("agreed to IL's proposal");
+    updates_seen(4);
+    for (Device* d : {&us, &il, &sy}) {
+      auto held = d->client().incidents(*cell, "deescalation");
+      require(held.ok() && held->size() == 1, "incidents");
+      const parley::Incident& i = held->front();
+      d->note("incident \"" + i.title + "\": " +
+              (i.resolved() ? std::string(i.resolution->by == parley::ResolvedBy::agreement ? "resolved by agreement"
+                                                                                             : "resolved by the supervisor")
+                            : std::string("open")));
+    }
+
+    std::cout << "IL and SY announce activity in deconfliction notices; the two overlap\n";
+    const auto tomorrow = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch() + 24h)
+                              .count();
+    auto il_notice = il.client().post_notice(
+        *cell, "deescalation",
+        parley::DeconflictionNotice{parley::Circle{parley::GeoPoint{330'000'000, 355'000'000}, 10'000},
+                                    parley::TimeWindow{tomorrow, tomorrow + 3 * 3600'000}, "IL air exercise"},
+        parley::Precedence::priority);
+    require(il_notice.ok(), "post_notice IL");
+    auto sy_notice = sy.client().post_notice(
+        *cell, "deescalation",
+        parley::DeconflictionNotice{
+            parley::Polygon{{{330'500'000, 354'000'000}, {330'500'000, 356'000'000}, {332'000'000, 355'000'000}}},
+            parley::TimeWindow{tomorrow + 2 * 3600'000, tomorrow + 4 * 3600'000}, "SY helicopter patrol"},
+        parley::Precedence::priority);
+    require(sy_notice.ok(), "post_notice SY");
+    for (Device* d : {&us, &il, &sy})
+      require(d->wait([d] { return d->conflicts() >= 1; }), d->address().to_string() + " saw no conflict");
+    require(il.wait([&] { return il.notices() >= 1; }) && sy.wait([&] { return sy.notices() >= 1; }), "notices");
+    require(il.client().acknowledge(*cell, "deescalation", sy.address(), *sy_notice).ok(), "ack SY notice");
+    require(sy.client().acknowledge(*cell, "deescalation", il.address(), *il_notice).ok(), "ack IL notice");
+    il.note("acknowledged SY's notice");
+    sy.note("acknowledged IL's notice");
+    require(il.wait([&] { return il.acks() >= 2; }) && sy.wait([&] { return sy.acks() >= 1; }), "notice acks");
     std::this_thread::sleep_for(500ms);
     if (!transcript_path.empty()) {
       auto transcript = us.client().export_transcript(*cell, "deescalation");
@@ -239,7 +325,8 @@ int main(int argc, char** argv) {
     for (Device* d : all) std::cout << "=== " << d->address().to_string() << " ===\n" << d->transcript() << "\n";
     if (!relay_data.empty()) {
       const std::vector<std::string> secrets{"IL-SY coordination", "intel", "deescalation", "diplomatic", "commercial",
-                                             "Convoy", "Tender", "holding position", "weekly call", "party:"};
+                                             "Convoy", "Tender", "holding position", "weekly call", "party:",
+                                             "Drone crossed", "debris", "air exercise", "helicopter"};
       std::size_t files = 0, bytes = 0;
       std::vector<std::string> found;
       for (const auto& entry : std::filesystem::recursive_directory_iterator(relay_data)) {
