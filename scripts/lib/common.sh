@@ -10,7 +10,7 @@ PARLEY_DEBIAN_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libsignal-protocol-c-dev libsqlcipher-dev sqlcipher libssl-dev
   libboost1.81-dev libflatbuffers-dev flatbuffers-compiler libcli11-dev
-  libgtest-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
   emscripten nodejs tcl dpkg-dev chromium  # the wasm build and browser tests (scripts/lib/wasm.sh)
   python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
