@@ -170,7 +170,9 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   message.body.assign(body.begin(), body.end());
 
   AfterCommit after;
+  std::vector<MessageId> distributions;  // this post's key distributions, by pairwise message id
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    distributions.clear();
     auto stored = store_.send_key_get(ByteView(cell), channel);
     if (!stored) return std::move(stored).error();
     store::ChannelSendKey key;
@@ -199,19 +201,26 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     std::vector<Address> missing;
     for (const auto& r : others)
       if (!contains(key.distributed, r)) missing.push_back(r);
-    if (!missing.empty()) {
+    // A new generation needs this device's own key even when no one else reads the channel
+    // yet: own_distribution creates it, and readers added later get it as it stands then.
+    if (fresh || !missing.empty()) {
       auto distribution = sender_keys_.own_distribution(group, self_);
       if (!distribution) return std::move(distribution).error();
-      Bytes body = cells::encode(
+      envelope::Content content;
+      content.sent_at = now;
+      content.kind = envelope::ContentKind::sender_key_distribution;
+      content.body = cells::encode(
           cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution, key.next_post});
       crypto::wipe(*distribution);
       for (const auto& r : missing) {
-        PARLEY_TRY(queue_control(r, envelope::ContentKind::sender_key_distribution, body, now, after));
+        content.message_id = new_message_id();
+        PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
+        distributions.push_back(content.message_id);
         // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
-        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, body));
+        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body));
         key.distributed.push_back(r);
       }
-      crypto::wipe(body);
+      crypto::wipe(content.body);
     }
     Bytes plain = cells::encode(message);
     auto sealed = sender_keys_.encrypt(group, self_, plain);
@@ -236,6 +245,15 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   if (done) track_accepted(self_, message, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
+  if (others.empty()) {
+    // Nothing goes to the relay, so no SendAck will report it: it is as sent as it gets.
+    after.events.push_back(MessageSent{message.message_id, self_});
+  } else if (!distributions.empty()) {
+    // MessageSent waits for the key too: a reader without a pairwise session gets it only
+    // once its prekey bundle has arrived, possibly well after the envelope itself.
+    posts_awaiting_keys_[message.message_id].distributions.insert(distributions.begin(), distributions.end());
+    for (const auto& d : distributions) distribution_post_[d] = message.message_id;
+  }
   finish(after);
   return message.message_id;
 }
