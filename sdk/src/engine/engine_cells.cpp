@@ -7,6 +7,7 @@
 #include "charter/codec.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
+#include "engine/alerts.hpp"
 #include "engine/engine.hpp"
 #include "envelope/envelope.hpp"
 
@@ -30,15 +31,6 @@ std::optional<Address> a_supervisor(const charter::CellState& state, const Addre
   for (const auto& [device, record] : state.devices)
     if (device != self && state.is_supervisor_device(device)) return device;
   return std::nullopt;
-}
-
-SecurityAlert alert(const cells::CellId& cell, const Address& sender, std::uint64_t epoch, Error error) {
-  SecurityAlert a;
-  a.cell = cell;
-  a.sender = sender;
-  a.epoch = epoch;
-  a.error = std::move(error);
-  return a;
 }
 
 }  // namespace
@@ -323,16 +315,16 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   const std::uint64_t before = log.epoch();
   auto outcome = log.offer(*signed_commit);
   for (const auto& proof : outcome.equivocations) {
-    SecurityAlert a = alert(cell, sender, proof.epoch,
-                            make_error(Errc::cell_equivocation, "two validly signed commits for epoch " +
-                                                                    std::to_string(proof.epoch)));
+    SecurityAlert a = security_alert(cell, sender, proof.epoch,
+                                     make_error(Errc::cell_equivocation, "two validly signed commits for epoch " +
+                                                                             std::to_string(proof.epoch)));
     a.applied = charter::encode_signed_commit(proof.applied);
     a.conflicting = charter::encode_signed_commit(proof.conflicting);
     after.events.push_back(std::move(a));
   }
   switch (outcome.status) {
     case charter::OfferStatus::rejected:
-      after.events.push_back(alert(cell, sender, decoded->epoch, *outcome.error));
+      after.events.push_back(security_alert(cell, sender, decoded->epoch, *outcome.error));
       return {};
     case charter::OfferStatus::buffered:
       book_touched_ = true;
@@ -366,20 +358,21 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Afte
   }
   auto log = charter::CharterLog::from_genesis(welcome->commits, welcome->cell_id);
   if (!log) {
-    after.events.push_back(alert(welcome->cell_id, sender, 0, log.error()));
+    after.events.push_back(security_alert(welcome->cell_id, sender, 0, log.error()));
     return {};
   }
   // A genesis certifies itself; what makes this one the cell's is that a supervisor device
   // of it handed it to us over an authenticated pairwise session.
   if (!log->state().is_supervisor_device(sender)) {
-    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
-                                 make_error(Errc::charter_not_authorized,
-                                            "a welcome must come from a supervisor device of the cell")));
+    after.events.push_back(security_alert(welcome->cell_id, sender, log->epoch(),
+                                          make_error(Errc::charter_not_authorized,
+                                                     "a welcome must come from a supervisor device of the cell")));
     return {};
   }
   if (!log->state().devices.count(self_)) {
-    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
-                                 make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
+    after.events.push_back(
+        security_alert(welcome->cell_id, sender, log->epoch(),
+                       make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
     return {};
   }
   PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log));
@@ -535,10 +528,11 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
     return Acceptance::later;
   }
   if (log->hash_at(message.epoch) != message.head) {
-    after.events.push_back(alert(cell, sender, message.epoch,
-                                 make_error(Errc::cell_equivocation,
-                                            "a channel message names a charter head this device did not apply at epoch " +
-                                                std::to_string(message.epoch))));
+    after.events.push_back(security_alert(
+        cell, sender, message.epoch,
+        make_error(Errc::cell_equivocation,
+                   "a channel message names a charter head this device did not apply at epoch " +
+                       std::to_string(message.epoch))));
     // Ask the sender for its commits from that epoch: the conflicting signed commit turns
     // this suspicion into a proof (CharterLog reports it as an equivocation).
     deferred_requests_.push_back({sender, cells::ResyncRequest{cell, message.epoch}});
