@@ -138,6 +138,22 @@ TEST_F(SoleReaderTest, PostIsSentOnlyOnceEveryReaderKeyDistributionIsAtTheRelay)
   EXPECT_EQ(sent_for_post, 1u);
 }
 
+// The wait is memory only: a restart before anything left still delivers the post and its
+// keys to every reader, and the post is reported sent once, on its own SendAck.
+TEST_F(SoleReaderTest, RestartBeforeTheKeysLeftStillDeliversEverything) {
+  const CellId cell = make_seed_cell();
+  auto id = node(kIl).engine->post(cell, "intel", "across a restart", now);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  restart(node(kIl));  // nothing was handed to the relay: outbox and pending are in the store
+  run();
+  for (const Address& a : {kUs, kSy, kSy2})
+    EXPECT_EQ(node(a).texts("intel"), std::vector<std::string>{"across a restart"}) << a.to_string();
+  std::size_t sent_for_post = 0;
+  for (const auto& s : node(kIl).all<MessageSent>()) sent_for_post += s.id == *id;
+  EXPECT_EQ(sent_for_post, 1u);
+  EXPECT_TRUE(node(kIl).all<SendFailed>().empty());
+}
+
 // A reader whose key cannot be delivered (its device never registered at the relay) is
 // reported against the post, which still counts as sent for the others.
 TEST_F(SoleReaderTest, UndeliverableKeyIsReportedAgainstThePost) {
