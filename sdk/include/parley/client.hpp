@@ -82,6 +82,9 @@ class Client {
   Status reject_proposal(const CellId& cell, const ProposalId& id);
   // Posts on a channel: cell_unknown, cell_permission_denied (no POST at the current epoch).
   // On an ack_required channel the precedence shortens the acknowledgement deadline.
+  // MessageSent{id} follows once the relay holds the post and the channel key for every
+  // reader that lacked it (at once, with this device as recipient, if no other device
+  // reads the channel); SendFailed{id, reader} if a reader's key cannot be delivered.
   Result<MessageId> post(const CellId& cell, std::string channel, std::string text,
                          Precedence precedence = Precedence::routine);
   // Acknowledges (sender, id) for this device's party — never automatic; delivery receipts

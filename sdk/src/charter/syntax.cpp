@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/address.hpp"
+#include "common/text.hpp"
 
 namespace parley::charter {
 
@@ -14,43 +15,6 @@ Error bad(std::string message) { return make_error(Errc::malformed_frame, std::m
 
 bool name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-// Strict UTF-8 (RFC 3629): shortest form, no surrogates, at most U+10FFFF; additionally no
-// C0/C1 control characters or DEL, so names cannot hide line breaks or terminal escapes.
-bool printable_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char lead = *p;
-    std::uint32_t cp = 0;
-    std::size_t length = 0;
-    if (lead < 0x80) {
-      cp = lead;
-      length = 1;
-    } else if (lead >= 0xc2 && lead <= 0xdf) {
-      cp = lead & 0x1f;
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      cp = lead & 0x0f;
-      length = 3;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      cp = lead & 0x07;
-      length = 4;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    for (std::size_t i = 1; i < length; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10ffff))) return false;
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return false;
-    p += length;
-  }
-  return true;
 }
 
 Status check_text(std::string_view text, std::size_t max, const char* what) {

@@ -233,10 +233,36 @@ Status Engine::on_send_ack(const wire::SendAck& ack) {
   PARLEY_TRY(store_.outbox_remove(*id));
   auto it = sends_in_flight_.find(*id);
   if (it != sends_in_flight_.end()) {
-    if (!quiet_.erase(*id)) emit(MessageSent{*id, it->second});
+    const Address recipient = it->second;
     sends_in_flight_.erase(it);
+    if (quiet_.erase(*id)) {
+      settle_distribution(*id, recipient, nullptr);
+    } else if (auto waiting = posts_awaiting_keys_.find(*id); waiting != posts_awaiting_keys_.end()) {
+      waiting->second.acked_for = recipient;
+    } else {
+      emit(MessageSent{*id, recipient});
+    }
   }
   return {};
+}
+
+bool Engine::settle_distribution(const MessageId& id, const Address& recipient, const Error* failure) {
+  auto d = distribution_post_.find(id);
+  if (d == distribution_post_.end()) return false;
+  const MessageId post = d->second;
+  distribution_post_.erase(d);
+  quiet_.erase(id);
+  auto waiting = posts_awaiting_keys_.find(post);
+  if (waiting == posts_awaiting_keys_.end()) return true;  // the post itself failed already
+  // The app knows the post, not its control traffic: a reader who cannot get the key will
+  // not read the post.
+  if (failure) emit(SendFailed{post, recipient, *failure});
+  waiting->second.distributions.erase(id);
+  if (waiting->second.distributions.empty()) {
+    if (waiting->second.acked_for) emit(MessageSent{post, *waiting->second.acked_for});
+    posts_awaiting_keys_.erase(waiting);
+  }
+  return true;
 }
 
 Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
@@ -334,6 +360,8 @@ Status Engine::on_failure(const wire::Failure& failure) {
       recipient = it->second;
       sends_in_flight_.erase(it);
     }
+    if (settle_distribution(*id, recipient, &error)) return {};
+    posts_awaiting_keys_.erase(*id);  // its distributions settle quietly from here on
     emit(SendFailed{*id, recipient, error});
     return {};
   }
@@ -418,7 +446,7 @@ Status Engine::fail_pending_for(const Address& peer, const Error& error) {
   for (const auto& item : *pending) {
     if (item.recipient != peer) continue;
     PARLEY_TRY(store_.pending_remove(item.seq));
-    emit(SendFailed{item.message_id, peer, error});
+    if (!settle_distribution(item.message_id, peer, &error)) emit(SendFailed{item.message_id, peer, error});
   }
   return {};
 }

@@ -72,7 +72,9 @@ class Engine {
   Status commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now);
   // Posts `text` on `channel`: cell_unknown; cell_permission_denied without POST. Rekeys
   // when a device its key went to is no longer a reader, distributes the key to readers
-  // that lack it, then uploads ONE envelope addressed to every other reader.
+  // that lack it, then uploads ONE envelope addressed to every other reader. MessageSent
+  // comes once the relay holds the envelope and those distributions (at once if no other
+  // device reads the channel); docs/protocol.md "Channels", "Sent".
   Result<MessageId> post(const CellId& cell, std::string_view channel, std::string_view text, TimeMs now,
                          Precedence precedence = Precedence::routine);
 
@@ -220,6 +222,9 @@ class Engine {
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
   Status on_failure(const wire::Failure& failure);
 
+  // A key distribution of a post reached the relay (failure == nullptr) or will not be
+  // delivered (SendFailed against the post). Returns false if `id` is no such distribution.
+  bool settle_distribution(const MessageId& id, const Address& recipient, const Error* failure);
   void transmit_send(const store::OutboxItem& item);
   void request_bundle(const Address& peer);
   Status encrypt_pending_for(const Address& peer);
@@ -241,6 +246,14 @@ class Engine {
   std::set<Address> bundles_in_flight_;
   std::map<MessageId, Address> sends_in_flight_;      // for MessageSent / SendFailed events
   std::set<MessageId> quiet_;                          // control traffic: no MessageSent event
+  // Posts whose MessageSent waits for the key distributions they triggered (memory only:
+  // after a restart a post is reported on its own SendAck). See settle_distribution.
+  struct PostAwaitingKeys {
+    std::set<MessageId> distributions;
+    std::optional<Address> acked_for;  // the post's own SendAck arrived (its first recipient)
+  };
+  std::map<MessageId, PostAwaitingKeys> posts_awaiting_keys_;
+  std::map<MessageId, MessageId> distribution_post_;  // distribution id -> post id
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
   bool retry_held_ = false;

@@ -7,6 +7,7 @@
 #include "charter/codec.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
+#include "engine/alerts.hpp"
 #include "engine/engine.hpp"
 #include "envelope/envelope.hpp"
 
@@ -30,15 +31,6 @@ std::optional<Address> a_supervisor(const charter::CellState& state, const Addre
   for (const auto& [device, record] : state.devices)
     if (device != self && state.is_supervisor_device(device)) return device;
   return std::nullopt;
-}
-
-SecurityAlert alert(const cells::CellId& cell, const Address& sender, std::uint64_t epoch, Error error) {
-  SecurityAlert a;
-  a.cell = cell;
-  a.sender = sender;
-  a.epoch = epoch;
-  a.error = std::move(error);
-  return a;
 }
 
 }  // namespace
@@ -170,7 +162,9 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   message.body.assign(body.begin(), body.end());
 
   AfterCommit after;
+  std::vector<MessageId> distributions;  // this post's key distributions, by pairwise message id
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
+    distributions.clear();
     auto stored = store_.send_key_get(ByteView(cell), channel);
     if (!stored) return std::move(stored).error();
     store::ChannelSendKey key;
@@ -199,19 +193,26 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     std::vector<Address> missing;
     for (const auto& r : others)
       if (!contains(key.distributed, r)) missing.push_back(r);
-    if (!missing.empty()) {
+    // A new generation needs this device's own key even when no one else reads the channel
+    // yet: own_distribution creates it, and readers added later get it as it stands then.
+    if (fresh || !missing.empty()) {
       auto distribution = sender_keys_.own_distribution(group, self_);
       if (!distribution) return std::move(distribution).error();
-      Bytes body = cells::encode(
+      envelope::Content content;
+      content.sent_at = now;
+      content.kind = envelope::ContentKind::sender_key_distribution;
+      content.body = cells::encode(
           cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution, key.next_post});
       crypto::wipe(*distribution);
       for (const auto& r : missing) {
-        PARLEY_TRY(queue_control(r, envelope::ContentKind::sender_key_distribution, body, now, after));
+        content.message_id = new_message_id();
+        PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
+        distributions.push_back(content.message_id);
         // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
-        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, body));
+        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body));
         key.distributed.push_back(r);
       }
-      crypto::wipe(body);
+      crypto::wipe(content.body);
     }
     Bytes plain = cells::encode(message);
     auto sealed = sender_keys_.encrypt(group, self_, plain);
@@ -236,6 +237,15 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   if (done) track_accepted(self_, message, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
+  if (others.empty()) {
+    // Nothing goes to the relay, so no SendAck will report it: it is as sent as it gets.
+    after.events.push_back(MessageSent{message.message_id, self_});
+  } else if (!distributions.empty()) {
+    // MessageSent waits for the key too: a reader without a pairwise session gets it only
+    // once its prekey bundle has arrived, possibly well after the envelope itself.
+    posts_awaiting_keys_[message.message_id].distributions.insert(distributions.begin(), distributions.end());
+    for (const auto& d : distributions) distribution_post_[d] = message.message_id;
+  }
   finish(after);
   return message.message_id;
 }
@@ -305,16 +315,16 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   const std::uint64_t before = log.epoch();
   auto outcome = log.offer(*signed_commit);
   for (const auto& proof : outcome.equivocations) {
-    SecurityAlert a = alert(cell, sender, proof.epoch,
-                            make_error(Errc::cell_equivocation, "two validly signed commits for epoch " +
-                                                                    std::to_string(proof.epoch)));
+    SecurityAlert a = security_alert(cell, sender, proof.epoch,
+                                     make_error(Errc::cell_equivocation, "two validly signed commits for epoch " +
+                                                                             std::to_string(proof.epoch)));
     a.applied = charter::encode_signed_commit(proof.applied);
     a.conflicting = charter::encode_signed_commit(proof.conflicting);
     after.events.push_back(std::move(a));
   }
   switch (outcome.status) {
     case charter::OfferStatus::rejected:
-      after.events.push_back(alert(cell, sender, decoded->epoch, *outcome.error));
+      after.events.push_back(security_alert(cell, sender, decoded->epoch, *outcome.error));
       return {};
     case charter::OfferStatus::buffered:
       book_touched_ = true;
@@ -348,20 +358,21 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Afte
   }
   auto log = charter::CharterLog::from_genesis(welcome->commits, welcome->cell_id);
   if (!log) {
-    after.events.push_back(alert(welcome->cell_id, sender, 0, log.error()));
+    after.events.push_back(security_alert(welcome->cell_id, sender, 0, log.error()));
     return {};
   }
   // A genesis certifies itself; what makes this one the cell's is that a supervisor device
   // of it handed it to us over an authenticated pairwise session.
   if (!log->state().is_supervisor_device(sender)) {
-    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
-                                 make_error(Errc::charter_not_authorized,
-                                            "a welcome must come from a supervisor device of the cell")));
+    after.events.push_back(security_alert(welcome->cell_id, sender, log->epoch(),
+                                          make_error(Errc::charter_not_authorized,
+                                                     "a welcome must come from a supervisor device of the cell")));
     return {};
   }
   if (!log->state().devices.count(self_)) {
-    after.events.push_back(alert(welcome->cell_id, sender, log->epoch(),
-                                 make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
+    after.events.push_back(
+        security_alert(welcome->cell_id, sender, log->epoch(),
+                       make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
     return {};
   }
   PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log));
@@ -519,10 +530,11 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
     return Acceptance::later;
   }
   if (log->hash_at(message.epoch) != message.head) {
-    after.events.push_back(alert(cell, sender, message.epoch,
-                                 make_error(Errc::cell_equivocation,
-                                            "a channel message names a charter head this device did not apply at epoch " +
-                                                std::to_string(message.epoch))));
+    after.events.push_back(security_alert(
+        cell, sender, message.epoch,
+        make_error(Errc::cell_equivocation,
+                   "a channel message names a charter head this device did not apply at epoch " +
+                       std::to_string(message.epoch))));
     // Ask the sender for its commits from that epoch: the conflicting signed commit turns
     // this suspicion into a proof (CharterLog reports it as an equivocation).
     deferred_requests_.push_back({sender, cells::ResyncRequest{cell, message.epoch}});

@@ -6,11 +6,12 @@
 
 #include <string_view>
 
+#include "common/text.hpp"
 #include "parley/error.hpp"
 
 namespace parley::hotline {
 
-enum class Lines { single, multi };
+using Lines = TextLines;  // the UTF-8 rule itself is common/text.hpp
 
 // 1..max bytes (0..max when `may_be_empty`), strict UTF-8, no control characters other
 // than '\n' and '\t' in multi-line text. Errc::malformed_frame naming `what`.

@@ -177,7 +177,7 @@ class DeviceStore {
   // Forgets the distributions of generations below `generation` (they are no longer used).
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
 
-  // --- hotline: (message, party) pairs already reported overdue (store/proposals.cpp) ---
+  // --- hotline: (message, party) pairs already reported overdue (store/hotline.cpp) ---
   Status overdue_mark(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,
                       std::string_view party);
   Result<bool> overdue_marked(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Party-admin proposals a supervisor device received and has not decided on yet, and the
-// overdue acknowledgements this device already reported (so a restart does not repeat them).
+// Party-admin proposals a supervisor device received and has not decided on yet.
 #include "store/device_store.hpp"
 
 namespace parley::store {
@@ -28,38 +27,6 @@ Status DeviceStore::proposal_remove(ByteView cell_id, ByteView id) {
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id).bind(2, id);
   return stmt->run();
-}
-
-Status DeviceStore::overdue_mark(ByteView cell_id, std::string_view channel, const Address& sender,
-                                 const MessageId& id, std::string_view party) {
-  auto stmt = db_.prepare(
-      "INSERT OR IGNORE INTO hotline_overdue (cell_id, channel, user, device, message_id, party) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, cell_id)
-      .bind(2, channel)
-      .bind(3, sender.user)
-      .bind(4, std::int64_t{sender.device})
-      .bind(5, ByteView(id.bytes.data(), id.bytes.size()))
-      .bind(6, party);
-  return stmt->run();
-}
-
-Result<bool> DeviceStore::overdue_marked(ByteView cell_id, std::string_view channel, const Address& sender,
-                                         const MessageId& id, std::string_view party) const {
-  auto stmt = db_.prepare(
-      "SELECT 1 FROM hotline_overdue WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4 "
-      "AND message_id = ?5 AND party = ?6");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, cell_id)
-      .bind(2, channel)
-      .bind(3, sender.user)
-      .bind(4, std::int64_t{sender.device})
-      .bind(5, ByteView(id.bytes.data(), id.bytes.size()))
-      .bind(6, party);
-  auto row = stmt->step();
-  if (!row) return std::move(row).error();
-  return *row;
 }
 
 }  // namespace parley::store
