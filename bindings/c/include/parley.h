@@ -7,17 +7,19 @@
  *  - Functions are parley_<object>_<verb>. Fallible ones return a parley_status (PARLEY_OK = 0)
  *    and take an optional `parley_error* err` last: when not NULL it receives the code and a
  *    message naming what was wrong. No C++ exception ever leaves a parley_* function.
- *  - Handles (parley_client, parley_history, parley_cell_list) are opaque; each has one
+ *  - Handles (parley_client and the lists: parley_history, parley_cell_list,
+ *    parley_ack_status, parley_incident_list, parley_notice_list) are opaque; each has one
  *    function that releases it. Releasing NULL is a no-op.
  *  - Inputs are borrowed for the duration of the call only: NUL-terminated UTF-8 for names
  *    (users, parties, channels, paths), (pointer, length) slices for text and key bytes.
- *  - Outputs the library allocates (parley_buffer, parley_history, parley_cell_list) are
- *    released with their free function, which also overwrites their contents.
+ *  - Outputs the library allocates (parley_buffer and the lists) are released with their
+ *    free function, which also overwrites their texts.
  *  - Option structs carry their size in `struct_size` (first field); fill them with their
  *    parley_*_init function, then set the fields you need. A newer library accepts structs
  *    from an older header; a struct smaller than version 1 is refused.
- *  - Structs the library hands out (events, history entries) may grow at their end in later
- *    versions; read their `struct_size` before reading a field added later.
+ *  - Structs the library hands out (events, history entries, incidents, notices and notice
+ *    entries) may grow at their end in later versions; read their `struct_size` before reading
+ *    a field added later.
  *
  * Threading: see "Threads" below parley_client_set_event_callback.
  */
