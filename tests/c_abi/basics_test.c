@@ -86,6 +86,21 @@ static void option_defaults(void) {
   parley_cell_proposal_init(&q);
   CHECK(q.struct_size == sizeof q && q.add == NULL && q.add_count == 0 && q.remove_count == 0 && q.role_count == 0);
   parley_cell_proposal_init(NULL);
+
+  parley_new_incident n;
+  memset(&n, 0xab, sizeof n);
+  parley_new_incident_init(&n);
+  CHECK(n.struct_size == sizeof n && n.title == NULL && n.title_len == 0 && n.details == NULL);
+  CHECK(n.severity == PARLEY_SEVERITY_MEDIUM && n.respondent_party == NULL && !n.has_location);
+  parley_new_incident_init(NULL);
+
+  parley_notice notice;
+  memset(&notice, 0xab, sizeof notice);
+  parley_notice_init(&notice);
+  CHECK(notice.struct_size == sizeof notice && notice.area.kind == PARLEY_AREA_CIRCLE && notice.area.radius_m == 0);
+  CHECK(notice.area.vertices == NULL && notice.area.vertex_count == 0 && notice.start_ms == 0 && notice.end_ms == 0);
+  CHECK(notice.description == NULL && notice.description_len == 0);
+  parley_notice_init(NULL);
 }
 
 static void open_argument_errors(void) {
@@ -236,6 +251,13 @@ static void null_handles(void) {
   parley_proposal_id proposal_id = {{0}};
   parley_message_id message_id = {{0}};
   parley_ack_status* acks = NULL;
+  parley_incident_id incident = {{0}};
+  parley_new_incident opening;
+  parley_new_incident_init(&opening);
+  parley_incident_list* incidents = NULL;
+  parley_notice notice;
+  parley_notice_init(&notice);
+  parley_notice_list* notices = NULL;
 
   parley_status results[] = {
       parley_client_address(NULL, &to, &err),
@@ -261,6 +283,14 @@ static void null_handles(void) {
       parley_channel_acknowledge(NULL, cell, "ops", to, message_id, NULL, &err),
       parley_channel_ack_status(NULL, cell, "ops", to, message_id, &acks, &err),
       parley_channel_export_transcript(NULL, cell, "ops", 0, 0, &buffer, &err),
+      parley_incident_open(NULL, cell, "ops", &opening, PARLEY_PRECEDENCE_ROUTINE, &incident, &err),
+      parley_incident_acknowledge(NULL, cell, "ops", incident, NULL, &err),
+      parley_incident_comment(NULL, cell, "ops", incident, (const uint8_t*)"x", 1, NULL, &err),
+      parley_incident_propose(NULL, cell, "ops", incident, (const uint8_t*)"x", 1, NULL, &err),
+      parley_incident_resolve(NULL, cell, "ops", incident, NULL, NULL, 0, NULL, &err),
+      parley_channel_incidents(NULL, cell, "ops", &incidents, &err),
+      parley_channel_post_notice(NULL, cell, "ops", &notice, PARLEY_PRECEDENCE_ROUTINE, NULL, &err),
+      parley_channel_notices(NULL, cell, "ops", &notices, &err),
   };
   for (size_t i = 0; i < sizeof results / sizeof results[0]; ++i) {
     if (results[i] != PARLEY_E_INVALID_ARGUMENT) check_fail(__FILE__, __LINE__, "NULL client refused", "");
@@ -274,6 +304,10 @@ static void null_handles(void) {
   CHECK(parley_history_count(NULL) == 0 && parley_history_at(NULL, 0) == NULL);
   parley_ack_status_free(NULL);
   CHECK(parley_ack_status_count(NULL) == 0 && parley_ack_status_at(NULL, 0) == NULL);
+  parley_incident_list_free(NULL);
+  CHECK(parley_incident_list_count(NULL) == 0 && parley_incident_list_at(NULL, 0) == NULL);
+  parley_notice_list_free(NULL);
+  CHECK(parley_notice_list_count(NULL) == 0 && parley_notice_list_at(NULL, 0) == NULL);
 }
 
 static void noop_callback(const parley_event* event, void* user) { (void)event, (void)user; }
@@ -375,6 +409,37 @@ static void unknown_cell(void) {
   CHECK(parley_cell_list_count(list) == 0 && parley_cell_list_at(list, 0) == NULL);
   parley_cell_list_free(list);
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_client_list_cells(c, NULL, &err), &err);
+
+  /* Incidents and notices: the state queries name the unknown cell too (unlike history). */
+  parley_incident_id incident;
+  memset(&incident, 5, sizeof incident);
+  parley_new_incident opening;
+  parley_new_incident_init(&opening);
+  opening.title = (const uint8_t*)"t";
+  opening.title_len = 1;
+  opening.respondent_party = "SY";
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN,
+               parley_incident_open(c, cell, "hotline", &opening, PARLEY_PRECEDENCE_ROUTINE, &incident, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_incident_acknowledge(c, cell, "hotline", incident, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN,
+               parley_incident_comment(c, cell, "hotline", incident, (const uint8_t*)"x", 1, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN,
+               parley_incident_propose(c, cell, "hotline", incident, (const uint8_t*)"x", 1, NULL, &err), &err);
+  parley_message_ref ref = {someone, mid};
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_incident_resolve(c, cell, "hotline", incident, &ref, NULL, 0, NULL, &err),
+               &err);
+  parley_incident_list* incidents = (parley_incident_list*)&err;
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_incidents(c, cell, "hotline", &incidents, &err), &err);
+  CHECK(incidents == NULL);
+  parley_notice notice;
+  parley_notice_init(&notice);
+  notice.area.radius_m = 1000;
+  notice.end_ms = 1;
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN,
+               parley_channel_post_notice(c, cell, "hotline", &notice, PARLEY_PRECEDENCE_ROUTINE, NULL, &err), &err);
+  parley_notice_list* notices = (parley_notice_list*)&err;
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_notices(c, cell, "hotline", &notices, &err), &err);
+  CHECK(notices == NULL);
   parley_client_destroy(c);
 }
 
@@ -475,6 +540,7 @@ static void local_cell(void) {
     CHECK(strcmp(e->channel, "ops") == 0 && strcmp(e->sender.user, "sup") == 0 && e->sender.device == 1);
     CHECK(memcmp(&e->id, &id, sizeof id) == 0);
     CHECK(e->epoch >= 3 && e->sent_at_ms > 0 && e->received_at_ms >= e->sent_at_ms);
+    CHECK(e->precedence == PARLEY_PRECEDENCE_ROUTINE);
   }
   CHECK(parley_history_at(h, 1) == NULL);
   parley_history_free(h);
@@ -564,6 +630,236 @@ static void local_cell(void) {
   parley_client_destroy(c);
 }
 
+/* The supervisor's device alone: every argument and rule error of the incident and notice
+ * calls that needs no second device, and a notice it posts itself, listed back. */
+static void local_hotline(void) {
+  parley_error err;
+  parley_client* c = open_simple("mediator");
+  parley_client* member = open_simple("il_side");
+  parley_buffer member_key = {0};
+  CHECK_OK(parley_client_identity_key(member, &member_key, &err), &err);
+  parley_client_destroy(member);
+  parley_cell_member il = {{"il_side", 1}, "IL", PARLEY_ROLE_MEMBER, member_key.data, member_key.len};
+  parley_cell_template t;
+  parley_cell_template_init(&t);
+  t.members = &il;
+  t.member_count = 1;
+  parley_cell_id cell;
+  CHECK_OK(parley_cell_create(c, &t, &cell, &err), &err);
+  parley_buffer_free(&member_key);
+  /* "alerts" needs acknowledgements; "chat" does not. The supervisor posts on both. */
+  parley_grant readers[2] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "IL", 0}};
+  parley_grant me = {PARLEY_GRANT_DEVICE, "mediator", 1};
+  parley_channel_policy p;
+  parley_channel_policy_init(&p);
+  p.read = readers;
+  p.read_count = 2;
+  p.post = &me;
+  p.post_count = 1;
+  CHECK_OK(parley_channel_create(c, cell, "alerts", "Alerts", &err), &err);
+  CHECK_OK(parley_channel_create(c, cell, "chat", "Chat", &err), &err);
+  CHECK_OK(parley_channel_set_policy(c, cell, "chat", &p, &err), &err);
+  p.ack_required = true;
+  p.ack_deadline_seconds = 3600;
+  CHECK_OK(parley_channel_set_policy(c, cell, "alerts", &p, &err), &err);
+
+  /* --- notices --- */
+  const int64_t start = 1893456000000; /* 2030-01-01 */
+  const int64_t hour = 3600 * 1000;
+  parley_notice n;
+  parley_notice_init(&n);
+  n.area.center.lat_e7 = 330000000;
+  n.area.center.lon_e7 = 355000000;
+  n.area.radius_m = 5000;
+  n.start_ms = start;
+  n.end_ms = start + 2 * hour;
+  n.description = (const uint8_t*)"exercise";
+  n.description_len = 8;
+  const parley_precedence routine = PARLEY_PRECEDENCE_ROUTINE;
+
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "alerts", NULL, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "notice is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, NULL, &n, routine, NULL, &err), &err);
+  parley_notice bad = n;
+  bad.struct_size = 8;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "notice.struct_size is 8");
+  bad = n;
+  bad.area.kind = (parley_area_kind)9;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "notice.area.kind 9");
+  bad = n;
+  bad.description = NULL;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "notice.description is NULL");
+  bad = n;
+  bad.area.kind = PARLEY_AREA_POLYGON;
+  bad.area.vertex_count = 3; /* vertices NULL */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "notice.area.vertices is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_channel_post_notice(c, cell, "alerts", &n, (parley_precedence)0, NULL, &err), &err);
+  CHECK_MESSAGE(err, "precedence 0");
+  /* Areas and windows the rules refuse. */
+  bad = n;
+  bad.area.radius_m = 0;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad.area.radius_m = 600 * 1000;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad = n;
+  bad.area.center.lat_e7 = 850000000;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad = n;
+  bad.end_ms = bad.start_ms;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad.end_ms = bad.start_ms + 400LL * 24 * hour;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  parley_geo_point line[3] = {{330000000, 355000000}, {331000000, 355000000}, {332000000, 355000000}};
+  parley_geo_point bowtie[4] = {{330000000, 355000000}, {331000000, 356000000}, {331000000, 355000000},
+                                {330000000, 356000000}};
+  bad = n;
+  bad.area.kind = PARLEY_AREA_POLYGON;
+  bad.area.vertices = line; /* collinear: no area */
+  bad.area.vertex_count = 3;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad.area.vertex_count = 2;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad.area.vertices = bowtie; /* self-intersecting */
+  bad.area.vertex_count = 4;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  bad.area.vertex_count = 5000;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(c, cell, "alerts", &bad, routine, NULL, &err), &err);
+  /* A notice needs a channel where the other parties must acknowledge. */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_post_notice(c, cell, "chat", &n, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "does not require acknowledgements");
+  /* Nothing above was posted. */
+  parley_notice_list* notices = NULL;
+  CHECK_OK(parley_channel_notices(c, cell, "alerts", &notices, &err), &err);
+  CHECK(notices != NULL && parley_notice_list_count(notices) == 0 && parley_notice_list_at(notices, 0) == NULL);
+  parley_notice_list_free(notices);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_notices(c, cell, "alerts", NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_notices(c, cell, NULL, &notices, &err), &err);
+
+  /* A valid polygon notice, listed back with its area and window. */
+  parley_geo_point square[4] = {{330000000, 355000000}, {330000000, 356000000}, {331000000, 356000000},
+                                {331000000, 355000000}};
+  parley_notice poly = n;
+  poly.area.kind = PARLEY_AREA_POLYGON;
+  poly.area.vertices = square;
+  poly.area.vertex_count = 4;
+  parley_message_id id;
+  CHECK_OK(parley_channel_post_notice(c, cell, "alerts", &poly, PARLEY_PRECEDENCE_IMMEDIATE, &id, &err), &err);
+  CHECK_OK(parley_channel_notices(c, cell, "alerts", &notices, &err), &err);
+  CHECK(parley_notice_list_count(notices) == 1);
+  const parley_notice_entry* entry = parley_notice_list_at(notices, 0);
+  CHECK(entry && entry->struct_size == sizeof *entry);
+  if (entry) {
+    CHECK(memcmp(&entry->ref.id, &id, sizeof id) == 0 && strcmp(entry->ref.sender.user, "mediator") == 0);
+    CHECK(strcmp(entry->party, "US") == 0 && entry->sent_at_ms > 0 && entry->conflict_count == 0);
+    const parley_notice* got = entry->notice;
+    CHECK(got && got->struct_size == sizeof *got && got->area.kind == PARLEY_AREA_POLYGON);
+    CHECK(got && got->area.vertex_count == 4 && memcmp(got->area.vertices, square, sizeof square) == 0);
+    CHECK(got && got->start_ms == start && got->end_ms == start + 2 * hour);
+    CHECK(got && got->description_len == 8 && memcmp(got->description, "exercise", 8) == 0);
+  }
+  parley_notice_list_free(notices);
+  /* It awaits IL's acknowledgement like any message of the channel. */
+  parley_ack_status* acks = NULL;
+  parley_address self = {"mediator", 1};
+  CHECK_OK(parley_channel_ack_status(c, cell, "alerts", self, id, &acks, &err), &err);
+  CHECK(parley_ack_status_count(acks) == 1 && parley_ack_status_at(acks, 0)->state == PARLEY_ACK_PENDING);
+  parley_ack_status_free(acks);
+
+  /* --- incidents: the supervisor mediates, it is no side, so it cannot open one --- */
+  parley_new_incident o;
+  parley_new_incident_init(&o);
+  o.title = (const uint8_t*)"Radar lock";
+  o.title_len = 10;
+  o.respondent_party = "IL";
+  parley_incident_id incident;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_open(c, cell, "alerts", &o, routine, &incident, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", NULL, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &o, routine, NULL, &err), &err);
+  CHECK_MESSAGE(err, "out is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, NULL, &o, routine, &incident, &err), &err);
+  parley_new_incident b = o;
+  b.struct_size = 4;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident.struct_size is 4");
+  b = o;
+  b.title = NULL;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident.title is NULL");
+  b = o;
+  b.details_len = 4;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident.details is NULL");
+  b = o;
+  b.respondent_party = NULL;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident.respondent_party is NULL");
+  b = o;
+  b.severity = (parley_severity)5;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "incident.severity 5");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_open(c, cell, "alerts", &o, (parley_precedence)7, &incident, &err), &err);
+  CHECK_MESSAGE(err, "precedence 7");
+  b = o;
+  b.respondent_party = "XX";
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_open(c, cell, "alerts", &b, routine, &incident, &err), &err);
+  CHECK_MESSAGE(err, "no party 'XX'");
+  /* Operations on an incident nobody opened. */
+  memset(&incident, 7, sizeof incident);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_acknowledge(c, cell, "alerts", incident, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_comment(c, cell, "alerts", incident, (const uint8_t*)"?", 1, NULL, &err), &err);
+  CHECK_MESSAGE(err, "no incident with that id");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_propose(c, cell, "alerts", incident, (const uint8_t*)"?", 1, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_resolve(c, cell, "alerts", incident, NULL, NULL, 0, NULL, &err),
+               &err);
+  /* Argument shapes are refused before anything else. */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_comment(c, cell, "alerts", incident, NULL, 2, NULL, &err), &err);
+  CHECK_MESSAGE(err, "text is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_propose(c, cell, "alerts", incident, NULL, 2, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_resolve(c, cell, "alerts", incident, NULL, NULL, 2, NULL, &err),
+               &err);
+  parley_message_ref no_sender = {{NULL, 1}, id};
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_resolve(c, cell, "alerts", incident, &no_sender, NULL, 0, NULL, &err), &err);
+  CHECK_MESSAGE(err, "proposal.sender.user is NULL");
+  parley_message_ref bad_sender = {{"bad name", 1}, id};
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_resolve(c, cell, "alerts", incident, &bad_sender, NULL, 0, NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_incident_acknowledge(c, cell, NULL, incident, NULL, &err), &err);
+  parley_incident_list* incidents = NULL;
+  CHECK_OK(parley_channel_incidents(c, cell, "alerts", &incidents, &err), &err);
+  CHECK(incidents != NULL && parley_incident_list_count(incidents) == 0 && parley_incident_list_at(incidents, 0) == NULL);
+  parley_incident_list_free(incidents);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_incidents(c, cell, "alerts", NULL, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_incidents(c, cell, NULL, &incidents, &err), &err);
+  parley_client_destroy(c);
+
+  /* Reopened, the notice is rebuilt from the store. */
+  c = open_simple("mediator");
+  CHECK_OK(parley_channel_notices(c, cell, "alerts", &notices, &err), &err);
+  CHECK(parley_notice_list_count(notices) == 1);
+  parley_notice_list_free(notices);
+  parley_client_destroy(c);
+}
+
 int main(int argc, char** argv) {
   if (!temp_dir_make(&g_dir)) {
     perror("mkdtemp");
@@ -582,6 +878,7 @@ int main(int argc, char** argv) {
       {"unknown_cell", unknown_cell},
       {"bad_cell_arguments", bad_cell_arguments},
       {"local_cell", local_cell},
+      {"local_hotline", local_hotline},
   };
   const int rc = check_run(tests, (int)(sizeof tests / sizeof tests[0]), argc, argv, 1);
   temp_dir_remove(&g_dir);

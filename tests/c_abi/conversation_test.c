@@ -365,6 +365,351 @@ static void acknowledgements(void) {
   world_stop(&w);
 }
 
+/* US supervises, IL and SY are the sides; `channel` is read by all three and posted on by all
+ * three (the supervisor comments and resolves), with acknowledgements required. */
+typedef struct hotline_cell {
+  device us, il, sy;
+  device* all[3];
+  parley_cell_id cell;
+} hotline_cell;
+
+static int hotline_cell_start(hotline_cell* h, world* w, const char* channel) {
+  parley_error err;
+  CHECK_OK(device_open(&h->us, &w->dir, "us_sup", w->relay.port, &err), &err);
+  CHECK_OK(device_open(&h->il, &w->dir, "il_officer", w->relay.port, &err), &err);
+  CHECK_OK(device_open(&h->sy, &w->dir, "sy_officer", w->relay.port, &err), &err);
+  h->all[0] = &h->us;
+  h->all[1] = &h->il;
+  h->all[2] = &h->sy;
+  for (int i = 0; i < 3; ++i)
+    if (!start_connected(h->all[i])) return 0;
+  parley_buffer keys[2] = {identity_of(&h->il), identity_of(&h->sy)};
+  parley_cell_member members[2] = {{device_address(&h->il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
+                                   {device_address(&h->sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len}};
+  parley_cell_template t;
+  parley_cell_template_init(&t);
+  t.members = members;
+  t.member_count = 2;
+  parley_status s = parley_cell_create(h->us.client, &t, &h->cell, &err);
+  CHECK_OK(s, &err);
+  for (int i = 0; i < 2; ++i) parley_buffer_free(&keys[i]);
+  if (s != PARLEY_OK) return 0;
+  parley_grant everyone[3] = {{PARLEY_GRANT_PARTY, "US", 0}, {PARLEY_GRANT_PARTY, "IL", 0}, {PARLEY_GRANT_PARTY, "SY", 0}};
+  parley_channel_policy p;
+  parley_channel_policy_init(&p);
+  p.read = everyone;
+  p.read_count = 3;
+  p.post = everyone;
+  p.post_count = 3;
+  p.ack_required = true;
+  p.ack_deadline_seconds = 1800;
+  CHECK_OK(parley_channel_set_policy(h->us.client, h->cell, channel, &p, &err), &err);
+  const uint64_t epoch2 = 2;
+  recorded_event e;
+  int ok = 1;
+  for (int i = 1; i < 3; ++i) ok &= device_wait(h->all[i], match_epoch, &epoch2, kWait, &e);
+  CHECK(ok);
+  return ok;
+}
+
+static void hotline_cell_stop(hotline_cell* h) {
+  for (int i = 0; i < 3; ++i) device_close(h->all[i]);
+}
+
+/* An INCIDENT_UPDATED for the operation with message id `arg`. */
+static int match_incident_op(const recorded_event* e, const void* id) {
+  return e->kind == PARLEY_EVENT_INCIDENT_UPDATED && memcmp(&e->id, id, sizeof e->id) == 0;
+}
+
+static const parley_incident* only_incident(device* d, const parley_cell_id* cell, parley_incident_list** list) {
+  parley_error err;
+  *list = NULL;
+  CHECK_OK(parley_channel_incidents(d->client, *cell, "deescalation", list, &err), &err);
+  CHECK(parley_incident_list_count(*list) == 1);
+  return parley_incident_list_at(*list, 0);
+}
+
+static void incidents(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  hotline_cell h;
+  if (!hotline_cell_start(&h, &w, "deescalation")) {
+    world_stop(&w);
+    return;
+  }
+  parley_error err;
+  recorded_event e;
+  const char* ch = "deescalation";
+
+  /* IL opens an incident against SY, with a location. */
+  const char* title = "Drone crossed the line at grid 41";
+  parley_new_incident o;
+  parley_new_incident_init(&o);
+  o.title = (const uint8_t*)title;
+  o.title_len = strlen(title);
+  o.details = (const uint8_t*)"Seen 0412, heading south";
+  o.details_len = strlen("Seen 0412, heading south");
+  o.severity = PARLEY_SEVERITY_HIGH;
+  o.respondent_party = "SY";
+  o.has_location = true;
+  o.location.lat_e7 = 331234567;
+  o.location.lon_e7 = 355432100;
+  parley_incident_id incident;
+  CHECK_OK(parley_incident_open(h.il.client, h.cell, ch, &o, PARLEY_PRECEDENCE_IMMEDIATE, &incident, &err), &err);
+  const parley_event_kind updated = PARLEY_EVENT_INCIDENT_UPDATED;
+  for (int i = 0; i < 3; ++i) {
+    CHECK(device_wait(h.all[i], match_kind, &updated, kWait, &e));
+    CHECK(memcmp(&e.incident, &incident, sizeof incident) == 0 && same_cell(&e, &h.cell) && strcmp(e.channel, ch) == 0);
+    CHECK(strcmp(e.peer_user, "il_officer") == 0 && e.peer_device == 1);
+  }
+  /* What the rules refuse is refused here, before anything is sent. */
+  o.respondent_party = "IL";
+  parley_incident_id other;
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_open(h.il.client, h.cell, ch, &o, PARLEY_PRECEDENCE_ROUTINE, &other, &err), &err);
+  CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED, parley_incident_acknowledge(h.il.client, h.cell, ch, incident, NULL, &err),
+               &err); /* its own incident */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_resolve(h.sy.client, h.cell, ch, incident, NULL, (const uint8_t*)"done", 4, NULL, &err),
+               &err); /* a side agrees to a proposal: none named */
+
+  /* SY acknowledges and proposes; IL agrees to that proposal: resolved by agreement. */
+  parley_message_id ack_id, proposal_id, resolve_id, comment_id;
+  CHECK_OK(parley_incident_acknowledge(h.sy.client, h.cell, ch, incident, &ack_id, &err), &err);
+  const char* proposal_text = "Joint inspection of the debris on Monday";
+  CHECK_OK(parley_incident_propose(h.sy.client, h.cell, ch, incident, (const uint8_t*)proposal_text,
+                                   strlen(proposal_text), &proposal_id, &err),
+           &err);
+  CHECK(device_wait(&h.il, match_incident_op, &proposal_id, kWait, &e));
+  CHECK(strcmp(e.peer_user, "sy_officer") == 0);
+  parley_incident_list* list = NULL;
+  const parley_incident* seen = only_incident(&h.il, &h.cell, &list);
+  CHECK(seen && seen->resolution == NULL && seen->proposal_count == 1 && seen->acknowledged_count == 1);
+  if (seen && seen->proposal_count == 1) {
+    const parley_resolution_proposal* p = &seen->proposals[0];
+    CHECK(strcmp(p->party, "SY") == 0 && p->agreed_count == 1 && strcmp(p->agreed[0], "SY") == 0);
+    CHECK(memcmp(&p->ref.id, &proposal_id, sizeof proposal_id) == 0 && strcmp(p->ref.sender.user, "sy_officer") == 0);
+    CHECK(p->text_len == strlen(proposal_text) && memcmp(p->text, proposal_text, p->text_len) == 0);
+  }
+  parley_incident_list_free(list);
+  parley_message_ref agreed = {device_address(&h.sy), proposal_id};
+  CHECK_OK(parley_incident_resolve(h.il.client, h.cell, ch, incident, &agreed, (const uint8_t*)"Agreed", 6, &resolve_id,
+                                   &err),
+           &err);
+  for (int i = 0; i < 3; ++i) CHECK(device_wait(h.all[i], match_incident_op, &resolve_id, kWait, &e));
+  /* Nothing reopens it; comments still go in. */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_incident_propose(h.sy.client, h.cell, ch, incident, (const uint8_t*)"late", 4, NULL, &err), &err);
+  CHECK_MESSAGE(err, "already resolved");
+  CHECK_OK(parley_incident_comment(h.us.client, h.cell, ch, incident, (const uint8_t*)"Noted by the mediator", 21,
+                                   &comment_id, &err),
+           &err);
+  for (int i = 0; i < 3; ++i) CHECK(device_wait(h.all[i], match_incident_op, &comment_id, kWait, &e));
+
+  /* Every device computes the same incident. */
+  for (int i = 0; i < 3; ++i) {
+    const parley_incident* got = only_incident(h.all[i], &h.cell, &list);
+    CHECK(got != NULL);
+    if (got) {
+      CHECK(got->struct_size == sizeof *got && memcmp(&got->id, &incident, sizeof incident) == 0);
+      CHECK(strcmp(got->opener_party, "IL") == 0 && strcmp(got->respondent_party, "SY") == 0);
+      CHECK(strcmp(got->opened_by.sender.user, "il_officer") == 0 && got->opened_at_ms > 0);
+      CHECK(got->title_len == strlen(title) && memcmp(got->title, title, got->title_len) == 0);
+      CHECK(got->details_len == strlen("Seen 0412, heading south"));
+      CHECK(got->severity == PARLEY_SEVERITY_HIGH && got->has_location);
+      CHECK(got->location.lat_e7 == 331234567 && got->location.lon_e7 == 355432100);
+      CHECK(got->acknowledged_count == 1 && strcmp(got->acknowledged[0].party, "SY") == 0 &&
+            got->acknowledged[0].at_ms > 0);
+      CHECK(got->comment_count == 1 && strcmp(got->comments[0].party, "US") == 0 &&
+            memcmp(&got->comments[0].ref.id, &comment_id, sizeof comment_id) == 0);
+      CHECK(got->proposal_count == 1 && got->proposals[0].agreed_count == 2);
+      if (got->proposal_count == 1 && got->proposals[0].agreed_count == 2)
+        CHECK(strcmp(got->proposals[0].agreed[0], "IL") == 0 && strcmp(got->proposals[0].agreed[1], "SY") == 0);
+      const parley_resolution* r = got->resolution;
+      CHECK(r != NULL);
+      if (r) {
+        CHECK(r->by == PARLEY_RESOLVED_BY_AGREEMENT && r->proposal != NULL);
+        CHECK(r->proposal && memcmp(&r->proposal->id, &proposal_id, sizeof proposal_id) == 0 &&
+              strcmp(r->proposal->sender.user, "sy_officer") == 0);
+        CHECK(memcmp(&r->resolved_by.id, &resolve_id, sizeof resolve_id) == 0 &&
+              strcmp(r->resolved_by.sender.user, "il_officer") == 0);
+        CHECK(r->text_len == 6 && memcmp(r->text, "Agreed", 6) == 0 && r->at_ms > 0);
+      }
+    }
+    parley_incident_list_free(list);
+  }
+
+  /* A second incident, opened by SY: the supervisor resolves it alone, without a proposal. */
+  parley_new_incident_init(&o);
+  o.title = (const uint8_t*)"Shelling near the crossing";
+  o.title_len = strlen("Shelling near the crossing");
+  o.respondent_party = "IL";
+  CHECK_OK(parley_incident_open(h.sy.client, h.cell, ch, &o, PARLEY_PRECEDENCE_ROUTINE, &other, &err), &err);
+  CHECK(device_wait(&h.us, match_kind, &updated, kWait, &e));
+  parley_message_id closed_id;
+  for (int tries = 0; tries < 200; ++tries) { /* wait until the supervisor holds the opening */
+    CHECK_OK(parley_channel_incidents(h.us.client, h.cell, ch, &list, &err), &err);
+    const size_t n = parley_incident_list_count(list);
+    parley_incident_list_free(list);
+    if (n == 2) break;
+    usleep(50 * 1000);
+  }
+  CHECK_OK(parley_incident_resolve(h.us.client, h.cell, ch, other, NULL, (const uint8_t*)"Closed", 6, &closed_id, &err),
+           &err);
+  CHECK(device_wait(&h.sy, match_incident_op, &closed_id, kWait, &e));
+  CHECK_OK(parley_channel_incidents(h.sy.client, h.cell, ch, &list, &err), &err);
+  CHECK(parley_incident_list_count(list) == 2);
+  const parley_incident* second = parley_incident_list_at(list, 1);
+  CHECK(second && memcmp(&second->id, &other, sizeof other) == 0 && !second->has_location);
+  CHECK(second && second->severity == PARLEY_SEVERITY_MEDIUM && second->details_len == 0);
+  CHECK(second && second->resolution && second->resolution->by == PARLEY_RESOLVED_BY_SUPERVISOR &&
+        second->resolution->proposal == NULL);
+  CHECK(parley_incident_list_at(list, 2) == NULL);
+  parley_incident_list_free(list);
+
+  const parley_event_kind denied = PARLEY_EVENT_PERMISSION_DENIED;
+  for (int i = 0; i < 3; ++i) CHECK(device_count(h.all[i], match_kind, &denied) == 0);
+  hotline_cell_stop(&h);
+  world_stop(&w);
+}
+
+static int same_id(const parley_message_id* a, const parley_message_id* b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void notices(void) {
+  world w;
+  if (!world_start(&w)) {
+    CHECK(!"relay started");
+    return;
+  }
+  hotline_cell h;
+  if (!hotline_cell_start(&h, &w, "deescalation")) {
+    world_stop(&w);
+    return;
+  }
+  parley_error err;
+  recorded_event e;
+  const char* ch = "deescalation";
+  const int64_t hour = 3600 * 1000;
+  const int64_t start = 1893456000000; /* 2030-01-01 */
+
+  /* IL: a 5 km circle for two hours. */
+  parley_notice circle;
+  parley_notice_init(&circle);
+  circle.area.center.lat_e7 = 330000000;
+  circle.area.center.lon_e7 = 355000000;
+  circle.area.radius_m = 5000;
+  circle.start_ms = start;
+  circle.end_ms = start + 2 * hour;
+  circle.description = (const uint8_t*)"IL live-fire exercise";
+  circle.description_len = strlen("IL live-fire exercise");
+  parley_message_id il_id;
+  CHECK_OK(parley_channel_post_notice(h.il.client, h.cell, ch, &circle, PARLEY_PRECEDENCE_PRIORITY, &il_id, &err), &err);
+  const parley_event_kind received = PARLEY_EVENT_NOTICE_RECEIVED;
+  CHECK(device_wait(&h.sy, match_kind, &received, kWait, &e));
+  CHECK(same_id(&e.id, &il_id) && strcmp(e.peer_user, "il_officer") == 0 && strcmp(e.party, "IL") == 0);
+  CHECK(same_cell(&e, &h.cell) && strcmp(e.channel, ch) == 0 && e.precedence == PARLEY_PRECEDENCE_PRIORITY);
+  CHECK(e.sent_at_ms > 0 && strcmp(e.text, "IL live-fire exercise") == 0);
+  CHECK(e.has_notice && e.area_kind == PARLEY_AREA_CIRCLE && e.radius_m == 5000 && e.vertex_count == 0);
+  CHECK(e.center.lat_e7 == 330000000 && e.center.lon_e7 == 355000000);
+  CHECK(e.start_ms == start && e.end_ms == start + 2 * hour && strcmp(e.description, "IL live-fire exercise") == 0);
+  CHECK(device_wait(&h.us, match_kind, &received, kWait, &e));
+  /* Other events carry no notice; the sender gets no NOTICE_RECEIVED for its own. */
+  const parley_event_kind charter = PARLEY_EVENT_CHARTER_CHANGED;
+  CHECK(device_wait(&h.sy, match_kind, &charter, kWait, &e) && !e.has_notice);
+  CHECK(device_count(&h.il, match_kind, &received) == 0);
+
+  /* SY: a polygon over the circle's centre, overlapping its window: one conflict everywhere. */
+  parley_geo_point square[4] = {{329500000, 354500000}, {329500000, 355500000}, {330500000, 355500000},
+                                {330500000, 354500000}};
+  parley_notice poly;
+  parley_notice_init(&poly);
+  poly.area.kind = PARLEY_AREA_POLYGON;
+  poly.area.vertices = square;
+  poly.area.vertex_count = 4;
+  poly.start_ms = start + hour;
+  poly.end_ms = start + 3 * hour;
+  poly.description = (const uint8_t*)"SY patrol";
+  poly.description_len = 9;
+  parley_message_id sy_id;
+  CHECK_OK(parley_channel_post_notice(h.sy.client, h.cell, ch, &poly, PARLEY_PRECEDENCE_ROUTINE, &sy_id, &err), &err);
+  CHECK(device_wait(&h.il, match_kind, &received, kWait, &e));
+  CHECK(same_id(&e.id, &sy_id) && e.area_kind == PARLEY_AREA_POLYGON && e.vertex_count == 4);
+  CHECK(e.first_vertex.lat_e7 == square[0].lat_e7 && e.first_vertex.lon_e7 == square[0].lon_e7);
+  const parley_event_kind conflict = PARLEY_EVENT_NOTICES_CONFLICT;
+  for (int i = 0; i < 3; ++i) {
+    CHECK(device_wait(h.all[i], match_kind, &conflict, kWait, &e));
+    const int il_first = same_id(&e.id, &il_id);
+    CHECK(il_first ? same_id(&e.other_id, &sy_id) : (same_id(&e.id, &sy_id) && same_id(&e.other_id, &il_id)));
+    CHECK(strcmp(e.party, il_first ? "IL" : "SY") == 0 && strcmp(e.other_party, il_first ? "SY" : "IL") == 0);
+    CHECK(strcmp(e.peer_user, il_first ? "il_officer" : "sy_officer") == 0);
+    CHECK(strcmp(e.other_user, il_first ? "sy_officer" : "il_officer") == 0);
+    CHECK(same_cell(&e, &h.cell) && strcmp(e.channel, ch) == 0);
+  }
+  /* IL's second notice right after SY's window conflicts with nothing of SY's. */
+  parley_notice later = circle;
+  later.start_ms = start + 3 * hour;
+  later.end_ms = start + 4 * hour;
+  parley_message_id later_id;
+  CHECK_OK(parley_channel_post_notice(h.il.client, h.cell, ch, &later, PARLEY_PRECEDENCE_ROUTINE, &later_id, &err), &err);
+  for (int tries = 0; tries < 400 && (device_count(&h.sy, match_kind, &received) < 2 ||
+                                      device_count(&h.us, match_kind, &received) < 3);
+       ++tries)
+    usleep(50 * 1000);
+  CHECK(device_count(&h.sy, match_kind, &received) == 2 && device_count(&h.us, match_kind, &received) == 3);
+  for (int i = 0; i < 3; ++i) CHECK(device_count(h.all[i], match_kind, &conflict) == 1);
+
+  /* Each device lists the three notices by sending time, the pair naming each other. */
+  for (int i = 0; i < 3; ++i) {
+    parley_notice_list* list = NULL;
+    CHECK_OK(parley_channel_notices(h.all[i]->client, h.cell, ch, &list, &err), &err);
+    CHECK(parley_notice_list_count(list) == 3);
+    for (size_t k = 0; k < parley_notice_list_count(list); ++k) {
+      const parley_notice_entry* n = parley_notice_list_at(list, k);
+      CHECK(n && n->struct_size == sizeof *n && n->notice && n->notice->struct_size == sizeof(parley_notice));
+      if (!n || !n->notice) continue;
+      if (same_id(&n->ref.id, &il_id)) {
+        CHECK(strcmp(n->party, "IL") == 0 && n->conflict_count == 1 && same_id(&n->conflicts[0].id, &sy_id));
+        CHECK(n->notice->area.kind == PARLEY_AREA_CIRCLE && n->notice->area.radius_m == 5000);
+      } else if (same_id(&n->ref.id, &sy_id)) {
+        CHECK(strcmp(n->party, "SY") == 0 && n->conflict_count == 1 && same_id(&n->conflicts[0].id, &il_id));
+        CHECK(strcmp(n->conflicts[0].sender.user, "il_officer") == 0);
+        CHECK(n->notice->area.vertex_count == 4 && memcmp(n->notice->area.vertices, square, sizeof square) == 0);
+        CHECK(n->notice->description_len == 9 && memcmp(n->notice->description, "SY patrol", 9) == 0);
+      } else {
+        CHECK(same_id(&n->ref.id, &later_id) && n->conflict_count == 0 && n->conflicts == NULL);
+        CHECK(n->notice->start_ms == start + 3 * hour);
+      }
+    }
+    parley_notice_list_free(list);
+  }
+
+  /* A notice waits for acknowledgement like any message of the channel. */
+  parley_ack_status* acks = NULL;
+  CHECK_OK(parley_channel_ack_status(h.il.client, h.cell, ch, device_address(&h.il), il_id, &acks, &err), &err);
+  CHECK(parley_ack_status_count(acks) == 1 && parley_ack_status_at(acks, 0)->state == PARLEY_ACK_PENDING);
+  parley_ack_status_free(acks);
+  CHECK_OK(parley_channel_acknowledge(h.sy.client, h.cell, ch, device_address(&h.il), il_id, NULL, &err), &err);
+  const parley_event_kind acked = PARLEY_EVENT_ACKNOWLEDGEMENT_RECEIVED;
+  CHECK(device_wait(&h.il, match_kind, &acked, kWait, &e));
+  CHECK(same_id(&e.id, &il_id) && strcmp(e.party, "SY") == 0);
+
+  /* Refusals: a channel without acknowledgements, and an area the rules refuse. */
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT,
+               parley_channel_post_notice(h.il.client, h.cell, "intel", &circle, PARLEY_PRECEDENCE_ROUTINE, NULL, &err),
+               &err);
+  CHECK_MESSAGE(err, "ack_required");
+  parley_notice bad = circle;
+  bad.area.radius_m = 0;
+  CHECK_STATUS(PARLEY_E_HOTLINE_INVALID_AREA,
+               parley_channel_post_notice(h.il.client, h.cell, ch, &bad, PARLEY_PRECEDENCE_ROUTINE, NULL, &err), &err);
+
+  hotline_cell_stop(&h);
+  world_stop(&w);
+}
+
 /* What the callback saw when it broke the threading rule, and that thread-safe calls work there. */
 typedef struct rule_probe {
   parley_client* client;
@@ -437,6 +782,8 @@ int main(int argc, char** argv) {
       {"direct_messages", direct_messages},
       {"cell_conversation", cell_conversation},
       {"acknowledgements", acknowledgements},
+      {"incidents", incidents},
+      {"notices", notices},
       {"callback_thread_rule", callback_thread_rule},
   };
   return check_run(tests, (int)(sizeof tests / sizeof tests[0]), argc, argv, 2);

@@ -110,6 +110,7 @@ static void record(const parley_event* event, void* user) {
   r.cell = event->cell;
   snprintf(r.channel, sizeof r.channel, "%s", event->channel);
   r.epoch = event->epoch;
+  r.sent_at_ms = event->sent_at_ms;
   copy_text(r.text, sizeof r.text, event->text, event->text_len);
   r.text_len = event->text_len;
   r.count = event->count;
@@ -121,6 +122,22 @@ static void record(const parley_event* event, void* user) {
   snprintf(r.party, sizeof r.party, "%s", event->party);
   snprintf(r.by_user, sizeof r.by_user, "%s", event->by.user);
   r.deadline_ms = event->deadline_ms;
+  r.incident = event->incident;
+  snprintf(r.other_user, sizeof r.other_user, "%s", event->other.user);
+  r.other_id = event->other_id;
+  snprintf(r.other_party, sizeof r.other_party, "%s", event->other_party);
+  if (event->notice) {
+    const parley_notice* n = event->notice;
+    r.has_notice = 1;
+    r.area_kind = n->area.kind;
+    r.center = n->area.center;
+    r.radius_m = n->area.radius_m;
+    r.vertex_count = n->area.vertex_count;
+    if (n->area.vertex_count) r.first_vertex = n->area.vertices[0];
+    r.start_ms = n->start_ms;
+    r.end_ms = n->end_ms;
+    copy_text(r.description, sizeof r.description, n->description, n->description_len);
+  }
   if (event->proposal) {
     r.proposal_adds = event->proposal->add_count;
     r.proposal_removes = event->proposal->remove_count;

@@ -35,6 +35,7 @@ typedef struct recorded_event {
   parley_cell_id cell;
   char channel[80];
   uint64_t epoch;
+  int64_t sent_at_ms;
   char text[512];
   size_t text_len;
   uint32_t count;
@@ -50,6 +51,18 @@ typedef struct recorded_event {
   char party[32];
   char by_user[64];
   int64_t deadline_ms;
+  parley_incident_id incident; /* INCIDENT_UPDATED */
+  char other_user[64];         /* NOTICES_CONFLICT: the second notice */
+  parley_message_id other_id;
+  char other_party[32];
+  int has_notice; /* NOTICE_RECEIVED: a copy of its notice */
+  parley_area_kind area_kind;
+  parley_geo_point center;
+  uint32_t radius_m;
+  size_t vertex_count;
+  parley_geo_point first_vertex;
+  int64_t start_ms, end_ms;
+  char description[256];
 } recorded_event;
 
 /* A client plus every event it reported, guarded for the network thread. */

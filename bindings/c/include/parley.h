@@ -7,17 +7,19 @@
  *  - Functions are parley_<object>_<verb>. Fallible ones return a parley_status (PARLEY_OK = 0)
  *    and take an optional `parley_error* err` last: when not NULL it receives the code and a
  *    message naming what was wrong. No C++ exception ever leaves a parley_* function.
- *  - Handles (parley_client, parley_history, parley_cell_list) are opaque; each has one
+ *  - Handles (parley_client and the lists: parley_history, parley_cell_list,
+ *    parley_ack_status, parley_incident_list, parley_notice_list) are opaque; each has one
  *    function that releases it. Releasing NULL is a no-op.
  *  - Inputs are borrowed for the duration of the call only: NUL-terminated UTF-8 for names
  *    (users, parties, channels, paths), (pointer, length) slices for text and key bytes.
- *  - Outputs the library allocates (parley_buffer, parley_history, parley_cell_list) are
- *    released with their free function, which also overwrites their contents.
+ *  - Outputs the library allocates (parley_buffer and the lists) are released with their
+ *    free function, which also overwrites their texts.
  *  - Option structs carry their size in `struct_size` (first field); fill them with their
  *    parley_*_init function, then set the fields you need. A newer library accepts structs
  *    from an older header; a struct smaller than version 1 is refused.
- *  - Structs the library hands out (events, history entries) may grow at their end in later
- *    versions; read their `struct_size` before reading a field added later.
+ *  - Structs the library hands out (events, history entries, incidents, notices and notice
+ *    entries) may grow at their end in later versions; read their `struct_size` before reading
+ *    a field added later.
  *
  * Threading: see "Threads" below parley_client_set_event_callback.
  */
@@ -131,11 +133,6 @@ typedef struct parley_message_id {
 typedef struct parley_cell_id {
   uint8_t bytes[16];
 } parley_cell_id;
-
-/* An incident's 16-byte random id (docs/hotline.md "Incidents"). */
-typedef struct parley_incident_id {
-  uint8_t bytes[16];
-} parley_incident_id;
 
 /* Bytes the library allocated. Release with parley_buffer_free. */
 typedef struct parley_buffer {
@@ -252,6 +249,60 @@ typedef struct parley_proposal_id {
   uint8_t bytes[16];
 } parley_proposal_id;
 
+/* ------------------------------------------------------------------ hotline values ------ */
+
+/* One channel message, named the way receivers de-duplicate it: sender device and its id. */
+typedef struct parley_message_ref {
+  parley_address sender;
+  parley_message_id id;
+} parley_message_ref;
+
+/* A WGS-84 point in fixed point: degrees * 10^7 (about 1 cm). Latitude within +-80 degrees. */
+typedef struct parley_geo_point {
+  int32_t lat_e7;
+  int32_t lon_e7;
+} parley_geo_point;
+
+typedef enum parley_area_kind {
+  PARLEY_AREA_CIRCLE = 1, /* center, radius_m (1 m .. 500 km) */
+  PARLEY_AREA_POLYGON = 2 /* vertices: 3..64, simple, non-zero area, spanning at most 1,000 km */
+} parley_area_kind;
+
+/* The area of a deconfliction notice (docs/hotline.md "Deconfliction notices"). Only the
+ * fields of `kind` are read; the polygon is implicitly closed, in either orientation. */
+typedef struct parley_area {
+  parley_area_kind kind;
+  parley_geo_point center;          /* CIRCLE */
+  uint32_t radius_m;                /* CIRCLE */
+  const parley_geo_point* vertices; /* POLYGON; NULL only when vertex_count is 0 */
+  size_t vertex_count;
+} parley_area;
+
+/* Planned activity in an area during [start_ms, end_ms) (ms since the Unix epoch, at most 366
+ * days; back-to-back windows do not overlap), which the other parties must acknowledge. As an
+ * input (parley_channel_post_notice) fill it with parley_notice_init; as an output (events,
+ * parley_notice_entry) it is owned by what holds it. */
+typedef struct parley_notice {
+  size_t struct_size;
+  parley_area area;
+  int64_t start_ms;
+  int64_t end_ms;
+  const uint8_t* description; /* UTF-8 (up to 4 KiB), not NUL-terminated */
+  size_t description_len;
+} parley_notice;
+
+typedef enum parley_severity {
+  PARLEY_SEVERITY_LOW = 1,
+  PARLEY_SEVERITY_MEDIUM = 2,
+  PARLEY_SEVERITY_HIGH = 3,
+  PARLEY_SEVERITY_CRITICAL = 4
+} parley_severity;
+
+/* An incident's 16-byte random id (docs/hotline.md "Incidents"). */
+typedef struct parley_incident_id {
+  uint8_t bytes[16];
+} parley_incident_id;
+
 /* ------------------------------------------------------------------ events -------------- */
 
 typedef enum parley_event_kind {
@@ -272,7 +323,7 @@ typedef enum parley_event_kind {
   PARLEY_EVENT_MESSAGE_OVERDUE = 15,   /* cell, channel, peer = sender, id, party, deadline_ms */
   PARLEY_EVENT_ESCALATION_RECEIVED = 16, /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
   PARLEY_EVENT_INCIDENT_UPDATED = 17,  /* cell, channel, incident, peer = device of the operation, id = its message */
-  PARLEY_EVENT_NOTICE_RECEIVED = 18,   /* cell, channel, peer = sender, id, party, sent_at_ms, precedence, text = description */
+  PARLEY_EVENT_NOTICE_RECEIVED = 18,   /* cell, channel, peer = sender, id, party, sent_at_ms, precedence, notice, text = its description */
   PARLEY_EVENT_NOTICES_CONFLICT = 19   /* cell, channel, peer/id/party = first notice, other/other_id/other_party = second */
 } parley_event_kind;
 
@@ -307,6 +358,7 @@ typedef struct parley_event {
   parley_address other;         /* NOTICES_CONFLICT: the second notice's sender */
   parley_message_id other_id;
   const char* other_party;      /* "" when unused */
+  const parley_notice* notice;  /* NOTICE_RECEIVED: area, window and description; NULL otherwise */
 } parley_event;
 
 typedef void (*parley_event_fn)(const parley_event* event, void* user);
@@ -324,8 +376,9 @@ PARLEY_API parley_status parley_client_set_event_callback(parley_client* client,
  *    with INVALID_ARGUMENT, or for _destroy do nothing).
  *  - Every other function taking a client is thread-safe, also inside a callback, as long as
  *    the client is not being destroyed concurrently.
- *  - parley_history, parley_cell_list and parley_buffer values are plain data: use each from
- *    one thread at a time.
+ *  - parley_history, parley_cell_list, parley_ack_status, parley_incident_list,
+ *    parley_notice_list and parley_buffer values are plain data: use each from one thread at a
+ *    time.
  */
 
 /* Starts the network thread: connect, register or authenticate, and stay connected
@@ -492,6 +545,7 @@ typedef struct parley_history_entry {
   int64_t received_at_ms;
   const uint8_t* text; /* UTF-8, not NUL-terminated */
   size_t text_len;
+  parley_precedence precedence; /* later field: check struct_size before reading it */
 } parley_history_entry;
 
 typedef struct parley_history parley_history;
@@ -506,6 +560,176 @@ PARLEY_API size_t parley_history_count(const parley_history* history); /* 0 for 
 PARLEY_API const parley_history_entry* parley_history_at(const parley_history* history, size_t index);
 /* Overwrites every text with zeros and releases the history. NULL-safe. */
 PARLEY_API void parley_history_free(parley_history* history);
+
+/* ------------------------------------------------------------------ incidents ----------- */
+
+/*
+ * Incidents (disputes) between two parties on a channel, mediated by the supervisor
+ * (docs/hotline.md "Incidents"). Each operation is a channel post, so the device needs POST on
+ * the channel. Every device computes each incident from the operations it holds with the same
+ * rule, so read parley_channel_incidents again after PARLEY_EVENT_INCIDENT_UPDATED. What every
+ * receiver would ignore is refused here with an error instead: INVALID_ARGUMENT (unknown
+ * respondent, incident or proposal; already resolved; a field over its limit),
+ * CELL_PERMISSION_DENIED (this device's party may not do that, or may not post there),
+ * CELL_UNKNOWN, and INVALID_ARGUMENT for NULL or malformed arguments.
+ */
+
+/* What parley_incident_open needs. Fill it with parley_new_incident_init. */
+typedef struct parley_new_incident {
+  size_t struct_size;
+  const uint8_t* title;      /* one line of UTF-8, up to 256 bytes */
+  size_t title_len;
+  const uint8_t* details;    /* UTF-8, up to 16 KiB; may be (NULL, 0) */
+  size_t details_len;
+  parley_severity severity;  /* default MEDIUM */
+  const char* respondent_party; /* the other side: another party than this device's, not the supervisor's */
+  bool has_location;         /* default false: `location` is ignored */
+  parley_geo_point location;
+} parley_new_incident;
+
+/* Zeroes `incident`, sets struct_size and severity = MEDIUM. NULL-safe. */
+PARLEY_API void parley_new_incident_init(parley_new_incident* incident);
+
+/* Opens an incident between this device's party and `incident->respondent_party`; `out`
+ * receives its id. Errors as above; INVALID_ARGUMENT also for a bad severity or precedence. */
+PARLEY_API parley_status parley_incident_open(parley_client* client, parley_cell_id cell, const char* channel,
+                                              const parley_new_incident* incident, parley_precedence precedence,
+                                              parley_incident_id* out, parley_error* err);
+
+/* The other operations. Each returns once the operation is durable locally; `id` (may be NULL)
+ * receives the id of its channel message, which names a proposal in parley_incident_resolve.
+ *  - acknowledge: the respondent party (or the supervisor) has seen the incident;
+ *  - comment: anyone who may post, also after resolution;
+ *  - propose: an involved party or the supervisor proposes a resolution, while open;
+ *  - resolve: the supervisor resolves, with or without `proposal`; an involved party agrees to
+ *    `proposal` (required for it: INVALID_ARGUMENT without), and the incident is resolved once
+ *    both involved parties agree to the same proposal (proposing counts as agreeing).
+ *    `proposal` may be NULL; `text` may be (NULL, 0). */
+PARLEY_API parley_status parley_incident_acknowledge(parley_client* client, parley_cell_id cell, const char* channel,
+                                                     parley_incident_id incident, parley_message_id* id,
+                                                     parley_error* err);
+PARLEY_API parley_status parley_incident_comment(parley_client* client, parley_cell_id cell, const char* channel,
+                                                 parley_incident_id incident, const uint8_t* text, size_t text_len,
+                                                 parley_message_id* id, parley_error* err);
+PARLEY_API parley_status parley_incident_propose(parley_client* client, parley_cell_id cell, const char* channel,
+                                                 parley_incident_id incident, const uint8_t* text, size_t text_len,
+                                                 parley_message_id* id, parley_error* err);
+PARLEY_API parley_status parley_incident_resolve(parley_client* client, parley_cell_id cell, const char* channel,
+                                                 parley_incident_id incident, const parley_message_ref* proposal,
+                                                 const uint8_t* text, size_t text_len, parley_message_id* id,
+                                                 parley_error* err);
+
+/* Views of an incident's state, owned by the parley_incident_list that holds them. Texts are
+ * UTF-8 and not NUL-terminated; times are the sender's clock in ms since the Unix epoch. */
+typedef struct parley_incident_ack {
+  const char* party;
+  int64_t at_ms; /* the party's earliest acknowledgement */
+} parley_incident_ack;
+
+typedef struct parley_comment_entry {
+  parley_message_ref ref;
+  const char* party;
+  int64_t at_ms;
+  const uint8_t* text;
+  size_t text_len;
+} parley_comment_entry;
+
+typedef struct parley_resolution_proposal {
+  parley_message_ref ref; /* what parley_incident_resolve names */
+  const char* party;
+  int64_t at_ms;
+  const uint8_t* text;
+  size_t text_len;
+  const char* const* agreed; /* involved parties that agreed to it, sorted */
+  size_t agreed_count;
+} parley_resolution_proposal;
+
+typedef enum parley_resolved_by {
+  PARLEY_RESOLVED_BY_AGREEMENT = 1,  /* both involved parties agreed to `proposal` */
+  PARLEY_RESOLVED_BY_SUPERVISOR = 2
+} parley_resolved_by;
+
+typedef struct parley_resolution {
+  parley_resolved_by by;
+  const parley_message_ref* proposal; /* the proposal agreed to; NULL when the supervisor named none */
+  parley_message_ref resolved_by;     /* the operation that completed the resolution */
+  int64_t at_ms;
+  const uint8_t* text;
+  size_t text_len;
+} parley_resolution;
+
+/* One incident as this device computes it. May grow at its end: read struct_size first. */
+typedef struct parley_incident {
+  size_t struct_size;
+  parley_incident_id id;
+  parley_message_ref opened_by;
+  const char* opener_party;
+  const char* respondent_party;
+  int64_t opened_at_ms;
+  const uint8_t* title;
+  size_t title_len;
+  const uint8_t* details;
+  size_t details_len;
+  parley_severity severity;
+  bool has_location;
+  parley_geo_point location;
+  const parley_incident_ack* acknowledged; /* sorted by party */
+  size_t acknowledged_count;
+  const parley_comment_entry* comments; /* in the agreed order */
+  size_t comment_count;
+  const parley_resolution_proposal* proposals; /* in the agreed order */
+  size_t proposal_count;
+  const parley_resolution* resolution; /* NULL while the incident is open */
+} parley_incident;
+
+/* Every incident of the channel, in the order they were opened. A channel without incidents
+ * gives an empty list. Errors: CELL_UNKNOWN, INVALID_ARGUMENT. Release with
+ * parley_incident_list_free, which overwrites the texts first. */
+typedef struct parley_incident_list parley_incident_list;
+PARLEY_API parley_status parley_channel_incidents(const parley_client* client, parley_cell_id cell,
+                                                  const char* channel, parley_incident_list** out, parley_error* err);
+PARLEY_API size_t parley_incident_list_count(const parley_incident_list* list); /* 0 for NULL */
+/* The index-th incident, or NULL when index >= count. Owned by the list. */
+PARLEY_API const parley_incident* parley_incident_list_at(const parley_incident_list* list, size_t index);
+PARLEY_API void parley_incident_list_free(parley_incident_list* list);
+
+/* ------------------------------------------------------------------ deconfliction ------- */
+
+/* Zeroes `notice`, sets struct_size and area.kind = CIRCLE. NULL-safe. */
+PARLEY_API void parley_notice_init(parley_notice* notice);
+
+/* Announces planned activity on an ack_required channel; the other parties acknowledge it
+ * with parley_channel_acknowledge (deadlines, overdue and escalation as for any message there).
+ * Notices of different parties that overlap in area and window raise NOTICES_CONFLICT on
+ * every device. `id` may be NULL. Errors: HOTLINE_INVALID_AREA (an area or window the rules
+ * refuse: zero or too large radius, degenerate or self-intersecting polygon, latitude beyond
+ * 80 degrees, end <= start, longer than 366 days), INVALID_ARGUMENT (channel not ack_required,
+ * NULL or short notice, unknown area kind, (NULL, n) slices, bad precedence, description over
+ * 4 KiB), CELL_UNKNOWN, CELL_PERMISSION_DENIED. */
+PARLEY_API parley_status parley_channel_post_notice(parley_client* client, parley_cell_id cell, const char* channel,
+                                                    const parley_notice* notice, parley_precedence precedence,
+                                                    parley_message_id* id, parley_error* err);
+
+/* A notice as this device holds it. Owned by its parley_notice_list; may grow at its end. */
+typedef struct parley_notice_entry {
+  size_t struct_size;
+  parley_message_ref ref;
+  const char* party; /* the sender's party */
+  int64_t sent_at_ms;
+  const parley_notice* notice;
+  const parley_message_ref* conflicts; /* notices of other parties overlapping this one */
+  size_t conflict_count;
+} parley_notice_entry;
+
+/* The channel's notices (own included) by sending time. Errors: CELL_UNKNOWN,
+ * INVALID_ARGUMENT. Release with parley_notice_list_free (overwrites the descriptions). */
+typedef struct parley_notice_list parley_notice_list;
+PARLEY_API parley_status parley_channel_notices(const parley_client* client, parley_cell_id cell, const char* channel,
+                                                parley_notice_list** out, parley_error* err);
+PARLEY_API size_t parley_notice_list_count(const parley_notice_list* list); /* 0 for NULL */
+/* The index-th entry, or NULL when index >= count. Owned by the list. */
+PARLEY_API const parley_notice_entry* parley_notice_list_at(const parley_notice_list* list, size_t index);
+PARLEY_API void parley_notice_list_free(parley_notice_list* list);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -212,6 +212,7 @@ parley_status parley_channel_history(const parley_client* client, parley_cell_id
       e.received_at_ms = r.received_at;
       e.text = reinterpret_cast<const std::uint8_t*>(r.text.data());
       e.text_len = r.text.size();
+      e.precedence = static_cast<parley_precedence>(r.precedence);
       history->entries.push_back(e);
     }
     *out = history.release();

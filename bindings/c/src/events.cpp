@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "events.hpp"
 
+#include "hotline.hpp"
+
 #include <type_traits>
 #include <vector>
 
@@ -136,7 +138,7 @@ void fill(parley_event& out, const IncidentUpdated& e) {
   out.id = from_message_id(e.id);
   std::memcpy(out.incident.bytes, e.incident.data(), sizeof out.incident.bytes);
 }
-void fill(parley_event& out, const NoticeReceived& e) {
+void fill(parley_event& out, const NoticeReceived& e, NoticeView& view) {
   out.kind = PARLEY_EVENT_NOTICE_RECEIVED;
   out.cell = from_cell_id(e.cell);
   out.channel = e.channel.c_str();
@@ -146,6 +148,8 @@ void fill(parley_event& out, const NoticeReceived& e) {
   out.sent_at_ms = e.sent_at;
   out.precedence = static_cast<parley_precedence>(e.precedence);
   fill_text(out, e.notice.description);
+  fill_notice_view(e.notice, view);
+  out.notice = &view.notice;
 }
 void fill(parley_event& out, const NoticesConflict& e) {
   out.kind = PARLEY_EVENT_NOTICES_CONFLICT;
@@ -206,10 +210,14 @@ void dispatch(parley_client& client, const Event& event) noexcept {
   out.other.user = "";
   out.other_party = "";
   ProposalView view;
+  NoticeView notice;
   std::visit(
       [&](const auto& e) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, ProposalReceived>)
+        using Kind = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<Kind, ProposalReceived>)
           fill(out, e, view);
+        else if constexpr (std::is_same_v<Kind, NoticeReceived>)
+          fill(out, e, notice);
         else
           fill(out, e);
       },

@@ -8,8 +8,12 @@
 from ._lib import lib as _clib
 from .client import Client
 from .errors import ErrorCode, ParleyError
-from .types import AckState, Address, Event, EventKind, Grant, HistoryEntry, Member, Precedence, Proposal, Role
+from .types import (AckState, Address, Circle, Event, EventKind, GeoPoint, Grant, HistoryEntry, Incident,
+                    IncidentComment, Member, MessageRef, Notice, NoticeEntry, Polygon, Precedence, Proposal, Resolution,
+                    ResolutionProposal, ResolvedBy, Role, Severity)
 
 __version__ = _clib.parley_version().decode()
-__all__ = ["AckState", "Precedence", "Address", "Client", "ErrorCode", "Event", "EventKind", "Grant", "HistoryEntry", "Member", "ParleyError",
-           "Proposal", "Role", "__version__"]
+__all__ = ["AckState", "Precedence", "Address", "Circle", "Client", "ErrorCode", "Event", "EventKind", "GeoPoint",
+           "Grant", "HistoryEntry", "Incident", "IncidentComment", "Member", "MessageRef", "Notice", "NoticeEntry",
+           "ParleyError", "Polygon", "Proposal", "Resolution", "ResolutionProposal", "ResolvedBy", "Role", "Severity",
+           "__version__"]

@@ -7,7 +7,7 @@ same struct layouts. No logic lives in this module.
 import ctypes
 import ctypes.util
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_int, c_int64, c_size_t,
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_int, c_int32, c_int64, c_size_t,
                     c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
 
 ERROR_MESSAGE_MAX = 512
@@ -80,6 +80,69 @@ class CellProposal(Structure):
                 ("role_count", c_size_t)]
 
 
+class IncidentId(Structure):
+    _fields_ = [("bytes", c_uint8 * 16)]
+
+
+class MessageRef(Structure):
+    _fields_ = [("sender", Address), ("id", MessageId)]
+
+
+class GeoPoint(Structure):
+    _fields_ = [("lat_e7", c_int32), ("lon_e7", c_int32)]
+
+
+class Area(Structure):
+    _fields_ = [("kind", c_int), ("center", GeoPoint), ("radius_m", c_uint32), ("vertices", POINTER(GeoPoint)),
+                ("vertex_count", c_size_t)]
+
+
+class Notice(Structure):
+    _fields_ = [("struct_size", c_size_t), ("area", Area), ("start_ms", c_int64), ("end_ms", c_int64),
+                ("description", POINTER(c_uint8)), ("description_len", c_size_t)]
+
+
+class NoticeEntry(Structure):
+    _fields_ = [("struct_size", c_size_t), ("ref", MessageRef), ("party", c_char_p), ("sent_at_ms", c_int64),
+                ("notice", POINTER(Notice)), ("conflicts", POINTER(MessageRef)), ("conflict_count", c_size_t)]
+
+
+class NewIncident(Structure):
+    _fields_ = [("struct_size", c_size_t), ("title", POINTER(c_uint8)), ("title_len", c_size_t),
+                ("details", POINTER(c_uint8)), ("details_len", c_size_t), ("severity", c_int),
+                ("respondent_party", c_char_p), ("has_location", c_bool), ("location", GeoPoint)]
+
+
+class IncidentAck(Structure):
+    _fields_ = [("party", c_char_p), ("at_ms", c_int64)]
+
+
+class IncidentComment(Structure):
+    _fields_ = [("ref", MessageRef), ("party", c_char_p), ("at_ms", c_int64), ("text", POINTER(c_uint8)),
+                ("text_len", c_size_t)]
+
+
+class IncidentProposal(Structure):
+    _fields_ = [("ref", MessageRef), ("party", c_char_p), ("at_ms", c_int64), ("text", POINTER(c_uint8)),
+                ("text_len", c_size_t), ("agreed", POINTER(c_char_p)), ("agreed_count", c_size_t)]
+
+
+class IncidentResolution(Structure):
+    _fields_ = [("by", c_int), ("proposal", POINTER(MessageRef)), ("resolved_by", MessageRef), ("at_ms", c_int64),
+                ("text", POINTER(c_uint8)), ("text_len", c_size_t)]
+
+
+class Incident(Structure):
+    _fields_ = [("struct_size", c_size_t), ("id", IncidentId), ("opened_by", MessageRef), ("opener_party", c_char_p),
+                ("respondent_party", c_char_p), ("opened_at_ms", c_int64), ("title", POINTER(c_uint8)),
+                ("title_len", c_size_t), ("details", POINTER(c_uint8)), ("details_len", c_size_t),
+                ("severity", c_int), ("has_location", c_bool), ("location", GeoPoint),
+                ("acknowledged", POINTER(IncidentAck)), ("acknowledged_count", c_size_t),
+                ("comments", POINTER(IncidentComment)), ("comment_count", c_size_t),
+                ("proposals", POINTER(IncidentProposal)), ("proposal_count", c_size_t),
+                ("resolution", POINTER(IncidentResolution))]
+
+
 class Event(Structure):
     _fields_ = [("struct_size", c_size_t), ("kind", c_int), ("peer", Address), ("id", MessageId),
                 ("cell", CellId), ("channel", c_char_p), ("epoch", c_uint64), ("sent_at_ms", c_int64),
@@ -87,7 +150,8 @@ class Event(Structure):
                 ("error_code", status), ("error_message", c_char_p), ("applied", POINTER(c_uint8)),
                 ("applied_len", c_size_t), ("conflicting", POINTER(c_uint8)), ("conflicting_len", c_size_t),
                 ("proposal_id", ProposalId), ("proposal", POINTER(CellProposal)), ("precedence", c_int),
-                ("party", c_char_p), ("by", Address), ("deadline_ms", c_int64)]
+                ("party", c_char_p), ("by", Address), ("deadline_ms", c_int64), ("incident", IncidentId),
+                ("other", Address), ("other_id", MessageId), ("other_party", c_char_p), ("notice", POINTER(Notice))]
 
 
 class PartyAck(Structure):
@@ -112,7 +176,7 @@ class ChannelPolicy(Structure):
 class HistoryEntry(Structure):
     _fields_ = [("struct_size", c_size_t), ("channel", c_char_p), ("sender", Address), ("id", MessageId),
                 ("epoch", c_uint64), ("sent_at_ms", c_int64), ("received_at_ms", c_int64),
-                ("text", POINTER(c_uint8)), ("text_len", c_size_t)]
+                ("text", POINTER(c_uint8)), ("text_len", c_size_t), ("precedence", c_int)]
 
 
 EVENT_FN = CFUNCTYPE(None, POINTER(Event), c_void_p)
@@ -167,6 +231,27 @@ SIGNATURES = {
     "parley_history_count": (c_size_t, [_history]),
     "parley_history_at": (POINTER(HistoryEntry), [_history, c_size_t]),
     "parley_history_free": (None, [_history]),
+    "parley_new_incident_init": (None, [POINTER(NewIncident)]),
+    "parley_incident_open": (status, [_client, CellId, c_char_p, POINTER(NewIncident), c_int, POINTER(IncidentId),
+                                      _err]),
+    "parley_incident_acknowledge": (status, [_client, CellId, c_char_p, IncidentId, POINTER(MessageId), _err]),
+    "parley_incident_comment": (status, [_client, CellId, c_char_p, IncidentId, _bytes, c_size_t, POINTER(MessageId),
+                                         _err]),
+    "parley_incident_propose": (status, [_client, CellId, c_char_p, IncidentId, _bytes, c_size_t, POINTER(MessageId),
+                                         _err]),
+    "parley_incident_resolve": (status, [_client, CellId, c_char_p, IncidentId, POINTER(MessageRef), _bytes, c_size_t,
+                                         POINTER(MessageId), _err]),
+    "parley_channel_incidents": (status, [_client, CellId, c_char_p, POINTER(c_void_p), _err]),
+    "parley_incident_list_count": (c_size_t, [c_void_p]),
+    "parley_incident_list_at": (POINTER(Incident), [c_void_p, c_size_t]),
+    "parley_incident_list_free": (None, [c_void_p]),
+    "parley_notice_init": (None, [POINTER(Notice)]),
+    "parley_channel_post_notice": (status, [_client, CellId, c_char_p, POINTER(Notice), c_int, POINTER(MessageId),
+                                            _err]),
+    "parley_channel_notices": (status, [_client, CellId, c_char_p, POINTER(c_void_p), _err]),
+    "parley_notice_list_count": (c_size_t, [c_void_p]),
+    "parley_notice_list_at": (POINTER(NoticeEntry), [c_void_p, c_size_t]),
+    "parley_notice_list_free": (None, [c_void_p]),
 }
 
 for _name, (_restype, _argtypes) in SIGNATURES.items():

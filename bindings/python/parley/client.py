@@ -6,7 +6,9 @@ import time
 
 from . import _lib
 from .errors import ParleyError, check
-from .types import AckState, Address, Event, EventKind, HistoryEntry, Member, Precedence, Proposal, Role
+from .types import (AckState, Address, Circle, Event, EventKind, GeoPoint, HistoryEntry, Incident, IncidentComment,
+                    Member, MessageRef, Notice, NoticeEntry, Polygon, Precedence, Proposal, Resolution,
+                    ResolutionProposal, ResolvedBy, Role, Severity)
 
 _NO_PEER = ("", 0)
 
@@ -52,8 +54,80 @@ def _message_id(message_id):
     return _lib.MessageId((ctypes.c_uint8 * 16)(*message_id))
 
 
+def _text(pointer, length):
+    return _read(pointer, length).decode("utf-8", "replace")
+
+
+def _incident_id(incident):
+    if len(incident) != 16:
+        raise ValueError("an incident id is 16 bytes")
+    return _lib.IncidentId((ctypes.c_uint8 * 16)(*incident))
+
+
+def _ref(c_ref):
+    return MessageRef(_address(c_ref.sender), bytes(c_ref.id.bytes))
+
+
+def _point(p):
+    return GeoPoint(p.lat_e7, p.lon_e7)
+
+
+def _notice(n):
+    if n.area.kind == 2:
+        area = Polygon(tuple(_point(n.area.vertices[i]) for i in range(n.area.vertex_count)))
+    else:
+        area = Circle(_point(n.area.center), n.area.radius_m)
+    return Notice(area, n.start_ms, n.end_ms, _text(n.description, n.description_len))
+
+
+def _c_notice(notice):
+    """A parley_notice for `notice`, and what must stay alive while C reads it."""
+    n = _lib.Notice()
+    _lib.lib.parley_notice_init(ctypes.byref(n))
+    keep = []
+    if isinstance(notice.area, Circle):
+        n.area.kind = 1
+        n.area.center = _lib.GeoPoint(notice.area.center.lat_e7, notice.area.center.lon_e7)
+        n.area.radius_m = notice.area.radius_m
+    elif isinstance(notice.area, Polygon):
+        vertices = (_lib.GeoPoint * len(notice.area.vertices))(*[_lib.GeoPoint(v.lat_e7, v.lon_e7)
+                                                                 for v in notice.area.vertices])
+        keep.append(vertices)
+        n.area.kind = 2
+        n.area.vertices = vertices if notice.area.vertices else None
+        n.area.vertex_count = len(notice.area.vertices)
+    else:
+        raise TypeError("a notice's area is a Circle or a Polygon")
+    n.start_ms, n.end_ms = notice.start_ms, notice.end_ms
+    buf, n.description_len = _bytes_arg(notice.description)
+    keep.append(buf)
+    n.description = ctypes.cast(buf, ctypes.POINTER(ctypes.c_uint8))
+    return n, keep
+
+
+def _incident(c):
+    comments = tuple(IncidentComment(_ref(x.ref), x.party.decode(), x.at_ms, _text(x.text, x.text_len))
+                     for x in c.comments[:c.comment_count]) if c.comment_count else ()
+    proposals = tuple(ResolutionProposal(_ref(x.ref), x.party.decode(), x.at_ms, _text(x.text, x.text_len),
+                                         frozenset(p.decode() for p in x.agreed[:x.agreed_count]))
+                      for x in c.proposals[:c.proposal_count]) if c.proposal_count else ()
+    resolution = None
+    if c.resolution:
+        r = c.resolution.contents
+        resolution = Resolution(ResolvedBy(r.by), _ref(r.proposal.contents) if r.proposal else None,
+                                _ref(r.resolved_by), r.at_ms, _text(r.text, r.text_len))
+    return Incident(id=bytes(c.id.bytes), opened_by=_ref(c.opened_by), opener_party=c.opener_party.decode(),
+                    respondent_party=c.respondent_party.decode(), opened_at_ms=c.opened_at_ms,
+                    title=_text(c.title, c.title_len), details=_text(c.details, c.details_len),
+                    severity=Severity(c.severity), location=_point(c.location) if c.has_location else None,
+                    acknowledged={a.party.decode(): a.at_ms for a in c.acknowledged[:c.acknowledged_count]}
+                    if c.acknowledged_count else {},
+                    comments=comments, proposals=proposals, resolution=resolution)
+
+
 def _event(e):
-    return Event(kind=EventKind(e.kind), peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
+    kind = EventKind(e.kind)
+    return Event(kind=kind, peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
                  channel=e.channel.decode(), epoch=e.epoch, sent_at_ms=e.sent_at_ms,
                  text=_read(e.text, e.text_len).decode("utf-8", "replace"), count=e.count, joined=e.joined,
                  error_code=e.error_code, error_message=e.error_message.decode("utf-8", "replace"),
@@ -61,7 +135,11 @@ def _event(e):
                  if e.applied_len else (),
                  proposal_id=bytes(e.proposal_id.bytes), proposal=_proposal(e.proposal.contents) if e.proposal else None,
                  precedence=Precedence(e.precedence) if e.precedence else 0, party=e.party.decode(),
-                 by=_address(e.by), deadline_ms=e.deadline_ms)
+                 by=_address(e.by), deadline_ms=e.deadline_ms,
+                 incident=bytes(e.incident.bytes) if kind == EventKind.INCIDENT_UPDATED else b"",
+                 other=MessageRef(_address(e.other), bytes(e.other_id.bytes)) if kind == EventKind.NOTICES_CONFLICT
+                 else None,
+                 other_party=e.other_party.decode(), notice=_notice(e.notice.contents) if e.notice else None)
 
 
 class Client:
@@ -316,10 +394,103 @@ class Client:
                 e = _lib.lib.parley_history_at(handle, i).contents
                 entries.append(HistoryEntry(channel=e.channel.decode(), sender=_address(e.sender), id=bytes(e.id.bytes),
                                             epoch=e.epoch, sent_at_ms=e.sent_at_ms, received_at_ms=e.received_at_ms,
-                                            text=_read(e.text, e.text_len).decode("utf-8", "replace")))
+                                            text=_read(e.text, e.text_len).decode("utf-8", "replace"),
+                                            precedence=Precedence(e.precedence)))
         finally:
             _lib.lib.parley_history_free(handle)
         return iter(entries)
+
+    # -- incidents (docs/hotline.md) ---------------------------------------------------------
+    def open_incident(self, cell, channel, title, respondent_party, *, details="", severity=Severity.MEDIUM,
+                      location=None, precedence=Precedence.ROUTINE):
+        """Opens an incident between this device's party and `respondent_party`; returns its 16-byte id.
+
+        `location` is a GeoPoint or None. What every receiver would ignore raises ParleyError
+        (INVALID_ARGUMENT, CELL_PERMISSION_DENIED)."""
+        n = _lib.NewIncident()
+        _lib.lib.parley_new_incident_init(ctypes.byref(n))
+        title_buf, n.title_len = _bytes_arg(title)
+        details_buf, n.details_len = _bytes_arg(details)
+        n.title = ctypes.cast(title_buf, ctypes.POINTER(ctypes.c_uint8))
+        n.details = ctypes.cast(details_buf, ctypes.POINTER(ctypes.c_uint8))
+        n.severity = int(severity)
+        n.respondent_party = respondent_party.encode()
+        if location is not None:
+            n.has_location = True
+            n.location = _lib.GeoPoint(location.lat_e7, location.lon_e7)
+        out = _lib.IncidentId()
+        self._call(_lib.lib.parley_incident_open, _cell(cell), channel.encode(), ctypes.byref(n), int(precedence),
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def acknowledge_incident(self, cell, channel, incident):
+        """The respondent party (or the supervisor) has seen the incident; returns the operation's message id."""
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_incident_acknowledge, _cell(cell), channel.encode(), _incident_id(incident),
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def comment_incident(self, cell, channel, incident, text):
+        buf, n = _bytes_arg(text)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_incident_comment, _cell(cell), channel.encode(), _incident_id(incident), buf, n,
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def propose_resolution(self, cell, channel, incident, text):
+        """Proposes a resolution; returns its message id (MessageRef(self.address, id) names it)."""
+        buf, n = _bytes_arg(text)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_incident_propose, _cell(cell), channel.encode(), _incident_id(incident), buf, n,
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def resolve_incident(self, cell, channel, incident, proposal=None, text=""):
+        """An involved party agrees to `proposal` (a MessageRef); the supervisor resolves with or without one."""
+        ref = None
+        if proposal is not None:
+            ref = ctypes.byref(_lib.MessageRef(_c_address(proposal.sender), _message_id(proposal.id)))
+        buf, n = _bytes_arg(text)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_incident_resolve, _cell(cell), channel.encode(), _incident_id(incident), ref, buf, n,
+                   ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def incidents(self, cell, channel):
+        """Every incident of the channel as this device computes it, in the order they were opened."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_channel_incidents, _cell(cell), channel.encode(), ctypes.byref(handle))
+        try:
+            return [_incident(_lib.lib.parley_incident_list_at(handle, i).contents)
+                    for i in range(_lib.lib.parley_incident_list_count(handle))]
+        finally:
+            _lib.lib.parley_incident_list_free(handle)
+
+    # -- deconfliction notices ---------------------------------------------------------------
+    def post_notice(self, cell, channel, notice, precedence=Precedence.ROUTINE):
+        """Posts a Notice on an ack_required channel; returns its message id.
+
+        HOTLINE_INVALID_AREA for an area or window the rules refuse."""
+        c_notice, _keep = _c_notice(notice)
+        out = _lib.MessageId()
+        self._call(_lib.lib.parley_channel_post_notice, _cell(cell), channel.encode(), ctypes.byref(c_notice),
+                   int(precedence), ctypes.byref(out))
+        return bytes(out.bytes)
+
+    def notices(self, cell, channel):
+        """The channel's notices (own included) by sending time, each with the notices it conflicts with."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_channel_notices, _cell(cell), channel.encode(), ctypes.byref(handle))
+        try:
+            out = []
+            for i in range(_lib.lib.parley_notice_list_count(handle)):
+                e = _lib.lib.parley_notice_list_at(handle, i).contents
+                out.append(NoticeEntry(_ref(e.ref), e.party.decode(), e.sent_at_ms, _notice(e.notice.contents),
+                                       tuple(_ref(c) for c in e.conflicts[:e.conflict_count])
+                                       if e.conflict_count else ()))
+            return out
+        finally:
+            _lib.lib.parley_notice_list_free(handle)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _call(self, fn, *args):

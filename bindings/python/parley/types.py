@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Plain Python values of the Parley API: addresses, members, grants, history entries, events."""
+"""Plain Python values of the Parley API: addresses, members, grants, history entries, incidents,
+notices, events."""
 import enum
 from dataclasses import dataclass, field
 from typing import Optional
@@ -29,6 +30,9 @@ class EventKind(enum.IntEnum):
     ACKNOWLEDGEMENT_RECEIVED = 14
     MESSAGE_OVERDUE = 15
     ESCALATION_RECEIVED = 16
+    INCIDENT_UPDATED = 17
+    NOTICE_RECEIVED = 18
+    NOTICES_CONFLICT = 19
 
 
 class Precedence(enum.IntEnum):
@@ -46,6 +50,18 @@ class AckState(enum.IntEnum):
     OVERDUE = 4
 
 
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+class ResolvedBy(enum.IntEnum):
+    AGREEMENT = 1   # both involved parties agreed to the same proposal
+    SUPERVISOR = 2
+
+
 @dataclass(frozen=True, order=True)
 class Address:
     user: str
@@ -53,6 +69,102 @@ class Address:
 
     def __str__(self):
         return f"{self.user}.{self.device}"
+
+
+@dataclass(frozen=True, order=True)
+class MessageRef:
+    """One channel message: its sender device and the sender's 16-byte message id."""
+    sender: Address
+    id: bytes
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    """A WGS-84 point in fixed point: degrees * 10**7 (latitude within +-80 degrees)."""
+    lat_e7: int
+    lon_e7: int
+
+    @staticmethod
+    def degrees(lat, lon):
+        return GeoPoint(round(lat * 1e7), round(lon * 1e7))
+
+
+@dataclass(frozen=True)
+class Circle:
+    center: GeoPoint
+    radius_m: int  # 1 m .. 500 km
+
+
+@dataclass(frozen=True)
+class Polygon:
+    vertices: tuple  # 3..64 GeoPoint values, simple, implicitly closed
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Planned activity in `area` (a Circle or Polygon) during [start_ms, end_ms)."""
+    area: object
+    start_ms: int
+    end_ms: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    """A deconfliction notice as a device holds it, with the other parties' notices it overlaps."""
+    ref: MessageRef
+    party: str
+    sent_at_ms: int
+    notice: Notice
+    conflicts: tuple = ()  # MessageRef values
+
+
+@dataclass(frozen=True)
+class IncidentComment:
+    ref: MessageRef
+    party: str
+    at_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ResolutionProposal:
+    ref: MessageRef  # what resolve_incident(proposal=...) names
+    party: str
+    at_ms: int
+    text: str
+    agreed: frozenset = frozenset()  # involved parties that agreed to it
+
+
+@dataclass(frozen=True)
+class Resolution:
+    by: ResolvedBy
+    proposal: Optional[MessageRef]  # None when the supervisor resolved without one
+    resolved_by: MessageRef         # the operation that completed it
+    at_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident (dispute) as this device computes it from the operations it holds."""
+    id: bytes
+    opened_by: MessageRef
+    opener_party: str
+    respondent_party: str
+    opened_at_ms: int
+    title: str
+    details: str
+    severity: Severity
+    location: Optional[GeoPoint]
+    acknowledged: dict   # party -> ms of its earliest acknowledgement
+    comments: tuple      # IncidentComment values, in the agreed order
+    proposals: tuple     # ResolutionProposal values, in the agreed order
+    resolution: Optional[Resolution]
+
+    @property
+    def resolved(self):
+        return self.resolution is not None
 
 
 @dataclass(frozen=True)
@@ -101,6 +213,7 @@ class HistoryEntry:
     sent_at_ms: int
     received_at_ms: int
     text: str
+    precedence: int = 1  # a Precedence
 
 
 @dataclass(frozen=True)
@@ -125,3 +238,7 @@ class Event:
     party: str = ""           # ACKNOWLEDGEMENT_RECEIVED, MESSAGE_OVERDUE, ESCALATION_RECEIVED
     by: Optional[Address] = None  # ACKNOWLEDGEMENT_RECEIVED
     deadline_ms: int = 0
+    incident: bytes = b""     # INCIDENT_UPDATED: the incident's id (peer, id: the operation)
+    other: Optional[MessageRef] = None  # NOTICES_CONFLICT: the second notice (peer, id: the first)
+    other_party: str = ""     # NOTICES_CONFLICT: the second notice's party (party: the first's)
+    notice: Optional[Notice] = None     # NOTICE_RECEIVED

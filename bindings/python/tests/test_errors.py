@@ -81,8 +81,10 @@ def test_local_cell_history(tmp_path):
         c.create_channel(cell, "ops", "Operations")
         c.set_channel_policy(cell, "ops", read=[parley.Grant.party("US"), parley.Grant.party("IL")],
                              post=[parley.Grant.of_device(parley.Address("sup"))])
-        ids = [c.post(cell, "ops", f"report {i}") for i in range(3)]
+        ids = [c.post(cell, "ops", f"report {i}", parley.Precedence(i + 1)) for i in range(3)]
         entries = list(c.history(cell, "ops"))
         assert [e.text for e in entries] == ["report 0", "report 1", "report 2"]
+        assert [e.precedence for e in entries] == [parley.Precedence.ROUTINE, parley.Precedence.PRIORITY,
+                                                   parley.Precedence.IMMEDIATE]
         assert [e.id for e in entries] == ids
         assert all(e.sender == parley.Address("sup") and e.channel == "ops" for e in entries)

@@ -19,7 +19,9 @@ def test_struct_sizes_match_the_library():
     import ctypes
     for init, struct in (("parley_client_options_init", _lib.ClientOptions),
                          ("parley_cell_template_init", _lib.CellTemplate),
-                         ("parley_channel_policy_init", _lib.ChannelPolicy)):
+                         ("parley_channel_policy_init", _lib.ChannelPolicy),
+                         ("parley_new_incident_init", _lib.NewIncident),
+                         ("parley_notice_init", _lib.Notice)):
         value = struct()
         getattr(_lib.lib, init)(ctypes.byref(value))
         assert value.struct_size == ctypes.sizeof(struct), init
