@@ -20,11 +20,14 @@
 //                                                      "openerParty","respondentParty","acknowledged":[party..]}]}
 //   {"cmd":"update_incident","cell":hex,"channel":..,"incident":hex,"type":"acknowledge"|"comment"|"propose","text":..}
 //                                                   -> {"reply":"update_incident","id":hex}
+//   {"cmd":"post_notice","cell":hex,"channel":..,"lat":deg,"lon":deg,"radiusM":n,"start":ms,"end":ms,"description":..}
+//                                                   -> {"reply":"post_notice","id":hex}
 // stdout: the replies (or {"reply":..,"error":..}) and every event as {"event":..,...}.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <mutex>
 
@@ -222,6 +225,14 @@ json run(parley::Client& client, const json& command) {
     if (type == "comment") action = parley::IncidentComment{text};
     else if (type == "propose") action = parley::IncidentPropose{text};
     auto id = client.update_incident(cell_of(command), command.value("channel", ""), incident, std::move(action));
+    if (!id) return failed(id.error());
+    reply["id"] = id->to_hex();
+  } else if (cmd == "post_notice") {
+    const auto e7 = [&](const char* key) { return static_cast<std::int32_t>(std::llround(command.value(key, 0.0) * 1e7)); };
+    parley::DeconflictionNotice notice{parley::Circle{{e7("lat"), e7("lon")}, command.value("radiusM", 1000u)},
+                                       {command.value("start", parley::TimeMs{0}), command.value("end", parley::TimeMs{0})},
+                                       command.value("description", "")};
+    auto id = client.post_notice(cell_of(command), command.value("channel", ""), std::move(notice));
     if (!id) return failed(id.error());
     reply["id"] = id->to_hex();
   } else {
