@@ -5,7 +5,8 @@
 // in the store), a FLASH post and acknowledgements both ways on an ack_required channel, a
 // reload keeps identity, sessions, history and acknowledgement state (IndexedDB), IndexedDB
 // holds no plaintext, and a relay crash loses nothing; an incident opened from the page and
-// acknowledged by the native SY device, and conflicting notices highlighted.
+// acknowledged by the native SY device and resolved by agreeing to its proposal, and
+// conflicting notices highlighted.
 // Screenshots: PARLEY_SCREENSHOTS/{success,acknowledgements,hotline,failure}.png.
 'use strict';
 const test = require('node:test');
@@ -198,6 +199,17 @@ test('browser device and native device in one cell, through the real relay', { t
     await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="open"]`);
     await syPeer.cmd({ cmd: 'update_incident', cell, channel: 'deescalation', incident: opened.incident, type: 'acknowledge' });
     await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="acknowledged"]`, { timeout: 30000 });
+    // SY proposes; the page's Agree resolves it by agreement on both sides.
+    const { id: proposal } = await syPeer.cmd({ cmd: 'update_incident', cell, channel: 'deescalation',
+      incident: opened.incident, type: 'propose', text: 'Joint inspection' });
+    const agree = `li.incident[data-id="${opened.incident}"] li.proposal[data-id="${proposal}"] .agree-button`;
+    await page.waitForSelector(agree, { timeout: 30000 });
+    const agreeMark = syPeer.lines.length;
+    await page.click(agree);
+    await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="resolved"]`);
+    await syPeer.waitFor((l) => l.event === 'incidentUpdated' && l.by === 'il_officer.1', { from: agreeMark });
+    const { incidents: after } = await syPeer.cmd({ cmd: 'incidents', cell, channel: 'deescalation' });
+    assert.equal(after[0].state, 'resolved');
     const start = Date.now() + 3600 * 1000;
     await page.fill('#notice-lat', '33.1');
     await page.fill('#notice-lon', '35.6');
