@@ -16,10 +16,18 @@
 //   {"cmd":"acknowledge","cell":hex,"channel":..,"sender":"user.device","id":hex} -> {"reply":"acknowledge","id":hex}
 //   {"cmd":"ack_status","cell":hex,"channel":..,"sender":"user.device","id":hex}
 //                                                   -> {"reply":"ack_status","status":{party:state}}
+//   {"cmd":"incidents","cell":hex,"channel":..}   -> {"reply":"incidents","incidents":[{"id","title","state",
+//                                                      "openerParty","respondentParty","acknowledged":[party..]}]}
+//   {"cmd":"update_incident","cell":hex,"channel":..,"incident":hex,"type":"acknowledge"|"comment"|"propose","text":..}
+//                                                   -> {"reply":"update_incident","id":hex}
+//   {"cmd":"post_notice","cell":hex,"channel":..,"lat":deg,"lon":deg,"radiusM":n,"start":ms,"end":ms,"description":..}
+//                                                   -> {"reply":"post_notice","id":hex}
 // stdout: the replies (or {"reply":..,"error":..}) and every event as {"event":..,...}.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <mutex>
 
@@ -115,6 +123,15 @@ json event_json(const parley::Event& event) {
             {"sender", a->sender.to_string()}, {"id", a->id.to_hex()}, {"party", a->party}, {"by", a->by.to_string()}};
   if (auto* o = std::get_if<parley::MessageOverdue>(&event))
     return {{"event", "overdue"}, {"channel", o->channel}, {"id", o->id.to_hex()}, {"party", o->party}};
+  if (auto* i = std::get_if<parley::IncidentUpdated>(&event))
+    return {{"event", "incidentUpdated"}, {"cell", hex(i->cell)}, {"channel", i->channel},
+            {"incident", hex(i->incident)}, {"by", i->by.to_string()}, {"id", i->id.to_hex()}};
+  if (auto* n = std::get_if<parley::NoticeReceived>(&event))
+    return {{"event", "noticeReceived"}, {"channel", n->channel}, {"from", n->sender.to_string()},
+            {"id", n->id.to_hex()}, {"party", n->party}, {"description", n->notice.description}};
+  if (auto* n = std::get_if<parley::NoticesConflict>(&event))
+    return {{"event", "noticesConflict"}, {"channel", n->channel}, {"first", n->first.id.to_hex()},
+            {"second", n->second.id.to_hex()}};
   if (auto* c = std::get_if<parley::CharterChanged>(&event))
     return {{"event", "charterChanged"}, {"cell", hex(c->cell)}, {"epoch", c->epoch}};
   if (auto* s = std::get_if<parley::MessageSent>(&event)) return {{"event", "sent"}, {"id", s->id.to_hex()}};
@@ -185,6 +202,39 @@ json run(parley::Client& client, const json& command) {
                                                         address_of(command.value("sender", "")), message_id_of(command)))
       status[party] = ack_state_name(state);
     reply["status"] = status;
+  } else if (cmd == "incidents") {
+    auto incidents = client.incidents(cell_of(command), command.value("channel", ""));
+    if (!incidents) return failed(incidents.error());
+    json list = json::array();
+    for (const auto& i : *incidents) {
+      json acknowledged = json::array();
+      for (const auto& [party, at] : i.acknowledged) acknowledged.push_back(party);
+      list.push_back({{"id", hex(i.id)}, {"title", i.title},
+                      {"state", i.resolved() ? "resolved" : i.acknowledged.empty() ? "open" : "acknowledged"},
+                      {"openerParty", i.opener_party}, {"respondentParty", i.respondent_party},
+                      {"acknowledged", acknowledged}});
+    }
+    reply["incidents"] = list;
+  } else if (cmd == "update_incident") {
+    parley::IncidentId incident{};
+    const auto bytes = unhex(command.value("incident", ""));
+    std::copy_n(bytes.begin(), std::min(bytes.size(), incident.size()), incident.begin());
+    const std::string type = command.value("type", "");
+    const std::string text = command.value("text", "");
+    parley::IncidentAction action = parley::IncidentAcknowledge{};
+    if (type == "comment") action = parley::IncidentComment{text};
+    else if (type == "propose") action = parley::IncidentPropose{text};
+    auto id = client.update_incident(cell_of(command), command.value("channel", ""), incident, std::move(action));
+    if (!id) return failed(id.error());
+    reply["id"] = id->to_hex();
+  } else if (cmd == "post_notice") {
+    const auto e7 = [&](const char* key) { return static_cast<std::int32_t>(std::llround(command.value(key, 0.0) * 1e7)); };
+    parley::DeconflictionNotice notice{parley::Circle{{e7("lat"), e7("lon")}, command.value("radiusM", 1000u)},
+                                       {command.value("start", parley::TimeMs{0}), command.value("end", parley::TimeMs{0})},
+                                       command.value("description", "")};
+    auto id = client.post_notice(cell_of(command), command.value("channel", ""), std::move(notice));
+    if (!id) return failed(id.error());
+    reply["id"] = id->to_hex();
   } else {
     reply["error"] = "unknown command";
   }

@@ -4,8 +4,10 @@
 // messages both ways, no key for a channel without READ (no event, no history, no key record
 // in the store), a FLASH post and acknowledgements both ways on an ack_required channel, a
 // reload keeps identity, sessions, history and acknowledgement state (IndexedDB), IndexedDB
-// holds no plaintext, and a relay crash loses nothing.
-// Screenshots: PARLEY_SCREENSHOTS/{success,acknowledgements,failure}.png.
+// holds no plaintext, and a relay crash loses nothing; an incident opened from the page and
+// acknowledged by the native SY device and resolved by agreeing to its proposal, and
+// conflicting notices highlighted.
+// Screenshots: PARLEY_SCREENSHOTS/{success,acknowledgements,hotline,failure}.png.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -180,6 +182,54 @@ test('browser device and native device in one cell, through the real relay', { t
     assert.equal(await page.$(button), null);
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'acknowledgements.png'), fullPage: true });
+
+    // An incident opened from the page reaches the native SY device, whose acknowledgement
+    // shows on the page; a notice from the page and an overlapping one from SY are both
+    // highlighted as conflicting.
+    const incidentMark = syPeer.lines.length;
+    await page.fill('#incident-title', 'Drone over the buffer zone');
+    await page.selectOption('#incident-respondent', 'SY');
+    await page.selectOption('#incident-severity', 'high');
+    await page.click('#incident-open-button');
+    const opened = await syPeer.waitFor((l) => l.event === 'incidentUpdated' && l.by === 'il_officer.1',
+      { from: incidentMark });
+    const { incidents } = await syPeer.cmd({ cmd: 'incidents', cell, channel: 'deescalation' });
+    assert.deepEqual(incidents.map((i) => [i.id, i.title, i.state, i.openerParty, i.respondentParty]),
+      [[opened.incident, 'Drone over the buffer zone', 'open', 'IL', 'SY']]);
+    await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="open"]`);
+    await syPeer.cmd({ cmd: 'update_incident', cell, channel: 'deescalation', incident: opened.incident, type: 'acknowledge' });
+    await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="acknowledged"]`, { timeout: 30000 });
+    // SY proposes; the page's Agree resolves it by agreement on both sides.
+    const { id: proposal } = await syPeer.cmd({ cmd: 'update_incident', cell, channel: 'deescalation',
+      incident: opened.incident, type: 'propose', text: 'Joint inspection' });
+    const agree = `li.incident[data-id="${opened.incident}"] li.proposal[data-id="${proposal}"] .agree-button`;
+    await page.waitForSelector(agree, { timeout: 30000 });
+    const agreeMark = syPeer.lines.length;
+    await page.click(agree);
+    await page.waitForSelector(`li.incident[data-id="${opened.incident}"][data-state="resolved"]`);
+    await syPeer.waitFor((l) => l.event === 'incidentUpdated' && l.by === 'il_officer.1', { from: agreeMark });
+    const { incidents: after } = await syPeer.cmd({ cmd: 'incidents', cell, channel: 'deescalation' });
+    assert.equal(after[0].state, 'resolved');
+    const start = Date.now() + 3600 * 1000;
+    await page.fill('#notice-lat', '33.1');
+    await page.fill('#notice-lon', '35.6');
+    await page.fill('#notice-radius', '3000');
+    await page.evaluate((ms) => {  // the datetime-local input in local time
+      const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+      document.querySelector('#notice-start').value = d.toISOString().slice(0, 16);
+    }, start);
+    await page.fill('#notice-description', 'IL engineering works');
+    const noticeMark = syPeer.lines.length;
+    await page.click('#notice-button');
+    const ilNotice = await syPeer.waitFor((l) => l.event === 'noticeReceived' && l.from === 'il_officer.1',
+      { from: noticeMark });
+    assert.deepEqual([ilNotice.party, ilNotice.description], ['IL', 'IL engineering works']);
+    const { id: syNotice } = await syPeer.cmd({ cmd: 'post_notice', cell, channel: 'deescalation', lat: 33.11, lon: 35.61,
+      radiusM: 2000, start, end: start + 3600 * 1000, description: 'SY patrol' });
+    await page.waitForSelector(`li.notice.conflict[data-id="${syNotice}"]`, { timeout: 30000 });
+    await page.waitForSelector(`li.notice.conflict[data-id="${ilNotice.id}"] .ack[data-party="SY"]`);
+    await syPeer.waitFor((l) => l.event === 'noticesConflict', { from: noticeMark });
+    await page.screenshot({ path: path.join(shots, 'hotline.png'), fullPage: true });
     await openChannel(page, 'intel');
 
     // IndexedDB holds the encrypted store and no plaintext.

@@ -253,6 +253,56 @@ class Device {
     return JSON.parse(this.resultText());
   }
 
+  /**
+   * Opens an incident (dispute) on `channel` between this device's party and
+   * `incident.respondentParty` ({title, details, severity, respondentParty, location?});
+   * resolves to the incident id (hex). The SDK refuses what other devices would ignore.
+   */
+  async openIncident(cell, channel, incident, { precedence = 'routine' } = {}) {
+    const rc = withStrings(this.m, [cell, channel, JSON.stringify(incident ?? null), precedence], ([c, ch, i, p]) =>
+      this.m._parley_device_open_incident(this.ptr, c, ch, i, p, Date.now()));
+    return this.finish(rc);
+  }
+
+  /**
+   * Adds an operation to an incident: {type: 'acknowledge'} | {type: 'comment', text} |
+   * {type: 'propose', text} | {type: 'resolve', proposal?: {sender, id}, text?} (an involved
+   * party resolves by agreeing to a proposal; the supervisor's party alone, with or without
+   * one). Resolves to the operation's message id.
+   */
+  async updateIncident(cell, channel, incident, action) {
+    const rc = withStrings(this.m, [cell, channel, incident, JSON.stringify(action ?? null)], ([c, ch, i, a]) =>
+      this.m._parley_device_update_incident(this.ptr, c, ch, i, a, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** Every incident of `channel` as this device's SDK computes it, in opening order. */
+  incidents(cell, channel) {
+    const rc = withStrings(this.m, [cell, channel], ([c, ch]) =>
+      this.m._parley_device_incidents(this.ptr, c, ch));
+    check(this.m, rc);
+    return JSON.parse(this.resultText());
+  }
+
+  /**
+   * Posts a deconfliction notice ({area, window: {start, end}, description}) on an
+   * ack_required channel; resolves to its message id. Other parties acknowledge it with
+   * acknowledge(); overlaps with their notices raise `noticesConflict` events.
+   */
+  async postNotice(cell, channel, notice, { precedence = 'routine' } = {}) {
+    const rc = withStrings(this.m, [cell, channel, JSON.stringify(notice ?? null), precedence], ([c, ch, n, p]) =>
+      this.m._parley_device_post_notice(this.ptr, c, ch, n, p, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** The notices of `channel` with their conflicts and acknowledgement state. */
+  notices(cell, channel) {
+    const rc = withStrings(this.m, [cell, channel], ([c, ch]) =>
+      this.m._parley_device_notices(this.ptr, c, ch, Date.now()));
+    check(this.m, rc);
+    return JSON.parse(this.resultText());
+  }
+
   /** The cells of this device with their channels and this device's READ/POST. */
   cells() {
     check(this.m, this.m._parley_device_cells(this.ptr));

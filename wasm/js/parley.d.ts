@@ -23,6 +23,112 @@ export type Precedence = 'routine' | 'priority' | 'immediate' | 'flash';
 /** Where a required party stands on acknowledging one message. */
 export type AckState = 'pending' | 'acknowledged' | 'late' | 'overdue';
 
+/** One channel message, named by its sender device and the sender's message id. */
+export interface MessageRef {
+  sender: Address;
+  id: string;
+}
+
+/**
+ * A WGS-84 point. Input: `lat`/`lon` in degrees (rounded to 10^-7) or `latE7`/`lonE7`
+ * (degrees * 10^7, exact; they win when both are given). Output carries both.
+ */
+export interface GeoPointInput {
+  lat?: number;
+  lon?: number;
+  latE7?: number;
+  lonE7?: number;
+}
+export interface GeoPoint {
+  lat: number;
+  lon: number;
+  latE7: number;
+  lonE7: number;
+}
+
+/** A circle (radius 1 m..500 km) or a simple polygon (3..64 points, at most 1,000 km across). */
+export type AreaInput = { circle: GeoPointInput & { radiusM: number } } | { polygon: GeoPointInput[] };
+export type Area = { circle: GeoPoint & { radiusM: number } } | { polygon: GeoPoint[] };
+
+/** [start, end) in ms since the Unix epoch; back-to-back windows do not overlap. At most 366 days. */
+export interface TimeWindow {
+  start: number;
+  end: number;
+}
+
+export interface NoticeInput {
+  area: AreaInput;
+  window: TimeWindow;
+  /** Up to 4 KiB of UTF-8. */
+  description?: string;
+}
+
+/** A deconfliction notice as this device holds it (Device.notices). */
+export interface NoticeEntry {
+  sender: Address;
+  id: string;
+  /** The sender's party, from the charter. */
+  party: string;
+  sentAt: number;
+  area: Area;
+  window: TimeWindow;
+  description: string;
+  /** Notices of other parties that overlap this one in area and window. */
+  conflicts: MessageRef[];
+  /** As in HistoryEntry: each required party's state, and whether this device's party owes one. */
+  acks: Record<string, AckState>;
+  mustAcknowledge: boolean;
+}
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface IncidentInput {
+  /** One line, up to 256 bytes. */
+  title: string;
+  /** Up to 16 KiB. */
+  details?: string;
+  /** Default 'medium'. */
+  severity?: Severity;
+  /** The other involved party (not this device's, not the supervisor's). */
+  respondentParty: string;
+  location?: GeoPointInput;
+}
+
+export type IncidentAction =
+  | { type: 'acknowledge' }
+  | { type: 'comment'; text: string }
+  | { type: 'propose'; text: string }
+  /** An involved party agrees to `proposal`; the supervisor's party resolves, with or without one. */
+  | { type: 'resolve'; proposal?: MessageRef; text?: string };
+
+/** An incident's state, computed by the SDK from the operations this device holds. */
+export interface Incident {
+  id: string;
+  /** 'resolved' once it has a resolution; 'acknowledged' once any party acknowledged it. */
+  state: 'open' | 'acknowledged' | 'resolved';
+  openedBy: MessageRef;
+  openerParty: string;
+  respondentParty: string;
+  openedAt: number;
+  title: string;
+  details: string;
+  severity: Severity;
+  location: GeoPoint | null;
+  /** Party -> time of its earliest acknowledgement (ms). */
+  acknowledged: Record<string, number>;
+  comments: { ref: MessageRef; party: string; at: number; text: string }[];
+  /** `agreed`: the involved parties that agreed to it (proposing counts). */
+  proposals: { ref: MessageRef; party: string; at: number; text: string; agreed: string[] }[];
+  resolution: {
+    by: 'agreement' | 'supervisor';
+    proposal: MessageRef | null;
+    /** The operation that completed the resolution. */
+    resolvedBy: MessageRef;
+    at: number;
+    text: string;
+  } | null;
+}
+
 export type ParleyEvent =
   | { type: 'connected'; prekeysRemaining: number }
   | { type: 'disconnected'; error: ErrorInfo }
@@ -40,6 +146,12 @@ export type ParleyEvent =
   | { type: 'acknowledgement'; cell: string; channel: string; sender: Address; id: string; party: string; by: Address }
   | { type: 'messageOverdue'; cell: string; channel: string; sender: Address; id: string; party: string; deadline: number }
   | { type: 'escalation'; cell: string; channel: string; from: Address; id: string; party: string; deadline: number }
+  /** An incident operation was accepted (own ones too): re-read incidents(). */
+  | { type: 'incidentUpdated'; cell: string; channel: string; incident: string; by: Address; id: string }
+  /** Another device's deconfliction notice was accepted. */
+  | { type: 'noticeReceived'; cell: string; channel: string; sender: Address; id: string; party: string; sentAt: number; precedence: Precedence; area: Area; window: TimeWindow; description: string }
+  /** Two notices of different parties overlap; raised once per pair on every device holding both. */
+  | { type: 'noticesConflict'; cell: string; channel: string; first: MessageRef; second: MessageRef; firstParty: string; secondParty: string }
   /** An SDK event this version of the JS API does not describe yet. */
   | { type: 'unmapped' }
   /** Writing the store to IndexedDB failed (browsers); the next change retries. */
@@ -73,6 +185,10 @@ export interface CellInfo {
   /** This device's party and its user's role in the cell (null once it is no longer a member). */
   party: string | null;
   role: 'supervisor' | 'party_admin' | 'member' | 'observer' | null;
+  /** The cell's supervisor party (fixed when the cell was created). */
+  supervisorParty: string;
+  /** Every party with a user in the cell, sorted. */
+  parties: string[];
   channels: ChannelInfo[];
 }
 
@@ -126,6 +242,14 @@ export class Device {
   ackStatus(cell: string, channel: string, sender: Address, id: string): Record<string, AckState>;
   cells(): CellInfo[];
   history(cell: string, channel: string): HistoryEntry[];
+  /** Opens an incident; resolves to its id. Errors: invalid_argument (1), cell_permission_denied (111), those of post(). */
+  openIncident(cell: string, channel: string, incident: IncidentInput, options?: { precedence?: Precedence }): Promise<string>;
+  /** Adds an operation to an incident; resolves to the operation's message id. Same errors as openIncident. */
+  updateIncident(cell: string, channel: string, incident: string, action: IncidentAction): Promise<string>;
+  incidents(cell: string, channel: string): Incident[];
+  /** On an ack_required channel only (invalid_argument otherwise); hotline_invalid_area (123) for a bad area or window. */
+  postNotice(cell: string, channel: string, notice: NoticeInput, options?: { precedence?: Precedence }): Promise<string>;
+  notices(cell: string, channel: string): NoticeEntry[];
   /** Diagnostics: the channel key chains this device's store holds. */
   channelKeyRecords(): ChannelKeyRecord[];
   persist(): Promise<void>;

@@ -190,6 +190,69 @@ EMSCRIPTEN_KEEPALIVE int parley_device_ack_status(Device* device, const char* ce
   return ok();
 }
 
+// Opens an incident on the channel (incident JSON: wasm::incident_open_of) with a precedence;
+// the result is the new incident's id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_open_incident(Device* device, const char* cell_hex, const char* channel,
+                                                     const char* incident_json, const char* precedence_name,
+                                                     double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto open = wasm::incident_open_of(incident_json);
+  if (!open) return fail(open.error());
+  auto precedence = wasm::precedence_of(precedence_name);
+  if (!precedence) return fail(precedence.error());
+  auto id = device->engine->open_incident(*cell, channel, std::move(*open), *precedence, static_cast<TimeMs>(now));
+  return keep(device, id, id ? wasm::hex(*id) : std::string());
+}
+
+// Acknowledges, comments on, proposes a resolution for or resolves an incident (action JSON:
+// wasm::incident_action_of); the result is the operation's message id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_update_incident(Device* device, const char* cell_hex, const char* channel,
+                                                       const char* incident_hex, const char* action_json, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto incident = wasm::incident_id(incident_hex);
+  if (!incident) return fail(incident.error());
+  auto action = wasm::incident_action_of(action_json);
+  if (!action) return fail(action.error());
+  auto id = device->engine->update_incident(*cell, channel, *incident, std::move(*action), static_cast<TimeMs>(now));
+  return keep(device, id, id ? id->to_hex() : std::string());
+}
+
+// The channel's incidents as JSON (wasm::incidents_json).
+EMSCRIPTEN_KEEPALIVE int parley_device_incidents(Device* device, const char* cell_hex, const char* channel) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto incidents = wasm::incidents_json(*device->engine, *cell, channel);
+  if (!incidents) return fail(incidents.error());
+  device->result = wasm::to_text(*incidents);
+  return ok();
+}
+
+// Posts a deconfliction notice (notice JSON: wasm::notice_of) with a precedence on an
+// ack_required channel; the result is the notice's message id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_post_notice(Device* device, const char* cell_hex, const char* channel,
+                                                   const char* notice_json, const char* precedence_name, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto notice = wasm::notice_of(notice_json);
+  if (!notice) return fail(notice.error());
+  auto precedence = wasm::precedence_of(precedence_name);
+  if (!precedence) return fail(precedence.error());
+  auto id = device->engine->post_notice(*cell, channel, std::move(*notice), *precedence, static_cast<TimeMs>(now));
+  return keep(device, id, id ? id->to_hex() : std::string());
+}
+
+// The channel's notices with their conflicts and acknowledgement state (wasm::notices_json).
+EMSCRIPTEN_KEEPALIVE int parley_device_notices(Device* device, const char* cell_hex, const char* channel, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto notices = wasm::notices_json(*device->engine, *cell, channel, static_cast<TimeMs>(now));
+  if (!notices) return fail(notices.error());
+  device->result = wasm::to_text(*notices);
+  return ok();
+}
+
 // Cells with their charter state (epoch, channels, what this device may read and post).
 EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
   device->result = wasm::to_text(wasm::cells_json(*device->engine));

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "wasm_events.hpp"
 
+#include <cmath>
+#include <limits>
+#include <set>
+
 #include "cells/codec.hpp"
 #include "charter/policy.hpp"
 #include "store/database.hpp"
@@ -12,6 +16,42 @@ using nlohmann::json;
 
 json address_json(const Address& a) { return {{"user", a.user}, {"device", a.device}}; }
 json error_json(const Error& e) { return {{"code", static_cast<int>(e.code)}, {"name", errc_name(e.code)}, {"message", e.message}}; }
+json ref_json(const MessageRef& r) { return {{"sender", address_json(r.sender)}, {"id", r.id.to_hex()}}; }
+
+// Degrees for reading, and the exact fixed-point integers the SDK keeps.
+json point_json(const GeoPoint& p) {
+  return {{"lat", p.lat_e7 / 1e7}, {"lon", p.lon_e7 / 1e7}, {"latE7", p.lat_e7}, {"lonE7", p.lon_e7}};
+}
+
+struct AreaToJson {
+  json operator()(const Circle& c) const {
+    json circle = point_json(c.center);
+    circle["radiusM"] = c.radius_m;
+    return {{"circle", circle}};
+  }
+  json operator()(const Polygon& p) const {
+    json vertices = json::array();
+    for (const auto& v : p.vertices) vertices.push_back(point_json(v));
+    return {{"polygon", vertices}};
+  }
+};
+
+// The notice's own fields, shared by the noticeReceived event and notices().
+void put_notice(json& out, const DeconflictionNotice& n) {
+  out["area"] = std::visit(AreaToJson{}, n.area);
+  out["window"] = {{"start", n.window.start}, {"end", n.window.end}};
+  out["description"] = n.description;
+}
+
+std::string_view severity_text(Severity severity) {
+  switch (severity) {
+    case Severity::low: return "low";
+    case Severity::medium: return "medium";
+    case Severity::high: return "high";
+    case Severity::critical: return "critical";
+  }
+  return "medium";
+}
 
 struct EventToJson {
   json operator()(const Connected& e) const { return {{"type", "connected"}, {"prekeysRemaining", e.prekeys_remaining}}; }
@@ -67,6 +107,22 @@ struct EventToJson {
             {"from", address_json(e.from)}, {"id", e.id.to_hex()}, {"party", e.party},
             {"deadline", e.deadline}};
   }
+  json operator()(const IncidentUpdated& e) const {
+    return {{"type", "incidentUpdated"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"incident", hex(e.incident)}, {"by", address_json(e.by)}, {"id", e.id.to_hex()}};
+  }
+  json operator()(const NoticeReceived& e) const {
+    json out{{"type", "noticeReceived"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+             {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
+             {"sentAt", e.sent_at}, {"precedence", precedence_text(e.precedence)}};
+    put_notice(out, e.notice);
+    return out;
+  }
+  json operator()(const NoticesConflict& e) const {
+    return {{"type", "noticesConflict"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+            {"first", ref_json(e.first)}, {"second", ref_json(e.second)},
+            {"firstParty", e.first_party}, {"secondParty", e.second_party}};
+  }
   // An event kind added to the SDK but not mapped here yet still reaches JS, by name only,
   // rather than breaking the wasm build of whoever added it.
   template <class Other>
@@ -115,6 +171,134 @@ Result<Bytes> unhex(std::string_view text) {
   }
   return out;
 }
+
+// --- JSON from JS into SDK values; every accessor checks the type first (a throw aborts) ---
+
+Error bad_input(const std::string& message) { return make_error(Errc::invalid_argument, message); }
+
+const json* field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+Result<json> parse_object(std::string_view text, const char* what) {
+  json value = json::parse(text.begin(), text.end(), nullptr, false);
+  if (value.is_discarded() || !value.is_object()) return bad_input(std::string(what) + " is not a JSON object");
+  return value;
+}
+
+Result<std::string> text_field(const json& object, const char* key, const char* what) {
+  const json* value = field(object, key);
+  if (!value) return std::string();
+  if (!value->is_string()) return bad_input(std::string(what) + "." + key + " must be a string");
+  return value->get<std::string>();
+}
+
+// latE7 (exact) or lat in degrees, rounded to the nearest 10^-7 degree.
+Result<std::int32_t> coordinate(const json& point, const char* e7_key, const char* degrees_key, const char* what) {
+  constexpr double kMax = std::numeric_limits<std::int32_t>::max();
+  if (const json* e7 = field(point, e7_key)) {
+    if (!e7->is_number_integer()) return bad_input(std::string(what) + "." + e7_key + " must be an integer");
+    const bool in_range = e7->is_number_unsigned() ? e7->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+                                                   : e7->get<std::int64_t>() >= -static_cast<std::int64_t>(kMax);
+    if (!in_range)
+      return make_error(Errc::hotline_invalid_area, std::string(what) + "." + e7_key + " is out of range");
+    return static_cast<std::int32_t>(e7->get<std::int64_t>());
+  }
+  const json* degrees = field(point, degrees_key);
+  if (!degrees) return bad_input(std::string(what) + " needs " + degrees_key + " (degrees) or " + e7_key);
+  if (!degrees->is_number()) return bad_input(std::string(what) + "." + degrees_key + " must be a number");
+  const double scaled = std::round(degrees->get<double>() * 1e7);
+  if (!std::isfinite(scaled) || std::fabs(scaled) > kMax)
+    return make_error(Errc::hotline_invalid_area, std::string(what) + "." + degrees_key + " is out of range");
+  return static_cast<std::int32_t>(scaled);
+}
+
+Result<GeoPoint> point_of(const json& value, const char* what) {
+  if (!value.is_object()) return bad_input(std::string(what) + " must be an object {lat, lon}");
+  auto lat = coordinate(value, "latE7", "lat", what);
+  if (!lat) return std::move(lat).error();
+  auto lon = coordinate(value, "lonE7", "lon", what);
+  if (!lon) return std::move(lon).error();
+  return GeoPoint{*lat, *lon};
+}
+
+Result<Area> area_of(const json* value) {
+  if (!value || !value->is_object()) return bad_input("notice.area must be {circle: {...}} or {polygon: [...]}");
+  if (const json* c = field(*value, "circle")) {
+    auto center = point_of(*c, "area.circle");
+    if (!center) return std::move(center).error();
+    const json* radius = field(*c, "radiusM");
+    if (!radius || !radius->is_number_unsigned() || radius->get<std::uint64_t>() > UINT32_MAX)
+      return bad_input("area.circle.radiusM must be a whole number of metres");
+    return Area{Circle{*center, radius->get<std::uint32_t>()}};
+  }
+  if (const json* p = field(*value, "polygon")) {
+    if (!p->is_array()) return bad_input("area.polygon must be an array of points");
+    Polygon polygon;
+    for (const auto& v : *p) {
+      auto vertex = point_of(v, "area.polygon[]");
+      if (!vertex) return std::move(vertex).error();
+      polygon.vertices.push_back(*vertex);
+    }
+    return Area{std::move(polygon)};
+  }
+  return bad_input("notice.area must be {circle: {...}} or {polygon: [...]}");
+}
+
+Result<TimeMs> time_field(const json& object, const char* key, const char* what) {
+  const json* value = field(object, key);
+  if (!value || !value->is_number_integer())
+    return bad_input(std::string(what) + "." + key + " must be an integer (ms since the epoch)");
+  if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    return bad_input(std::string(what) + "." + key + " is out of range");
+  return value->get<TimeMs>();
+}
+
+Result<MessageRef> ref_of(const json& value, const char* what) {
+  if (!value.is_object()) return bad_input(std::string(what) + " must be {sender: {user, device}, id}");
+  const json* sender = field(value, "sender");
+  auto user = sender && sender->is_object() ? text_field(*sender, "user", what) : Result<std::string>(std::string());
+  if (!user || user->empty()) return bad_input(std::string(what) + ".sender must be {user, device}");
+  auto id = text_field(value, "id", what);
+  if (!id) return std::move(id).error();
+  auto message = message_id(*id);
+  if (!message) return std::move(message).error();
+  return MessageRef{Address{*user, number_or(*sender, "device", 1)}, *message};
+}
+
+// What history_json and notices_json say about acknowledgements of (sender, id).
+struct AckView {
+  json acks;
+  bool must_acknowledge = false;
+};
+
+class AckReader {
+ public:
+  AckReader(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now)
+      : engine_(engine), cell_(cell), channel_(channel), now_(now) {
+    // This device's party, and whether it may post (an acknowledgement is a post).
+    if (const charter::CharterLog* log = engine.charter(cell)) {
+      if (const auto* user = log->state().user_of(engine.address())) party_ = user->party;
+      may_post_ = charter::may_post(log->state(), channel, engine.address());
+    }
+  }
+  AckView read(const MessageRef& ref) const {
+    const auto status = engine_.ack_status(cell_, channel_, ref, now_);
+    const auto mine = party_.empty() ? status.end() : status.find(party_);
+    const bool must = may_post_ && ref.sender != engine_.address() && mine != status.end() &&
+                      (mine->second == AckState::pending || mine->second == AckState::overdue);
+    return {ack_status_json(status), must};
+  }
+
+ private:
+  engine::Engine& engine_;
+  const CellId& cell_;
+  std::string_view channel_;
+  TimeMs now_;
+  std::string party_;
+  bool may_post_ = false;
+};
 
 }  // namespace
 
@@ -220,11 +404,15 @@ json cells_json(const engine::Engine& engine) {
                           {"attested", record.policy.attested}});
     }
     const charter::UserRecord* user = state.user_of(engine.address());
+    std::set<std::string> parties;
+    for (const auto& [name, record] : state.users) parties.insert(record.party);
     cells.push_back({{"id", hex(id)},
                      {"name", state.name},
                      {"epoch", state.epoch},
                      {"party", user ? json(user->party) : json(nullptr)},
                      {"role", user ? json(charter::role_name(user->role)) : json(nullptr)},
+                     {"supervisorParty", state.supervisor_party},
+                     {"parties", parties},
                      {"channels", channels}});
   }
   return cells;
@@ -233,22 +421,14 @@ json cells_json(const engine::Engine& engine) {
 Result<json> history_json(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now) {
   auto records = engine.history(cell, channel);
   if (!records) return std::move(records).error();
-  // This device's party, and whether it may post (an acknowledgement is a post).
-  std::string party;
-  bool may_post = false;
-  if (const charter::CharterLog* log = engine.charter(cell)) {
-    if (const auto* user = log->state().user_of(engine.address())) party = user->party;
-    may_post = charter::may_post(log->state(), channel, engine.address());
-  }
+  const AckReader acks(engine, cell, channel, now);
   json out = json::array();
   for (const auto& r : *records) {
-    // Hotline bodies (acknowledgements, delivery receipts) are binary and shown through the
-    // state of the message they name, not as messages of their own.
+    // The engine's history is the raw channel log (Client::history filters the same way):
+    // hotline bodies (acknowledgements, receipts, incident operations, notices) have their
+    // own calls and are shown through them, not as messages.
     if (r.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) continue;
-    const auto status = engine.ack_status(cell, channel, hotline::MessageRef{r.sender, r.message_id}, now);
-    const auto mine = party.empty() ? status.end() : status.find(party);
-    const bool must_acknowledge = may_post && r.sender != engine.address() && mine != status.end() &&
-                                  (mine->second == AckState::pending || mine->second == AckState::overdue);
+    const AckView view = acks.read(MessageRef{r.sender, r.message_id});
     const auto precedence = r.precedence >= 1 && r.precedence <= 4 ? static_cast<Precedence>(r.precedence)
                                                                    : Precedence::routine;
     out.push_back({{"channel", r.channel},
@@ -259,8 +439,8 @@ Result<json> history_json(engine::Engine& engine, const CellId& cell, std::strin
                    {"receivedAt", r.received_at},
                    {"precedence", precedence_text(precedence)},
                    {"text", std::string(r.body.begin(), r.body.end())},
-                   {"acks", ack_status_json(status)},
-                   {"mustAcknowledge", must_acknowledge}});
+                   {"acks", view.acks},
+                   {"mustAcknowledge", view.must_acknowledge}});
   }
   return out;
 }
@@ -291,6 +471,151 @@ Result<json> channel_key_records_json(store::DeviceStore& store) {
     }
     if (!record.contains("channel")) record["unknown"] = hex(group);
     out.push_back(std::move(record));
+  }
+  return out;
+}
+
+// --- incidents and deconfliction notices ---
+
+namespace {
+
+json incident_json(const Incident& i) {
+  json acknowledged = json::object();
+  for (const auto& [party, at] : i.acknowledged) acknowledged[party] = at;
+  json comments = json::array();
+  for (const auto& c : i.comments)
+    comments.push_back({{"ref", ref_json(c.ref)}, {"party", c.party}, {"at", c.at}, {"text", c.text}});
+  json proposals = json::array();
+  for (const auto& p : i.proposals)
+    proposals.push_back({{"ref", ref_json(p.ref)}, {"party", p.party}, {"at", p.at}, {"text", p.text},
+                         {"agreed", json(std::vector<std::string>(p.agreed.begin(), p.agreed.end()))}});
+  json resolution = nullptr;
+  if (i.resolution) {
+    const Resolution& r = *i.resolution;
+    resolution = {{"by", r.by == ResolvedBy::supervisor ? "supervisor" : "agreement"},
+                  {"proposal", r.proposal ? ref_json(*r.proposal) : json(nullptr)},
+                  {"resolvedBy", ref_json(r.resolved_by)},
+                  {"at", r.at},
+                  {"text", r.text}};
+  }
+  return {{"id", hex(i.id)},
+          {"state", i.resolved() ? "resolved" : !i.acknowledged.empty() ? "acknowledged" : "open"},
+          {"openedBy", ref_json(i.opened_by)},
+          {"openerParty", i.opener_party},
+          {"respondentParty", i.respondent_party},
+          {"openedAt", i.opened_at},
+          {"title", i.title},
+          {"details", i.details},
+          {"severity", severity_text(i.severity)},
+          {"location", i.location ? point_json(*i.location) : json(nullptr)},
+          {"acknowledged", acknowledged},
+          {"comments", comments},
+          {"proposals", proposals},
+          {"resolution", resolution}};
+}
+
+}  // namespace
+
+Result<IncidentId> incident_id(std::string_view hex_text) {
+  auto bytes = unhex(hex_text);
+  if (!bytes) return std::move(bytes).error();
+  IncidentId id{};
+  if (bytes->size() != id.size()) return make_error(Errc::invalid_argument, "an incident id is 32 hex digits");
+  std::copy(bytes->begin(), bytes->end(), id.begin());
+  return id;
+}
+
+Result<IncidentOpen> incident_open_of(std::string_view json_text) {
+  auto in = parse_object(json_text, "the incident");
+  if (!in) return std::move(in).error();
+  IncidentOpen open;
+  for (auto [key, out] : {std::pair{"title", &open.title}, std::pair{"details", &open.details},
+                          std::pair{"respondentParty", &open.respondent_party}}) {
+    auto text = text_field(*in, key, "incident");
+    if (!text) return std::move(text).error();
+    *out = std::move(*text);
+  }
+  auto severity = text_field(*in, "severity", "incident");
+  if (!severity) return std::move(severity).error();
+  if (severity->empty() || *severity == "medium") open.severity = Severity::medium;
+  else if (*severity == "low") open.severity = Severity::low;
+  else if (*severity == "high") open.severity = Severity::high;
+  else if (*severity == "critical") open.severity = Severity::critical;
+  else return bad_input("severity \"" + *severity + "\" is not one of low, medium, high, critical");
+  if (const json* location = field(*in, "location")) {
+    auto point = point_of(*location, "incident.location");
+    if (!point) return std::move(point).error();
+    open.location = *point;
+  }
+  return open;
+}
+
+Result<IncidentAction> incident_action_of(std::string_view json_text) {
+  auto in = parse_object(json_text, "the incident action");
+  if (!in) return std::move(in).error();
+  auto type = text_field(*in, "type", "action");
+  if (!type) return std::move(type).error();
+  auto text = text_field(*in, "text", "action");
+  if (!text) return std::move(text).error();
+  if (*type == "acknowledge") return IncidentAction{IncidentAcknowledge{}};
+  if (*type == "comment") return IncidentAction{IncidentComment{std::move(*text)}};
+  if (*type == "propose") return IncidentAction{IncidentPropose{std::move(*text)}};
+  if (*type == "resolve") {
+    IncidentResolve resolve{std::nullopt, std::move(*text)};
+    if (const json* proposal = field(*in, "proposal")) {
+      auto ref = ref_of(*proposal, "action.proposal");
+      if (!ref) return std::move(ref).error();
+      resolve.proposal = *ref;
+    }
+    return IncidentAction{std::move(resolve)};
+  }
+  return bad_input("action.type \"" + *type + "\" is not one of acknowledge, comment, propose, resolve");
+}
+
+Result<DeconflictionNotice> notice_of(std::string_view json_text) {
+  auto in = parse_object(json_text, "the notice");
+  if (!in) return std::move(in).error();
+  DeconflictionNotice notice;
+  auto area = area_of(field(*in, "area"));
+  if (!area) return std::move(area).error();
+  notice.area = std::move(*area);
+  const json* window = field(*in, "window");
+  if (!window || !window->is_object()) return bad_input("notice.window must be {start, end} (ms since the epoch)");
+  auto start = time_field(*window, "start", "notice.window");
+  if (!start) return std::move(start).error();
+  auto end = time_field(*window, "end", "notice.window");
+  if (!end) return std::move(end).error();
+  notice.window = TimeWindow{*start, *end};
+  auto description = text_field(*in, "description", "notice");
+  if (!description) return std::move(description).error();
+  notice.description = std::move(*description);
+  return notice;
+}
+
+Result<json> incidents_json(engine::Engine& engine, const CellId& cell, std::string_view channel) {
+  auto incidents = engine.incidents(cell, channel);
+  if (!incidents) return std::move(incidents).error();
+  json out = json::array();
+  for (const auto& i : *incidents) out.push_back(incident_json(i));
+  return out;
+}
+
+Result<json> notices_json(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now) {
+  auto notices = engine.notices(cell, channel);
+  if (!notices) return std::move(notices).error();
+  const AckReader acks(engine, cell, channel, now);
+  json out = json::array();
+  for (const auto& n : *notices) {
+    json conflicts = json::array();
+    for (const auto& c : n.conflicts) conflicts.push_back(ref_json(c));
+    const AckView view = acks.read(n.ref);
+    json entry{{"sender", address_json(n.ref.sender)}, {"id", n.ref.id.to_hex()}, {"party", n.party},
+               {"sentAt", n.sent_at}};
+    put_notice(entry, n.notice);
+    entry["conflicts"] = std::move(conflicts);
+    entry["acks"] = view.acks;
+    entry["mustAcknowledge"] = view.must_acknowledge;
+    out.push_back(std::move(entry));
   }
   return out;
 }

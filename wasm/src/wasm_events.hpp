@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Conversions between the engine's values and the JSON the JS API reads: events, cells,
-// history, cell options. Representation only; every rule stays in the engine.
+// history, incidents and notices, and the options and values JS passes in. Representation
+// only; every rule stays in the engine.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "charter/seed_template.hpp"
 #include "engine/engine.hpp"
 #include "parley/events.hpp"
+#include "parley/hotline_types.hpp"
 #include "store/device_store.hpp"
 
 namespace parley::wasm {
@@ -42,7 +44,7 @@ nlohmann::json ack_status_json(const std::map<std::string, AckState>& status);
 // SeedCellOptions from {"name", "members": [{"user", "device", "party", "role", "identityKey"}]}.
 Result<charter::SeedCellOptions> seed_options(std::string_view json_text);
 
-// [{"id", "name", "epoch", "party", "role", "channels": [{"id", "name", "read", "post",
+// [{"id", "name", "epoch", "party", "role", "supervisorParty", "parties", "channels": [{"id", "name", "read", "post",
 // "archived", "ackRequired", "ackDeadlineSeconds", "attested"}]}] for the engine's device.
 nlohmann::json cells_json(const engine::Engine& engine);
 
@@ -51,6 +53,32 @@ nlohmann::json cells_json(const engine::Engine& engine);
 // device's party is still asked to acknowledge it ("mustAcknowledge": the engine tracks it,
 // this device's party is required and has not acknowledged, and this device may post there).
 Result<nlohmann::json> history_json(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now);
+
+// --- incidents and deconfliction notices (docs/hotline.md) ---
+// Points are {"lat", "lon"} in degrees or {"latE7", "lonE7"} (degrees * 10^7, the exact value
+// the SDK keeps; it wins when both are given). Degrees are rounded to the nearest 10^-7.
+// Areas: {"circle": {lat, lon, "radiusM"}} or {"polygon": [point, ...]}; windows {"start",
+// "end"} in ms since the epoch. Malformed JSON or a field of the wrong type: invalid_argument;
+// a coordinate no int32 can hold: hotline_invalid_area. Everything else the SDK checks.
+// Output points carry both forms.
+
+// An incident id from 32 hex digits.
+Result<IncidentId> incident_id(std::string_view hex_text);
+// {"title", "details", "severity": "low" | "medium" (default) | "high" | "critical",
+//  "respondentParty", "location"?: point}.
+Result<IncidentOpen> incident_open_of(std::string_view json_text);
+// {"type": "acknowledge"} | {"type": "comment", "text"} | {"type": "propose", "text"} |
+// {"type": "resolve", "proposal"?: {"sender": {user, device}, "id"}, "text"?}.
+Result<IncidentAction> incident_action_of(std::string_view json_text);
+// {"area", "window", "description"}.
+Result<DeconflictionNotice> notice_of(std::string_view json_text);
+// Every incident of the channel as the engine folds it, in opening order; each with "state":
+// "resolved" (it has a resolution), "acknowledged" (some party acknowledged it) or "open".
+Result<nlohmann::json> incidents_json(engine::Engine& engine, const CellId& cell, std::string_view channel);
+// The channel's notices in the engine's order, each with "sender", "id", "party", "sentAt",
+// "area", "window", "description", "conflicts" ([{sender, id}], the other parties' notices it
+// overlaps), and "acks" / "mustAcknowledge" as in history_json.
+Result<nlohmann::json> notices_json(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now);
 
 // Which sender-key chains the store holds: [{"cell", "channel", "generation", "sender"}],
 // names only, never key bytes (diagnostics; the browser test checks that a device without
