@@ -441,7 +441,8 @@ TEST_F(RelayProtocolTest, PartialSendIsStoredForTheRecipientsThatCanTakeIt) {
   EXPECT_EQ(refusals_of(again), expected);
 
   auto b = connect_authenticated(port(), bob);
-  const auto* d = expect_deliver(b->read());
+  auto delivered = b->read();  // owns the bytes `d` points into
+  const auto* d = expect_deliver(delivered);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(payload_of(d), text("post"));
   auto extra = b->read(milliseconds(300));
