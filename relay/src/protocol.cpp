@@ -120,10 +120,31 @@ Bytes make_bundle(std::uint32_t request_id, const BundleRecord& bundle) {
   return wire::finish_relay_frame(fbb, wire::RelayBody::Bundle, body.Union());
 }
 
-Bytes make_send_ack(const MessageId& message_id, bool duplicate) {
-  flatbuffers::FlatBufferBuilder fbb(64);
-  auto body = wire::CreateSendAck(fbb, fbb.CreateVector(message_id.bytes.data(), message_id.bytes.size()), duplicate);
+std::vector<wire::Refused> to_wire(const std::vector<Refusal>& refused) {
+  std::vector<wire::Refused> out;
+  out.reserve(refused.size());
+  for (const auto& r : refused) out.push_back(wire::Refused{r.recipient, r.code});
+  return out;
+}
+
+Bytes make_send_ack(const MessageId& message_id, bool duplicate, const std::vector<Refusal>& refused) {
+  flatbuffers::FlatBufferBuilder fbb(64 + 48 * refused.size());
+  auto id = fbb.CreateVector(message_id.bytes.data(), message_id.bytes.size());
+  auto refusals = wire::make_refusals(fbb, to_wire(refused));
+  auto body = wire::CreateSendAck(fbb, id, duplicate, refusals);
   return wire::finish_relay_frame(fbb, wire::RelayBody::SendAck, body.Union());
+}
+
+Bytes make_send_refused(const MessageId& message_id, const std::vector<Refusal>& refused) {
+  Error error = make_error(Errc::invalid_argument, "no recipient");
+  if (!refused.empty()) {
+    const Refusal& first = refused.front();
+    error.code = first.code;
+    error.message = "no recipient can take the message: " + first.recipient.to_string() +
+                    (first.code == Errc::mailbox_full ? " has a full mailbox" : " is not registered");
+    if (refused.size() > 1) error.message += " (and " + std::to_string(refused.size() - 1) + " more)";
+  }
+  return wire::make_failure(error, false, 0, &message_id, to_wire(refused));
 }
 
 Bytes make_deliver(const StoredMessage& message) {

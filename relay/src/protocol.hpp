@@ -43,7 +43,11 @@ Bytes make_challenge(ByteView nonce);
 Bytes make_auth_ok(std::uint32_t prekeys_remaining);
 Bytes make_prekeys_low(std::uint32_t remaining);
 Bytes make_bundle(std::uint32_t request_id, const BundleRecord& bundle);
-Bytes make_send_ack(const MessageId& message_id, bool duplicate);
+// `refused` (may be empty): the recipients the message was not stored for.
+Bytes make_send_ack(const MessageId& message_id, bool duplicate, const std::vector<Refusal>& refused = {});
+// The Failure for a Send that no recipient could take: names each refused recipient and why.
+Bytes make_send_refused(const MessageId& message_id, const std::vector<Refusal>& refused);
+std::vector<wire::Refused> to_wire(const std::vector<Refusal>& refused);
 Bytes make_deliver(const StoredMessage& message);
 
 }  // namespace parley::relay

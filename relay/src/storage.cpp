@@ -11,7 +11,9 @@ namespace parley::relay {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: send_refused (partial sends). A version-1 file is upgraded in place when opened: the new
+// table is created empty, which is exactly the state of a file whose sends all went through.
+constexpr int kSchemaVersion = 2;
 
 // mailbox.seq is AUTOINCREMENT so a delivery id is never reused, even after the newest row
 // is acked and deleted: clients may rely on ids increasing.
@@ -58,11 +60,23 @@ CREATE TABLE IF NOT EXISTS send_dedup(
   stored_at_ms INTEGER NOT NULL,
   PRIMARY KEY(sender_user, sender_device, message_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS send_dedup_by_time ON send_dedup(stored_at_ms);
+CREATE TABLE IF NOT EXISTS send_refused(
+  sender_user TEXT NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  ord INTEGER NOT NULL,
+  recipient_user TEXT NOT NULL,
+  recipient_device INTEGER NOT NULL,
+  code INTEGER NOT NULL,
+  stored_at_ms INTEGER NOT NULL,
+  PRIMARY KEY(sender_user, sender_device, message_id, ord)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS send_refused_by_time ON send_refused(stored_at_ms);
 )sql";
 
 // --- statements (cached by the address of these constants) ---
 constexpr const char* kSelectSchemaVersion = "SELECT value FROM meta WHERE key = 'schema_version'";
 constexpr const char* kInsertSchemaVersion = "INSERT INTO meta(key, value) VALUES('schema_version', ?1)";
+constexpr const char* kUpdateSchemaVersion = "UPDATE meta SET value = ?1 WHERE key = 'schema_version'";
 
 constexpr const char* kSelectDevice =
     "SELECT registration_id, identity_key, signed_prekey_id, signed_prekey, signed_prekey_signature "
@@ -92,6 +106,13 @@ constexpr const char* kSelectDedup =
 constexpr const char* kInsertDedup =
     "INSERT INTO send_dedup(sender_user, sender_device, message_id, stored_at_ms) VALUES(?1, ?2, ?3, ?4)";
 constexpr const char* kPruneDedup = "DELETE FROM send_dedup WHERE stored_at_ms < ?1";
+constexpr const char* kSelectRefused =
+    "SELECT recipient_user, recipient_device, code FROM send_refused "
+    "WHERE sender_user = ?1 AND sender_device = ?2 AND message_id = ?3 ORDER BY ord";
+constexpr const char* kInsertRefused =
+    "INSERT INTO send_refused(sender_user, sender_device, message_id, ord, recipient_user, recipient_device, code, "
+    "stored_at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr const char* kPruneRefused = "DELETE FROM send_refused WHERE stored_at_ms < ?1";
 constexpr const char* kInsertMessage =
     "INSERT INTO messages(sender_user, sender_device, message_id, payload, stored_at_ms) VALUES(?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kInsertMailbox = "INSERT INTO mailbox(recipient_user, recipient_device, message) VALUES(?1, ?2, ?3)";
@@ -178,6 +199,13 @@ Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& 
       if (!insert) return std::move(insert).error();
       insert->bind(1, std::int64_t{kSchemaVersion});
       return insert->run();
+    }
+    if (select->column_int(0) == 1) {
+      // kSchema above has just created send_refused.
+      auto update = database.prepare(kUpdateSchemaVersion);
+      if (!update) return std::move(update).error();
+      update->bind(1, std::int64_t{kSchemaVersion});
+      return update->run();
     }
     if (select->column_int(0) != kSchemaVersion)
       return make_error(Errc::store_corrupt, "relay database has schema version " +
@@ -394,35 +422,58 @@ Result<BundleRecord> Storage::fetch_bundle(const Address& address) {
 
 // --- mailboxes ---
 
-Result<bool> Storage::store_message(const Address& sender, const MessageId& message_id,
-                                    const std::vector<Address>& recipients, ByteView payload, TimeMs now) {
-  return atomic([&]() -> Result<bool> {
+Result<StoreOutcome> Storage::store_message(const Address& sender, const MessageId& message_id,
+                                            const std::vector<Address>& recipients, ByteView payload, TimeMs now) {
+  return atomic([&]() -> Result<StoreOutcome> {
     const ByteView id(message_id.bytes.data(), message_id.bytes.size());
+    StoreOutcome out;
     {
       PARLEY_STMT(seen, kSelectDedup);
       seen->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id);
       auto row = seen->step();
       if (!row) return std::move(row).error();
-      if (*row) return true;
+      out.duplicate = *row;
+    }
+    if (out.duplicate) {
+      // The same answer as the first copy got: the sender learns the refusals even if that
+      // SendAck was lost, and the accepted mailboxes are neither filled twice nor touched.
+      PARLEY_STMT(refused, kSelectRefused);
+      refused->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id);
+      while (true) {
+        auto row = refused->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        Refusal r;
+        r.recipient.user = refused->column_text(0);
+        r.recipient.device = static_cast<std::uint32_t>(refused->column_int(1));
+        const auto code = refused->column_int(2);
+        r.code = code >= 0 && code <= 0xffff && errc_known(static_cast<std::uint16_t>(code)) ? static_cast<Errc>(code)
+                                                                                              : Errc::store_corrupt;
+        out.refused.push_back(std::move(r));
+      }
+      return out;
     }
     if (recipients.empty()) return make_error(Errc::invalid_argument, "a message needs at least one recipient");
-    std::vector<Address> unique;
-    unique.reserve(recipients.size());
-    for (const auto& r : recipients)
-      if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(r);
     {
       PARLEY_STMT(count, kSelectMailboxCount);
-      for (const auto& r : unique) {
+      for (const auto& r : recipients) {
+        // A repeated recipient gets one copy and, if refused, one refusal.
+        if (std::find(out.accepted.begin(), out.accepted.end(), r) != out.accepted.end()) continue;
+        if (std::any_of(out.refused.begin(), out.refused.end(), [&](const Refusal& x) { return x.recipient == r; }))
+          continue;
         PARLEY_TRY(count->reset());
         count->bind(1, r.user).bind(2, std::int64_t{r.device});
         auto row = count->step();
         if (!row) return std::move(row).error();
-        if (!*row) return make_error(Errc::unknown_device, "recipient " + r.to_string() + " is not registered");
-        if (count->column_int(0) >= std::int64_t{impl_->limits.max_mailbox})
-          return make_error(Errc::mailbox_full, "mailbox of recipient " + r.to_string() + " is full (" +
-                                                    std::to_string(impl_->limits.max_mailbox) + " messages)");
+        if (!*row)
+          out.refused.push_back(Refusal{r, Errc::unknown_device});
+        else if (count->column_int(0) >= std::int64_t{impl_->limits.max_mailbox})
+          out.refused.push_back(Refusal{r, Errc::mailbox_full});
+        else
+          out.accepted.push_back(r);
       }
     }
+    if (out.accepted.empty()) return out;  // nothing stored, nothing remembered
     std::int64_t message_row = 0;
     {
       PARLEY_STMT(insert, kInsertMessage);
@@ -433,7 +484,7 @@ Result<bool> Storage::store_message(const Address& sender, const MessageId& mess
     {
       PARLEY_STMT(insert, kInsertMailbox);
       PARLEY_STMT(bump, kAddMailboxCount);
-      for (const auto& r : unique) {
+      for (const auto& r : out.accepted) {
         PARLEY_TRY(insert->reset());
         insert->bind(1, r.user).bind(2, std::int64_t{r.device}).bind(3, message_row);
         PARLEY_TRY(insert->run());
@@ -447,7 +498,23 @@ Result<bool> Storage::store_message(const Address& sender, const MessageId& mess
       remember->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, id).bind(4, now);
       PARLEY_TRY(remember->run());
     }
-    return false;
+    if (!out.refused.empty()) {
+      PARLEY_STMT(insert, kInsertRefused);
+      for (std::size_t i = 0; i < out.refused.size(); ++i) {
+        const Refusal& r = out.refused[i];
+        PARLEY_TRY(insert->reset());
+        insert->bind(1, sender.user)
+            .bind(2, std::int64_t{sender.device})
+            .bind(3, id)
+            .bind(4, static_cast<std::int64_t>(i))
+            .bind(5, r.recipient.user)
+            .bind(6, std::int64_t{r.recipient.device})
+            .bind(7, static_cast<std::int64_t>(r.code))
+            .bind(8, now);
+        PARLEY_TRY(insert->run());
+      }
+    }
+    return out;
   });
 }
 
@@ -534,10 +601,18 @@ Result<std::uint32_t> Storage::mailbox_size(const Address& recipient) {
 
 Result<std::uint32_t> Storage::prune_dedup(TimeMs before) {
   return atomic([&]() -> Result<std::uint32_t> {
-    PARLEY_STMT(prune, kPruneDedup);
-    prune->bind(1, before);
-    PARLEY_TRY(prune->run());
-    return static_cast<std::uint32_t>(impl_->db.changes());
+    std::uint32_t pruned = 0;
+    {
+      PARLEY_STMT(prune, kPruneDedup);
+      prune->bind(1, before);
+      PARLEY_TRY(prune->run());
+      pruned = static_cast<std::uint32_t>(impl_->db.changes());
+    }
+    // Same stored_at_ms as their dedup entry: they go together.
+    PARLEY_STMT(refused, kPruneRefused);
+    refused->bind(1, before);
+    PARLEY_TRY(refused->run());
+    return pruned;
   });
 }
 

@@ -69,6 +69,21 @@ struct AuthRecord {
   std::uint32_t prekeys_remaining = 0;
 };
 
+// A recipient a message was not stored for: Errc::unknown_device or Errc::mailbox_full.
+struct Refusal {
+  Address recipient;
+  Errc code = Errc::unknown_device;
+  friend bool operator==(const Refusal&, const Refusal&) = default;
+};
+
+// What store_message did. `accepted` empty and `duplicate` false: no recipient could take
+// the message, nothing was stored and nothing remembered (a retry tries again).
+struct StoreOutcome {
+  bool duplicate = false;          // (sender, message_id) was stored before: nothing stored now
+  std::vector<Address> accepted;   // mailboxes the message went into now (empty for a duplicate)
+  std::vector<Refusal> refused;    // in recipient order; for a duplicate, the first copy's
+};
+
 struct StorageLimits {
   std::uint32_t max_mailbox = 10000;
   std::uint32_t max_stored_prekeys = 2000;
@@ -112,11 +127,14 @@ class Storage {
   Result<BundleRecord> fetch_bundle(const Address& address);
 
   // --- mailboxes ---
-  // Stores one message row and one mailbox row per recipient. Returns true if
-  // (sender, message_id) was seen before: then nothing is stored. Errc::unknown_device or
-  // Errc::mailbox_full name the first recipient that fails; then nothing is stored either.
-  Result<bool> store_message(const Address& sender, const MessageId& message_id, const std::vector<Address>& recipients,
-                             ByteView payload, TimeMs now);
+  // Stores one message row and one mailbox row per recipient that can take it (registered,
+  // mailbox below max_mailbox; repeated recipients count once), and refuses the others.
+  // If at least one took it, (sender, message_id) is remembered with the refusals in the
+  // same transaction, so a retry is a duplicate: nothing is stored again and it gets the
+  // first copy's refusals. If none took it, nothing is stored or remembered. An empty
+  // recipient list is Errc::invalid_argument.
+  Result<StoreOutcome> store_message(const Address& sender, const MessageId& message_id,
+                                     const std::vector<Address>& recipients, ByteView payload, TimeMs now);
   // Mailbox rows of `recipient` with delivery_id > after, in order: at most max_count rows
   // and, past the first row, at most max_bytes of payload.
   Result<MailboxPage> load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
@@ -125,7 +143,8 @@ class Storage {
   // ignored) and every message no mailbox row references any more. Returns rows deleted.
   Result<std::uint32_t> ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids);
   Result<std::uint32_t> mailbox_size(const Address& recipient);
-  // Forgets send-dedup entries older than `before` (their messages may be long delivered).
+  // Forgets send-dedup entries (and their refusals) older than `before` (their messages may
+  // be long delivered).
   Result<std::uint32_t> prune_dedup(TimeMs before);
 
   // Counts for tests and logs.

@@ -337,19 +337,22 @@ void WebsocketSession::on_send(const wire::Send& frame) {
   }
   const Address sender = address_;
   Bytes payload(frame.payload()->begin(), frame.payload()->end());
-  submit<bool>(
+  submit<StoreOutcome>(
       [sender, message_id, recipients, payload = std::move(payload)](Storage& storage) {
         return storage.store_message(sender, message_id, recipients, payload, now_ms());
       },
-      [this, message_id, recipients](Result<bool> duplicate) {
+      [this, message_id](Result<StoreOutcome> stored) {
         // Durable now (the batch committed): acknowledge, then wake the recipients.
-        if (!duplicate) {
-          if (!closing_ && !dead_) fail(duplicate.error(), 0, &message_id);
+        if (!stored) {
+          if (!closing_ && !dead_) fail(stored.error(), 0, &message_id);
           return;
         }
-        if (!closing_ && !dead_) send(make_send_ack(message_id, *duplicate));
-        if (*duplicate) return;
-        for (const auto& recipient : recipients)
+        if (!stored->duplicate && stored->accepted.empty()) {
+          if (!closing_ && !dead_) send(make_send_refused(message_id, stored->refused));
+          return;
+        }
+        if (!closing_ && !dead_) send(make_send_ack(message_id, stored->duplicate, stored->refused));
+        for (const auto& recipient : stored->accepted)
           if (auto session = state_->find_online(recipient)) session->wake();
       });
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "engine/memory_relay.hpp"
 
+#include <algorithm>
+
 namespace parley::test {
 
 namespace {
@@ -73,20 +75,39 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
       auto* s = frame->body_as_Send();
       Address sender = *connections_.at(connection);
       MessageId id = *wire::to_message_id(s->message_id());
-      bool duplicate = stored_.count({sender, id}) > 0;
+      const bool duplicate = stored_.count({sender, id}) > 0;
       if (!duplicate) {
-        stored_[{sender, id}] = true;
+        std::vector<Address> accepted;
+        std::vector<wire::Refused> refused;
+        for (const auto* r : *s->recipients()) {
+          const Address to = *wire::to_address(r);
+          if (std::find(accepted.begin(), accepted.end(), to) != accepted.end() ||
+              std::any_of(refused.begin(), refused.end(), [&](const wire::Refused& x) { return x.recipient == to; }))
+            continue;
+          if (refuse_unknown && !devices_.count(to))
+            refused.push_back({to, Errc::unknown_device});
+          else if (max_mailbox > 0 && mailbox_size(to) >= max_mailbox)
+            refused.push_back({to, Errc::mailbox_full});
+          else
+            accepted.push_back(to);
+        }
+        if (accepted.empty()) {
+          reply(connection, wire::make_failure({refused.front().code, "no recipient can take it"}, false, 0, &id, refused));
+          return;
+        }
+        stored_[{sender, id}] = refused;
         Captured c{sender, {}, copy(s->payload())};
         for (const auto* r : *s->recipients()) c.recipients.push_back(*wire::to_address(r));
         captured_.push_back(std::move(c));
-        for (const auto* r : *s->recipients()) {
-          const Address to = *wire::to_address(r);
+        for (const Address& to : accepted) {
           const int n = copies ? copies(sender, to, wire::view(s->payload())) : 1;
           for (int i = 0; i < n; ++i) mailboxes_[to].push_back(Mail{next_delivery_++, sender, id, copy(s->payload())});
         }
       }
       if (!drop_send_acks) {
-        auto ack = wire::CreateSendAck(fbb, fbb.CreateVector(id.bytes.data(), id.bytes.size()), duplicate);
+        auto idv = fbb.CreateVector(id.bytes.data(), id.bytes.size());
+        auto refusals = wire::make_refusals(fbb, stored_[{sender, id}]);
+        auto ack = wire::CreateSendAck(fbb, idv, duplicate, refusals);
         reply(connection, wire::finish_relay_frame(fbb, wire::RelayBody::SendAck, ack.Union()));
       }
       for (auto& [conn, who] : connections_)

@@ -41,6 +41,11 @@ class MemoryRelay {
   // A lossy or stuttering relay: how many copies of an accepted Send go into `to`'s mailbox
   // (0 loses it, 2 duplicates it). Unset: one.
   std::function<int(const Address& from, const Address& to, ByteView payload)> copies;
+  // Refuses recipients the way the real relay does, while set: devices that never registered
+  // here, and (max_mailbox > 0) mailboxes holding max_mailbox messages. The others get the
+  // message; SendAck names the refused; if nobody can take it, a Failure does.
+  bool refuse_unknown = false;
+  std::size_t max_mailbox = 0;
   // Ignores device acks while set: models an ack lost before the relay stored it.
   bool drop_acks = false;
   // Pushes whatever is queued (e.g. after inject) to every authenticated connection.
@@ -79,7 +84,7 @@ class MemoryRelay {
   std::map<int, std::optional<Address>> connections_;
   std::map<Address, Device> devices_;
   std::map<Address, std::deque<Mail>> mailboxes_;
-  std::map<std::pair<Address, MessageId>, bool> stored_;
+  std::map<std::pair<Address, MessageId>, std::vector<wire::Refused>> stored_;  // -> its refusals
   std::map<int, std::uint64_t> pushed_up_to_;
   std::uint64_t next_delivery_ = 1;
   std::vector<Captured> captured_;

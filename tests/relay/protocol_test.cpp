@@ -361,25 +361,95 @@ TEST_F(RelayProtocolTest, UnackedDeliveriesComeAgainInOrderWithABoundedWindow) {
   EXPECT_EQ(received, kMessages);
 }
 
+std::vector<wire::Refused> refusals_of(const std::optional<Frame>& frame) {
+  if (!frame) return {};
+  const flatbuffers::Vector<flatbuffers::Offset<wire::Refusal>>* list = nullptr;
+  if (frame->type() == wire::RelayBody::SendAck) list = frame->frame->body_as_SendAck()->refused();
+  if (frame->type() == wire::RelayBody::Failure) list = frame->frame->body_as_Failure()->refused();
+  auto out = wire::to_refusals(list);
+  EXPECT_TRUE(out.ok());
+  return out.ok() ? *out : std::vector<wire::Refused>{};
+}
+
 TEST_F(RelayProtocolTest, SendFailuresAreNonFatalAndNameTheMessage) {
   start({"--max-frame", "4096", "--max-recipients", "2", "--max-mailbox", "1"});
   auto alice = TestDevice::make("alice", 1, 0);
   auto bob = TestDevice::make("bob", 1, 20);
   connect_registered(port(), bob);
   auto a = connect_registered(port(), alice);
-  const MessageId m1 = message_id(1), m2 = message_id(2), m3 = message_id(3), m4 = message_id(4);
-  a->send(send_frame(m1, {bob.address, Address{"nobody", 9}}, text("x")));
-  expect_failure(*a, Errc::unknown_device, 0, &m1);
+  const MessageId m1 = message_id(1), m2 = message_id(2), m3 = message_id(3), m4 = message_id(4),
+                  m5 = message_id(5);
+  const Address nobody{"nobody", 9};
+  a->send(send_frame(m1, {nobody, nobody}, text("x")));  // nobody can take it, named once
+  {
+    auto frame = a->read();
+    ASSERT_NE(as_failure(frame), nullptr) << describe(frame);
+    EXPECT_EQ(as_failure(frame)->code(), static_cast<std::uint16_t>(Errc::unknown_device));
+    EXPECT_EQ(refusals_of(frame), (std::vector<wire::Refused>{{nobody, Errc::unknown_device}}));
+  }
   a->send(send_frame(m2, {bob.address, alice.address, Address{"x", 1}}, text("x")));
   expect_failure(*a, Errc::limit_exceeded, 0, &m2);
   a->send(send_frame(m3, {bob.address}, Bytes(3500, 1)));  // over max-frame minus Deliver overhead
   expect_failure(*a, Errc::limit_exceeded, 0, &m3);
   a->send(send_frame(m4, {bob.address}, text("fits")));
   ASSERT_TRUE(a->read_until(wire::RelayBody::SendAck));
-  a->send(send_frame(m1, {bob.address}, text("mailbox now full")));
-  expect_failure(*a, Errc::mailbox_full, 0, &m1);
+  a->send(send_frame(m5, {bob.address, nobody}, text("mailbox now full")));
+  {
+    auto frame = a->read();
+    ASSERT_NE(as_failure(frame), nullptr) << describe(frame);
+    EXPECT_EQ(as_failure(frame)->code(), static_cast<std::uint16_t>(Errc::mailbox_full)) << describe(frame);
+    EXPECT_EQ(refusals_of(frame),
+              (std::vector<wire::Refused>{{bob.address, Errc::mailbox_full}, {nobody, Errc::unknown_device}}));
+  }
   a->send(fetch_frame(5, Address{"nobody", 1}));
   expect_failure(*a, Errc::unknown_device, 5);
+  // Nothing was remembered for m1: once a recipient can take it, the same id goes through.
+  a->send(send_frame(m1, {alice.address}, text("x")));
+  auto ack = a->read_until(wire::RelayBody::SendAck);
+  ASSERT_TRUE(ack) << describe(ack);
+  EXPECT_FALSE(ack->frame->body_as_SendAck()->duplicate());
+}
+
+// A Send reaches the recipients that can take it; SendAck names the others and why; a retry
+// is a duplicate with the same refusals, stores nothing again and reaches no one new.
+TEST_F(RelayProtocolTest, PartialSendIsStoredForTheRecipientsThatCanTakeIt) {
+  start({"--max-mailbox", "1"});
+  auto alice = TestDevice::make("alice", 1, 0);
+  auto bob = TestDevice::make("bob", 1, 20);
+  auto carol = TestDevice::make("carol", 1, 20);
+  auto ghost = TestDevice::make("ghost", 1, 20);
+  connect_registered(port(), bob);
+  connect_registered(port(), carol);
+  auto a = connect_registered(port(), alice);
+  a->send(send_frame(message_id(1), {carol.address}, text("fills carol")));
+  ASSERT_TRUE(a->read_until(wire::RelayBody::SendAck));
+
+  const MessageId post = message_id(2);
+  const std::vector<wire::Refused> expected{{ghost.address, Errc::unknown_device}, {carol.address, Errc::mailbox_full}};
+  a->send(send_frame(post, {bob.address, ghost.address, carol.address, bob.address}, text("post")));
+  auto ack = a->read();
+  ASSERT_TRUE(ack && ack->type() == wire::RelayBody::SendAck) << describe(ack);
+  EXPECT_FALSE(ack->frame->body_as_SendAck()->duplicate());
+  EXPECT_EQ(refusals_of(ack), expected);
+
+  // The ghost registers; the sender retries (say its SendAck was lost).
+  connect_registered(port(), ghost);
+  a->send(send_frame(post, {bob.address, ghost.address, carol.address}, text("post")));
+  auto again = a->read();
+  ASSERT_TRUE(again && again->type() == wire::RelayBody::SendAck) << describe(again);
+  EXPECT_TRUE(again->frame->body_as_SendAck()->duplicate());
+  EXPECT_EQ(refusals_of(again), expected);
+
+  auto b = connect_authenticated(port(), bob);
+  auto delivered = b->read();  // owns the bytes `d` points into
+  const auto* d = expect_deliver(delivered);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(payload_of(d), text("post"));
+  auto extra = b->read(milliseconds(300));
+  EXPECT_FALSE(extra.has_value()) << "stored twice: " << describe(extra);
+  auto g = connect_authenticated(port(), ghost);
+  auto none = g->read(milliseconds(300));
+  EXPECT_FALSE(none.has_value()) << "a refused recipient got the message: " << describe(none);
 }
 
 TEST_F(RelayProtocolTest, FetchBundleHandsOutPreKeysOnceAndWarnsTheOwner) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "storage_worker.hpp"
+#include "store/database.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parley::relay {
@@ -51,6 +52,9 @@ T must(Result<T> result) {
   return std::move(result).value();
 }
 
+// store_message's `duplicate`, failing the test on an error.
+bool dup(Result<StoreOutcome> result) { return must(std::move(result)).duplicate; }
+
 class StorageTest : public ::testing::Test {
  protected:
   Storage open(StorageLimits limits = {}) { return must(Storage::open(dir.path(), StoreKey::none(), limits)); }
@@ -86,12 +90,10 @@ TEST_F(StorageTest, UnknownDevices) {
   EXPECT_EQ(s.find_device(Address{"nobody", 1}).error().code, Errc::unknown_device);
   EXPECT_EQ(s.fetch_bundle(Address{"nobody", 1}).error().code, Errc::unknown_device);
   ASSERT_TRUE(s.register_device(device("alice", 1), {}).ok());
-  auto sent = s.store_message(Address{"alice", 1}, mid(1), {Address{"alice", 1}, Address{"nobody", 2}}, text("x"), 1);
-  ASSERT_FALSE(sent.ok());
-  EXPECT_EQ(sent.error().code, Errc::unknown_device);
-  EXPECT_NE(sent.error().message.find("nobody.2"), std::string::npos) << sent.error().message;
-  // All-or-nothing: alice's own mailbox row was not stored either.
-  EXPECT_EQ(must(s.mailbox_size(Address{"alice", 1})), 0u);
+  // Nobody registered among the recipients: refused, nothing stored.
+  auto sent = must(s.store_message(Address{"alice", 1}, mid(1), {Address{"nobody", 2}}, text("x"), 1));
+  EXPECT_TRUE(sent.accepted.empty());
+  EXPECT_EQ(sent.refused, (std::vector<Refusal>{{Address{"nobody", 2}, Errc::unknown_device}}));
   EXPECT_EQ(must(s.message_count()), 0u);
 }
 
@@ -180,18 +182,18 @@ TEST_F(StorageTest, SendIsIdempotentOnSenderAndMessageId) {
   ASSERT_TRUE(s.register_device(device("alice", 1), {}).ok());
   ASSERT_TRUE(s.register_device(device("bob", 1), {}).ok());
   const Address alice{"alice", 1}, bob{"bob", 1};
-  EXPECT_FALSE(must(s.store_message(alice, mid(1), {bob}, text("first"), 10)));
-  EXPECT_TRUE(must(s.store_message(alice, mid(1), {bob}, text("retry"), 11)));
+  EXPECT_FALSE(dup(s.store_message(alice, mid(1), {bob}, text("first"), 10)));
+  EXPECT_TRUE(dup(s.store_message(alice, mid(1), {bob}, text("retry"), 11)));
   EXPECT_EQ(must(s.mailbox_size(bob)), 1u);
   EXPECT_EQ(must(s.message_count()), 1u);
   // Another sender may use the same id.
-  EXPECT_FALSE(must(s.store_message(bob, mid(1), {bob}, text("other"), 12)));
+  EXPECT_FALSE(dup(s.store_message(bob, mid(1), {bob}, text("other"), 12)));
   EXPECT_EQ(must(s.mailbox_size(bob)), 2u);
   // Still a duplicate after the first copy was delivered and acked.
   auto page = must(s.load_mailbox(bob, 0, 10, 1 << 20));
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(must(s.ack(bob, std::vector<std::uint64_t>{page.messages[0].delivery_id})), 1u);
-  EXPECT_TRUE(must(s.store_message(alice, mid(1), {bob}, text("late retry"), 13)));
+  EXPECT_TRUE(dup(s.store_message(alice, mid(1), {bob}, text("late retry"), 13)));
   EXPECT_EQ(must(s.mailbox_size(bob)), 1u);
 }
 
@@ -199,7 +201,7 @@ TEST_F(StorageTest, OneMessageRowPerSendAndOneMailboxRowPerRecipient) {
   auto s = open();
   for (auto name : {"a", "b", "c"}) ASSERT_TRUE(s.register_device(device(name, 1), {}).ok());
   const Address a{"a", 1}, b{"b", 1}, c{"c", 1};
-  ASSERT_FALSE(must(s.store_message(a, mid(1), {b, c, b}, text("hello"), 5)));  // duplicate recipient folded
+  ASSERT_FALSE(dup(s.store_message(a, mid(1), {b, c, b}, text("hello"), 5)));  // duplicate recipient folded
   EXPECT_EQ(must(s.message_count()), 1u);
   EXPECT_EQ(must(s.mailbox_size(b)), 1u);
   EXPECT_EQ(must(s.mailbox_size(c)), 1u);
@@ -223,7 +225,7 @@ TEST_F(StorageTest, MailboxIsDeliveredInOrderAndPaged) {
   ASSERT_TRUE(s.register_device(device("b", 1), {}).ok());
   const Address a{"a", 1}, b{"b", 1};
   for (std::uint8_t i = 0; i < 10; ++i)
-    ASSERT_FALSE(must(s.store_message(a, mid(i), {b}, Bytes(100, i), 100 + i)));
+    ASSERT_FALSE(dup(s.store_message(a, mid(i), {b}, Bytes(100, i), 100 + i)));
   auto first = must(s.load_mailbox(b, 0, 4, 1 << 20));
   ASSERT_EQ(first.messages.size(), 4u);
   EXPECT_TRUE(first.more);
@@ -247,7 +249,7 @@ TEST_F(StorageTest, MailboxIsDeliveredInOrderAndPaged) {
   // Delivery ids keep increasing even after the newest row was acked (never reused).
   const std::uint64_t newest = all.back().delivery_id;
   ASSERT_EQ(must(s.ack(b, std::vector<std::uint64_t>{newest})), 1u);
-  ASSERT_FALSE(must(s.store_message(a, mid(200), {b}, text("later"), 1)));
+  ASSERT_FALSE(dup(s.store_message(a, mid(200), {b}, text("later"), 1)));
   auto later = must(s.load_mailbox(b, newest, 10, 1 << 20));
   ASSERT_EQ(later.messages.size(), 1u);
   EXPECT_GT(later.messages[0].delivery_id, newest);
@@ -257,8 +259,8 @@ TEST_F(StorageTest, AckOnlyDeletesTheDevicesOwnRows) {
   auto s = open();
   for (auto name : {"a", "b", "c"}) ASSERT_TRUE(s.register_device(device(name, 1), {}).ok());
   const Address a{"a", 1}, b{"b", 1}, c{"c", 1};
-  ASSERT_FALSE(must(s.store_message(a, mid(1), {b}, text("for b"), 1)));
-  ASSERT_FALSE(must(s.store_message(a, mid(2), {c}, text("for c"), 1)));
+  ASSERT_FALSE(dup(s.store_message(a, mid(1), {b}, text("for b"), 1)));
+  ASSERT_FALSE(dup(s.store_message(a, mid(2), {c}, text("for c"), 1)));
   const auto b_id = must(s.load_mailbox(b, 0, 10, 1 << 20)).messages.at(0).delivery_id;
   const auto c_id = must(s.load_mailbox(c, 0, 10, 1 << 20)).messages.at(0).delivery_id;
   // c acks b's row (and an id that does not exist): nothing happens.
@@ -271,24 +273,127 @@ TEST_F(StorageTest, AckOnlyDeletesTheDevicesOwnRows) {
   EXPECT_EQ(must(s.message_count()), 1u);
 }
 
-TEST_F(StorageTest, FullMailboxRefusesNewMessagesAndNamesTheRecipient) {
+TEST_F(StorageTest, FullMailboxRefusesOnlyThatRecipient) {
   StorageLimits limits;
   limits.max_mailbox = 3;
   auto s = open(limits);
   for (auto name : {"a", "b", "c"}) ASSERT_TRUE(s.register_device(device(name, 1), {}).ok());
   const Address a{"a", 1}, b{"b", 1}, c{"c", 1};
-  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_FALSE(must(s.store_message(a, mid(i), {b}, text("x"), 1)));
-  auto full = s.store_message(a, mid(10), {c, b}, text("x"), 1);
-  ASSERT_FALSE(full.ok());
-  EXPECT_EQ(full.error().code, Errc::mailbox_full);
-  EXPECT_NE(full.error().message.find("b.1"), std::string::npos) << full.error().message;
-  EXPECT_EQ(must(s.mailbox_size(c)), 0u) << "a refused send must store nothing";
+  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_FALSE(dup(s.store_message(a, mid(i), {b}, text("x"), 1)));
+  auto partial = must(s.store_message(a, mid(10), {c, b}, text("x"), 1));
+  EXPECT_FALSE(partial.duplicate);
+  EXPECT_EQ(partial.accepted, std::vector<Address>{c});
+  EXPECT_EQ(partial.refused, (std::vector<Refusal>{{b, Errc::mailbox_full}}));
+  EXPECT_EQ(must(s.mailbox_size(c)), 1u);
+  EXPECT_EQ(must(s.mailbox_size(b)), 3u);
+  // Only b: nobody can take it, nothing is stored or remembered.
+  auto none = must(s.store_message(a, mid(11), {b}, text("x"), 1));
+  EXPECT_FALSE(none.duplicate);
+  EXPECT_TRUE(none.accepted.empty());
+  EXPECT_EQ(none.refused, (std::vector<Refusal>{{b, Errc::mailbox_full}}));
+  EXPECT_EQ(must(s.message_count()), 4u);
   // A retry of an id that was stored is still a duplicate, not a failure.
-  EXPECT_TRUE(must(s.store_message(a, mid(0), {b}, text("x"), 1)));
-  // After an ack there is room again.
+  EXPECT_TRUE(dup(s.store_message(a, mid(0), {b}, text("x"), 1)));
+  // After an ack there is room again: the id that nobody took was not remembered, so it goes
+  // through now; the partially taken one stays what it was (b does not get it on a retry).
   const auto first = must(s.load_mailbox(b, 0, 1, 1 << 20)).messages.at(0).delivery_id;
   ASSERT_EQ(must(s.ack(b, std::vector<std::uint64_t>{first})), 1u);
-  EXPECT_FALSE(must(s.store_message(a, mid(10), {c, b}, text("x"), 1)));
+  auto retried = must(s.store_message(a, mid(10), {c, b}, text("x"), 1));
+  EXPECT_TRUE(retried.duplicate);
+  EXPECT_TRUE(retried.accepted.empty());
+  EXPECT_EQ(retried.refused, (std::vector<Refusal>{{b, Errc::mailbox_full}}));
+  EXPECT_EQ(must(s.mailbox_size(c)), 1u);
+  EXPECT_EQ(must(s.mailbox_size(b)), 2u);
+  auto later = must(s.store_message(a, mid(11), {b}, text("x"), 1));
+  EXPECT_FALSE(later.duplicate);
+  EXPECT_EQ(later.accepted, std::vector<Address>{b});
+  EXPECT_TRUE(later.refused.empty());
+}
+
+TEST_F(StorageTest, UnknownRecipientIsRefusedAndTheOthersGetTheMessage) {
+  auto s = open();
+  for (auto name : {"a", "b", "c"}) ASSERT_TRUE(s.register_device(device(name, 1), {}).ok());
+  const Address a{"a", 1}, b{"b", 1}, c{"c", 1}, ghost{"ghost", 1};
+  auto out = must(s.store_message(a, mid(1), {b, ghost, c}, text("post"), 7));
+  EXPECT_FALSE(out.duplicate);
+  EXPECT_EQ(out.accepted, (std::vector<Address>{b, c}));
+  EXPECT_EQ(out.refused, (std::vector<Refusal>{{ghost, Errc::unknown_device}}));
+  EXPECT_EQ(must(s.message_count()), 1u);
+  for (const Address& r : {b, c}) {
+    auto page = must(s.load_mailbox(r, 0, 10, 1 << 20));
+    ASSERT_EQ(page.messages.size(), 1u) << r.to_string();
+    EXPECT_EQ(page.messages[0].payload, text("post"));
+  }
+  // The ghost registers later: a retry of the same send is a duplicate with the same answer;
+  // it neither stores a second copy for b and c nor reaches the ghost now.
+  ASSERT_TRUE(s.register_device(device("ghost", 1), {}).ok());
+  auto retry = must(s.store_message(a, mid(1), {b, ghost, c}, text("post"), 8));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_TRUE(retry.accepted.empty());
+  EXPECT_EQ(retry.refused, out.refused);
+  EXPECT_EQ(must(s.mailbox_size(b)), 1u);
+  EXPECT_EQ(must(s.mailbox_size(c)), 1u);
+  EXPECT_EQ(must(s.mailbox_size(ghost)), 0u);
+  EXPECT_EQ(must(s.message_count()), 1u);
+  // ... also after b and c acked it (the message row is gone, the dedup entry is not).
+  for (const Address& r : {b, c}) {
+    auto id = must(s.load_mailbox(r, 0, 10, 1 << 20)).messages.at(0).delivery_id;
+    ASSERT_EQ(must(s.ack(r, std::vector<std::uint64_t>{id})), 1u);
+  }
+  EXPECT_EQ(must(s.message_count()), 0u);
+  EXPECT_EQ(must(s.store_message(a, mid(1), {b, ghost, c}, text("post"), 9)).refused, out.refused);
+  // Refusals are pruned with their dedup entry.
+  EXPECT_EQ(must(s.prune_dedup(100)), 1u);
+  auto fresh = must(s.store_message(a, mid(1), {ghost}, text("post"), 200));
+  EXPECT_FALSE(fresh.duplicate);
+  EXPECT_EQ(fresh.accepted, std::vector<Address>{ghost});
+}
+
+TEST_F(StorageTest, RepeatedAndOnlyRefusedRecipients) {
+  StorageLimits limits;
+  limits.max_mailbox = 1;
+  auto s = open(limits);
+  for (auto name : {"a", "b", "full"}) ASSERT_TRUE(s.register_device(device(name, 1), {}).ok());
+  const Address a{"a", 1}, b{"b", 1}, full{"full", 1}, x{"x", 1}, y{"y", 1};
+  ASSERT_FALSE(dup(s.store_message(a, mid(1), {full}, text("fill"), 1)));
+  // Repeats count once, refused or accepted.
+  auto out = must(s.store_message(a, mid(2), {x, b, x, full, b, full, x}, text("m"), 1));
+  EXPECT_EQ(out.accepted, std::vector<Address>{b});
+  EXPECT_EQ(out.refused, (std::vector<Refusal>{{x, Errc::unknown_device}, {full, Errc::mailbox_full}}));
+  EXPECT_EQ(must(s.mailbox_size(b)), 1u);
+  // Every recipient refused (mixed reasons): nothing stored, nothing remembered.
+  const auto messages = must(s.message_count());
+  auto none = must(s.store_message(a, mid(3), {y, full, y}, text("m"), 1));
+  EXPECT_FALSE(none.duplicate);
+  EXPECT_TRUE(none.accepted.empty());
+  EXPECT_EQ(none.refused, (std::vector<Refusal>{{y, Errc::unknown_device}, {full, Errc::mailbox_full}}));
+  EXPECT_EQ(must(s.message_count()), messages);
+  EXPECT_FALSE(must(s.store_message(a, mid(3), {y, full}, text("m"), 1)).duplicate) << "not remembered";
+  // No recipients at all is an error.
+  auto empty = s.store_message(a, mid(4), {}, text("m"), 1);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, Errc::invalid_argument);
+}
+
+TEST_F(StorageTest, VersionOneDatabaseIsUpgraded) {
+  const Address a{"a", 1}, b{"b", 1};
+  {
+    auto s = open();
+    ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
+    ASSERT_TRUE(s.register_device(device("b", 1), {}).ok());
+    ASSERT_FALSE(dup(s.store_message(a, mid(1), {b}, text("old"), 1)));
+  }
+  {
+    // What a version-1 relay left behind: no send_refused table.
+    auto db = store::Database::open((dir.path() / Storage::kFileName).string(), StoreKey::none(), {});
+    ASSERT_TRUE(db.ok()) << db.error().to_string();
+    ASSERT_TRUE(db->exec("DROP TABLE send_refused; UPDATE meta SET value = 1 WHERE key = 'schema_version'").ok());
+  }
+  auto s = open();
+  EXPECT_TRUE(dup(s.store_message(a, mid(1), {b}, text("old"), 2)));
+  auto out = must(s.store_message(a, mid(2), {b, Address{"x", 1}}, text("new"), 3));
+  EXPECT_EQ(out.refused, (std::vector<Refusal>{{Address{"x", 1}, Errc::unknown_device}}));
+  EXPECT_EQ(must(s.store_message(a, mid(2), {b}, text("new"), 4)).refused, out.refused);
 }
 
 TEST_F(StorageTest, PreKeyUploadLimits) {
@@ -311,7 +416,7 @@ TEST_F(StorageTest, DataSurvivesReopen) {
     auto s = open();
     ASSERT_TRUE(s.register_device(device("a", 1), prekeys(1, 4)).ok());
     ASSERT_TRUE(s.register_device(device("b", 1), {}).ok());
-    ASSERT_FALSE(must(s.store_message(a, mid(1), {b}, text("kept"), 42)));
+    ASSERT_FALSE(dup(s.store_message(a, mid(1), {b}, text("kept"), 42)));
     ASSERT_TRUE(must(s.fetch_bundle(a)).one_time_prekey.has_value());
   }
   auto s = open();
@@ -320,7 +425,7 @@ TEST_F(StorageTest, DataSurvivesReopen) {
   auto page = must(s.load_mailbox(b, 0, 10, 1 << 20));
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0].payload, text("kept"));
-  EXPECT_TRUE(must(s.store_message(a, mid(1), {b}, text("kept"), 43))) << "dedup survives reopen";
+  EXPECT_TRUE(dup(s.store_message(a, mid(1), {b}, text("kept"), 43))) << "dedup survives reopen";
 }
 
 TEST_F(StorageTest, GroupCommitRunsQueuedJobsInOneBatchAndIsolatesFailures) {
@@ -343,9 +448,9 @@ TEST_F(StorageTest, GroupCommitRunsQueuedJobsInOneBatchAndIsolatesFailures) {
   const Address a{"a", 1}, b{"b", 1};
   for (std::uint8_t i = 0; i < 20; ++i) {
     const bool bad = i % 5 == 0;  // unknown recipient: fails alone
-    worker.submit<bool>(
+    worker.submit<StoreOutcome>(
         [=](Storage& st) { return st.store_message(a, mid(i), {bad ? Address{"zz", 1} : b}, text("m"), 1); },
-        [&](Result<bool> r) { (r.ok() ? ok : failed)++; });
+        [&](Result<StoreOutcome> r) { (r.ok() && !r->accepted.empty() ? ok : failed)++; });
   }
   const auto before = worker.batches();
   release.set_value();
@@ -362,9 +467,9 @@ TEST_F(StorageTest, CompletionComesOnlyAfterCommit) {
   ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
   StorageWorker worker(std::move(s));
   std::promise<bool> visible;
-  worker.submit<bool>(
+  worker.submit<StoreOutcome>(
       [](Storage& st) { return st.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text("m"), 1); },
-      [&](Result<bool> r) {
+      [&](Result<StoreOutcome> r) {
         // Another connection sees the row as soon as the completion runs: it was committed.
         auto other = Storage::open(dir.path(), StoreKey::none());
         visible.set_value(r.ok() && other.ok() && other->mailbox_size(Address{"a", 1}).ok() &&
@@ -380,7 +485,7 @@ TEST_F(StorageTest, EncryptedDatabaseHoldsNoPlaintextAndNeedsItsKey) {
   {
     auto s = must(Storage::open(dir.path(), StoreKey::raw(raw)));
     ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
-    ASSERT_FALSE(must(s.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text(marker), 1)));
+    ASSERT_FALSE(dup(s.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text(marker), 1)));
   }
   EXPECT_TRUE(parley::test::files_containing(dir.path(), marker).empty());
   EXPECT_TRUE(parley::test::files_containing(dir.path(), "one_time_prekeys").empty()) << "schema visible";
@@ -396,7 +501,7 @@ TEST_F(StorageTest, PlainDatabaseIsWhatTheEncryptedTestCompares) {
   {
     auto s = open();
     ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
-    ASSERT_FALSE(must(s.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text(marker), 1)));
+    ASSERT_FALSE(dup(s.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text(marker), 1)));
   }
   EXPECT_FALSE(parley::test::files_containing(dir.path(), marker).empty());
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "engine/engine.hpp"
 
+#include <algorithm>
+
 #include "common/address.hpp"
 #include "crypto/keys.hpp"
 #include "envelope/envelope.hpp"
@@ -43,6 +45,18 @@ Result<pairwise::PreKeyBundle> to_bundle(const wire::Bundle& bundle) {
     out.one_time_prekey = pairwise::PreKeyPublic{otk->id(), Bytes(key.begin(), key.end())};
   }
   return out;
+}
+
+Error refusal_error(const wire::Refused& refused) {
+  const std::string who = refused.recipient.to_string();
+  switch (refused.code) {
+    case Errc::unknown_device:
+      return make_error(refused.code, "relay: recipient " + who + " is not registered at the relay");
+    case Errc::mailbox_full:
+      return make_error(refused.code, "relay: the mailbox of recipient " + who + " is full");
+    default:
+      return make_error(refused.code, "relay: refused recipient " + who);
+  }
 }
 
 Error failure_error(const wire::Failure& failure) {
@@ -230,20 +244,50 @@ Status Engine::check_against_charters(const Address& device, const Bytes& identi
 Status Engine::on_send_ack(const wire::SendAck& ack) {
   auto id = wire::to_message_id(ack.message_id());
   if (!id) return std::move(id).error();
+  auto refused = wire::to_refusals(ack.refused());
+  if (!refused) return std::move(refused).error();
   PARLEY_TRY(store_.outbox_remove(*id));
   auto it = sends_in_flight_.find(*id);
-  if (it != sends_in_flight_.end()) {
-    const Address recipient = it->second;
-    sends_in_flight_.erase(it);
-    if (quiet_.erase(*id)) {
-      settle_distribution(*id, recipient, nullptr);
-    } else if (auto waiting = posts_awaiting_keys_.find(*id); waiting != posts_awaiting_keys_.end()) {
-      waiting->second.acked_for = recipient;
-    } else {
-      emit(MessageSent{*id, recipient});
+  if (it == sends_in_flight_.end()) return {};
+  const std::vector<Address> recipients = std::move(it->second);
+  sends_in_flight_.erase(it);
+  // Only this Send's own recipients can be refused: a relay naming any other is ignored.
+  std::vector<Address> took;
+  std::vector<std::pair<Address, Error>> failed;
+  for (const auto& r : recipients) {
+    auto x = std::find_if(refused->begin(), refused->end(), [&](const wire::Refused& f) { return f.recipient == r; });
+    if (x == refused->end())
+      took.push_back(r);
+    else
+      failed.emplace_back(r, refusal_error(*x));
+  }
+  if (quiet_.erase(*id)) {
+    // Control traffic is pairwise: one recipient, refused or not.
+    settle_distribution(*id, recipients.front(), failed.empty() ? nullptr : &failed.front().second);
+    return {};
+  }
+  for (const auto& [r, error] : failed) report_send_failed(*id, r, error);
+  // A SendAck that refuses everyone stored nothing (a conforming relay sends a Failure).
+  if (took.empty()) {
+    posts_awaiting_keys_.erase(*id);
+    return {};
+  }
+  if (auto waiting = posts_awaiting_keys_.find(*id); waiting != posts_awaiting_keys_.end()) {
+    waiting->second.acked_for = took.front();
+    if (waiting->second.distributions.empty()) {
+      emit(MessageSent{*id, took.front()});
+      posts_awaiting_keys_.erase(waiting);
     }
+  } else {
+    emit(MessageSent{*id, took.front()});
   }
   return {};
+}
+
+void Engine::report_send_failed(const MessageId& id, const Address& recipient, const Error& error) {
+  auto waiting = posts_awaiting_keys_.find(id);
+  if (waiting != posts_awaiting_keys_.end() && !waiting->second.failed.insert(recipient).second) return;
+  emit(SendFailed{id, recipient, error});
 }
 
 bool Engine::settle_distribution(const MessageId& id, const Address& recipient, const Error* failure) {
@@ -256,10 +300,12 @@ bool Engine::settle_distribution(const MessageId& id, const Address& recipient, 
   if (waiting == posts_awaiting_keys_.end()) return true;  // the post itself failed already
   // The app knows the post, not its control traffic: a reader who cannot get the key will
   // not read the post.
-  if (failure) emit(SendFailed{post, recipient, *failure});
+  if (failure) report_send_failed(post, recipient, *failure);
   waiting->second.distributions.erase(id);
-  if (waiting->second.distributions.empty()) {
-    if (waiting->second.acked_for) emit(MessageSent{post, *waiting->second.acked_for});
+  // Still waiting for the post's own SendAck: it may name this reader again, and it says
+  // whom MessageSent is for.
+  if (waiting->second.distributions.empty() && waiting->second.acked_for) {
+    emit(MessageSent{post, *waiting->second.acked_for});
     posts_awaiting_keys_.erase(waiting);
   }
   return true;
@@ -354,15 +400,23 @@ Status Engine::on_failure(const wire::Failure& failure) {
   if (failure.message_id()) {
     auto id = wire::to_message_id(failure.message_id());
     if (!id) return std::move(id).error();
+    auto refused = wire::to_refusals(failure.refused());
+    if (!refused) return std::move(refused).error();
     PARLEY_TRY(store_.outbox_remove(*id));
-    Address recipient;
+    std::vector<Address> recipients;
     if (auto it = sends_in_flight_.find(*id); it != sends_in_flight_.end()) {
-      recipient = it->second;
+      recipients = std::move(it->second);
       sends_in_flight_.erase(it);
     }
-    if (settle_distribution(*id, recipient, &error)) return {};
+    if (settle_distribution(*id, recipients.empty() ? Address{} : recipients.front(), &error)) return {};
+    if (recipients.empty()) recipients.push_back(Address{});  // unknown here (not sent on this connection)
+    // The post reaches none of its readers: each one fails, with the relay's own reason for
+    // it where the Failure names one.
+    for (const auto& r : recipients) {
+      auto x = std::find_if(refused->begin(), refused->end(), [&](const wire::Refused& f) { return f.recipient == r; });
+      report_send_failed(*id, r, x == refused->end() ? error : refusal_error(*x));
+    }
     posts_awaiting_keys_.erase(*id);  // its distributions settle quietly from here on
-    emit(SendFailed{*id, recipient, error});
     return {};
   }
   emit(ProtocolError{error});
@@ -459,7 +513,7 @@ void Engine::transmit_send(const store::OutboxItem& item) {
   auto body = wire::CreateSend(fbb, fbb.CreateVector(item.message_id.bytes.data(), item.message_id.bytes.size()),
                                fbb.CreateVector(recipients), fbb.CreateVector(item.payload));
   outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Send, body.Union()));
-  if (!item.recipients.empty()) sends_in_flight_[item.message_id] = item.recipients.front();
+  if (!item.recipients.empty()) sends_in_flight_[item.message_id] = item.recipients;
 }
 
 void Engine::request_bundle(const Address& peer) {

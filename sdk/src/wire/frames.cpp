@@ -73,12 +73,42 @@ Bytes finish_relay_frame(flatbuffers::FlatBufferBuilder& fbb, RelayBody type, fl
   return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
-Bytes make_failure(const Error& error, bool fatal, std::uint32_t request_id, const MessageId* message_id) {
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<Refusal>>> make_refusals(
+    flatbuffers::FlatBufferBuilder& fbb, const std::vector<Refused>& refused) {
+  if (refused.empty()) return 0;  // absent, as an older relay would send it
+  std::vector<flatbuffers::Offset<Refusal>> out;
+  out.reserve(refused.size());
+  for (const auto& r : refused)
+    out.push_back(CreateRefusal(fbb, make_address(fbb, r.recipient), static_cast<std::uint16_t>(r.code)));
+  return fbb.CreateVector(out);
+}
+
+Result<std::vector<Refused>> to_refusals(const flatbuffers::Vector<flatbuffers::Offset<Refusal>>* refused) {
+  std::vector<Refused> out;
+  if (!refused) return out;
+  out.reserve(refused->size());
+  for (flatbuffers::uoffset_t i = 0; i < refused->size(); ++i) {
+    const Refusal* r = refused->Get(i);
+    auto address = to_address(r->recipient());
+    if (!address) {
+      Error error = std::move(address).error();
+      error.message = "refused recipient #" + std::to_string(i) + ": " + error.message;
+      return error;
+    }
+    const Errc code = errc_known(r->code()) ? static_cast<Errc>(r->code()) : Errc::protocol_violation;
+    out.push_back(Refused{std::move(*address), code});
+  }
+  return out;
+}
+
+Bytes make_failure(const Error& error, bool fatal, std::uint32_t request_id, const MessageId* message_id,
+                   const std::vector<Refused>& refused) {
   flatbuffers::FlatBufferBuilder fbb;
   auto text = fbb.CreateString(error.message);
   flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> id;
   if (message_id) id = fbb.CreateVector(message_id->bytes.data(), message_id->bytes.size());
-  auto failure = CreateFailure(fbb, static_cast<std::uint16_t>(error.code), text, request_id, id, fatal);
+  auto refusals = make_refusals(fbb, refused);
+  auto failure = CreateFailure(fbb, static_cast<std::uint16_t>(error.code), text, request_id, id, fatal, refusals);
   return finish_relay_frame(fbb, RelayBody::Failure, failure.Union());
 }
 

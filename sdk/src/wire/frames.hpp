@@ -6,6 +6,8 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <vector>
+
 #include "parley/error.hpp"
 #include "parley/types.hpp"
 #include "wire/client_frame_generated.h"
@@ -35,8 +37,22 @@ flatbuffers::Offset<Address> make_address(flatbuffers::FlatBufferBuilder& fbb, c
 Bytes finish_client_frame(flatbuffers::FlatBufferBuilder& fbb, ClientBody type, flatbuffers::Offset<void> body);
 Bytes finish_relay_frame(flatbuffers::FlatBufferBuilder& fbb, RelayBody type, flatbuffers::Offset<void> body);
 
-// A Failure frame carrying `error` (fatal: the relay closes after sending it).
-Bytes make_failure(const Error& error, bool fatal, std::uint32_t request_id = 0, const MessageId* message_id = nullptr);
+// One recipient of a Send that the relay did not store it for (SendAck.refused, Failure.refused).
+struct Refused {
+  parley::Address recipient;
+  Errc code = Errc::unknown_device;  // unknown_device or mailbox_full
+  friend bool operator==(const Refused&, const Refused&) = default;
+};
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<Refusal>>> make_refusals(
+    flatbuffers::FlatBufferBuilder& fbb, const std::vector<Refused>& refused);
+// The refusals of a verified SendAck or Failure (empty if the field is absent). An invalid
+// address is an error; an unknown code becomes protocol_violation.
+Result<std::vector<Refused>> to_refusals(const flatbuffers::Vector<flatbuffers::Offset<Refusal>>* refused);
+
+// A Failure frame carrying `error` (fatal: the relay closes after sending it). `refused`: the
+// recipients of a Send none of which could take it.
+Bytes make_failure(const Error& error, bool fatal, std::uint32_t request_id = 0, const MessageId* message_id = nullptr,
+                   const std::vector<Refused>& refused = {});
 
 // What a device signs to authenticate: "parley-auth-v1" || nonce || user || 0x00 || device (big endian).
 Bytes auth_transcript(ByteView nonce, const parley::Address& address);
