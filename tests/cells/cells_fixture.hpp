@@ -54,16 +54,23 @@ struct Node {
 class CellsTest : public ::testing::Test {
  protected:
   Node& add(const Address& address) {
-    auto node = std::make_unique<Node>();
-    node->address = address;
-    auto opened = store::DeviceStore::open(dir.file(address.to_string()), StoreKey::passphrase("k"));
-    EXPECT_TRUE(opened.ok());
-    node->store = std::move(*opened);
-    EXPECT_TRUE(pairwise::create_device_identity(*node->store, address, 20, now).ok());
+    auto node = make_node(address, address.to_string());
     Node& ref = *node;
     nodes_[address] = std::move(node);
     start(ref);
     return ref;
+  }
+
+  // A device with its own store file (`file`), not registered in nodes_: e.g. a second device
+  // at an address that already has one (a replacement, or the old device that kept its keys).
+  std::unique_ptr<Node> make_node(const Address& address, const std::string& file) {
+    auto node = std::make_unique<Node>();
+    node->address = address;
+    auto opened = store::DeviceStore::open(dir.file(file), StoreKey::passphrase("k"));
+    EXPECT_TRUE(opened.ok());
+    node->store = std::move(*opened);
+    EXPECT_TRUE(pairwise::create_device_identity(*node->store, address, 20, now).ok());
+    return node;
   }
 
   // (Re)creates the engine on the node's store and connects it.
@@ -148,7 +155,8 @@ class CellsTest : public ::testing::Test {
   // The seeds' cell: US supervisor, IL and SY officers, a SY analyst and the IL trade
   // delegate; intel then restricted so the delegate does not read it.
   CellId make_seed_cell() {
-    for (const Address& a : {kUs, kIl, kSy, kSy2, kTrade}) add(a);
+    for (const Address& a : {kUs, kIl, kSy, kSy2, kTrade})
+      if (!nodes_.count(a)) add(a);
     run();
     charter::SeedCellOptions options;
     options.members = {

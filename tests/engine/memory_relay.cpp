@@ -30,6 +30,7 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
       auto* r = frame->body_as_Register();
       Address who = *wire::to_address(r->address());
       Device& d = devices_[who];
+      d = Device{};  // a new registration replaces the old keys, prekeys included
       d.registration_id = r->registration_id();
       d.identity_key = copy(r->identity_key());
       d.spk_id = r->signed_prekey()->id();

@@ -90,6 +90,9 @@ typedef enum parley_status {
   PARLEY_E_CELL_UNKNOWN = 110, /* this device is not a member of that cell */
   PARLEY_E_CELL_PERMISSION_DENIED = 111, /* the charter does not allow this on that channel */
   PARLEY_E_CELL_EQUIVOCATION = 112, /* the supervisor showed different charters for one epoch */
+  PARLEY_E_CELL_EPOCH_STALE = 113, /* a post names a charter epoch older than the freshness window */
+  PARLEY_E_CELL_EPOCH_BEHIND = 114, /* this device lacks a charter epoch it has heard of */
+  PARLEY_E_CELL_COMMITS_WITHHELD = 115, /* charter commits this device asked for did not arrive */
   PARLEY_E_HOTLINE_UNKNOWN_MESSAGE = 120, /* the referenced channel message is not known */
   PARLEY_E_HOTLINE_NOT_READER = 121, /* the device may not read that channel at that epoch */
   PARLEY_E_HOTLINE_PARTY_NOT_REQUIRED = 122, /* that party is not asked to acknowledge the message */

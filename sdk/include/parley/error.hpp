@@ -61,6 +61,9 @@ namespace parley {
   X(cell_unknown, 110, "this device is not a member of that cell")                        \
   X(cell_permission_denied, 111, "the charter does not allow this on that channel")       \
   X(cell_equivocation, 112, "the supervisor showed different charters for one epoch")     \
+  X(cell_epoch_stale, 113, "a post names a charter epoch older than the freshness window")   \
+  X(cell_epoch_behind, 114, "this device lacks a charter epoch it has heard of")            \
+  X(cell_commits_withheld, 115, "charter commits this device asked for did not arrive")     \
   /* hotline: acknowledgements, incidents, deconfliction, attested transcripts */          \
   X(hotline_unknown_message, 120, "the referenced channel message is not known")          \
   X(hotline_not_reader, 121, "the device may not read that channel at that epoch")        \

@@ -77,10 +77,11 @@ const charter::CellState* CellBook::state_at(const CellId& cell, std::uint64_t e
 }
 
 Status CellBook::persist(store::DeviceStore& store, const CellId& cell, const charter::CharterLog& log,
-                         std::uint64_t from_epoch) {
+                         std::uint64_t from_epoch, TimeMs applied_at) {
   std::uint64_t epoch = from_epoch;
   for (const auto& commit : log.commits_from(from_epoch))
-    PARLEY_TRY(store.commit_put(ByteView(cell), store::StoredCommit{epoch++, commit.bytes, commit.signature}));
+    PARLEY_TRY(
+        store.commit_put(ByteView(cell), store::StoredCommit{epoch++, commit.bytes, commit.signature, applied_at}));
   return {};
 }
 

@@ -32,9 +32,10 @@ class CellBook {
   // the newest kMaxCachedStates past states per cell; the pointer is valid until the next call.
   const charter::CellState* state_at(const CellId& cell, std::uint64_t epoch);
 
-  // Writes the log's commits from `from_epoch` to its head (INSERT OR IGNORE).
+  // Writes the log's commits from `from_epoch` to its head (INSERT OR IGNORE), applied at
+  // `applied_at` on this device's clock (the freshness window counts from it).
   static Status persist(store::DeviceStore& store, const CellId& cell, const charter::CharterLog& log,
-                        std::uint64_t from_epoch = 1);
+                        std::uint64_t from_epoch, TimeMs applied_at);
 
  private:
   static constexpr std::size_t kMaxCachedStates = 256;

@@ -37,9 +37,14 @@ Result<envelope::KeyTag> key_tag(const CellId& cell, std::string_view channel, s
   return tag;
 }
 
-Bytes group_id(const CellId& cell, std::string_view channel, std::uint32_t generation) {
+Bytes group_prefix(const CellId& cell) {
   Bytes out{'P', 'L', 'G', '1'};
   out.insert(out.end(), cell.begin(), cell.end());
+  return out;
+}
+
+Bytes group_id(const CellId& cell, std::string_view channel, std::uint32_t generation) {
+  Bytes out = group_prefix(cell);
   put_u32(out, generation);
   out.insert(out.end(), channel.begin(), channel.end());
   return out;

@@ -37,6 +37,8 @@ Result<envelope::KeyTag> key_tag(const CellId& cell, std::string_view channel, s
 
 // The libsignal sender-key group id: "PLG1" || cell_id || u32 generation || channel.
 Bytes group_id(const CellId& cell, std::string_view channel, std::uint32_t generation);
+// The leading bytes every group_id of `cell` shares.
+Bytes group_prefix(const CellId& cell);
 
 struct Welcome {
   CellId cell_id{};

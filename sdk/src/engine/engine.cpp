@@ -85,11 +85,9 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
                EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
       options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {
-  // A cell's charter is the supervisor-signed word on a member device's identity key; the
-  // relay's directory is not. libsignal consults this for bundles and first messages alike.
-  adapter_->set_identity_check([this](const Address& peer, ByteView key) {
-    return check_against_charters(peer, Bytes(key.begin(), key.end())).ok();
-  });
+  // No global identity veto: each cell's charter binds its own members' keys, pinned and
+  // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
+  // session from a bundle or a first message.
 }
 
 MessageId Engine::new_message_id() {
@@ -229,18 +227,6 @@ Status Engine::on_bundle(const wire::Bundle& frame) {
   return encrypt_pending_for(peer);
 }
 
-Status Engine::check_against_charters(const Address& device, const Bytes& identity_key) const {
-  for (const auto& cell : book_.ids()) {
-    const charter::CharterLog* log = book_.find(cell);
-    if (!log) continue;
-    auto known = log->state().devices.find(device);
-    if (known != log->state().devices.end() && known->second.identity_key != identity_key)
-      return make_error(Errc::untrusted_identity, "the relay served an identity key for " + device.to_string() +
-                                                      " that differs from the one in a cell charter");
-  }
-  return {};
-}
-
 Status Engine::on_send_ack(const wire::SendAck& ack) {
   auto id = wire::to_message_id(ack.message_id());
   if (!id) return std::move(id).error();
@@ -331,7 +317,8 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     AfterCommit after;
     auto hold = on_channel_envelope(*sender, *envelope, now, after);
     if (hold && *hold) {
-      auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes);
+      auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes,
+                                  options_.max_held_per_sender);
       if (!held) emit(DecryptFailed{*sender, held.error()});
     }
     transmit_ack(delivery_id);  // held envelopes live in the store, not in the mailbox

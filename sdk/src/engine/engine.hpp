@@ -39,6 +39,18 @@ struct EngineOptions {
   // A request for lost posts or a lost key is not repeated sooner than this (unless the
   // gap grew): the answer may still be on its way.
   TimeMs recovery_retry_ms = 5000;
+  // Freshness (docs/protocol.md "Freshness"): a post naming an epoch older than this device's
+  // is accepted only within this many epochs and this long after the next epoch was applied.
+  std::uint64_t stale_epoch_window = 4;
+  TimeMs stale_epoch_window_ms = 5 * 60 * 1000;
+  // A device that heard of a newer epoch and still lacks its commit after this long raises
+  // SecurityAlert(cell_commits_withheld): the relay is withholding commits from it.
+  TimeMs withheld_commit_ms = 30 * 1000;
+  // Hotline times (deadlines, incident order) are the receiver's clock at first receipt; the
+  // sender's sent_at is used only within this skew of it.
+  TimeMs max_clock_skew_ms = 60 * 1000;
+  // Held channel envelopes per sender (on top of max_held_envelopes in all).
+  std::size_t max_held_per_sender = 256;
 };
 
 class Engine {
@@ -146,7 +158,32 @@ class Engine {
   // session exists. `quiet`: control traffic, no MessageSent event.
   Status queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
                         AfterCommit& after);
-  Status queue_control(const Address& to, envelope::ContentKind kind, Bytes body, TimeMs now, AfterCommit& after);
+  // Control traffic about a cell: `state` names the key the session with `to` must have
+  // (engine_identity.cpp); nullptr for the few messages that carry nothing secret.
+  Status queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
+                       TimeMs now, AfterCommit& after);
+  // --- the identity rule (engine_identity.cpp) ---
+  // Before cell traffic to `device`: a session built with another key than `state` binds to
+  // it is deleted (SecurityAlert) and the charter's key pinned for the next one.
+  Status bind_session(const charter::CellState& state, const Address& device, AfterCommit& after);
+  // After decrypting a control message about `state`'s cell from `sender`: false (and the
+  // session deleted, SecurityAlert) if the session's key is not the one the charter binds.
+  Result<bool> sender_bound(const charter::CellState& state, const Address& sender, AfterCommit& after);
+  // The comparison alone, for a charter this device has not joined (it pins nothing).
+  Result<bool> session_matches(const charter::CellState& state, const Address& sender) const;
+  // After applying commits of `cell` (before: the state it had, nullptr when joining): binds
+  // every new or re-keyed device, and revokes what a removed or re-keyed address held.
+  Status adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
+                            AfterCommit& after);
+  // --- freshness (engine_freshness.cpp) ---
+  // Whether a post naming `epoch` (< the current one) is still within the window.
+  Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
+  void heard_of_epoch(const CellId& cell, std::uint64_t epoch, const Address& from, TimeMs now);
+  void caught_up(const CellId& cell, std::uint64_t epoch);
+  void check_withheld_commits(TimeMs now);
+  // Sends the posts queued while their cell was behind, for cells that caught up.
+  void flush_queued_posts(TimeMs now);
+  TimeMs hotline_time(TimeMs sent_at, TimeMs received_at) const;
   void finish(AfterCommit& after);
   // Control contents (kinds other than text), inside the delivery's transaction.
   Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after);
@@ -160,20 +197,28 @@ class Engine {
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
                                    AfterCommit& after);
   // A channel post of any kind (text or a hotline body); attested when the policy says so.
+  // `preset`: the message id to use (an incident opening derives its incident id from it).
   Result<MessageId> post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
-                                 ByteView body, Precedence precedence, TimeMs now);
+                                 ByteView body, Precedence precedence, TimeMs now,
+                                 std::optional<MessageId> preset = std::nullopt);
   // Hotline bookkeeping of an accepted post (own or received): track messages that need
   // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
-  void track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after);
-  void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then);
+  // `received_at`: this device's clock at first receipt; the hotline's times come from it
+  // (hotline_time), never from the sender's word alone.
+  void track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
+                      AfterCommit& after);
+  void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then,
+                      TimeMs at);
   void track_incident_operation(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                                hotline::IncidentOperation operation, AfterCommit& after);
-  void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
+                                TimeMs at, hotline::IncidentOperation operation, AfterCommit& after);
+  void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message, TimeMs at,
                     DeconflictionNotice notice, AfterCommit& after);
   Result<MessageId> send_incident_operation(const CellId& cell, std::string_view channel,
-                                            hotline::IncidentOperation operation, Precedence precedence, TimeMs now);
+                                            hotline::IncidentOperation operation, Precedence precedence, TimeMs now,
+                                            std::optional<MessageId> preset = std::nullopt);
   Result<MessageId> post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
-                                      Precedence precedence, TimeMs now);
+                                      Precedence precedence, TimeMs now,
+                                      std::optional<MessageId> preset = std::nullopt);
   struct ChannelHotline {
     std::vector<hotline::IncidentEvent> incident_ops;
     std::vector<hotline::NoticeRecord> notices;
@@ -185,7 +230,7 @@ class Engine {
   Status check_attestation(const charter::CellState& state, const Address& sender,
                            const cells::ChannelMessage& message) const;
   void send_receipts(TimeMs now);
-  Status on_escalation(const Address& sender, ByteView body, AfterCommit& after);
+  Status on_escalation(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
 
   // The checks every channel message passes, however it arrived (sender key or resend):
   // charter epoch known, head matches, POST then and now; then history, cursor, event.
@@ -217,8 +262,6 @@ class Engine {
   Status on_prekeys_low();
   Status on_bundle(const wire::Bundle& bundle);
   Status on_send_ack(const wire::SendAck& ack);
-  // untrusted_identity if a cell this device belongs to lists `device` with another key.
-  Status check_against_charters(const Address& device, const Bytes& identity_key) const;
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
   Status on_failure(const wire::Failure& failure);
 
@@ -281,6 +324,16 @@ class Engine {
   };
   std::map<std::tuple<CellId, std::string, Address>, PostsAsked> posts_asked_;
   std::map<std::pair<Address, envelope::KeyTag>, TimeMs> keys_asked_;
+  // Epochs this device heard of (from a post naming it) and lacks, per cell: sends on the
+  // cell wait (cell_epoch_behind) until the commit arrives; past withheld_commit_ms an alert.
+  struct NewerEpoch {
+    std::uint64_t epoch = 0;
+    TimeMs since = 0;
+    Address from;
+    bool alerted = false;
+  };
+  std::map<CellId, NewerEpoch> newer_epochs_;
+  bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool book_touched_ = false;  // a control message changed book_ inside the open transaction
   std::deque<Bytes> outbound_;
   std::deque<Event> events_;

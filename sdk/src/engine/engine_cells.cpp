@@ -10,6 +10,7 @@
 #include "engine/alerts.hpp"
 #include "engine/engine.hpp"
 #include "envelope/envelope.hpp"
+#include "hotline/ack_rule.hpp"
 
 namespace parley::engine {
 
@@ -33,6 +34,26 @@ std::optional<Address> a_supervisor(const charter::CellState& state, const Addre
   return std::nullopt;
 }
 
+const charter::ChannelPolicy* policy_at(const charter::CellState& state, std::string_view channel) {
+  auto it = state.channels.find(std::string(channel));
+  return it == state.channels.end() ? nullptr : &it->second.policy;
+}
+
+// Whether the channel's acknowledgement rule now asks more than at the epoch a post names
+// (ack_required switched on, or a party added to those who must acknowledge): such a post
+// would escape the rule, so it is refused (the stricter of then and now).
+bool acks_stricter_now(const charter::CellState& then, const charter::CellState& now, std::string_view channel,
+                       const Address& sender) {
+  const auto* policy_now = policy_at(now, channel);
+  if (!policy_now || !policy_now->ack_required) return false;
+  const auto* policy_then = policy_at(then, channel);
+  if (!policy_then || !policy_then->ack_required) return true;
+  const auto required_then = hotline::required_ack_parties(then, channel, sender);
+  for (const auto& party : hotline::required_ack_parties(now, channel, sender))
+    if (!required_then.count(party)) return true;
+  return false;
+}
+
 }  // namespace
 
 Status Engine::reload_cells() {
@@ -42,8 +63,9 @@ Status Engine::reload_cells() {
   return {};
 }
 
-Status Engine::queue_control(const Address& to, envelope::ContentKind kind, Bytes body, TimeMs now,
-                             AfterCommit& after) {
+Status Engine::queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
+                             TimeMs now, AfterCommit& after) {
+  if (state) PARLEY_TRY(bind_session(*state, to, after));
   envelope::Content content;
   content.message_id = new_message_id();
   content.sent_at = now;
@@ -70,11 +92,12 @@ Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now)
 
   AfterCommit after;
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
-    PARLEY_TRY(cells::CellBook::persist(store_, options.cell_id, *log));
+    PARLEY_TRY(cells::CellBook::persist(store_, options.cell_id, *log, 1, now));
+    PARLEY_TRY(adopt_charter_keys(options.cell_id, nullptr, log->state(), after));
     const Bytes welcome = cells::encode(cells::Welcome{options.cell_id, log->commits_from(1)});
     for (const auto& [device, record] : log->state().devices)
       if (device != self_)
-        PARLEY_TRY(queue_control(device, envelope::ContentKind::welcome, welcome, now, after));
+        PARLEY_TRY(queue_control(&log->state(), device, envelope::ContentKind::welcome, welcome, now, after));
     return {};
   });
   if (!done) return std::move(done).error();
@@ -103,7 +126,8 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
 
   AfterCommit after;
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
-    PARLEY_TRY(cells::CellBook::persist(store_, cell, log, log.epoch()));
+    PARLEY_TRY(cells::CellBook::persist(store_, cell, log, log.epoch(), now));
+    PARLEY_TRY(adopt_charter_keys(cell, &before, log.state(), after));
     const Bytes commit_bytes = charter::encode_signed_commit(*signed_commit);
     std::optional<Bytes> welcome;
     // Removed devices get the commit that removes them too: it tells them to stop.
@@ -112,11 +136,18 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
     for (const auto& [device, record] : log.state().devices) targets.insert(device);
     for (const auto& device : targets) {
       if (device == self_) continue;
-      if (!before.devices.count(device)) {
+      // A device re-added under a new key is a new device: it gets a Welcome, and the
+      // commit goes to it only under the key the charter bound when it was sent.
+      const auto old_record = before.devices.find(device);
+      const auto new_record = log.state().devices.find(device);
+      const bool rekeyed = old_record != before.devices.end() && new_record != log.state().devices.end() &&
+                           old_record->second.identity_key != new_record->second.identity_key;
+      if (old_record == before.devices.end() || rekeyed) {
         if (!welcome) welcome = cells::encode(cells::Welcome{cell, log.commits_from(1)});
-        PARLEY_TRY(queue_control(device, envelope::ContentKind::welcome, *welcome, now, after));
+        PARLEY_TRY(queue_control(&log.state(), device, envelope::ContentKind::welcome, *welcome, now, after));
       } else {
-        PARLEY_TRY(queue_control(device, envelope::ContentKind::charter_commit, commit_bytes, now, after));
+        const charter::CellState& bound = new_record != log.state().devices.end() ? log.state() : before;
+        PARLEY_TRY(queue_control(&bound, device, envelope::ContentKind::charter_commit, commit_bytes, now, after));
       }
     }
     return {};
@@ -134,7 +165,8 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
 }
 
 Result<MessageId> Engine::post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
-                                       ByteView body, Precedence precedence, TimeMs now) {
+                                       ByteView body, Precedence precedence, TimeMs now,
+                                       std::optional<MessageId> preset) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   if (body.size() > cells::kMaxChannelBodyBytes)
@@ -145,6 +177,16 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     return make_error(Errc::cell_permission_denied,
                       "this device may not post on channel '" + std::string(channel) + "' at epoch " +
                           std::to_string(state.epoch));
+  if (newer_epochs_.count(cell)) {
+    // This device heard of a newer charter and lacks it (a removal, perhaps): its keys may
+    // no longer be for these readers. The post waits, durably, until the commit is here.
+    const MessageId id = preset ? *preset : new_message_id();
+    PARLEY_TRY(store_.queued_post_put(store::QueuedPost{0, Bytes(cell.begin(), cell.end()), std::string(channel),
+                                                        static_cast<std::uint8_t>(kind), Bytes(body.begin(), body.end()),
+                                                        static_cast<std::uint8_t>(precedence), id, now}));
+    posts_queued_ = true;
+    return id;
+  }
   const std::vector<Address> readers = charter::readers(state, channel);
   std::vector<Address> others;
   for (const auto& r : readers)
@@ -155,7 +197,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   message.channel = std::string(channel);
   message.epoch = state.epoch;
   message.head = state.head;
-  message.message_id = new_message_id();
+  message.message_id = preset ? *preset : new_message_id();
   message.sent_at = now;
   message.kind = kind;
   message.precedence = static_cast<std::uint8_t>(precedence);
@@ -206,6 +248,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
       crypto::wipe(*distribution);
       for (const auto& r : missing) {
         content.message_id = new_message_id();
+        PARLEY_TRY(bind_session(state, r, after));
         PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
         distributions.push_back(content.message_id);
         // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
@@ -234,7 +277,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     if (!added) return std::move(added).error();
     return {};
   });
-  if (done) track_accepted(self_, message, after);
+  if (done) track_accepted(self_, message, now, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
   if (others.empty()) {
@@ -281,7 +324,7 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
     case envelope::ContentKind::proposal:
       return on_proposal(sender, content.body, now, after);
     case envelope::ContentKind::escalation:
-      return on_escalation(sender, content.body, after);
+      return on_escalation(sender, content.body, now, after);
     case envelope::ContentKind::text:
       break;
   }
@@ -291,7 +334,7 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
 Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log || to == self_) return {};
-  return queue_control(to, envelope::ContentKind::resync_request,
+  return queue_control(&log->state(), to, envelope::ContentKind::resync_request,
                        cells::encode(cells::ResyncRequest{cell, log->epoch() + 1}), now, after);
 }
 
@@ -336,7 +379,9 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
     case charter::OfferStatus::applied:
       break;
   }
-  PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1));
+  PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
+  PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
+  caught_up(cell, log.epoch());
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
   book_touched_ = true;
   book_.put(cell, std::move(log));
@@ -375,7 +420,19 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Afte
                        make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
     return {};
   }
-  PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log));
+  // The session it came over must be the supervisor device's own, under the key the charter
+  // binds to it: a relay that planted a session under that address gets nowhere.
+  auto bound = session_matches(log->state(), sender);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) {
+    after.events.push_back(security_alert(
+        welcome->cell_id, sender, log->epoch(),
+        make_error(Errc::untrusted_identity, "a welcome came from " + sender.to_string() +
+                                                 " over a session built with another key than its charter names")));
+    return {};
+  }
+  PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log, 1, now));
+  PARLEY_TRY(adopt_charter_keys(welcome->cell_id, nullptr, log->state(), after));
   after.events.push_back(CharterChanged{welcome->cell_id, log->epoch(), true});
   book_touched_ = true;
   book_.put(welcome->cell_id, std::move(*log));
@@ -393,6 +450,16 @@ Status Engine::on_distribution(const Address& sender, ByteView body, AfterCommit
   if (!d) {
     after.events.push_back(DecryptFailed{sender, d.error()});
     return {};
+  }
+  // A key is only as good as the session it came over: it must be the member's own.
+  const charter::CharterLog* log = book_.find(d->cell_id);
+  if (log) {
+    auto bound = sender_bound(log->state(), sender, after);
+    if (!bound || !*bound) {
+      crypto::wipe(d->distribution);
+      if (!bound) return std::move(bound).error();
+      return {};
+    }
   }
   const pairwise::SenderKeyName name{cells::group_id(d->cell_id, d->channel, d->generation), sender};
   if (auto installed = sender_keys_.install_distribution(name, d->distribution); !installed) {
@@ -425,11 +492,14 @@ Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, After
   const charter::CharterLog* log = book_.find(request->cell_id);
   // Only current members get the charter; commits are signed, so any member may answer.
   if (!log || !log->state().devices.count(sender) || request->from_epoch > log->epoch()) return {};
+  auto bound = sender_bound(log->state(), sender, after);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) return {};
   auto commits = log->commits_from(request->from_epoch);
   if (commits.size() > kMaxResyncCommits) commits.resize(kMaxResyncCommits);
   for (const auto& commit : commits)
-    PARLEY_TRY(queue_control(sender, envelope::ContentKind::charter_commit, charter::encode_signed_commit(commit), now,
-                             after));
+    PARLEY_TRY(queue_control(&log->state(), sender, envelope::ContentKind::charter_commit,
+                             charter::encode_signed_commit(commit), now, after));
   return {};
 }
 
@@ -511,8 +581,10 @@ Status Engine::send_deferred_requests(TimeMs now, AfterCommit& after) {
   auto requests = std::move(deferred_requests_);
   deferred_requests_.clear();
   for (const auto& [to, request] : requests) {
-    if (to == self_) continue;
-    PARLEY_TRY(queue_control(to, envelope::ContentKind::resync_request, cells::encode(request), now, after));
+    const charter::CharterLog* log = book_.find(request.cell_id);
+    if (to == self_ || !log) continue;
+    PARLEY_TRY(
+        queue_control(&log->state(), to, envelope::ContentKind::resync_request, cells::encode(request), now, after));
   }
   return {};
 }
@@ -524,10 +596,25 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return Acceptance::refused;
   if (message.epoch > log->epoch()) {
-    // Sent under a charter this device has not seen yet: wait for it, and ask.
-    if (auto supervisor = a_supervisor(log->state(), self_))
+    // Sent under a charter this device has not seen yet: wait for it, and ask (the sender
+    // has it; a supervisor device too). Sends on the cell wait until it is here.
+    heard_of_epoch(cell, message.epoch, sender, now);
+    deferred_requests_.push_back({sender, cells::ResyncRequest{cell, log->epoch() + 1}});
+    if (auto supervisor = a_supervisor(log->state(), self_); supervisor && *supervisor != sender)
       deferred_requests_.push_back({*supervisor, cells::ResyncRequest{cell, log->epoch() + 1}});
     return Acceptance::later;
+  }
+  // An older epoch only within the window: a sender may not pick an old charter to escape
+  // rules that hold now, nor replay posts of a long-gone membership.
+  auto fresh = epoch_fresh(cell, message.epoch, log->epoch(), now);
+  if (!fresh) return std::move(fresh).error();
+  if (!*fresh) {
+    after.events.push_back(PermissionDenied{
+        cell, message.channel, sender,
+        make_error(Errc::cell_epoch_stale, "the post names charter epoch " + std::to_string(message.epoch) +
+                                               " but this device holds " + std::to_string(log->epoch()) +
+                                               ", beyond the freshness window")});
+    return Acceptance::refused;
   }
   if (log->hash_at(message.epoch) != message.head) {
     after.events.push_back(security_alert(
@@ -550,8 +637,18 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
                                                      (allowed_then ? "now" : "at the epoch it names"))});
     return Acceptance::refused;
   }
-  if (auto attested = check_attestation(*then, sender, message); !attested) {
+  // The stricter of then and now: a channel attested at either epoch needs the signature.
+  const auto* attested_now = policy_at(log->state(), message.channel);
+  const charter::CellState& strict = attested_now && attested_now->attested ? log->state() : *then;
+  if (auto attested = check_attestation(strict, sender, message); !attested) {
     after.events.push_back(DecryptFailed{sender, attested.error()});
+    return Acceptance::refused;
+  }
+  if (message.epoch < log->epoch() && acks_stricter_now(*then, log->state(), message.channel, sender)) {
+    after.events.push_back(PermissionDenied{
+        cell, message.channel, sender,
+        make_error(Errc::cell_epoch_stale, "the post names epoch " + std::to_string(message.epoch) +
+                                               ", under which the channel asked fewer acknowledgements than now")});
     return Acceptance::refused;
   }
   auto added = store_.history_add(store::HistoryRecord{
@@ -561,7 +658,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
   if (!added) return std::move(added).error();
   if (!*added) return Acceptance::duplicate;
   PARLEY_TRY(note_post(cell, message.channel, sender, message.post_number, now, after));
-  track_accepted(sender, message, after);
+  track_accepted(sender, message, now, after);
   if (message.kind == cells::ChannelMessageKind::text)
     delivered = ChannelMessageReceived{cell,
                                        message.channel,
@@ -576,6 +673,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
 
 void Engine::retry_held(TimeMs now) {
   retry_held_passes(now);
+  flush_queued_posts(now);
   send_receipts(now);  // receipts are posts: only once no delivery transaction is open
 }
 

@@ -94,31 +94,35 @@ hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& chan
     if (!then) continue;
     const auto precedence = hotline::precedence_from_wire(row.precedence).value_or(hotline::Precedence::routine);
     if (row.kind == static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) {
-      (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at, precedence);
+      (void)built.record_message(*then, {row.sender, row.message_id}, hotline_time(row.sent_at, row.received_at),
+                                 precedence);
       continue;
     }
     auto body = hotline::decode_body(row.body);
     if (!body) continue;
     if (std::holds_alternative<hotline::DeconflictionNotice>(*body))
-      (void)built.record_message(*then, {row.sender, row.message_id}, row.sent_at, precedence);
+      (void)built.record_message(*then, {row.sender, row.message_id}, hotline_time(row.sent_at, row.received_at),
+                                 precedence);
     else
       bodies.emplace_back(&row, std::move(*body));
   }
   for (const auto& [row, body] : bodies) {
     const charter::CellState* then = book_.state_at(cell, row->epoch);
     if (const auto* ack = std::get_if<hotline::Acknowledgement>(&body))
-      (void)built.record_ack(*then, ack->target, row->sender, row->sent_at);
+      (void)built.record_ack(*then, ack->target, row->sender, hotline_time(row->sent_at, row->received_at));
     else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&body))
-      (void)built.record_receipt(*then, receipt->target, row->sender, row->sent_at);
+      (void)built.record_receipt(*then, receipt->target, row->sender, hotline_time(row->sent_at, row->received_at));
   }
   // Overdue pairs reported before a restart stay reported (the store remembers them).
   return &trackers_.emplace(key, std::move(built)).first->second;
 }
 
-void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, AfterCommit& after) {
+void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
+                            AfterCommit& after) {
   const charter::CellState* then = book_.state_at(message.cell_id, message.epoch);
   if (!then) return;
-  if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then);
+  const TimeMs at = hotline_time(message.sent_at, received_at);
+  if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then, at);
   auto body = hotline::decode_body(message.body);
   if (!body) {
     after.events.push_back(DecryptFailed{sender, body.error()});
@@ -127,32 +131,35 @@ void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& 
   const auto* user = then->user_of(sender);
   const std::string party = user ? user->party : std::string();
   if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
-    return track_incident_operation(sender, party, message, std::move(*operation), after);
+    // Incident operations keep the sender's clock: every device must fold them in one order
+    // (a receiver's clock would make devices disagree). Taking over another party's incident
+    // is closed by binding its id to the opening message (hotline::incident_id_for).
+    return track_incident_operation(sender, party, message, message.sent_at, std::move(*operation), after);
   if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body)) {
-    track_notice(sender, party, message, std::move(*notice), after);
-    return track_for_acks(sender, message, *then);
+    track_notice(sender, party, message, at, std::move(*notice), after);
+    return track_for_acks(sender, message, *then, at);
   }
   hotline::AckTracker* t = tracker(message.cell_id, message.channel);
   if (!t) return;
   if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
-    auto recorded = t->record_ack(*then, ack->target, sender, message.sent_at);
+    auto recorded = t->record_ack(*then, ack->target, sender, at);
     if (recorded && *recorded == hotline::AckOutcome::recorded && user)
       after.events.push_back(AcknowledgementReceived{message.cell_id, message.channel, ack->target.sender,
                                                      ack->target.id, user->party, sender});
     else if (!recorded && recorded.error().code != Errc::hotline_unknown_message)
       after.events.push_back(PermissionDenied{message.cell_id, message.channel, sender, recorded.error()});
   } else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body)) {
-    (void)t->record_receipt(*then, receipt->target, sender, message.sent_at);
+    (void)t->record_receipt(*then, receipt->target, sender, at);
   }
 }
 
 // A post that the readers of an ack_required channel must acknowledge (text or notice).
 void Engine::track_for_acks(const Address& sender, const cells::ChannelMessage& message,
-                            const charter::CellState& then) {
+                            const charter::CellState& then, TimeMs at) {
   hotline::AckTracker* t = tracker(message.cell_id, message.channel);
   if (!t) return;
   const hotline::MessageRef ref{sender, message.message_id};
-  auto outcome = t->record_message(then, ref, message.sent_at,
+  auto outcome = t->record_message(then, ref, at,
                                    hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
   // duplicate: the tracker was just rebuilt from history, which already holds this post.
   if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
@@ -176,7 +183,8 @@ Engine::ChannelHotline* Engine::channel_hotline(const CellId& cell, const std::s
     if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
       built.incident_ops.push_back(hotline::IncidentEvent{ref, user->party, row.sent_at, std::move(*operation)});
     else if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body))
-      built.notices.push_back(hotline::NoticeRecord{ref, user->party, std::move(*notice), row.sent_at});
+      built.notices.push_back(
+          hotline::NoticeRecord{ref, user->party, std::move(*notice), hotline_time(row.sent_at, row.received_at)});
   }
   return &structured_.emplace(key, std::move(built)).first->second;
 }
@@ -190,13 +198,13 @@ void Engine::forget_hotline_caches() {
 // A hotline body from this device, checked by the very decoder every receiver runs (a
 // field out of its limits is the caller's mistake: invalid_argument, or hotline_invalid_area).
 Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
-                                            Precedence precedence, TimeMs now) {
+                                            Precedence precedence, TimeMs now, std::optional<MessageId> preset) {
   const Bytes bytes = hotline::encode(body);
   if (auto checked = hotline::decode_body(bytes); !checked) {
     if (checked.error().code == Errc::hotline_invalid_area) return std::move(checked).error();
     return make_error(Errc::invalid_argument, std::string(hotline::body_name(body)) + ": " + checked.error().message);
   }
-  return post_message(cell, channel, cells::ChannelMessageKind::hotline, bytes, precedence, now);
+  return post_message(cell, channel, cells::ChannelMessageKind::hotline, bytes, precedence, now, preset);
 }
 
 void Engine::send_receipts(TimeMs now) {
@@ -289,10 +297,14 @@ std::optional<TimeMs> Engine::next_timer() const {
   std::optional<TimeMs> next;
   for (const auto& [key, t] : trackers_)
     if (auto d = t.next_deadline(); d && (!next || *d < *next)) next = d;
+  for (const auto& [cell, newer] : newer_epochs_)
+    if (!newer.alerted && (!next || newer.since + options_.withheld_commit_ms < *next))
+      next = newer.since + options_.withheld_commit_ms;
   return next;
 }
 
 void Engine::on_timer(TimeMs now) {
+  check_withheld_commits(now);
   // Trackers of every ack_required channel must exist for their deadlines to fire.
   for (const CellId& cell : book_.ids())
     for (const auto& [channel, record] : book_.find(cell)->state().channels)
@@ -316,7 +328,7 @@ void Engine::on_timer(TimeMs now) {
         const Bytes envelope_body = cells::encode(cells::Escalation{cell, channel, notice});
         for (const auto& [device, record] : log->state().devices)
           if (device != self_ && log->state().is_supervisor_device(device))
-            PARLEY_TRY(queue_control(device, envelope::ContentKind::escalation, envelope_body, now, after));
+            PARLEY_TRY(queue_control(&log->state(), device, envelope::ContentKind::escalation, envelope_body, now, after));
         return {};
       });
       if (!escalated) {
@@ -330,7 +342,7 @@ void Engine::on_timer(TimeMs now) {
   finish(after);
 }
 
-Status Engine::on_escalation(const Address& sender, ByteView body, AfterCommit& after) {
+Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
   auto escalation = cells::decode_escalation(body);
   if (!escalation) {
     after.events.push_back(DecryptFailed{sender, escalation.error()});
@@ -343,6 +355,21 @@ Status Engine::on_escalation(const Address& sender, ByteView body, AfterCommit& 
   if (!e || !log || !log->state().is_supervisor_device(self_) || !log->state().devices.count(sender) ||
       e->target.sender != sender)
     return {};
+  auto bound = sender_bound(log->state(), sender, after);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) return {};
+  // Checked against what this device knows: the deadline has passed on its own clock, the
+  // party is one of the cell's, and where it tracks the message, the party is overdue there.
+  bool party_known = false;
+  for (const auto& [user, record] : log->state().users) party_known |= record.party == e->overdue_party;
+  if (!party_known || e->deadline > now) return {};
+  if (hotline::AckTracker* t = tracker(escalation->cell_id, escalation->channel)) {
+    const auto status = t->status(e->target, now);
+    if (!status.empty()) {
+      auto party = status.find(e->overdue_party);
+      if (party == status.end() || party->second != hotline::PartyStatus::overdue) return {};
+    }
+  }
   after.events.push_back(
       EscalationReceived{escalation->cell_id, escalation->channel, sender, e->target.id, e->overdue_party, e->deadline});
   return {};

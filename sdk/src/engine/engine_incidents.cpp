@@ -45,9 +45,11 @@ Result<IncidentId> Engine::open_incident(const CellId& cell, std::string_view ch
                                        [&](const auto& u) { return u.second.party == open.respondent_party; });
   if (!known_party)
     return make_error(Errc::invalid_argument, "no party '" + open.respondent_party + "' in this cell");
-  IncidentId id;
-  options_.random(id);
-  auto sent = send_incident_operation(cell, channel, hotline::IncidentOperation{id, std::move(open)}, precedence, now);
+  // The id is bound to the opening message (hotline::incident_id_for): nobody else can open it.
+  const MessageId opening = new_message_id();
+  const IncidentId id = hotline::incident_id_for(MessageRef{self_, opening});
+  auto sent = send_incident_operation(cell, channel, hotline::IncidentOperation{id, std::move(open)}, precedence, now,
+                                      opening);
   if (!sent) return std::move(sent).error();
   return id;
 }
@@ -64,7 +66,7 @@ Result<MessageId> Engine::update_incident(const CellId& cell, std::string_view c
 // at the place it will take in the agreed order.
 Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::string_view channel,
                                                   hotline::IncidentOperation operation, Precedence precedence,
-                                                  TimeMs now) {
+                                                  TimeMs now, std::optional<MessageId> preset) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   const auto* user = log->state().user_of(self_);
@@ -74,11 +76,12 @@ Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::strin
   // A message id no real one can equal sorts this operation after any of ours at `now`.
   MessageRef probe{self_, MessageId{}};
   probe.id.bytes.fill(0xff);
+  if (preset) probe.id = *preset;  // an opening: its id is what the incident id is bound to
   trial.push_back(hotline::IncidentEvent{probe, user->party, now, operation});
   const hotline::IncidentState folded = hotline::fold_incidents(trial, log->state().supervisor_party);
   for (const auto& ignored : folded.ignored)
     if (ignored.ref == probe) return refusal(ignored.reason);
-  return post_hotline_body(cell, channel, hotline::Body{std::move(operation)}, precedence, now);
+  return post_hotline_body(cell, channel, hotline::Body{std::move(operation)}, precedence, now, preset);
 }
 
 Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_view channel) {
@@ -96,14 +99,14 @@ Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_
 }
 
 void Engine::track_incident_operation(const Address& sender, const std::string& party,
-                                      const cells::ChannelMessage& message, hotline::IncidentOperation operation,
-                                      AfterCommit& after) {
+                                      const cells::ChannelMessage& message, TimeMs at,
+                                      hotline::IncidentOperation operation, AfterCommit& after) {
   ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
   if (!held) return;
   const MessageRef ref{sender, message.message_id};
   const bool known = std::any_of(held->incident_ops.begin(), held->incident_ops.end(),
                                  [&](const hotline::IncidentEvent& e) { return e.ref == ref; });
-  if (!known) held->incident_ops.push_back(hotline::IncidentEvent{ref, party, message.sent_at, operation});
+  if (!known) held->incident_ops.push_back(hotline::IncidentEvent{ref, party, at, operation});
   after.events.push_back(IncidentUpdated{message.cell_id, message.channel, operation.incident, sender,
                                          message.message_id});
 }

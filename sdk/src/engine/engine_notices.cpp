@@ -49,10 +49,10 @@ Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string
 }
 
 void Engine::track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                          DeconflictionNotice notice, AfterCommit& after) {
+                          TimeMs at, DeconflictionNotice notice, AfterCommit& after) {
   ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
   if (!held) return;
-  hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), message.sent_at};
+  hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), at};
   const bool known = std::any_of(held->notices.begin(), held->notices.end(),
                                  [&](const hotline::NoticeRecord& n) { return n.ref == incoming.ref; });
   if (sender != self_)

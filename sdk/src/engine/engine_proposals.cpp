@@ -58,7 +58,7 @@ Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Oper
   auto done = store::in_transaction(store_.db(), [&]() -> Status {
     for (const auto& [device, record] : state.devices)
       if (device != self_ && state.is_supervisor_device(device))
-        PARLEY_TRY(queue_control(device, envelope::ContentKind::proposal, bytes, now, after));
+        PARLEY_TRY(queue_control(&state, device, envelope::ContentKind::proposal, bytes, now, after));
     return {};
   });
   if (!done) return std::move(done).error();

@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::size_t kMaxAskedEntries = 4096;  // throttle memory; cleared when full
 constexpr std::uint64_t kCursorScan = 256;      // history rows read per step of a cursor walk
+constexpr std::size_t kMaxKeyRequestsPerSender = 8;  // per recovery_retry_ms
 
 bool is_member_reader(const charter::CellState& state, std::string_view channel, const Address& device) {
   return state.devices.count(device) && charter::may_read(state, channel, device);
@@ -44,7 +45,7 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
     return {};
   if (posts_asked_.size() >= kMaxAskedEntries) posts_asked_.clear();
   posts_asked_[key] = PostsAsked{post - 1, now};
-  return queue_control(sender, envelope::ContentKind::posts_request,
+  return queue_control(&log->state(), sender, envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, channel, next, post - 1}), now, after);
 }
 
@@ -76,6 +77,10 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   const CellId& cell = request->cell_id;
   const charter::CharterLog* log = book_.find(cell);
   if (!log || !is_member_reader(log->state(), request->channel, sender)) return {};
+  auto bound = sender_bound(log->state(), sender, after);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) return {};
+  const Bytes current_key = log->state().devices.at(sender).identity_key;
   auto key = store_.send_key_get(ByteView(cell), request->channel);
   if (!key) return std::move(key).error();
   if (!key->has_value() || request->from_post >= (*key)->next_post) return {};
@@ -87,8 +92,13 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   cells::PostsResend resend{cell, request->channel, last, {}};
   std::size_t payload = 0;
   for (auto& row : *rows) {
+    // Only posts the asker could read when they were sent, as the same device: an address
+    // that came back under another key is a new device, and its predecessor's history is
+    // not its to have.
     const charter::CellState* then = book_.state_at(cell, row.epoch);
     if (!then || !charter::may_read(*then, request->channel, sender)) continue;
+    if (auto was = then->devices.find(sender); was == then->devices.end() || was->second.identity_key != current_key)
+      continue;
     const std::size_t cost = row.body.size() + 512;
     if (payload + cost > cells::kMaxResendPayloadBytes && !resend.messages.empty()) {
       resend.through_post = resend.messages.back().post_number;  // the rest in the next answer
@@ -113,7 +123,8 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   }
   Bytes answer = cells::encode(resend);
   for (auto& m : resend.messages) crypto::wipe(m.body);
-  auto queued = queue_control(sender, envelope::ContentKind::posts_resend, std::move(answer), now, after);
+  auto queued =
+      queue_control(&log->state(), sender, envelope::ContentKind::posts_resend, std::move(answer), now, after);
   return queued;
 }
 
@@ -124,7 +135,11 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
     return {};
   }
   const CellId& cell = resend->cell_id;
-  if (!book_.find(cell)) return {};
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return {};
+  auto bound = sender_bound(log->state(), sender, after);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) return {};
   auto cursor = store_.cursor_get(ByteView(cell), resend->channel, sender);
   if (!cursor) return std::move(cursor).error();
   if (!cursor->has_value()) return {};  // never asked: nothing to account for
@@ -161,7 +176,8 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
     return {};
   }
   asked->second.at = now;
-  return queue_control(sender, envelope::ContentKind::posts_request,
+  return queue_control(book_.find(cell) ? &book_.find(cell)->state() : nullptr, sender,
+                       envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, resend->channel, next, asked->second.to_post}), now,
                        after);
 }
@@ -181,10 +197,14 @@ Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, 
   std::copy((*record)->cell_id.begin(), (*record)->cell_id.end(), cell.begin());
   const charter::CharterLog* log = book_.find(cell);
   if (!log || !is_member_reader(log->state(), (*record)->channel, sender)) return {};
+  auto bound = sender_bound(log->state(), sender, after);
+  if (!bound) return std::move(bound).error();
+  if (!*bound) return {};
   auto sent = store_.sent_distribution_get(ByteView(cell), (*record)->channel, (*record)->generation, sender);
   if (!sent) return std::move(sent).error();
   if (!sent->has_value()) return {};
-  auto queued = queue_control(sender, envelope::ContentKind::sender_key_distribution, **sent, now, after);
+  auto queued =
+      queue_control(&log->state(), sender, envelope::ContentKind::sender_key_distribution, **sent, now, after);
   crypto::wipe(**sent);
   return queued;
 }
@@ -194,11 +214,20 @@ Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, T
   const auto key = std::make_pair(sender, tag);
   auto asked = keys_asked_.find(key);
   if (asked != keys_asked_.end() && now - asked->second < options_.recovery_retry_ms) return {};
+  // Per sender, a few requests per retry period: junk tags from one device do not turn this
+  // device into a flood of key requests.
+  std::size_t recent = 0;
+  for (auto it = keys_asked_.lower_bound({sender, envelope::KeyTag{}}); it != keys_asked_.end() && it->first.first == sender;
+       ++it)
+    if (now - it->second < options_.recovery_retry_ms) ++recent;
+  if (recent >= kMaxKeyRequestsPerSender) return {};
   if (keys_asked_.size() >= kMaxAskedEntries) keys_asked_.clear();
   keys_asked_[key] = now;
   // Held envelopes are handled outside the delivery transaction: this request is its own.
   return store::in_transaction(store_.db(), [&]() -> Status {
-    return queue_control(sender, envelope::ContentKind::key_request, cells::encode(cells::KeyRequest{tag}), now, after);
+    // The tag names no cell this device knows yet: nothing to bind, and nothing secret sent.
+    return queue_control(nullptr, sender, envelope::ContentKind::key_request, cells::encode(cells::KeyRequest{tag}), now,
+                         after);
   });
 }
 

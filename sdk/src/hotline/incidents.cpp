@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "crypto/hash.hpp"
 #include "hotline/codec.hpp"
 
 namespace parley::hotline {
@@ -29,6 +30,7 @@ struct Folder {
   }
 
   void apply_open(const IncidentEvent& e, const IncidentOpen& open) {
+    if (e.operation.incident != incident_id_for(e.ref)) return ignore(e, IgnoredReason::not_permitted);
     if (state.incidents.contains(e.operation.incident)) return ignore(e, IgnoredReason::duplicate_open);
     if (open.respondent_party == e.party || e.party == supervisor || open.respondent_party == supervisor)
       return ignore(e, IgnoredReason::invalid_sides);
@@ -88,6 +90,14 @@ struct Folder {
 };
 
 }  // namespace
+
+IncidentId incident_id_for(const MessageRef& opening) {
+  const std::string address = opening.sender.to_string();
+  auto digest = crypto::sha256({as_bytes("PLI1"), as_bytes(address), ByteView(opening.id.bytes)});
+  IncidentId id{};
+  if (digest) std::copy_n(digest->begin(), id.size(), id.begin());
+  return id;
+}
 
 std::string_view ignored_reason_name(IgnoredReason reason) {
   switch (reason) {

@@ -78,4 +78,9 @@ struct IncidentState {
 // The fold. `supervisor_party` is the charter's (fixed at genesis).
 IncidentState fold_incidents(std::span<const IncidentEvent> events, std::string_view supervisor_party);
 
+// An incident's id is bound to the message that opens it: the first 16 bytes of
+// SHA-256("PLI1" || opener address || opening message id). An open naming any other id is
+// ignored (not_permitted), so nobody can open, and so take over, another party's incident.
+IncidentId incident_id_for(const MessageRef& opening);
+
 }  // namespace parley::hotline

@@ -4,6 +4,8 @@
 #include <session_builder.h>
 #include <session_cipher.h>
 #include <session_pre_key.h>
+#include <session_record.h>
+#include <session_state.h>
 #include <protocol.h>
 
 #include "crypto/signal_context.hpp"
@@ -36,6 +38,24 @@ Result<bool> Sessions::has_session(const Address& peer) const {
   if (!record) return std::move(record).error();
   return record->has_value();
 }
+
+Result<std::optional<Bytes>> Sessions::remote_identity(const Address& peer) const {
+  const std::string what = "session with " + peer.to_string();
+  signal_protocol_address address = to_signal_address(peer);
+  session_record* raw = nullptr;
+  if (int rc = signal_protocol_session_load_session(adapter_.context(), &raw, &address); rc != 0)
+    return from_signal(rc, what);
+  SignalPtr<session_record> record(raw);
+  session_state* state = record ? session_record_get_state(record.get()) : nullptr;
+  ec_public_key* remote = state ? session_state_get_remote_identity_key(state) : nullptr;
+  if (!remote) return std::optional<Bytes>{};
+  signal_buffer* raw_key = nullptr;
+  if (int rc = ec_public_key_serialize(&raw_key, remote); rc != 0) return from_signal(rc, what);
+  BufferPtr key(raw_key);
+  return std::optional<Bytes>(crypto::to_bytes(key.get()));
+}
+
+Status Sessions::forget(const Address& peer) { return adapter_.store().session_delete(peer); }
 
 Status Sessions::process_bundle(const PreKeyBundle& bundle) {
   const std::string what = "session with " + bundle.address.to_string();

@@ -19,6 +19,14 @@ class Sessions {
 
   Result<bool> has_session(const Address& peer) const;
 
+  // The identity key (33 bytes, serialized) of the peer the current session with `peer` was
+  // built with; nullopt without a session. The engine compares it with the charter's key
+  // before every use of a session for cell traffic (libsignal checks only at creation).
+  Result<std::optional<Bytes>> remote_identity(const Address& peer) const;
+
+  // Deletes the session with `peer` (all its states). The next message needs a new one.
+  Status forget(const Address& peer);
+
   // Starts a session as the initiator (X3DH). Checks the signed prekey's signature and the
   // identity against the one first seen for this address.
   Status process_bundle(const PreKeyBundle& bundle);

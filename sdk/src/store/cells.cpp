@@ -8,17 +8,20 @@ namespace parley::store {
 
 Status DeviceStore::commit_put(ByteView cell_id, const StoredCommit& commit) {
   auto stmt = db_.prepare(
-      "INSERT OR IGNORE INTO charter_commits (cell_id, epoch, bytes, signature) VALUES (?1, ?2, ?3, ?4)");
+      "INSERT OR IGNORE INTO charter_commits (cell_id, epoch, bytes, signature, applied_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id)
       .bind(2, static_cast<std::int64_t>(commit.epoch))
       .bind(3, ByteView(commit.bytes))
-      .bind(4, ByteView(commit.signature));
+      .bind(4, ByteView(commit.signature))
+      .bind(5, static_cast<std::int64_t>(commit.applied_at));
   return stmt->run();
 }
 
 Result<std::vector<StoredCommit>> DeviceStore::commits_of(ByteView cell_id) const {
-  auto stmt = db_.prepare("SELECT epoch, bytes, signature FROM charter_commits WHERE cell_id = ?1 ORDER BY epoch");
+  auto stmt =
+      db_.prepare("SELECT epoch, bytes, signature, applied_at FROM charter_commits WHERE cell_id = ?1 ORDER BY epoch");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id);
   std::vector<StoredCommit> out;
@@ -27,7 +30,7 @@ Result<std::vector<StoredCommit>> DeviceStore::commits_of(ByteView cell_id) cons
     if (!row) return std::move(row).error();
     if (!*row) return out;
     out.push_back(StoredCommit{static_cast<std::uint64_t>(stmt->column_int(0)), stmt->column_blob(1),
-                               stmt->column_blob(2)});
+                               stmt->column_blob(2), stmt->column_int(3)});
   }
 }
 
@@ -184,16 +187,34 @@ Result<std::vector<HistoryRecord>> DeviceStore::history_posts(ByteView cell_id, 
 }
 
 // Bounded: when full, the oldest held envelope goes (it is the least likely to become readable).
-Status DeviceStore::held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held) {
+Status DeviceStore::held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held,
+                             std::size_t max_per_sender) {
   auto stmt = db_.prepare("INSERT INTO held_envelopes (user, device, payload, received_at) VALUES (?1, ?2, ?3, ?4)");
   if (!stmt) return stmt.error();
   stmt->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, payload).bind(4, std::int64_t{now});
   PARLEY_TRY(stmt->run());
-  auto trim = db_.prepare(
-      "DELETE FROM held_envelopes WHERE seq NOT IN (SELECT seq FROM held_envelopes ORDER BY seq DESC LIMIT ?1)");
-  if (!trim) return trim.error();
-  trim->bind(1, static_cast<std::int64_t>(max_held));
-  return trim->run();
+  // A sender's flood evicts its own oldest envelopes first...
+  auto own = db_.prepare(
+      "DELETE FROM held_envelopes WHERE user = ?1 AND device = ?2 AND seq NOT IN "
+      "(SELECT seq FROM held_envelopes WHERE user = ?1 AND device = ?2 ORDER BY seq DESC LIMIT ?3)");
+  if (!own) return own.error();
+  own->bind(1, sender.user).bind(2, std::int64_t{sender.device}).bind(3, static_cast<std::int64_t>(max_per_sender));
+  PARLEY_TRY(own->run());
+  // ...and over the total, the sender holding the most loses its oldest: many senders'
+  // junk cannot push out the few envelopes an honest member is waiting on.
+  for (;;) {
+    auto count = db_.prepare("SELECT count(*) FROM held_envelopes");
+    if (!count) return count.error();
+    auto row = count->step();
+    if (!row) return std::move(row).error();
+    if (static_cast<std::size_t>(count->column_int(0)) <= max_held) return {};
+    auto evict = db_.prepare(
+        "DELETE FROM held_envelopes WHERE seq = (SELECT h.seq FROM held_envelopes h JOIN "
+        "(SELECT user, device FROM held_envelopes GROUP BY user, device ORDER BY count(*) DESC, min(seq) LIMIT 1) t "
+        "ON h.user = t.user AND h.device = t.device ORDER BY h.seq LIMIT 1)");
+    if (!evict) return evict.error();
+    PARLEY_TRY(evict->run());
+  }
 }
 
 Result<std::vector<HeldEnvelope>> DeviceStore::held_items() const {

@@ -50,6 +50,29 @@ struct StoredCommit {
   std::uint64_t epoch = 0;
   Bytes bytes;
   Bytes signature;
+  TimeMs applied_at = 0;  // this device's clock when it applied the commit (0: unknown, long ago)
+};
+
+// A channel post made while this device lacked a charter epoch it had heard of: it is sent
+// once the commit is here (store/trust.cpp).
+struct QueuedPost {
+  std::int64_t seq = 0;
+  Bytes cell_id;
+  std::string channel;
+  std::uint8_t kind = 0;
+  Bytes body;  // plaintext, encrypted at rest with the rest of the store
+  std::uint8_t precedence = 0;
+  MessageId message_id;
+  TimeMs created_at = 0;
+};
+
+// A Welcome into a cell whose genesis matched no join anchor: kept until the app accepts or
+// declines it (store/trust.cpp).
+struct Invitation {
+  Bytes cell_id;
+  Address sender;
+  Bytes welcome;
+  TimeMs received_at = 0;
 };
 
 // This device's own sending state for one channel: the key generation in use and the
@@ -160,7 +183,10 @@ class DeviceStore {
   // The sender's posts numbered from..to on the channel, ascending.
   Result<std::vector<HistoryRecord>> history_posts(ByteView cell_id, std::string_view channel, const Address& sender,
                                                    std::uint64_t from_post, std::uint64_t to_post) const;
-  Status held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held);
+  // Holds an envelope; at most `max_per_sender` per sender and `max_held` in all (the
+  // sender holding the most loses its oldest first).
+  Status held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held,
+                  std::size_t max_per_sender);
   Result<std::vector<HeldEnvelope>> held_items() const;
   Status held_remove(std::int64_t seq);
 
@@ -176,6 +202,26 @@ class DeviceStore {
                                                      std::uint32_t generation, const Address& recipient) const;
   // Forgets the distributions of generations below `generation` (they are no longer used).
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
+
+  // --- trust (store/trust.cpp) ---
+  // When this device applied `epoch` of the cell (nullopt: no such commit; 0: unknown).
+  Result<std::optional<TimeMs>> commit_applied_at(ByteView cell_id, std::uint64_t epoch) const;
+  // A device of a cell changed its key or left: forget the sender keys it gave (groups
+  // starting with `group_prefix`), the cursor of its posts and the key distributions it was
+  // sent in the cell, so that nothing of its predecessor's reaches a new holder of the address.
+  Status forget_peer_in_cell(ByteView cell_id, ByteView group_prefix, const Address& device);
+  Status queued_post_put(const QueuedPost& post);
+  Result<std::vector<QueuedPost>> queued_posts() const;  // in the order they were made
+  Status queued_post_remove(std::int64_t seq);
+  // Join anchors the app gave (kind: see engine/joining.hpp).
+  Status anchor_put(int kind, ByteView value);
+  Result<bool> anchor_has(int kind, ByteView value) const;
+  // Unsolicited Welcomes. invitation_put fails with limit_exceeded beyond `max` (the oldest is
+  // not evicted: an attacker's flood must not push out a genuine invitation the app has seen).
+  Status invitation_put(const Invitation& invitation, std::size_t max);
+  Result<std::optional<Invitation>> invitation_get(ByteView cell_id) const;
+  Result<std::vector<Invitation>> invitations() const;
+  Status invitation_remove(ByteView cell_id);
 
   // --- hotline: (message, party) pairs already reported overdue (store/hotline.cpp) ---
   Status overdue_mark(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,

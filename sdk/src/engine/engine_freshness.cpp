@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Freshness and receiver time (docs/protocol.md "Freshness"). A post names the charter epoch
+// it was sent under; a sender may not pick an old epoch to escape rules that hold now, and a
+// relay may not keep a poster on an old epoch by withholding commits without being noticed.
+#include <algorithm>
+
+#include "crypto/keys.hpp"
+#include "engine/alerts.hpp"
+#include "engine/engine.hpp"
+
+namespace parley::engine {
+
+Result<bool> Engine::epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const {
+  if (epoch >= current) return true;
+  if (current - epoch > options_.stale_epoch_window) return false;
+  // The window closes a fixed time after this device applied the epoch that replaced it.
+  auto applied = store_.commit_applied_at(ByteView(cell), epoch + 1);
+  if (!applied) return std::move(applied).error();
+  if (!applied->has_value()) return false;
+  return now - **applied <= options_.stale_epoch_window_ms;
+}
+
+void Engine::heard_of_epoch(const CellId& cell, std::uint64_t epoch, const Address& from, TimeMs now) {
+  auto [it, fresh] = newer_epochs_.try_emplace(cell, NewerEpoch{epoch, now, from, false});
+  if (!fresh && epoch > it->second.epoch) it->second.epoch = epoch;  // keep `since`: still waiting
+}
+
+void Engine::caught_up(const CellId& cell, std::uint64_t epoch) {
+  auto it = newer_epochs_.find(cell);
+  if (it != newer_epochs_.end() && epoch >= it->second.epoch) newer_epochs_.erase(it);
+}
+
+void Engine::check_withheld_commits(TimeMs now) {
+  for (auto& [cell, newer] : newer_epochs_) {
+    if (newer.alerted || now - newer.since < options_.withheld_commit_ms) continue;
+    const charter::CharterLog* log = book_.find(cell);
+    if (!log) continue;
+    newer.alerted = true;
+    emit(security_alert(cell, newer.from, newer.epoch,
+                        make_error(Errc::cell_commits_withheld,
+                                   "posts name charter epoch " + std::to_string(newer.epoch) + " but this device holds " +
+                                       std::to_string(log->epoch()) + " and the missing commits did not arrive within " +
+                                       std::to_string(options_.withheld_commit_ms / 1000) +
+                                       " s: the relay may be withholding them")));
+  }
+}
+
+void Engine::flush_queued_posts(TimeMs now) {
+  if (!posts_queued_) return;
+  auto queued = store_.queued_posts();
+  if (!queued) {
+    emit(ProtocolError{queued.error()});
+    return;
+  }
+  std::size_t waiting = 0;
+  for (auto& post : *queued) {
+    CellId cell{};
+    if (post.cell_id.size() != cell.size()) continue;
+    std::copy(post.cell_id.begin(), post.cell_id.end(), cell.begin());
+    if (newer_epochs_.count(cell)) {
+      ++waiting;
+      continue;
+    }
+    (void)now;
+    // Under the charter this device holds now, with the time the app posted it.
+    auto sent = post_message(cell, post.channel, static_cast<cells::ChannelMessageKind>(post.kind), post.body,
+                             static_cast<Precedence>(post.precedence), post.created_at, post.message_id);
+    crypto::wipe(post.body);
+    if (!sent) emit(SendFailed{post.message_id, self_, sent.error()});
+    (void)store_.queued_post_remove(post.seq);
+  }
+  posts_queued_ = waiting > 0;
+}
+
+TimeMs Engine::hotline_time(TimeMs sent_at, TimeMs received_at) const {
+  return std::clamp(sent_at, received_at - options_.max_clock_skew_ms, received_at);
+}
+
+}  // namespace parley::engine
