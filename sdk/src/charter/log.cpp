@@ -2,24 +2,19 @@
 #include "charter/log.hpp"
 
 #include "charter/codec.hpp"
+#include "charter/log_outcome.hpp"
 #include "crypto/keys.hpp"
+
+#include <algorithm>
+#include <utility>
 
 namespace parley::charter {
 
 namespace {
 
-OfferOutcome rejected(Error error) {
-  OfferOutcome out;
-  out.status = OfferStatus::rejected;
-  out.error = std::move(error);
-  return out;
-}
-
-OfferOutcome with_status(OfferStatus status) {
-  OfferOutcome out;
-  out.status = status;
-  return out;
-}
+using detail::merge;
+using detail::rejected;
+using detail::with_status;
 
 std::map<Address, Bytes> supervisor_keys(const CellState& state) {
   std::map<Address, Bytes> out;
@@ -47,7 +42,8 @@ Result<CharterLog> CharterLog::from_genesis(std::span<const SignedCommit> commit
 }
 
 void CharterLog::accept(const SignedCommit& commit, const Hash& hash, CellState next) {
-  state_ = std::move(next);
+  prior_.push_back(std::exchange(state_, std::move(next)));
+  if (prior_.size() > kMaxReorgDepth) prior_.pop_front();
   commits_.push_back(commit);
   hashes_.push_back(hash);
   supervisors_.push_back(supervisor_keys(state_));
@@ -156,6 +152,9 @@ void CharterLog::drain(OfferOutcome& out) {
     std::vector<Pending> candidates = std::move(buffer_.begin()->second);
     buffer_.erase(buffer_.begin());
     buffered_count_ -= candidates.size();
+    // Lowest hash first, so the tie-break's winner is applied directly when both wait here.
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Pending& a, const Pending& b) { return a.hash < b.hash; });
     for (Pending& pending : candidates) {
       auto decoded = decode_commit(pending.commit.bytes);  // decoded before buffering; cannot fail
       if (!decoded) {
@@ -166,11 +165,7 @@ void CharterLog::drain(OfferOutcome& out) {
       if (e <= state_.epoch) {
         // An alternative to a commit applied just before it in this drain.
         if (pending.hash == hashes_[e - 1]) continue;
-        auto proof = conflict(*decoded, pending.commit);
-        if (proof)
-          out.equivocations.push_back(std::move(proof).value());
-        else
-          out.discarded.push_back(std::move(proof).error());
+        merge(out, compete(*decoded, pending.commit, pending.hash));
         continue;
       }
       auto next = apply(state_, pending.commit);
@@ -185,6 +180,18 @@ void CharterLog::drain(OfferOutcome& out) {
 }
 
 OfferOutcome CharterLog::offer(const SignedCommit& commit) {
+  OfferOutcome out = place(commit);
+  if (!out.applied.empty() && !strays_.empty()) {
+    // The chain moved: a waiting stray may now extend it or win a race against it. Each is
+    // tried once per call; one that still does not fit waits again.
+    std::vector<SignedCommit> strays = std::exchange(strays_, {});
+    for (const SignedCommit& waiting : strays) merge(out, place(waiting));
+  }
+  if (out.switched_at) out.status = OfferStatus::switched;
+  return out;
+}
+
+OfferOutcome CharterLog::place(const SignedCommit& commit) {
   auto decoded = decode_commit(commit.bytes);
   if (!decoded) return rejected(std::move(decoded).error());
   if (commit.signature.size() != crypto::kSignatureBytes)
@@ -200,10 +207,8 @@ OfferOutcome CharterLog::offer(const SignedCommit& commit) {
 
   if (e <= state_.epoch) {
     if (*hash == hashes_[e - 1]) return with_status(OfferStatus::duplicate);
-    auto proof = conflict(*decoded, commit);
-    if (!proof) return rejected(std::move(proof).error());
-    OfferOutcome out = with_status(OfferStatus::equivocation);
-    out.equivocations.push_back(std::move(proof).value());
+    OfferOutcome out = compete(*decoded, commit, *hash);
+    if (out.switched_at) drain(out);
     return out;
   }
   if (e > state_.epoch + 1) return buffer(*decoded, commit, *hash);
