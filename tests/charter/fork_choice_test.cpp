@@ -207,7 +207,8 @@ TEST_F(ForkChoiceTest, OnlyAValidSupervisorCommitCanWin) {
 }
 
 TEST_F(ForkChoiceTest, DeepHistoryIsNotRewritten) {
-  // A loser branch longer than kMaxReorgDepth: the winner arriving that late is an alarm.
+  // A loser branch longer than kMaxReorgDepth: the winner arriving that late is refused with
+  // a clear error (the engine raises it as a security alert), not applied.
   auto log = log_from(base, 2);
   ASSERT_EQ(log.offer(loser).status, OfferStatus::applied);
   Hash prev = hash_of(loser);
@@ -224,9 +225,14 @@ TEST_F(ForkChoiceTest, DeepHistoryIsNotRewritten) {
   SignedCommit one_more = cell.sign(Commit{test_cell_id(), log.epoch() + 1, prev, loser_author, 99, {CreateChannel{"deep", "D"}}});
   ASSERT_EQ(log.offer(one_more).status, OfferStatus::applied);
   auto late = log.offer(winner);
-  EXPECT_EQ(late.status, OfferStatus::equivocation);
-  EXPECT_EQ(late.equivocations.size(), 1u);
+  EXPECT_EQ(late.status, OfferStatus::rejected);
+  EXPECT_EQ(late.error->code, Errc::charter_out_of_order);
+  EXPECT_NE(late.error->message.find("not switching"), std::string::npos) << late.error->message;
+  EXPECT_TRUE(late.equivocations.empty()) << "a late race is no proof against anyone";
   EXPECT_EQ(log.head(), hash_of(one_more));
+  // Nor can a race be passed off as an equivocation proof elsewhere.
+  EquivocationProof race{test_cell_id(), 3, loser, winner};
+  EXPECT_EQ(log.check_proof(race).error().code, Errc::invalid_argument);
 }
 
 }  // namespace

@@ -96,10 +96,12 @@ Status CharterLog::check_proof(const EquivocationProof& proof) const {
     return make_error(Errc::charter_out_of_order, "the proof's epoch " + std::to_string(proof.epoch) +
                                                       " is not one this device has applied");
   std::optional<Hash> hashes[2];
+  std::optional<Commit> decoded_pair[2];
   const SignedCommit* commits[2] = {&proof.applied, &proof.conflicting};
   for (int i = 0; i < 2; ++i) {
     auto decoded = decode_commit(commits[i]->bytes);
     if (!decoded) return std::move(decoded).error();
+    decoded_pair[i] = *decoded;
     if (decoded->cell_id != proof.cell_id || decoded->epoch != proof.epoch)
       return make_error(Errc::invalid_argument, "a commit in the proof is not for the proof's cell and epoch");
     PARLEY_TRY(signed_by_supervisor(*decoded, *commits[i]));
@@ -108,6 +110,12 @@ Status CharterLog::check_proof(const EquivocationProof& proof) const {
     hashes[i] = *hash;
   }
   if (hashes[0] == hashes[1]) return make_error(Errc::invalid_argument, "the proof's two commits are the same");
+  const Commit& a = *decoded_pair[0];
+  const Commit& b = *decoded_pair[1];
+  if (proof.epoch >= 2 && a.author != b.author && a.prev_hash == b.prev_hash)
+    return make_error(Errc::invalid_argument, "the two commits are a race between supervisor devices " +
+                                                  a.author.to_string() + " and " + b.author.to_string() +
+                                                  ", settled by the tie-break: not an equivocation");
   return {};
 }
 

@@ -27,9 +27,9 @@ struct EpochRange {
 // Two different commits for one epoch of one cell, each signed by a device that was a
 // supervisor device before that epoch (for the genesis: a supervisor device the applied
 // genesis created). The supervisor has shown two histories; `applied` is the one this
-// device kept. offer() raises one only when the tie-break cannot settle the conflict: both
-// commits are by the same device, or the epoch is the genesis, or switching would replace
-// more than kMaxReorgDepth applied commits. check_proof() accepts any such pair.
+// device kept. offer() raises one only when one device signed both commits (or for the
+// genesis); a race between two supervisor devices is settled by the tie-break instead, and
+// check_proof() refuses such a pair.
 struct EquivocationProof {
   CellId cell_id{};
   std::uint64_t epoch = 0;
@@ -77,8 +77,8 @@ class CharterLog {
   // device is that far behind and should resynchronise.
   static constexpr std::uint64_t kMaxEpochsAhead = 4096;
   // A competing commit may replace at most this many applied commits (its epoch and the
-  // ones chained after it). Deeper conflicts are reported as equivocations instead of
-  // silently rewriting a long history that a relay withheld the winner of.
+  // ones chained after it). A deeper winner is rejected (charter_out_of_order) instead of
+  // silently rewriting a long history that a relay withheld it from.
   static constexpr std::uint64_t kMaxReorgDepth = 16;
   // Commits for an epoch this device has applied, that build on a branch it does not hold
   // (their previous hash differs and their author differs from the applied commit's). They
@@ -114,8 +114,8 @@ class CharterLog {
   std::size_t strays() const { return strays_.size(); }
 
   // Check a proof received from elsewhere against this log's history: both commits decode,
-  // are for proof.cell_id/proof.epoch (<= epoch()), differ, and each is signed by a device
-  // that was a supervisor device before that epoch. Errors name the failed condition.
+  // are for proof.cell_id/proof.epoch (<= epoch()), differ, are no race between two devices,
+  // and each is signed by a device that was a supervisor device then. Errors name the check.
   Status check_proof(const EquivocationProof& proof) const;
 
  private:

@@ -35,7 +35,13 @@ OfferOutcome CharterLog::compete(const Commit& decoded, const SignedCommit& comm
     out.superseded.push_back(commit);
     return out;
   }
-  if (race && !too_deep) return switch_to(commit, hash, e);
+  if (race && too_deep)
+    return rejected(make_error(Errc::charter_out_of_order,
+                               "commit for epoch " + std::to_string(e) + " by " + decoded.author.to_string() +
+                                   " wins the tie-break but would replace " + std::to_string(state_.epoch - e + 1) +
+                                   " applied commits, more than " + std::to_string(kMaxReorgDepth) +
+                                   "; not switching (was it withheld?)"));
+  if (race) return switch_to(commit, hash, e);
   OfferOutcome out = with_status(OfferStatus::equivocation);
   out.equivocations.push_back(std::move(proof).value());
   return out;
