@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // parley-verify: checks an attested channel's transcript offline and prints one line per
 // message. Exit status: 0 when every message is valid and none is missing; 1 when something
-// is forged or missing; 2 when the transcript is refused (unreadable, not a transcript, a
+// is forged, equivocating (one sender signed two messages with one sequence) or missing; 2 when the transcript is refused (unreadable, not a transcript, a
 // charter that does not verify, a non-attested channel, or not the expected genesis).
 // The report names senders, ids, times and verdicts; it never prints message bodies.
 #include <CLI/CLI.hpp>
@@ -35,6 +35,16 @@ std::string utc(TimeMs ms) {
   return buffer;
 }
 
+std::string_view label(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::valid: return "valid ";
+    case Verdict::forged: return "FORGED";
+    case Verdict::equivocation: return "EQUIVOCATION";
+    case Verdict::missing: return "MISSING";
+  }
+  return "?";
+}
+
 void print(const TranscriptReport& report, const Transcript& transcript) {
   std::cout << "transcript: cell " << hex(report.cell_id) << ", channel " << report.channel << ", charter epochs 1.."
             << report.charter_epoch << "\n"
@@ -42,10 +52,12 @@ void print(const TranscriptReport& report, const Transcript& transcript) {
   for (const auto& m : report.messages) {
     const auto& raw = transcript.messages[m.index];
     const auto precedence = precedence_from_wire(raw.precedence);
-    std::cout << "#" << m.index + 1 << " " << (m.verdict == Verdict::valid ? "valid " : "FORGED") << " "
+    std::cout << "#" << m.index + 1 << " " << label(m.verdict) << " "
               << m.ref.sender.to_string() << " seq " << m.sequence << " id " << m.ref.id.to_hex() << " "
               << utc(m.sent_at) << " " << (precedence ? precedence_name(*precedence) : "?");
     if (m.verdict == Verdict::forged) std::cout << " -- " << forgery_name(m.reason) << ": " << m.detail;
+    if (m.verdict == Verdict::equivocation)
+      std::cout << " -- the sender signed two different messages: conflicts with #" << *m.conflicts_with + 1;
     for (const auto& ack : m.acks) std::cout << " [acknowledged by " << ack.party << " (" << ack.device.to_string() << ") " << utc(ack.at) << "]";
     std::cout << "\n";
   }
@@ -59,7 +71,7 @@ void print(const TranscriptReport& report, const Transcript& transcript) {
                 << " (acknowledged by " << missing.referenced_by->sender.to_string() << ", absent or forged in the transcript)\n";
   }
   std::cout << "summary: " << report.count(Verdict::valid) << " valid, " << report.count(Verdict::forged) << " forged, "
-            << report.missing.size() << " missing\n";
+            << report.count(Verdict::equivocation) << " equivocating, " << report.missing.size() << " missing\n";
 }
 
 }  // namespace

@@ -272,6 +272,14 @@ TEST_F(ApplyTest, ChannelRules) {
   expect_rejected({RenameChannel{"nope", "N"}}, Errc::charter_invalid_operation, "does not exist");
   expect_rejected({ArchiveChannel{"nope"}}, Errc::charter_invalid_operation, "does not exist");
   expect_rejected({SetChannelPolicy{"nope", {}}}, Errc::charter_invalid_operation, "does not exist");
+  // Retention is well formed on the wire but not enforced by any device yet: refused.
+  ChannelPolicy keep_a_day;
+  keep_a_day.read = {Grant::for_party("IL")};
+  keep_a_day.retention_seconds = 86400;
+  expect_rejected({SetChannelPolicy{"intel", keep_a_day}}, Errc::charter_invalid_operation,
+                  "retention is not enforced yet");
+  keep_a_day.retention_seconds = 0;
+  cell.commit({SetChannelPolicy{"intel", keep_a_day}});
   cell.commit({ArchiveChannel{"commercial"}});
   EXPECT_TRUE(cell.state().channels.at("commercial").archived);
   expect_rejected({ArchiveChannel{"commercial"}}, Errc::charter_invalid_operation, "is archived");

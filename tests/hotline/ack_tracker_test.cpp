@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "hotline/ack_rule.hpp"
 #include "hotline_fixture.hpp"
 
@@ -148,6 +151,77 @@ TEST_F(AckTrackerTest, DuplicatesAndPruning) {
   EXPECT_EQ(tracker_.find(m), nullptr);
   EXPECT_EQ(tracker_.forget_before(kT0 + 11), 1u);
   EXPECT_TRUE(tracker_.messages().empty());
+}
+
+// The case: one member floods an ack_required channel; another member's FLASH after
+// it is still tracked and goes overdue. The flood costs only the flooder.
+TEST_F(AckTrackerTest, AFloodByOneMemberDoesNotDisableDeadlinesForAnother) {
+  const MessageRef pending_sy = track(kSyOfficer, 1, Precedence::routine, kT0);
+  std::size_t refused = 0;
+  for (std::uint32_t n = 0; n < 70'000; ++n) {
+    auto outcome = tracker_.record_message(state(), {kIlOfficer, message_id(100 + n)}, kT0 + n, Precedence::routine,
+                                           kT0 + n);
+    if (outcome) continue;
+    ++refused;
+    EXPECT_EQ(outcome.error().code, Errc::limit_exceeded);
+    if (refused == 1) {
+      EXPECT_NE(outcome.error().message.find(kIlOfficer.to_string()), std::string::npos) << outcome.error().message;
+    }
+  }
+  EXPECT_EQ(refused, 70'000 - AckTracker::kMaxPerSender);
+  EXPECT_EQ(tracker_.tracked_from(kIlOfficer), AckTracker::kMaxPerSender);
+  EXPECT_NE(tracker_.find(pending_sy), nullptr) << "another member's pending entry is never evicted";
+
+  const TimeMs later = kT0 + 80'000;
+  auto flash = tracker_.record_message(state(), {kSyOfficer, message_id(2)}, later, Precedence::flash, later);
+  ASSERT_TRUE(flash.ok()) << flash.error().to_string();
+  EXPECT_EQ(*flash, TrackOutcome::tracked);
+  auto overdue = tracker_.poll_overdue(later + 600'001);
+  EXPECT_NE(std::find(overdue.begin(), overdue.end(), Overdue{{kSyOfficer, message_id(2)}, "IL", later + 600'000}),
+            overdue.end());
+}
+
+TEST_F(AckTrackerTest, AFullSenderForgetsItsOwnSettledThenExpiredEntriesFirst) {
+  for (std::uint32_t n = 0; n < AckTracker::kMaxPerSender; ++n) track(kIlOfficer, 100 + n, Precedence::routine, kT0 + n);
+  const MessageRef other = track(kSyOfficer, 1);
+  // SY acknowledges two of IL's messages: those two make room, the oldest-sent first.
+  ASSERT_TRUE(tracker_.record_ack(state(), {kIlOfficer, message_id(105)}, kSyOfficer, kT0 + 50).ok());
+  ASSERT_TRUE(tracker_.record_ack(state(), {kIlOfficer, message_id(103)}, kSyOfficer, kT0 + 60).ok());
+  const TimeMs now = kT0 + 10'000;
+  for (std::uint32_t n = 0; n < 2; ++n)
+    ASSERT_TRUE(tracker_.record_message(state(), {kIlOfficer, message_id(20'000 + n)}, now, Precedence::routine, now).ok());
+  EXPECT_EQ(tracker_.find({kIlOfficer, message_id(103)}), nullptr);
+  EXPECT_EQ(tracker_.find({kIlOfficer, message_id(105)}), nullptr);
+  EXPECT_NE(tracker_.find({kIlOfficer, message_id(100)}), nullptr) << "pending entries stay while settled ones remain";
+  // Full of pending ones, within their deadlines: refused, for IL only.
+  auto refused = tracker_.record_message(state(), {kIlOfficer, message_id(30'000)}, now, Precedence::routine, now);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::limit_exceeded);
+  EXPECT_TRUE(tracker_.record_message(state(), {kSyOfficer, message_id(2)}, now, Precedence::routine, now).ok());
+  // Once IL's earliest is more than a day past its deadline, it makes room (the oldest only).
+  const TimeMs day_later = kT0 + 3'600'000 + AckTracker::kForgetAfterDeadlineMs + 1;
+  ASSERT_TRUE(
+      tracker_.record_message(state(), {kIlOfficer, message_id(30'001)}, day_later, Precedence::routine, day_later).ok());
+  EXPECT_EQ(tracker_.find({kIlOfficer, message_id(100)}), nullptr);
+  EXPECT_NE(tracker_.find({kIlOfficer, message_id(101)}), nullptr);
+  EXPECT_NE(tracker_.find(other), nullptr);
+  EXPECT_EQ(tracker_.tracked_from(kIlOfficer), AckTracker::kMaxPerSender);
+}
+
+TEST_F(AckTrackerTest, ExpiredEntriesAreForgottenByTimeAndHostileTimesDoNotOverflow) {
+  const MessageRef old = track(kIlOfficer, 1, Precedence::flash, kT0);  // deadline kT0 + 10 min
+  const MessageRef fresh = track(kSyOfficer, 2, Precedence::routine, kT0 + 86'400'000);
+  const TimeMs deadline = kT0 + 600'000;
+  EXPECT_EQ(tracker_.forget_expired(deadline + AckTracker::kForgetAfterDeadlineMs), 0u);  // late acks still shown
+  EXPECT_EQ(tracker_.forget_expired(deadline + AckTracker::kForgetAfterDeadlineMs + 1), 1u);
+  EXPECT_EQ(tracker_.find(old), nullptr);
+  EXPECT_NE(tracker_.find(fresh), nullptr);
+  EXPECT_EQ(tracker_.tracked_from(kIlOfficer), 0u);
+  // Extreme clocks neither crash nor forget a live entry.
+  EXPECT_EQ(tracker_.forget_expired(std::numeric_limits<TimeMs>::min()), 0u);
+  auto odd = tracker_.record_message(state(), {kIlOfficer, message_id(3)}, std::numeric_limits<TimeMs>::min() / 2,
+                                     Precedence::routine, std::numeric_limits<TimeMs>::max());
+  EXPECT_TRUE(odd.ok());
 }
 
 }  // namespace

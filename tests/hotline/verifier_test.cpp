@@ -194,7 +194,66 @@ TEST_F(VerifierTest, CharterRulesApplyAtTheMessagesEpoch) {
 TEST_F(VerifierTest, DuplicatesAreFlagged) {
   Transcript t = sample_transcript(cell_);
   t.messages.push_back(t.messages[0]);
-  expect_forged(verify(t), {5}, Forgery::duplicate);
+  // The same content signed again (signatures are randomised) is a repeat too.
+  AttestedMessage resigned = t.messages[4];
+  ASSERT_TRUE(attest(t, resigned, keys_.priv(kIlOfficer)).ok());
+  ASSERT_NE(resigned.signature, t.messages[4].signature);
+  t.messages.push_back(resigned);
+  const auto r = verify(t);
+  expect_forged(r, {5, 6}, Forgery::duplicate);
+  EXPECT_EQ(r.count(Verdict::equivocation), 0u);
+  EXPECT_NE(r.messages[6].detail.find("#5"), std::string::npos) << r.messages[6].detail;
+}
+
+// One sender signed two different messages with one sequence number: each copy alone is
+// valid, so neither is "the forgery". Both are marked and name each other, whatever the order.
+TEST_F(VerifierTest, ASendersTwoMessagesWithOneSequenceAreEquivocation) {
+  const Transcript good = sample_transcript(cell_);
+  AttestedMessage twin = good.messages[4];
+  twin.body = {'o', 't', 'h', 'e', 'r'};
+  twin.message_id.bytes[0] ^= 1;  // even under another id
+  for (bool twin_first : {false, true}) {
+    Transcript t = good;
+    ASSERT_TRUE(attest(t, twin, keys_.priv(kIlOfficer)).ok());
+    if (twin_first)
+      t.messages.insert(t.messages.begin() + 4, twin);
+    else
+      t.messages.push_back(twin);
+    const auto r = verify(t);
+    ASSERT_EQ(r.messages.size(), 6u);
+    EXPECT_EQ(r.messages[4].verdict, Verdict::equivocation) << r.messages[4].detail;
+    EXPECT_EQ(r.messages[5].verdict, Verdict::equivocation) << r.messages[5].detail;
+    EXPECT_EQ(r.messages[4].conflicts_with, std::optional<std::size_t>{5});
+    EXPECT_EQ(r.messages[5].conflicts_with, std::optional<std::size_t>{4});
+    EXPECT_EQ(r.messages[4].reason, Forgery::none);
+    EXPECT_EQ(r.count(Verdict::valid), 4u);
+    EXPECT_EQ(r.count(Verdict::forged), 0u);
+    EXPECT_TRUE(r.missing.empty()) << "the sequence was sent: no gap";
+    EXPECT_FALSE(r.all_valid());
+    EXPECT_EQ(verdict_name(Verdict::equivocation), "equivocation");
+  }
+}
+
+TEST_F(VerifierTest, OneMessageIdWithTwoContentsIsEquivocationAndForgeriesAreNot) {
+  Transcript t = sample_transcript(cell_);
+  AttestedMessage same_id = t.messages[4];
+  same_id.sequence += 7;  // another sequence, the same id, other content
+  same_id.body.push_back('!');
+  ASSERT_TRUE(attest(t, same_id, keys_.priv(kIlOfficer)).ok());
+  t.messages.push_back(same_id);
+  // A copy with the same sequence that does not verify is a forgery, never "equivocation":
+  // nobody can make an honest sender look like it equivocated.
+  AttestedMessage framed = t.messages[0];
+  framed.body.push_back('?');
+  ASSERT_TRUE(attest(t, framed, keys_.priv(kSyOfficer)).ok());
+  t.messages.push_back(framed);
+  const auto r = verify(t);
+  EXPECT_EQ(r.messages[4].verdict, Verdict::equivocation);
+  EXPECT_EQ(r.messages[5].verdict, Verdict::equivocation);
+  EXPECT_EQ(r.messages[5].conflicts_with, std::optional<std::size_t>{4});
+  EXPECT_EQ(r.messages[6].verdict, Verdict::forged);
+  EXPECT_EQ(r.messages[6].reason, Forgery::bad_signature);
+  EXPECT_EQ(r.messages[0].verdict, Verdict::valid);
 }
 
 TEST_F(VerifierTest, ANonAttestedChannelIsRefused) {

@@ -8,9 +8,14 @@
 #include <stdexcept>
 #include <vector>
 
+#include "store/passphrase_kdf.hpp"
+
 namespace parley::test {
 
 TempDir::TempDir() {
+  // Stores made in test folders use cheap passphrase-KDF parameters: suites create hundreds
+  // of passphrase stores, and the real cost (scrypt, 128 MiB) is covered by tests/store.
+  store::testing::use_cheap_kdf_for_new_stores();
   std::string pattern = (std::filesystem::temp_directory_path() / "parley-test-XXXXXX").string();
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');

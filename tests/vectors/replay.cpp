@@ -100,6 +100,8 @@ const char* status_name(charter::OfferStatus status) {
     case charter::OfferStatus::duplicate: return "duplicate";
     case charter::OfferStatus::rejected: return "rejected";
     case charter::OfferStatus::equivocation: return "equivocation";
+    case charter::OfferStatus::superseded: return "superseded";
+    case charter::OfferStatus::switched: return "switched";
   }
   return "?";
 }

@@ -152,7 +152,7 @@ typedef struct parley_client parley_client;
 
 typedef enum parley_store_key_kind {
   PARLEY_STORE_KEY_RAW = 1,        /* 32 bytes used directly as the SQLCipher key */
-  PARLEY_STORE_KEY_PASSPHRASE = 2  /* any bytes; SQLCipher derives the key (PBKDF2) */
+  PARLEY_STORE_KEY_PASSPHRASE = 2  /* any bytes; Parley derives the key (scrypt; salt in <store_path>.kdf) */
 } parley_store_key_kind;
 
 typedef struct parley_client_options {

@@ -9,8 +9,12 @@
 namespace parley {
 
 // Either a raw 256-bit key (used directly as the SQLCipher key, no KDF) or a passphrase
-// (SQLCipher derives the key with PBKDF2). The same kind and value must be used every time
-// the file is opened; anything else fails with Errc::store_wrong_key.
+// (Parley derives the raw key with scrypt, N = 2^17, r = 8, p = 1, and a per-store salt kept
+// with the parameters in `<path>.kdf` beside the file; PBKDF2-HMAC-SHA256 with 600,000
+// iterations in the wasm build; see docs/threat-model.md "Store at rest"). A store made
+// before that header, with SQLCipher's own PBKDF2, still opens and is migrated on first open.
+// The same kind and value must be used every time the file is opened; anything else fails
+// with Errc::store_wrong_key.
 class StoreKey {
  public:
   static StoreKey raw(const std::array<std::uint8_t, 32>& key) {

@@ -2,24 +2,19 @@
 #include "charter/log.hpp"
 
 #include "charter/codec.hpp"
+#include "charter/log_outcome.hpp"
 #include "crypto/keys.hpp"
+
+#include <algorithm>
+#include <utility>
 
 namespace parley::charter {
 
 namespace {
 
-OfferOutcome rejected(Error error) {
-  OfferOutcome out;
-  out.status = OfferStatus::rejected;
-  out.error = std::move(error);
-  return out;
-}
-
-OfferOutcome with_status(OfferStatus status) {
-  OfferOutcome out;
-  out.status = status;
-  return out;
-}
+using detail::merge;
+using detail::rejected;
+using detail::with_status;
 
 std::map<Address, Bytes> supervisor_keys(const CellState& state) {
   std::map<Address, Bytes> out;
@@ -47,7 +42,8 @@ Result<CharterLog> CharterLog::from_genesis(std::span<const SignedCommit> commit
 }
 
 void CharterLog::accept(const SignedCommit& commit, const Hash& hash, CellState next) {
-  state_ = std::move(next);
+  prior_.push_back(std::exchange(state_, std::move(next)));
+  if (prior_.size() > kMaxReorgDepth) prior_.pop_front();
   commits_.push_back(commit);
   hashes_.push_back(hash);
   supervisors_.push_back(supervisor_keys(state_));
@@ -100,10 +96,12 @@ Status CharterLog::check_proof(const EquivocationProof& proof) const {
     return make_error(Errc::charter_out_of_order, "the proof's epoch " + std::to_string(proof.epoch) +
                                                       " is not one this device has applied");
   std::optional<Hash> hashes[2];
+  std::optional<Commit> decoded_pair[2];
   const SignedCommit* commits[2] = {&proof.applied, &proof.conflicting};
   for (int i = 0; i < 2; ++i) {
     auto decoded = decode_commit(commits[i]->bytes);
     if (!decoded) return std::move(decoded).error();
+    decoded_pair[i] = *decoded;
     if (decoded->cell_id != proof.cell_id || decoded->epoch != proof.epoch)
       return make_error(Errc::invalid_argument, "a commit in the proof is not for the proof's cell and epoch");
     PARLEY_TRY(signed_by_supervisor(*decoded, *commits[i]));
@@ -112,6 +110,12 @@ Status CharterLog::check_proof(const EquivocationProof& proof) const {
     hashes[i] = *hash;
   }
   if (hashes[0] == hashes[1]) return make_error(Errc::invalid_argument, "the proof's two commits are the same");
+  const Commit& a = *decoded_pair[0];
+  const Commit& b = *decoded_pair[1];
+  if (proof.epoch >= 2 && a.author != b.author && a.prev_hash == b.prev_hash)
+    return make_error(Errc::invalid_argument, "the two commits are a race between supervisor devices " +
+                                                  a.author.to_string() + " and " + b.author.to_string() +
+                                                  ", settled by the tie-break: not an equivocation");
   return {};
 }
 
@@ -156,6 +160,9 @@ void CharterLog::drain(OfferOutcome& out) {
     std::vector<Pending> candidates = std::move(buffer_.begin()->second);
     buffer_.erase(buffer_.begin());
     buffered_count_ -= candidates.size();
+    // Lowest hash first, so the tie-break's winner is applied directly when both wait here.
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Pending& a, const Pending& b) { return a.hash < b.hash; });
     for (Pending& pending : candidates) {
       auto decoded = decode_commit(pending.commit.bytes);  // decoded before buffering; cannot fail
       if (!decoded) {
@@ -166,11 +173,7 @@ void CharterLog::drain(OfferOutcome& out) {
       if (e <= state_.epoch) {
         // An alternative to a commit applied just before it in this drain.
         if (pending.hash == hashes_[e - 1]) continue;
-        auto proof = conflict(*decoded, pending.commit);
-        if (proof)
-          out.equivocations.push_back(std::move(proof).value());
-        else
-          out.discarded.push_back(std::move(proof).error());
+        merge(out, compete(*decoded, pending.commit, pending.hash));
         continue;
       }
       auto next = apply(state_, pending.commit);
@@ -185,6 +188,18 @@ void CharterLog::drain(OfferOutcome& out) {
 }
 
 OfferOutcome CharterLog::offer(const SignedCommit& commit) {
+  OfferOutcome out = place(commit);
+  if (!out.applied.empty() && !strays_.empty()) {
+    // The chain moved: a waiting stray may now extend it or win a race against it. Each is
+    // tried once per call; one that still does not fit waits again.
+    std::vector<SignedCommit> strays = std::exchange(strays_, {});
+    for (const SignedCommit& waiting : strays) merge(out, place(waiting));
+  }
+  if (out.switched_at) out.status = OfferStatus::switched;
+  return out;
+}
+
+OfferOutcome CharterLog::place(const SignedCommit& commit) {
   auto decoded = decode_commit(commit.bytes);
   if (!decoded) return rejected(std::move(decoded).error());
   if (commit.signature.size() != crypto::kSignatureBytes)
@@ -200,10 +215,8 @@ OfferOutcome CharterLog::offer(const SignedCommit& commit) {
 
   if (e <= state_.epoch) {
     if (*hash == hashes_[e - 1]) return with_status(OfferStatus::duplicate);
-    auto proof = conflict(*decoded, commit);
-    if (!proof) return rejected(std::move(proof).error());
-    OfferOutcome out = with_status(OfferStatus::equivocation);
-    out.equivocations.push_back(std::move(proof).value());
+    OfferOutcome out = compete(*decoded, commit, *hash);
+    if (out.switched_at) drain(out);
     return out;
   }
   if (e > state_.epoch + 1) return buffer(*decoded, commit, *hash);

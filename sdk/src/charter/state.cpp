@@ -114,6 +114,11 @@ struct Applier {
   Status operator()(const SetChannelPolicy& op) const {
     auto channel = open_channel(op.channel);
     if (!channel) return std::move(channel).error();
+    // A retention every member believes in but no device enforces would be a false promise
+    // (history stays on every device): refuse it until deletion is implemented and tested.
+    if (op.policy.retention_seconds != 0)
+      return conflict("retention is not enforced yet: channel " + op.channel + " asks for " +
+                      std::to_string(op.policy.retention_seconds) + " s; retention_seconds must be 0 (keep)");
     ChannelPolicy policy = op.policy;
     policy.read = sorted(std::move(policy.read));
     policy.post = sorted(std::move(policy.post));

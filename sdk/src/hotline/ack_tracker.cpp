@@ -2,12 +2,25 @@
 #include "hotline/ack_tracker.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 #include "charter/policy.hpp"
 #include "hotline/ack_rule.hpp"
 
 namespace parley::hotline {
+
+namespace {
+
+bool settled(const TrackedMessage& m) { return m.acks.size() == m.required.size(); }
+
+// deadline + kForgetAfterDeadlineMs < now, without overflow for any (hostile) deadline.
+bool expired(TimeMs deadline, TimeMs now) {
+  constexpr TimeMs margin = AckTracker::kForgetAfterDeadlineMs;
+  return now > std::numeric_limits<TimeMs>::min() + margin && deadline < now - margin;
+}
+
+}  // namespace
 
 std::string_view party_status_name(PartyStatus status) {
   switch (status) {
@@ -25,11 +38,61 @@ AckTracker AckTracker::restore(std::string channel, std::vector<TrackedMessage> 
     MessageRef key = m.ref;
     tracker.messages_.emplace(std::move(key), std::move(m));
   }
+  tracker.reindex();
   return tracker;
 }
 
+void AckTracker::index(const TrackedMessage& m) {
+  SenderIndex& index = senders_[m.ref.sender];
+  index.by_deadline.insert({m.deadline, m.ref.id});
+  if (settled(m)) index.settled.insert({m.sent_at, m.ref.id});
+}
+
+void AckTracker::reindex() {
+  senders_.clear();
+  for (const auto& entry : messages_) index(entry.second);
+}
+
+void AckTracker::forget(const MessageRef& ref) {
+  auto it = messages_.find(ref);
+  if (it == messages_.end()) return;
+  auto sender = senders_.find(ref.sender);
+  if (sender != senders_.end()) {
+    sender->second.by_deadline.erase({it->second.deadline, ref.id});
+    sender->second.settled.erase({it->second.sent_at, ref.id});
+    if (sender->second.by_deadline.empty()) senders_.erase(sender);
+  }
+  messages_.erase(it);
+}
+
+std::size_t AckTracker::tracked_from(const Address& sender) const {
+  auto it = senders_.find(sender);
+  return it == senders_.end() ? 0 : it->second.by_deadline.size();
+}
+
+// One entry of `sender`'s own makes room: its oldest settled one, else its earliest expired.
+Status AckTracker::make_room(const Address& sender, TimeMs now) {
+  auto it = senders_.find(sender);
+  if (it == senders_.end() || it->second.by_deadline.size() < kMaxPerSender) return {};
+  const SenderIndex& index = it->second;
+  if (!index.settled.empty()) {
+    forget({sender, index.settled.begin()->second});
+    return {};
+  }
+  const Key& earliest = *index.by_deadline.begin();
+  if (expired(earliest.first, now)) {
+    forget({sender, earliest.second});
+    return {};
+  }
+  return make_error(Errc::limit_exceeded,
+                    sender.to_string() + " already has " + std::to_string(kMaxPerSender) + " messages awaiting " +
+                        "acknowledgement on channel " + channel_ + " (the earliest due at " +
+                        std::to_string(earliest.first) + " ms); its new message is not tracked until some are " +
+                        "acknowledged or expire. Other senders are not affected");
+}
+
 Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state, const MessageRef& ref, TimeMs sent_at,
-                                                Precedence precedence) {
+                                                Precedence precedence, TimeMs now) {
   if (messages_.contains(ref)) return TrackOutcome::duplicate;
   const auto* sender = state.user_of(ref.sender);
   if (!sender)
@@ -39,9 +102,7 @@ Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state,
   if (channel == state.channels.end() || !channel->second.policy.ack_required) return TrackOutcome::not_required;
   auto required = required_ack_parties(state, channel_, ref.sender);
   if (required.empty()) return TrackOutcome::not_required;
-  if (messages_.size() >= kMaxTracked)
-    return make_error(Errc::limit_exceeded, "channel " + channel_ + " already tracks " + std::to_string(kMaxTracked) +
-                                                " unacknowledged messages");
+  PARLEY_TRY(make_room(ref.sender, now));
   TrackedMessage m;
   m.ref = ref;
   m.sender_party = sender->party;
@@ -50,6 +111,7 @@ Result<TrackOutcome> AckTracker::record_message(const charter::CellState& state,
   m.sent_at = sent_at;
   m.deadline = *ack_deadline(channel->second.policy, precedence, sent_at);
   m.required = std::move(required);
+  index(m);
   messages_.emplace(ref, std::move(m));
   return TrackOutcome::tracked;
 }
@@ -70,7 +132,10 @@ Result<AckOutcome> AckTracker::record_ack(const charter::CellState& state, const
                       "party " + user->party + " is not asked to acknowledge " + target.id.to_hex());
   const PartyAck ack{device, at};
   auto [existing, inserted] = m.acks.emplace(user->party, ack);
-  if (inserted) return AckOutcome::recorded;
+  if (inserted) {
+    if (settled(m)) senders_[m.ref.sender].settled.insert({m.sent_at, m.ref.id});
+    return AckOutcome::recorded;
+  }
   // Keep the earliest (time, device) so every device agrees whatever the arrival order.
   if (std::tie(at, device) < std::tie(existing->second.at, existing->second.device)) existing->second = ack;
   return AckOutcome::already_acknowledged;
@@ -137,11 +202,21 @@ const TrackedMessage* AckTracker::find(const MessageRef& ref) const {
 }
 
 std::size_t AckTracker::forget_settled() {
-  return std::erase_if(messages_, [](const auto& entry) { return entry.second.acks.size() == entry.second.required.size(); });
+  const auto n = std::erase_if(messages_, [](const auto& entry) { return settled(entry.second); });
+  reindex();
+  return n;
 }
 
 std::size_t AckTracker::forget_before(TimeMs time) {
-  return std::erase_if(messages_, [&](const auto& entry) { return entry.second.sent_at < time; });
+  const auto n = std::erase_if(messages_, [&](const auto& entry) { return entry.second.sent_at < time; });
+  reindex();
+  return n;
+}
+
+std::size_t AckTracker::forget_expired(TimeMs now) {
+  const auto n = std::erase_if(messages_, [&](const auto& entry) { return expired(entry.second.deadline, now); });
+  reindex();
+  return n;
 }
 
 }  // namespace parley::hotline

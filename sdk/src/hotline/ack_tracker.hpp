@@ -8,6 +8,13 @@
 // messages() (every field of TrackedMessage, overdue_reported included, so a restart does
 // not raise the same overdue event twice) and rebuild with restore().
 //
+// Bounded by time and per sender, never switched off by volume: each sender keeps at most
+// kMaxPerSender entries on a channel. A new message from a sender at its cap first forgets
+// that sender's own settled entries (oldest first), then its own expired ones (more than
+// kForgetAfterDeadlineMs past their deadline). Only if all of them are still pending is that
+// sender's new message refused (limit_exceeded, naming the sender): one member's flood costs
+// that member its own tracking, never another member's pending deadlines.
+//
 // Order independence: each party's acknowledgement is the earliest by (time, device), and
 // each device's receipt the earliest time, so every device computes the same status from the
 // same set of acknowledgements whatever order they arrived in.
@@ -65,9 +72,14 @@ enum class AckOutcome { recorded, already_acknowledged };
 
 class AckTracker {
  public:
-  // A channel's tracker holds at most this many messages; forget_settled() and
-  // forget_before() make room (record_message fails with limit_exceeded when full).
-  static constexpr std::size_t kMaxTracked = 65536;
+  // Entries per sender and channel (pending, settled and expired together). 4,096 messages
+  // that all still await acknowledgement is far beyond what people can answer; the bound
+  // keeps a channel's tracker to a few MB per member whatever one member sends.
+  static constexpr std::size_t kMaxPerSender = 4096;
+  // An entry stays this long after its deadline so that a late acknowledgement is still
+  // shown as `late` (and poll_overdue has long reported it); after that it may be forgotten
+  // (forget_expired, or to make room for its sender's next message).
+  static constexpr TimeMs kForgetAfterDeadlineMs = 24 * 3600 * 1000;
 
   explicit AckTracker(std::string channel) : channel_(std::move(channel)) {}
   static AckTracker restore(std::string channel, std::vector<TrackedMessage> messages);
@@ -75,11 +87,18 @@ class AckTracker {
   // A message accepted on this channel. `state` is the charter state at the epoch the
   // message names (its sender's party and the required parties are read from it). Returns
   // not_required if the channel's policy at that epoch has no ack_required or nobody is
-  // required; duplicate if `ref` is already tracked (the first record stays).
+  // required; duplicate if `ref` is already tracked (the first record stays). `now` (the
+  // receiver's clock) decides which of the sender's entries have expired when it is at
+  // kMaxPerSender; the overload without it uses `sent_at`, which is the sender's word, but
+  // only the sender's own entries can be forgotten by it.
   // Errors: hotline_not_reader (the sender is not a device of the cell at that state),
-  // limit_exceeded.
+  // limit_exceeded (this sender already has kMaxPerSender entries still pending).
   Result<TrackOutcome> record_message(const charter::CellState& state, const MessageRef& ref, TimeMs sent_at,
-                                      Precedence precedence);
+                                      Precedence precedence, TimeMs now);
+  Result<TrackOutcome> record_message(const charter::CellState& state, const MessageRef& ref, TimeMs sent_at,
+                                      Precedence precedence) {
+    return record_message(state, ref, sent_at, precedence, sent_at);
+  }
 
   // An acknowledgement of `target` by `device`, carried by a message sent at `at`. `state`
   // is the charter state at the epoch the acknowledgement names: the device's party comes
@@ -112,10 +131,27 @@ class AckTracker {
   std::size_t forget_settled();
   // Drop messages sent before `time` (retention); returns how many.
   std::size_t forget_before(TimeMs time);
+  // Drop messages more than kForgetAfterDeadlineMs past their deadline; returns how many.
+  std::size_t forget_expired(TimeMs now);
+  // How many entries `sender` has on this channel.
+  std::size_t tracked_from(const Address& sender) const;
 
  private:
+  using Key = std::pair<TimeMs, MessageId>;
+  // Per sender, so that making room never looks at (or evicts) another sender's entries.
+  struct SenderIndex {
+    std::set<Key> by_deadline;  // every entry: (deadline, id)
+    std::set<Key> settled;      // entries every required party acknowledged: (sent_at, id)
+  };
+
+  Status make_room(const Address& sender, TimeMs now);
+  void forget(const MessageRef& ref);
+  void index(const TrackedMessage& m);
+  void reindex();
+
   std::string channel_;
   std::map<MessageRef, TrackedMessage> messages_;
+  std::map<Address, SenderIndex> senders_;
 };
 
 }  // namespace parley::hotline

@@ -78,10 +78,13 @@ Status check_attested_somewhere(const Transcript& t, const std::vector<charter::
                         "): its messages are deniable and cannot be verified");
 }
 
+// An equivocating sender did send that sequence number: no gap there.
+bool authentic(Verdict verdict) { return verdict == Verdict::valid || verdict == Verdict::equivocation; }
+
 void find_gaps(const Transcript& t, const std::vector<MessageReport>& reports, std::vector<MissingReport>& missing) {
   std::map<Address, std::set<std::uint64_t>> sequences;
   for (const auto& r : reports)
-    if (r.verdict == Verdict::valid) sequences[r.ref.sender].insert(r.sequence);
+    if (authentic(r.verdict)) sequences[r.ref.sender].insert(r.sequence);
   for (const auto& [sender, seqs] : sequences) {
     std::uint64_t expected = t.from == 0 ? 1 : *seqs.begin();
     for (auto s : seqs) {
@@ -91,6 +94,44 @@ void find_gaps(const Transcript& t, const std::vector<MessageReport>& reports, s
   }
 }
 
+// Authentic messages seen so far, to tell a repeat from a sender's equivocation.
+class Repeats {
+ public:
+  explicit Repeats(const Transcript& t) : t_(t) {}
+
+  // The earlier authentic message this one collides with: same (sender, sequence), else
+  // same (sender, message id).
+  std::optional<std::size_t> earlier(const MessageReport& r) const {
+    if (auto it = by_sequence_.find({r.ref.sender, r.sequence}); it != by_sequence_.end()) return it->second;
+    if (auto it = by_ref_.find(r.ref); it != by_ref_.end()) return it->second;
+    return std::nullopt;
+  }
+  // Same signed content (signatures are randomised, so they are not compared).
+  bool same_content(std::size_t a, std::size_t b) const {
+    auto x = attested_fields(t_, t_.messages[a]);
+    auto y = attested_fields(t_, t_.messages[b]);
+    return x && y && *x == *y;
+  }
+  void add(const MessageReport& r) {
+    by_sequence_.emplace(std::pair{r.ref.sender, r.sequence}, r.index);
+    by_ref_.emplace(r.ref, r.index);
+  }
+  const std::map<MessageRef, std::size_t>& by_ref() const { return by_ref_; }
+
+ private:
+  const Transcript& t_;
+  std::map<std::pair<Address, std::uint64_t>, std::size_t> by_sequence_;
+  std::map<MessageRef, std::size_t> by_ref_;
+};
+
+void mark_equivocation(MessageReport& r, std::size_t other) {
+  if (r.verdict == Verdict::equivocation) return;  // a third copy: keep naming the first pair
+  r.verdict = Verdict::equivocation;
+  r.conflicts_with = other;
+  r.detail = r.ref.sender.to_string() + " also signed message #" + std::to_string(other + 1) +
+             " with sequence " + std::to_string(r.sequence) + " or this id, with different content";
+}
+
 }  // namespace
 
 std::string_view verdict_name(Verdict verdict) {
@@ -98,6 +139,7 @@ std::string_view verdict_name(Verdict verdict) {
     case Verdict::valid: return "valid";
     case Verdict::forged: return "forged";
     case Verdict::missing: return "missing";
+    case Verdict::equivocation: return "equivocation";
   }
   return "unknown";
 }
@@ -136,31 +178,35 @@ Result<TranscriptReport> verify_transcript(const Transcript& t) {
   report.charter_epoch = states.size() - 1;
 
   const Judge judge{t, states};
-  std::map<MessageRef, std::size_t> by_ref;                            // valid messages
-  std::set<std::pair<Address, std::uint64_t>> used_sequences;
+  Repeats repeats(t);
   for (std::size_t i = 0; i < t.messages.size(); ++i) {
     const auto& m = t.messages[i];
-    MessageReport r{i, {m.sender, m.message_id}, m.sequence, m.epoch, m.sent_at, Verdict::valid, Forgery::none, {}, {}};
+    MessageReport r{i, {m.sender, m.message_id}, m.sequence, m.epoch, m.sent_at, Verdict::valid, Forgery::none, {}, {}, {}};
     auto [reason, detail] = judge.judge(m);
-    if (reason == Forgery::none && (by_ref.contains(r.ref) || used_sequences.contains({m.sender, m.sequence}))) {
+    const auto earlier = reason == Forgery::none ? repeats.earlier(r) : std::nullopt;
+    if (earlier && repeats.same_content(*earlier, i)) {
       reason = Forgery::duplicate;
-      detail = "an earlier entry has the same message id or sequence from " + m.sender.to_string();
+      detail = "message #" + std::to_string(*earlier + 1) + " already carries this signed content from " +
+               m.sender.to_string();
+    } else if (earlier) {
+      mark_equivocation(report.messages[*earlier], i);
+      mark_equivocation(r, *earlier);
     }
     if (reason != Forgery::none) {
       r.verdict = Verdict::forged;
       r.reason = reason;
       r.detail = std::move(detail);
     } else {
-      by_ref.emplace(r.ref, i);
-      used_sequences.insert({m.sender, m.sequence});
+      repeats.add(r);
     }
     report.messages.push_back(std::move(r));
   }
+  const auto& by_ref = repeats.by_ref();
 
   // Acknowledgements among the valid messages: attach them, or report their absent target.
   for (std::size_t i = 0; i < t.messages.size(); ++i) {
     const auto& m = t.messages[i];
-    if (report.messages[i].verdict != Verdict::valid || m.kind != kKindHotline) continue;
+    if (report.messages[i].verdict != Verdict::valid || m.kind != kKindHotline) continue;  // an equivocating ack is not evidence
     auto body = decode_body(m.body);
     if (!body) continue;
     const auto* ack = std::get_if<Acknowledgement>(&*body);

@@ -6,7 +6,11 @@
 //   valid    signed by the identity key the charter binds to its sender device at the epoch
 //            it names, on a channel that is attested at that epoch, by a device that may
 //            POST there then, under the charter head of that epoch;
-//   forged   anything else, with the first failed check as the reason;
+//   forged   anything else, with the first failed check as the reason (an entry repeating
+//            an earlier one's signed content exactly is a `duplicate`);
+//   equivocation  two messages that each pass every check, from one sender with one
+//            sequence number (or one message id) but different signed content: the sender
+//            signed both, so both are marked and each names the other's index;
 //   missing  a gap in a sender's sequence numbers among its valid messages (or before its
 //            first one, when the transcript claims the whole history: from == 0), or a
 //            message a valid acknowledgement names that the transcript does not hold.
@@ -25,7 +29,7 @@
 
 namespace parley::hotline {
 
-enum class Verdict { valid, forged, missing };
+enum class Verdict { valid, forged, missing, equivocation };
 std::string_view verdict_name(Verdict verdict);
 
 enum class Forgery {
@@ -38,7 +42,7 @@ enum class Forgery {
   not_a_poster,        // the sender may not POST on the channel at that epoch
   bad_precedence,      // not one of the four precedence values
   bad_sequence,        // sequence 0
-  duplicate,           // a second entry for one (sender, message id) or (sender, sequence)
+  duplicate,           // a second entry with the same signed content as an earlier one
 };
 std::string_view forgery_name(Forgery forgery);
 
@@ -58,6 +62,9 @@ struct MessageReport {
   Verdict verdict = Verdict::valid;
   Forgery reason = Forgery::none;
   std::string detail;            // human-readable; names the check, never the body
+  // equivocation: the index of another message with this one's (sender, sequence) or
+  // (sender, message id) and different signed content.
+  std::optional<std::size_t> conflicts_with;
   std::vector<AckEntry> acks;    // valid acknowledgements of this message, by time
 };
 
@@ -80,7 +87,7 @@ struct TranscriptReport {
   std::vector<MessageReport> messages;  // in transcript order
   std::vector<MissingReport> missing;
   std::size_t count(Verdict verdict) const;
-  bool all_valid() const { return missing.empty() && count(Verdict::forged) == 0; }
+  bool all_valid() const { return missing.empty() && count(Verdict::valid) == messages.size(); }
 };
 
 // Errors (the transcript as a whole is refused):

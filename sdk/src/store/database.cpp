@@ -49,9 +49,7 @@ Status set_journal_wal(Database& db, const std::string& path) {
 
 }  // namespace
 
-Result<Database> Database::open(const std::string& path, const StoreKey& key, const DatabaseOptions& options) {
-  PARLEY_TRY(check_key(key));  // before the file is created or touched
-
+Result<Database> Database::open_keyed(const std::string& path, const StoreKey& key) {
   sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
@@ -64,14 +62,27 @@ Result<Database> Database::open(const std::string& path, const StoreKey& key, co
     return make_error(Errc::store_io, "store file " + quoted(path) + " is not writable");
 
   PARLEY_TRY(apply_key(handle, key));
-  sqlite3_busy_timeout(handle, options.busy_timeout_ms);
   PARLEY_TRY(verify_key(handle, path));
+  return Result<Database>(std::move(db));
+}
+
+Result<Database> Database::open(const std::string& path, const StoreKey& key, const DatabaseOptions& options) {
+  PARLEY_TRY(check_key(key));  // before the file is created or touched
+  auto opened = key.kind() == StoreKey::Kind::passphrase ? open_passphrase(path, key) : open_keyed(path, key);
+  if (!opened) return std::move(opened).error();
+  Database db = std::move(opened).value();
+  sqlite3_busy_timeout(db.db_, options.busy_timeout_ms);
 
   // Only now that the key is known to fit may anything be written to the file.
   if (options.wal) PARLEY_TRY(set_journal_wal(db, path));
   PARLEY_TRY(db.exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
   PARLEY_TRY(db.exec("PRAGMA foreign_keys = ON"));
   return Result<Database>(std::move(db));
+}
+
+Status Database::rekey(const StoreKey& raw) {
+  if (db_ == nullptr) return make_error(Errc::closed, "the database connection was moved away");
+  return rekey_to(db_, raw);
 }
 
 Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}

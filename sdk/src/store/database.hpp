@@ -30,6 +30,9 @@ class Database {
  public:
   // Opens (creating if absent) the file at `path` with `key`. A file that the key does not
   // open fails with Errc::store_wrong_key; an unreadable path with Errc::store_io.
+  // A passphrase goes through Parley's own KDF (passphrase_kdf.hpp: scrypt natively, the
+  // parameters and salt in `<path>.kdf`); a store created with SQLCipher's default KDF
+  // (no header) is opened that way once and migrated (PRAGMA rekey) to the derived raw key.
   static Result<Database> open(const std::string& path, const StoreKey& key,
                                const DatabaseOptions& options = {});
 
@@ -52,6 +55,11 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  // The file opened with exactly this key as SQLCipher reads it, and the key verified.
+  static Result<Database> open_keyed(const std::string& path, const StoreKey& key);
+  // Parley's passphrase KDF, the header file, and the migration of old stores (passphrase_open.cpp).
+  static Result<Database> open_passphrase(const std::string& path, const StoreKey& key);
+  Status rekey(const StoreKey& raw);
   sqlite3* db_ = nullptr;
 };
 

@@ -35,6 +35,21 @@ void wipe(char* data, std::size_t size) {
   for (std::size_t i = 0; i < size; ++i) p[i] = 0;
 }
 
+// SQLCipher's raw-key syntax for a 32-byte key; the caller wipes it.
+std::array<char, kRawKeyTextSize> raw_key_text(const StoreKey& key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::array<char, kRawKeyTextSize> text{};
+  std::size_t at = 0;
+  text[at++] = 'x';
+  text[at++] = '\'';
+  for (std::uint8_t b : key.raw_key()) {
+    text[at++] = kDigits[b >> 4];
+    text[at++] = kDigits[b & 0xf];
+  }
+  text[at++] = '\'';
+  return text;
+}
+
 }  // namespace
 
 Status check_key(const StoreKey& key) {
@@ -63,22 +78,22 @@ Status apply_key(sqlite3* db, const StoreKey& key) {
       break;
     }
     case StoreKey::Kind::raw: {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      std::array<char, kRawKeyTextSize> text{};
-      std::size_t at = 0;
-      text[at++] = 'x';
-      text[at++] = '\'';
-      for (std::uint8_t b : key.raw_key()) {
-        text[at++] = kDigits[b >> 4];
-        text[at++] = kDigits[b & 0xf];
-      }
-      text[at++] = '\'';
+      auto text = raw_key_text(key);
       rc = sqlite3_key(db, text.data(), static_cast<int>(text.size()));
       wipe(text.data(), text.size());  // SQLCipher keeps its own copy
       break;
     }
   }
   if (rc != SQLITE_OK) return sqlite_error(rc, db, "setting the store key failed");
+  return {};
+}
+
+Status rekey_to(sqlite3* db, const StoreKey& raw) {
+  if (raw.kind() != StoreKey::Kind::raw) return make_error(Errc::invalid_argument, "the store is rekeyed to raw keys only");
+  auto text = raw_key_text(raw);
+  const int rc = sqlite3_rekey(db, text.data(), static_cast<int>(text.size()));
+  wipe(text.data(), text.size());
+  if (rc != SQLITE_OK) return sqlite_error(rc, db, "re-encrypting the store with the derived key failed");
   return {};
 }
 

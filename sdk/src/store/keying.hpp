@@ -18,4 +18,7 @@ Status check_key(const StoreKey& key);
 // inside SQLCipher); nothing for StoreKey::none(). Call before the first read of the file.
 Status apply_key(sqlite3* db, const StoreKey& key);
 
+// sqlite3_rekey() to a raw key (x'<64 hex>'): re-encrypts every page in one transaction.
+Status rekey_to(sqlite3* db, const StoreKey& raw);
+
 }  // namespace parley::store

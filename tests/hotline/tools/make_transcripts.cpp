@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Writes the transcripts the parley-verify ctest checks: DIR/good.plf (all valid),
-// DIR/tampered.plf (one byte of one message flipped, the first message dropped) and
+// DIR/tampered.plf (one byte of one message flipped, the first message dropped),
+// DIR/equivocation.plf (the last sender signed a second message with the same sequence) and
 // DIR/deniable.plf (a channel that is not attested).
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,13 @@ int main(int argc, char** argv) {
   tampered.messages[2].body[0] ^= 0x01;              // SY's reply, altered
   tampered.messages.erase(tampered.messages.begin());  // IL's FLASH message, dropped
   write(dir / "tampered.plf", encode_transcript(tampered));
+
+  Transcript equivocation = good;
+  AttestedMessage twin = good.messages[4];
+  twin.body.push_back('!');
+  if (!attest(equivocation, twin, keys.priv(test::kIlOfficer)).ok()) return 1;
+  equivocation.messages.push_back(twin);
+  write(dir / "equivocation.plf", encode_transcript(equivocation));
 
   parley::charter::test::Keys other_keys;
   parley::charter::test::TestCell other(other_keys);

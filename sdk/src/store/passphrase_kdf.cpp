@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/passphrase_kdf.hpp"
+
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "crypto/kdf.hpp"
+#include "crypto/keys.hpp"
+
+namespace parley::store {
+namespace {
+
+constexpr std::string_view kMagic = "parley-store-kdf 1";
+constexpr std::size_t kMaxHeaderBytes = 1024;
+// Bounds on what a header may ask for: 1 GiB of scrypt memory, 10^8 PBKDF2 iterations.
+constexpr std::uint64_t kMaxScryptN = 1u << 20;
+constexpr std::uint32_t kMaxScryptR = 32;
+constexpr std::uint32_t kMaxScryptP = 16;
+constexpr std::uint32_t kMaxIterations = 100'000'000;
+
+std::atomic<bool> cheap_for_tests{false};
+
+Error corrupt(const std::string& what) {
+  return make_error(Errc::store_corrupt, "the store's key-derivation header is invalid: " + what);
+}
+
+std::string hex(ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) out += {kDigits[b >> 4], kDigits[b & 15]};
+  return out;
+}
+
+std::optional<Bytes> unhex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  Bytes out(text.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto [end, ec] = std::from_chars(text.data() + 2 * i, text.data() + 2 * i + 2, out[i], 16);
+    if (ec != std::errc() || end != text.data() + 2 * i + 2) return std::nullopt;
+  }
+  return out;
+}
+
+template <class T>
+std::optional<T> number(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  if (it == fields.end()) return std::nullopt;
+  T value{};
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (ec != std::errc() || end != it->second.data() + it->second.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Result<PassphraseKdf> new_store_kdf() {
+  const bool cheap = cheap_for_tests.load();
+  PassphraseKdf kdf;
+  if (crypto::has_scrypt()) {
+    kdf.algorithm = PassphraseKdf::Algorithm::scrypt;
+    kdf.n = cheap ? 1u << 10 : kScryptN;
+    kdf.r = kScryptR;
+    kdf.p = kScryptP;
+  } else {
+    kdf.algorithm = PassphraseKdf::Algorithm::pbkdf2_sha256;
+    kdf.iterations = cheap ? 1'000 : kPbkdf2Iterations;
+  }
+  kdf.salt.resize(kSaltBytes);
+  PARLEY_TRY(crypto::random_bytes(kdf.salt));
+  return kdf;
+}
+
+std::string encode_kdf_header(const PassphraseKdf& kdf) {
+  std::ostringstream out;
+  out << kMagic << "\n";
+  if (kdf.algorithm == PassphraseKdf::Algorithm::scrypt)
+    out << "algorithm scrypt\nn " << kdf.n << "\nr " << kdf.r << "\np " << kdf.p << "\n";
+  else
+    out << "algorithm pbkdf2-sha256\niterations " << kdf.iterations << "\n";
+  out << "salt " << hex(kdf.salt) << "\n";
+  return out.str();
+}
+
+Result<PassphraseKdf> decode_kdf_header(std::string_view text) {
+  if (text.size() > kMaxHeaderBytes) return corrupt("larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
+  std::istringstream in{std::string(text)};
+  std::string line;
+  if (!std::getline(in, line) || line != kMagic) return corrupt("it does not start with '" + std::string(kMagic) + "'");
+  std::map<std::string, std::string> fields;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto space = line.find(' ');
+    if (space == std::string::npos) return corrupt("line '" + line + "' has no value");
+    if (!fields.emplace(line.substr(0, space), line.substr(space + 1)).second)
+      return corrupt("field '" + line.substr(0, space) + "' appears twice");
+  }
+  PassphraseKdf kdf;
+  auto salt = fields.contains("salt") ? unhex(fields["salt"]) : std::nullopt;
+  if (!salt || salt->size() < 8 || salt->size() > 64) return corrupt("salt must be 8 to 64 bytes in hex");
+  kdf.salt = std::move(*salt);
+  const std::string algorithm = fields.contains("algorithm") ? fields["algorithm"] : "";
+  if (algorithm == "scrypt") {
+    auto n = number<std::uint64_t>(fields, "n");
+    auto r = number<std::uint32_t>(fields, "r");
+    auto p = number<std::uint32_t>(fields, "p");
+    if (!n || *n < 2 || *n > kMaxScryptN || (*n & (*n - 1)) != 0) return corrupt("scrypt n must be a power of two up to 2^20");
+    if (!r || *r == 0 || *r > kMaxScryptR) return corrupt("scrypt r must be 1.." + std::to_string(kMaxScryptR));
+    if (!p || *p == 0 || *p > kMaxScryptP) return corrupt("scrypt p must be 1.." + std::to_string(kMaxScryptP));
+    kdf.algorithm = PassphraseKdf::Algorithm::scrypt;
+    kdf.n = *n;
+    kdf.r = *r;
+    kdf.p = *p;
+  } else if (algorithm == "pbkdf2-sha256") {
+    auto iterations = number<std::uint32_t>(fields, "iterations");
+    if (!iterations || *iterations == 0 || *iterations > kMaxIterations)
+      return corrupt("pbkdf2-sha256 iterations must be 1.." + std::to_string(kMaxIterations));
+    kdf.algorithm = PassphraseKdf::Algorithm::pbkdf2_sha256;
+    kdf.iterations = *iterations;
+  } else {
+    return corrupt("unknown algorithm '" + algorithm + "' (expected scrypt or pbkdf2-sha256)");
+  }
+  return kdf;
+}
+
+Result<StoreKey> derive_store_key(const StoreKey& passphrase, const PassphraseKdf& kdf) {
+  if (passphrase.kind() != StoreKey::Kind::passphrase)
+    return make_error(Errc::invalid_argument, "only a passphrase goes through the store KDF");
+  std::array<std::uint8_t, 32> raw{};
+  const std::string& text = passphrase.passphrase_text();
+  Status derived = kdf.algorithm == PassphraseKdf::Algorithm::scrypt
+                       ? crypto::scrypt(text, kdf.salt, kdf.n, kdf.r, kdf.p, raw)
+                       : crypto::pbkdf2_sha256(text, kdf.salt, kdf.iterations, raw);
+  if (!derived) return derived.error();
+  StoreKey key = StoreKey::raw(raw);
+  crypto::wipe(raw);
+  return key;
+}
+
+namespace testing {
+void use_cheap_kdf_for_new_stores(bool cheap) { cheap_for_tests.store(cheap); }
+}  // namespace testing
+
+}  // namespace parley::store
