@@ -15,10 +15,13 @@
 #include <vector>
 
 #include "listener.hpp"
+#include "metrics.hpp"
 #include "log.hpp"
 #include "shared_state.hpp"
 #include "storage.hpp"
 #include "storage_worker.hpp"
+#include "settings.hpp"
+#include "tls_context.hpp"
 
 namespace parley::relay {
 
@@ -29,6 +32,7 @@ namespace {
 
 constexpr auto kDrainTimeout = std::chrono::seconds(3);
 constexpr auto kPruneInterval = std::chrono::minutes(10);
+constexpr auto kDepthScanInterval = std::chrono::seconds(15);
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -55,6 +59,20 @@ Result<HostPort> parse_host_port(std::string_view text) {
 int run_relay(RelayConfig config) {
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::shared_ptr<TlsContext> tls;
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    log_line("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+    return 1;
+  }
+  if (!config.tls_cert_file.empty()) {
+    auto loaded = TlsContext::load(config.tls_cert_file, config.tls_key_file);
+    if (!loaded) {
+      log_line(loaded.error().message);
+      return 1;
+    }
+    tls = std::move(*loaded);
+  }
+
   StorageLimits limits;
   limits.max_mailbox = config.max_mailbox;
   limits.max_stored_prekeys = config.max_stored_prekeys;
@@ -69,7 +87,7 @@ int run_relay(RelayConfig config) {
   int exit_code = 0;
   {
     net::io_context ioc(static_cast<int>(threads));
-    auto state = std::make_shared<SharedState>(config, worker);
+    auto state = std::make_shared<SharedState>(config, worker, tls);
 
     tcp::resolver resolver(ioc);
     boost::system::error_code ec;
@@ -80,8 +98,15 @@ int run_relay(RelayConfig config) {
       worker.stop();
       return 1;
     }
+    const tcp::endpoint endpoint = resolved.begin()->endpoint();
+    if (!tls && !config.insecure_plain && !endpoint.address().is_loopback()) {
+      log_line("refusing plain ws:// on " + endpoint_text(endpoint) +
+               ": give a certificate (--tls-cert, --tls-key), bind to a loopback address, or pass --insecure-plain");
+      worker.stop();
+      return 1;
+    }
     auto listener = std::make_shared<Listener>(ioc, state);
-    if (auto opened = listener->open(resolved.begin()->endpoint()); !opened) {
+    if (auto opened = listener->open(endpoint); !opened) {
       log_line(opened.error().message);
       worker.stop();
       return 1;
@@ -89,9 +114,31 @@ int run_relay(RelayConfig config) {
     const std::string bound = endpoint_text(listener->local_endpoint());
     std::printf("parley-relay listening on %s\n", bound.c_str());
     std::fflush(stdout);
-    log_line("listening on " + bound + ", data in " + config.data_dir + ", " + std::to_string(threads) +
-             " I/O threads, max frame " + std::to_string(config.max_frame_bytes) + " bytes");
+    for (const auto& line : describe(config)) log_line("config " + line);
+    log_line("listening on " + bound + (tls ? " (TLS, certificate sha256 " + tls->fingerprint() + ")" : " (plain)") +
+             ", data in " + config.data_dir + ", " + std::to_string(threads) + " I/O threads, max frame " +
+             std::to_string(config.max_frame_bytes) + " bytes");
     listener->run();
+
+    // SIGHUP: new connections use the certificate and key as they are now on disk; open ones
+    // keep theirs. A reload that fails is logged and changes nothing.
+    net::signal_set hangup(ioc, SIGHUP);
+    std::function<void()> wait_hangup = [&] {
+      hangup.async_wait([&](boost::system::error_code wait_ec, int) {
+        if (wait_ec) return;
+        if (!tls) {
+          log_line("SIGHUP: no TLS certificate to reload");
+        } else if (auto reloaded = tls->reload(); !reloaded) {
+          metrics().tls_reload(false);
+          log_line("SIGHUP: certificate reload failed, keeping the old one: " + reloaded.error().message);
+        } else {
+          metrics().tls_reload(true);
+          log_line("SIGHUP: certificate reloaded, sha256 " + tls->fingerprint());
+        }
+        wait_hangup();
+      });
+    };
+    wait_hangup();
 
     // Old send-dedup entries are forgotten now and then.
     net::steady_timer prune(ioc);
@@ -105,9 +152,37 @@ int run_relay(RelayConfig config) {
         worker.submit<std::uint32_t>([before](Storage& s) { return s.prune_dedup(before); },
                                      [](Result<std::uint32_t>) {});
         schedule_prune();
+
+    // The mailbox depth histogram is recomputed from a scan now and then, not per request.
+    net::steady_timer depth_scan(ioc);
+    std::function<void()> scan_depths = [&] {
+      worker.submit<std::vector<std::uint64_t>>([](Storage& s) { return s.mailbox_depths(); },
+                                                [](Result<std::vector<std::uint64_t>> depths) {
+                                                  if (depths) metrics().mailbox_depth.reset_to(*depths);
+                                                });
+      depth_scan.expires_after(kDepthScanInterval);
+      depth_scan.async_wait([&](boost::system::error_code wait_ec) {
+        if (!wait_ec) scan_depths();
+      });
+    };
+    scan_depths();
       });
     };
     schedule_prune();
+
+    // The mailbox depth histogram is recomputed from a scan now and then, not per request.
+    net::steady_timer depth_scan(ioc);
+    std::function<void()> scan_depths = [&] {
+      worker.submit<std::vector<std::uint64_t>>([](Storage& s) { return s.mailbox_depths(); },
+                                                [](Result<std::vector<std::uint64_t>> depths) {
+                                                  if (depths) metrics().mailbox_depth.reset_to(*depths);
+                                                });
+      depth_scan.expires_after(kDepthScanInterval);
+      depth_scan.async_wait([&](boost::system::error_code wait_ec) {
+        if (!wait_ec) scan_depths();
+      });
+    };
+    scan_depths();
 
     // SIGINT/SIGTERM: stop accepting, close every connection (going away), give them a moment
     // to finish the close handshake, then stop the I/O threads.
@@ -128,8 +203,11 @@ int run_relay(RelayConfig config) {
     signals.async_wait([&](boost::system::error_code wait_ec, int signal_number) {
       if (wait_ec) return;
       log_line("signal " + std::to_string(signal_number) + ": shutting down");
+      state->set_draining();
       listener->stop();
       prune.cancel();
+      depth_scan.cancel();
+      hangup.cancel();
       const std::size_t open = state->close_all();
       if (open > 0) log_line("closing " + std::to_string(open) + " connections");
       deadline = std::chrono::steady_clock::now() + kDrainTimeout;
