@@ -52,7 +52,12 @@ void HttpSession::run() {
 }
 
 void HttpSession::on_handshake(beast::error_code ec) {
-  if (ec) return;  // not TLS, an old protocol version, no common cipher, or too slow: drop it
+  if (ec) {
+    // Not TLS, an old protocol version, no common cipher, a client that refused our
+    // certificate, or too slow: drop it.
+    metrics().tls_handshake_failed();
+    return;
+  }
   do_read();
 }
 

@@ -93,6 +93,9 @@ std::string Metrics::render() const {
     out += std::string("parley_relay_refusals_total{reason=\"") + std::string(errc_name(static_cast<Errc>(i))) +
            "\"} " + std::to_string(n) + "\n";
   }
+  counter(out, "parley_relay_tls_handshake_failures_total",
+          "TLS handshakes that failed (not TLS, no common version or cipher, certificate refused by the client, timeout).",
+          tls_handshake_failures_.load());
   header(out, "parley_relay_tls_reloads_total", "counter", "Certificate reloads (SIGHUP) by result.");
   out += "parley_relay_tls_reloads_total{result=\"ok\"} " + std::to_string(tls_reloads_ok_.load()) + "\n";
   out += "parley_relay_tls_reloads_total{result=\"failed\"} " + std::to_string(tls_reloads_failed_.load()) + "\n";

@@ -54,6 +54,7 @@ class Metrics {
   // A request, a frame or one recipient refused with `code`.
   void refused(Errc code);
   void connection_refused(bool per_ip) { add(per_ip ? refused_per_ip_ : refused_total_, 1); }
+  void tls_handshake_failed() { add(tls_handshake_failures_, 1); }
   void tls_reload(bool ok) { add(ok ? tls_reloads_ok_ : tls_reloads_failed_, 1); }
 
   Histogram commit_latency{{100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000}, 1e-6};
@@ -74,6 +75,7 @@ class Metrics {
   std::atomic<std::uint64_t> sends_{0}, deliveries_{0}, acks_{0};
   std::atomic<std::uint64_t> tls_reloads_ok_{0}, tls_reloads_failed_{0};
   std::atomic<std::uint64_t> refused_total_{0}, refused_per_ip_{0};
+  std::atomic<std::uint64_t> tls_handshake_failures_{0};
   std::array<std::atomic<std::uint64_t>, 128> refusals_{};  // by error code number
 };
 

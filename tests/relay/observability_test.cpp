@@ -4,6 +4,8 @@
 // a canary in device names and payloads must appear in neither.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -151,6 +153,28 @@ TEST_F(RelayObservability, MailboxDepthHistogramCountsQueuedMail) {
   EXPECT_EQ(samples["parley_relay_mailbox_depth_sum"], 3);
   EXPECT_EQ(samples["parley_relay_mailbox_depth_bucket{le=\"1\"}"], 0);
   EXPECT_EQ(samples["parley_relay_mailbox_depth_bucket{le=\"10\"}"], 1);
+}
+
+TEST_F(RelayObservability, SigtermClosesConnectionsGoingAwayAndExitsZeroLosingNothing) {
+  auto alice = TestDevice::make("alice", 1, 3);
+  auto bob = TestDevice::make("bob", 1, 3);
+  connect_registered(relay.port(), bob).reset();
+  auto a = connect_registered(relay.port(), alice);
+  a->send(send_frame(message_id(1), {bob.address}, Bytes{7, 7, 7}));
+  ASSERT_TRUE(a->read_until(wire::RelayBody::SendAck));
+
+  const int status = relay.stop();
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(a->wait_closed());
+  EXPECT_EQ(a->close_reason().code, static_cast<std::uint16_t>(boost::beast::websocket::close_code::going_away));
+
+  relay.start();
+  auto b = connect_registered(relay.port(), bob);
+  auto delivered = b->read_until(wire::RelayBody::Deliver);
+  ASSERT_TRUE(delivered);
+  const auto* deliver = delivered->frame->body_as_Deliver();
+  EXPECT_EQ(Bytes(deliver->payload()->begin(), deliver->payload()->end()), (Bytes{7, 7, 7}));
 }
 
 }  // namespace

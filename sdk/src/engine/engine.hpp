@@ -39,6 +39,8 @@ struct EngineOptions {
   // A request for lost posts or a lost key is not repeated sooner than this (unless the
   // gap grew): the answer may still be on its way.
   TimeMs recovery_retry_ms = 5000;
+  // Sent in Register to a relay that admits new devices by invite (empty: none).
+  std::string invite_token;
 };
 
 class Engine {
