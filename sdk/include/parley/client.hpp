@@ -35,7 +35,7 @@ struct ClientOptions {
   std::string relay_cert_sha256;
   // For a relay that admits new devices by invite: the token its operator minted
   // (`parley-relay admin mint-invite`). Used only when this device registers; a relay that
-  // refuses it closes with invite_required / invite_invalid (seen as Disconnected).
+  // refuses it reports a ProtocolError event with invite_required or invite_invalid and closes.
   std::string invite_token;
   std::chrono::milliseconds reconnect_initial{200};  // first retry delay, doubled per failure...
   std::chrono::milliseconds reconnect_max{5000};     // ...up to this, with random jitter
