@@ -55,6 +55,10 @@ struct RelayConfig {
   std::size_t delivery_window_bytes = 4u << 20;  // ... and their payload bytes (at least one)
   // Send dedup entries are kept this long (idempotency on (sender, message_id)).
   std::chrono::hours dedup_window{24 * 7};
+  // Messages still queued this long after they were stored are deleted unread (in batches,
+  // every prune_interval).
+  std::chrono::seconds message_ttl{30 * 24 * 3600};
+  std::chrono::seconds prune_interval{600};
 
   // --- per-connection back-pressure ---
   std::size_t write_queue_frames = 1024;         // over this: the consumer is closed

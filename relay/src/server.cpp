@@ -2,6 +2,7 @@
 #include "server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -31,7 +32,12 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 constexpr auto kDrainTimeout = std::chrono::seconds(3);
-constexpr auto kPruneInterval = std::chrono::minutes(10);
+constexpr std::uint32_t kPruneBatch = 500;
+
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 constexpr auto kDepthScanInterval = std::chrono::seconds(15);
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
@@ -140,10 +146,22 @@ int run_relay(RelayConfig config) {
     };
     wait_hangup();
 
-    // Old send-dedup entries are forgotten now and then.
+    // Expired messages go in batches, one storage job each, so sends are not held up behind
+    // one long transaction; the next batch is queued only when the previous one was full.
+    std::function<void(TimeMs)> prune_expired = [&](TimeMs before) {
+      worker.submit<std::uint32_t>(
+          [before](Storage& s) { return s.prune_expired(before, kPruneBatch); },
+          [&, before](Result<std::uint32_t> pruned) {
+            if (!pruned || *pruned == 0) return;
+            metrics().expired(*pruned);
+            if (*pruned == kPruneBatch) net::post(ioc, [&, before] { prune_expired(before); });
+          });
+    };
+
+    // Old send-dedup entries and expired messages are forgotten now and then.
     net::steady_timer prune(ioc);
     std::function<void()> schedule_prune = [&] {
-      prune.expires_after(kPruneInterval);
+      prune.expires_after(config.prune_interval);
       prune.async_wait([&](boost::system::error_code wait_ec) {
         if (wait_ec) return;
         const TimeMs before = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -151,21 +169,8 @@ int run_relay(RelayConfig config) {
                                   .count();
         worker.submit<std::uint32_t>([before](Storage& s) { return s.prune_dedup(before); },
                                      [](Result<std::uint32_t>) {});
+        prune_expired(wall_clock_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config.message_ttl).count());
         schedule_prune();
-
-    // The mailbox depth histogram is recomputed from a scan now and then, not per request.
-    net::steady_timer depth_scan(ioc);
-    std::function<void()> scan_depths = [&] {
-      worker.submit<std::vector<std::uint64_t>>([](Storage& s) { return s.mailbox_depths(); },
-                                                [](Result<std::vector<std::uint64_t>> depths) {
-                                                  if (depths) metrics().mailbox_depth.reset_to(*depths);
-                                                });
-      depth_scan.expires_after(kDepthScanInterval);
-      depth_scan.async_wait([&](boost::system::error_code wait_ec) {
-        if (!wait_ec) scan_depths();
-      });
-    };
-    scan_depths();
       });
     };
     schedule_prune();

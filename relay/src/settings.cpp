@@ -207,6 +207,10 @@ std::vector<Setting> make_settings() {
                        std::uint64_t{1} << 32, "... and their payload bytes (one frame always fits)"));
   all.push_back(duration("dedup_window_h", "--dedup-window-h", &C::dedup_window, 1, 24 * 365,
                          "how long a Send's message id is remembered for idempotency, hours"));
+  all.push_back(duration("message_ttl_s", "--message-ttl-s", &C::message_ttl, 1, std::uint64_t{10} * 365 * 24 * 3600,
+                         "queued messages older than this are deleted unread, seconds (30 days)"));
+  all.push_back(duration("prune_interval_s", "--prune-interval-s", &C::prune_interval, 1, 24 * 3600,
+                         "how often expired messages and old dedup entries are pruned, seconds"));
   all.push_back(number("write_queue_frames", "--write-queue-frames", &C::write_queue_frames, 16, 1000000,
                        "queued outgoing frames per connection before a non-reading client is closed"));
   all.push_back(number("write_queue_bytes", "--write-queue-bytes", &C::write_queue_bytes, 1 << 16,

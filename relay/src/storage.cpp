@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS send_refused(
   stored_at_ms INTEGER NOT NULL,
   PRIMARY KEY(sender_user, sender_device, message_id, ord)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS send_refused_by_time ON send_refused(stored_at_ms);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages(stored_at_ms);
 CREATE TABLE IF NOT EXISTS invites(
   token_hash BLOB PRIMARY KEY,
   uses_left INTEGER NOT NULL,
@@ -147,6 +148,10 @@ constexpr const char* kDeleteAllOrphans =
     "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM mailbox WHERE mailbox.message = messages.id)";
 constexpr const char* kResetMailboxCount = "UPDATE devices SET mailbox_count = 0 WHERE user = ?1 AND device = ?2";
 constexpr const char* kCountDevices = "SELECT COUNT(*) FROM devices";
+constexpr const char* kSelectExpired = "SELECT id FROM messages WHERE stored_at_ms < ?1 ORDER BY stored_at_ms LIMIT ?2";
+constexpr const char* kSelectMessageRecipients = "SELECT recipient_user, recipient_device FROM mailbox WHERE message = ?1";
+constexpr const char* kDeleteMessageRows = "DELETE FROM mailbox WHERE message = ?1";
+constexpr const char* kDeleteMessage = "DELETE FROM messages WHERE id = ?1";
 constexpr const char* kCountMailboxRows = "SELECT COUNT(*) FROM mailbox";
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
@@ -664,6 +669,49 @@ Status Storage::ping() {
   auto row = select->step();
   if (!row) return std::move(row).error();
   return {};
+}
+
+Result<std::uint32_t> Storage::prune_expired(TimeMs before, std::uint32_t max_messages) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    std::vector<std::int64_t> ids;
+    {
+      PARLEY_STMT(select, kSelectExpired);
+      select->bind(1, before).bind(2, std::int64_t{max_messages});
+      while (true) {
+        auto row = select->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        ids.push_back(select->column_int(0));
+      }
+    }
+    for (const std::int64_t id : ids) {
+      std::vector<Address> recipients;
+      {
+        PARLEY_STMT(select, kSelectMessageRecipients);
+        select->bind(1, id);
+        while (true) {
+          auto row = select->step();
+          if (!row) return std::move(row).error();
+          if (!*row) break;
+          recipients.push_back({select->column_text(0), static_cast<std::uint32_t>(select->column_int(1))});
+        }
+      }
+      for (const auto& recipient : recipients) {
+        PARLEY_STMT(count, kAddMailboxCount);
+        count->bind(1, recipient.user).bind(2, std::int64_t{recipient.device}).bind(3, std::int64_t{-1});
+        PARLEY_TRY(count->run());
+      }
+      {
+        PARLEY_STMT(rows, kDeleteMessageRows);
+        rows->bind(1, id);
+        PARLEY_TRY(rows->run());
+      }
+      PARLEY_STMT(message, kDeleteMessage);
+      message->bind(1, id);
+      PARLEY_TRY(message->run());
+    }
+    return static_cast<std::uint32_t>(ids.size());
+  });
 }
 
 Status Storage::use_invite(const Admission& admission) {

@@ -165,6 +165,10 @@ class Storage {
   // Forgets send-dedup entries (and their refusals) older than `before` (their messages may
   // be long delivered).
   Result<std::uint32_t> prune_dedup(TimeMs before);
+  // Deletes up to `max_messages` messages stored before `before`, with their mailbox rows
+  // (keeping mailbox counts right). Returns how many messages went; call again while it
+  // returns `max_messages`.
+  Result<std::uint32_t> prune_expired(TimeMs before, std::uint32_t max_messages);
 
   // Counts for tests and logs.
   Result<std::uint64_t> message_count();

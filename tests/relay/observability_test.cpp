@@ -155,6 +155,46 @@ TEST_F(RelayObservability, MailboxDepthHistogramCountsQueuedMail) {
   EXPECT_EQ(samples["parley_relay_mailbox_depth_bucket{le=\"10\"}"], 1);
 }
 
+TEST(RelayRetention, QueuedMessagesExpireAndFreeTheirMailboxPlaces) {
+  TempDir data;
+  RelayProcess relay(data.path().string(),
+                     {"--message-ttl-s", "1", "--prune-interval-s", "1", "--max-mailbox", "2"});
+  relay.start();
+  auto alice = TestDevice::make("alice", 1, 3);
+  auto bob = TestDevice::make("bob", 1, 3);
+  connect_registered(relay.port(), bob).reset();
+  auto a = connect_registered(relay.port(), alice);
+  for (std::uint8_t i = 1; i <= 2; ++i) {
+    a->send(send_frame(message_id(i), {bob.address}, Bytes{i}));
+    ASSERT_TRUE(a->read_until(wire::RelayBody::SendAck));
+  }
+  // Full: a third is refused.
+  a->send(send_frame(message_id(3), {bob.address}, Bytes{3}));
+  ASSERT_TRUE(a->read_until(wire::RelayBody::Failure));
+
+  double expired = 0;
+  for (int i = 0; i < 750 && expired < 2; ++i) {
+    const auto samples = scrape(relay.port());
+    expired = samples.count("parley_relay_messages_expired_total") ? samples.at("parley_relay_messages_expired_total") : 0;
+    if (expired < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(expired, 2);
+  // The places are free again: two new messages fit, and only they are delivered (bob is
+  // online first, so the new ones cannot expire before he has them).
+  auto b = connect_registered(relay.port(), bob);
+  for (std::uint8_t i = 4; i <= 5; ++i) {
+    a->send(send_frame(message_id(i), {bob.address}, Bytes{i}));
+    auto ack = a->read_until(wire::RelayBody::SendAck);
+    ASSERT_TRUE(ack);
+    const auto* refused = ack->frame->body_as_SendAck()->refused();
+    EXPECT_TRUE(refused == nullptr || refused->size() == 0);
+  }
+  auto first = b->read_until(wire::RelayBody::Deliver);
+  ASSERT_TRUE(first);
+  const auto* deliver = first->frame->body_as_Deliver();
+  EXPECT_EQ(Bytes(deliver->payload()->begin(), deliver->payload()->end()), Bytes{4});
+}
+
 TEST_F(RelayObservability, SigtermClosesConnectionsGoingAwayAndExitsZeroLosingNothing) {
   auto alice = TestDevice::make("alice", 1, 3);
   auto bob = TestDevice::make("bob", 1, 3);
