@@ -136,12 +136,7 @@ TEST(RelayAdmin, RemoveDeviceFreesItsAddressAndPurgeEmptiesAMailbox) {
   relay.start();
   auto alice = TestDevice::make("alice", 1, 2);
   auto bob = TestDevice::make("bob", 1, 2);
-  connect_registered(relay.port(), bob).reset();
-  auto a = connect_registered(relay.port(), alice);
-  for (std::uint8_t i = 1; i <= 2; ++i) {
-    a->send(send_frame(message_id(i), {bob.address}, Bytes{1, 2, 3}));
-    ASSERT_TRUE(a->read_until(wire::RelayBody::SendAck));
-  }
+  ASSERT_TRUE(queue_for_offline(relay.port(), alice, bob, 2));
   EXPECT_NE(admin(data, "stats").find("queued_deliveries 2\n"), std::string::npos);
   EXPECT_NE(admin(data, "purge-mailbox bob.1").find("purged 2"), std::string::npos);
   EXPECT_NE(admin(data, "stats").find("queued_deliveries 0\nactive_invites 0\n"), std::string::npos);

@@ -278,6 +278,20 @@ std::unique_ptr<WsClient> connect_authenticated(std::uint16_t port, const TestDe
   return client;
 }
 
+std::unique_ptr<WsClient> queue_for_offline(std::uint16_t port, const TestDevice& sender,
+                                            const TestDevice& recipient, std::uint8_t count) {
+  connect_registered(port, recipient).reset();
+  auto client = connect_registered(port, sender);
+  for (std::uint8_t i = 1; i <= count; ++i) {
+    client->send(send_frame(message_id(i), {recipient.address}, Bytes{i}));
+    if (!client->read_until(wire::RelayBody::SendAck)) {
+      ADD_FAILURE() << "message " << int(i) << " was not stored";
+      return nullptr;
+    }
+  }
+  return client;
+}
+
 // --- expectations ---
 
 const wire::Failure* as_failure(const std::optional<Frame>& frame) {

@@ -99,6 +99,11 @@ Bytes sign(const crypto::KeyPair& key, ByteView message);
 
 // Connects, registers `device` and expects AuthOk; returns the client.
 std::unique_ptr<WsClient> connect_registered(std::uint16_t port, const TestDevice& device);
+// Registers `recipient` and leaves it offline, then registers `sender` and has it queue
+// `count` messages for the recipient (ids and one-byte payloads 1..count), each acknowledged
+// as stored. Returns the sender's connection; null (with a test failure) if a step failed.
+std::unique_ptr<WsClient> queue_for_offline(std::uint16_t port, const TestDevice& sender,
+                                            const TestDevice& recipient, std::uint8_t count);
 // Connects, authenticates and expects AuthOk.
 std::unique_ptr<WsClient> connect_authenticated(std::uint16_t port, const TestDevice& device);
 
