@@ -25,6 +25,26 @@ struct RelayConfig {
   // How long a closing connection may take to finish the close handshake.
   std::chrono::seconds close_timeout{5};
 
+  // --- TLS ---
+  // PEM certificate chain and private key: with both, every connection is TLS (wss://, https://)
+  // and SIGHUP re-reads them. Without them the relay speaks plain ws:// and http://, which it
+  // agrees to only on a loopback address (behind a local TLS proxy, or for tests) or when
+  // insecure_plain says so: on a network, plain frames can be read and injected by anyone on the path.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool insecure_plain = false;
+
+  // --- admission ---
+  // "invite": a device registers only with an invite token minted by `parley-relay admin
+  // mint-invite`; "open": anyone may register any free address (tests, closed networks).
+  std::string registration = "invite";
+  // From the WebSocket upgrade to AuthOk; a connection still unauthenticated then is closed.
+  std::chrono::seconds auth_timeout{10};
+  // Open connections (any phase), in total and per peer IP address; over either the relay
+  // closes the new TCP connection at once.
+  std::uint32_t max_connections = 10000;
+  std::uint32_t max_connections_per_ip = 64;
+
   // --- protocol limits ---
   std::uint32_t max_recipients = 1000;
   std::uint32_t max_mailbox = 10000;             // queued messages per device
@@ -35,6 +55,10 @@ struct RelayConfig {
   std::size_t delivery_window_bytes = 4u << 20;  // ... and their payload bytes (at least one)
   // Send dedup entries are kept this long (idempotency on (sender, message_id)).
   std::chrono::hours dedup_window{24 * 7};
+  // Messages still queued this long after they were stored are deleted unread (in batches,
+  // every prune_interval).
+  std::chrono::seconds message_ttl{30 * 24 * 3600};
+  std::chrono::seconds prune_interval{600};
 
   // --- per-connection back-pressure ---
   std::size_t write_queue_frames = 1024;         // over this: the consumer is closed
@@ -47,6 +71,7 @@ struct RelayConfig {
   // --- storage ---
   std::string data_dir;
   StoreKey store_key = StoreKey::none();
+  std::string db_key_file;  // where store_key came from, if from a file (shown in the effective config)
 
   // A Deliver frame carries the payload plus a few hundred bytes (sender, ids): keep the
   // payload limit below the frame limit so every stored message can be delivered.

@@ -9,6 +9,7 @@
 
 #include "http_session.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 
 namespace parley::relay {
 
@@ -66,7 +67,18 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<HttpSession>(std::move(socket), state_)->run();
+  // Over a cap the connection is closed before a byte is read: a flood costs one accept each.
+  boost::system::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec);
+  ConnectionLimits::Refusal refused = ConnectionLimits::Refusal::none;
+  ConnectionSlot slot = peer_ec ? nullptr : state_->connection_limits().admit(peer.address(), refused);
+  if (!slot) {
+    if (!peer_ec) metrics().connection_refused(refused == ConnectionLimits::Refusal::per_ip);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  } else {
+    std::make_shared<HttpSession>(std::move(socket), state_, std::move(slot))->run();
+  }
   do_accept();
 }
 

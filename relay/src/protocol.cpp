@@ -2,6 +2,7 @@
 #include "protocol.hpp"
 
 #include "crypto/keys.hpp"
+#include "invites.hpp"
 
 namespace parley::relay {
 
@@ -70,6 +71,9 @@ Result<RegisterRequest> check_register(const wire::Register& frame, ByteView non
   out.prekeys = std::move(*prekeys);
   if (!check_auth_signature(out.device.identity_key, nonce, out.device.address, wire::view(frame.signature())))
     return make_error(Errc::auth_failed, "registration signature does not verify for this challenge");
+  out.admission.open = config.registration == "open";
+  if (!out.admission.open && frame.invite_token() && frame.invite_token()->size() > 0)
+    out.admission.token_hash = invite_token_hash(frame.invite_token()->string_view());
   return out;
 }
 

@@ -19,6 +19,7 @@ namespace parley::relay {
 struct RegisterRequest {
   DeviceRecord device;
   std::vector<PreKeyRecord> prekeys;
+  Admission admission;  // open, or the invite token's hash (time set when it is stored)
 };
 
 struct UploadRequest {

@@ -2,6 +2,7 @@
 #include "server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,10 +16,13 @@
 #include <vector>
 
 #include "listener.hpp"
+#include "metrics.hpp"
 #include "log.hpp"
 #include "shared_state.hpp"
 #include "storage.hpp"
 #include "storage_worker.hpp"
+#include "settings.hpp"
+#include "tls_context.hpp"
 
 namespace parley::relay {
 
@@ -28,7 +32,13 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 constexpr auto kDrainTimeout = std::chrono::seconds(3);
-constexpr auto kPruneInterval = std::chrono::minutes(10);
+constexpr std::uint32_t kPruneBatch = 500;
+
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+constexpr auto kDepthScanInterval = std::chrono::seconds(15);
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -55,6 +65,20 @@ Result<HostPort> parse_host_port(std::string_view text) {
 int run_relay(RelayConfig config) {
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::shared_ptr<TlsContext> tls;
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    log_line("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+    return 1;
+  }
+  if (!config.tls_cert_file.empty()) {
+    auto loaded = TlsContext::load(config.tls_cert_file, config.tls_key_file);
+    if (!loaded) {
+      log_line(loaded.error().message);
+      return 1;
+    }
+    tls = std::move(*loaded);
+  }
+
   StorageLimits limits;
   limits.max_mailbox = config.max_mailbox;
   limits.max_stored_prekeys = config.max_stored_prekeys;
@@ -69,7 +93,7 @@ int run_relay(RelayConfig config) {
   int exit_code = 0;
   {
     net::io_context ioc(static_cast<int>(threads));
-    auto state = std::make_shared<SharedState>(config, worker);
+    auto state = std::make_shared<SharedState>(config, worker, tls);
 
     tcp::resolver resolver(ioc);
     boost::system::error_code ec;
@@ -80,8 +104,15 @@ int run_relay(RelayConfig config) {
       worker.stop();
       return 1;
     }
+    const tcp::endpoint endpoint = resolved.begin()->endpoint();
+    if (!tls && !config.insecure_plain && !endpoint.address().is_loopback()) {
+      log_line("refusing plain ws:// on " + endpoint_text(endpoint) +
+               ": give a certificate (--tls-cert, --tls-key), bind to a loopback address, or pass --insecure-plain");
+      worker.stop();
+      return 1;
+    }
     auto listener = std::make_shared<Listener>(ioc, state);
-    if (auto opened = listener->open(resolved.begin()->endpoint()); !opened) {
+    if (auto opened = listener->open(endpoint); !opened) {
       log_line(opened.error().message);
       worker.stop();
       return 1;
@@ -89,14 +120,48 @@ int run_relay(RelayConfig config) {
     const std::string bound = endpoint_text(listener->local_endpoint());
     std::printf("parley-relay listening on %s\n", bound.c_str());
     std::fflush(stdout);
-    log_line("listening on " + bound + ", data in " + config.data_dir + ", " + std::to_string(threads) +
-             " I/O threads, max frame " + std::to_string(config.max_frame_bytes) + " bytes");
+    for (const auto& line : describe(config)) log_line("config " + line);
+    log_line("listening on " + bound + (tls ? " (TLS, certificate sha256 " + tls->fingerprint() + ")" : " (plain)") +
+             ", data in " + config.data_dir + ", " + std::to_string(threads) + " I/O threads, max frame " +
+             std::to_string(config.max_frame_bytes) + " bytes");
     listener->run();
 
-    // Old send-dedup entries are forgotten now and then.
+    // SIGHUP: new connections use the certificate and key as they are now on disk; open ones
+    // keep theirs. A reload that fails is logged and changes nothing.
+    net::signal_set hangup(ioc, SIGHUP);
+    std::function<void()> wait_hangup = [&] {
+      hangup.async_wait([&](boost::system::error_code wait_ec, int) {
+        if (wait_ec) return;
+        if (!tls) {
+          log_line("SIGHUP: no TLS certificate to reload");
+        } else if (auto reloaded = tls->reload(); !reloaded) {
+          metrics().tls_reload(false);
+          log_line("SIGHUP: certificate reload failed, keeping the old one: " + reloaded.error().message);
+        } else {
+          metrics().tls_reload(true);
+          log_line("SIGHUP: certificate reloaded, sha256 " + tls->fingerprint());
+        }
+        wait_hangup();
+      });
+    };
+    wait_hangup();
+
+    // Expired messages go in batches, one storage job each, so sends are not held up behind
+    // one long transaction; the next batch is queued only when the previous one was full.
+    std::function<void(TimeMs)> prune_expired = [&](TimeMs before) {
+      worker.submit<std::uint32_t>(
+          [before](Storage& s) { return s.prune_expired(before, kPruneBatch); },
+          [&, before](Result<std::uint32_t> pruned) {
+            if (!pruned || *pruned == 0) return;
+            metrics().expired(*pruned);
+            if (*pruned == kPruneBatch) net::post(ioc, [&, before] { prune_expired(before); });
+          });
+    };
+
+    // Old send-dedup entries and expired messages are forgotten now and then.
     net::steady_timer prune(ioc);
     std::function<void()> schedule_prune = [&] {
-      prune.expires_after(kPruneInterval);
+      prune.expires_after(config.prune_interval);
       prune.async_wait([&](boost::system::error_code wait_ec) {
         if (wait_ec) return;
         const TimeMs before = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -104,10 +169,25 @@ int run_relay(RelayConfig config) {
                                   .count();
         worker.submit<std::uint32_t>([before](Storage& s) { return s.prune_dedup(before); },
                                      [](Result<std::uint32_t>) {});
+        prune_expired(wall_clock_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config.message_ttl).count());
         schedule_prune();
       });
     };
     schedule_prune();
+
+    // The mailbox depth histogram is recomputed from a scan now and then, not per request.
+    net::steady_timer depth_scan(ioc);
+    std::function<void()> scan_depths = [&] {
+      worker.submit<std::vector<std::uint64_t>>([](Storage& s) { return s.mailbox_depths(); },
+                                                [](Result<std::vector<std::uint64_t>> depths) {
+                                                  if (depths) metrics().mailbox_depth.reset_to(*depths);
+                                                });
+      depth_scan.expires_after(kDepthScanInterval);
+      depth_scan.async_wait([&](boost::system::error_code wait_ec) {
+        if (!wait_ec) scan_depths();
+      });
+    };
+    scan_depths();
 
     // SIGINT/SIGTERM: stop accepting, close every connection (going away), give them a moment
     // to finish the close handshake, then stop the I/O threads.
@@ -128,8 +208,11 @@ int run_relay(RelayConfig config) {
     signals.async_wait([&](boost::system::error_code wait_ec, int signal_number) {
       if (wait_ec) return;
       log_line("signal " + std::to_string(signal_number) + ": shutting down");
+      state->set_draining();
       listener->stop();
       prune.cancel();
+      depth_scan.cancel();
+      hangup.cancel();
       const std::size_t open = state->close_all();
       if (open > 0) log_line("closing " + std::to_string(open) + " connections");
       deadline = std::chrono::steady_clock::now() + kDrainTimeout;

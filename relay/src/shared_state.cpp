@@ -7,7 +7,11 @@
 
 namespace parley::relay {
 
-SharedState::SharedState(RelayConfig config, StorageWorker& storage) : config_(std::move(config)), storage_(storage) {}
+SharedState::SharedState(RelayConfig config, StorageWorker& storage, std::shared_ptr<TlsContext> tls)
+    : config_(std::move(config)),
+      storage_(storage),
+      tls_(std::move(tls)),
+      limits_(config_.max_connections, config_.max_connections_per_ip) {}
 
 void SharedState::join(std::uint64_t id, const std::shared_ptr<WebsocketSession>& session) {
   std::lock_guard lock(mutex_);

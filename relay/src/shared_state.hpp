@@ -13,8 +13,10 @@
 #include <unordered_map>
 
 #include "config.hpp"
+#include "connection_limits.hpp"
 #include "parley/types.hpp"
 #include "storage_worker.hpp"
+#include "tls_context.hpp"
 
 namespace parley::relay {
 
@@ -22,10 +24,14 @@ class WebsocketSession;
 
 class SharedState {
  public:
-  SharedState(RelayConfig config, StorageWorker& storage);
+  // `tls` null: plain connections.
+  SharedState(RelayConfig config, StorageWorker& storage, std::shared_ptr<TlsContext> tls = nullptr);
 
   const RelayConfig& config() const { return config_; }
+  // The TLS context for a new connection, or null when the relay speaks plain HTTP/WebSocket.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const { return tls_ ? tls_->current() : nullptr; }
   StorageWorker& storage() { return storage_; }
+  ConnectionLimits& connection_limits() { return limits_; }
   std::uint64_t next_connection_id() { return ++connection_ids_; }
 
   // Every open WebSocket connection, for shutdown.
@@ -37,6 +43,10 @@ class SharedState {
   // Removes the entry of `address` only if it is still `session`'s.
   void go_offline(const Address& address, const WebsocketSession* session);
   std::shared_ptr<WebsocketSession> find_online(const Address& address);
+
+  // Set once shutdown begins: GET /readyz answers 503 from then on.
+  void set_draining() { draining_ = true; }
+  bool draining() const { return draining_; }
 
   // Asks every connection to close (going away); returns how many were open.
   std::size_t close_all();
@@ -50,7 +60,10 @@ class SharedState {
 
   const RelayConfig config_;
   StorageWorker& storage_;
+  const std::shared_ptr<TlsContext> tls_;
+  ConnectionLimits limits_;
   std::atomic<std::uint64_t> connection_ids_{0};
+  std::atomic<bool> draining_{false};
   std::mutex mutex_;
   std::map<std::uint64_t, std::weak_ptr<WebsocketSession>> connections_;
   std::unordered_map<std::string, Entry> online_;  // key: Address::to_string()

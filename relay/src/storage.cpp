@@ -13,7 +13,7 @@ namespace {
 
 // 2: send_refused (partial sends). A version-1 file is upgraded in place when opened: the new
 // table is created empty, which is exactly the state of a file whose sends all went through.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // mailbox.seq is AUTOINCREMENT so a delivery id is never reused, even after the newest row
 // is acked and deleted: clients may rely on ids increasing.
@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS send_refused(
   stored_at_ms INTEGER NOT NULL,
   PRIMARY KEY(sender_user, sender_device, message_id, ord)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS send_refused_by_time ON send_refused(stored_at_ms);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages(stored_at_ms);
+CREATE TABLE IF NOT EXISTS invites(
+  token_hash BLOB PRIMARY KEY,
+  uses_left INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
 // --- statements (cached by the address of these constants) ---
@@ -126,6 +132,27 @@ constexpr const char* kDeleteMailboxRow = "DELETE FROM mailbox WHERE seq = ?1";
 constexpr const char* kDeleteOrphanMessage =
     "DELETE FROM messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM mailbox WHERE message = ?1)";
 constexpr const char* kCountMessages = "SELECT COUNT(*) FROM messages";
+constexpr const char* kMailboxDepths =
+    "SELECT COUNT(*) FROM mailbox GROUP BY recipient_user, recipient_device";
+constexpr const char* kPing = "SELECT 1 FROM meta LIMIT 1";
+constexpr const char* kInsertInvite =
+    "INSERT INTO invites(token_hash, uses_left, expires_at_ms, created_at_ms) VALUES(?1, ?2, ?3, ?4)";
+constexpr const char* kSelectInvite = "SELECT uses_left, expires_at_ms FROM invites WHERE token_hash = ?1";
+constexpr const char* kUseInvite = "UPDATE invites SET uses_left = uses_left - 1 WHERE token_hash = ?1";
+constexpr const char* kDeleteInvite = "DELETE FROM invites WHERE token_hash = ?1";
+constexpr const char* kCountInvites = "SELECT COUNT(*) FROM invites WHERE uses_left > 0 AND expires_at_ms > ?1";
+constexpr const char* kDeleteDevice = "DELETE FROM devices WHERE user = ?1 AND device = ?2";
+constexpr const char* kDeleteDevicePreKeys = "DELETE FROM one_time_prekeys WHERE user = ?1 AND device = ?2";
+constexpr const char* kPurgeMailbox = "DELETE FROM mailbox WHERE recipient_user = ?1 AND recipient_device = ?2";
+constexpr const char* kDeleteAllOrphans =
+    "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM mailbox WHERE mailbox.message = messages.id)";
+constexpr const char* kResetMailboxCount = "UPDATE devices SET mailbox_count = 0 WHERE user = ?1 AND device = ?2";
+constexpr const char* kCountDevices = "SELECT COUNT(*) FROM devices";
+constexpr const char* kSelectExpired = "SELECT id FROM messages WHERE stored_at_ms < ?1 ORDER BY stored_at_ms LIMIT ?2";
+constexpr const char* kSelectMessageRecipients = "SELECT recipient_user, recipient_device FROM mailbox WHERE message = ?1";
+constexpr const char* kDeleteMessageRows = "DELETE FROM mailbox WHERE message = ?1";
+constexpr const char* kDeleteMessage = "DELETE FROM messages WHERE id = ?1";
+constexpr const char* kCountMailboxRows = "SELECT COUNT(*) FROM mailbox";
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
@@ -200,8 +227,8 @@ Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& 
       insert->bind(1, std::int64_t{kSchemaVersion});
       return insert->run();
     }
-    if (select->column_int(0) == 1) {
-      // kSchema above has just created send_refused.
+    if (select->column_int(0) == 1 || select->column_int(0) == 2) {
+      // kSchema above has just created what they lack (send_refused, invites).
       auto update = database.prepare(kUpdateSchemaVersion);
       if (!update) return std::move(update).error();
       update->bind(1, std::int64_t{kSchemaVersion});
@@ -302,7 +329,8 @@ Result<std::uint32_t> Storage::prekey_count(const Address& address) {
   return static_cast<std::uint32_t>(*row ? count->column_int(0) : 0);
 }
 
-Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys) {
+Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys,
+                                               const Admission& admission) {
   return atomic([&]() -> Result<std::uint32_t> {
     std::optional<DeviceRecord> existing;
     {
@@ -324,6 +352,7 @@ Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const
           .bind(6, ByteView(device.signed_prekey.signature));
       PARLEY_TRY(update->run());
     } else {
+      if (!admission.open) PARLEY_TRY(use_invite(admission));
       PARLEY_STMT(insert, kInsertDevice);
       insert->bind(1, device.address.user)
           .bind(2, std::int64_t{device.address.device})
@@ -621,6 +650,154 @@ Result<std::uint64_t> Storage::message_count() {
   auto row = count->step();
   if (!row) return std::move(row).error();
   return static_cast<std::uint64_t>(count->column_int(0));
+}
+
+Result<std::vector<std::uint64_t>> Storage::mailbox_depths() {
+  PARLEY_STMT(select, kMailboxDepths);
+  std::vector<std::uint64_t> depths;
+  while (true) {
+    auto row = select->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    depths.push_back(static_cast<std::uint64_t>(select->column_int(0)));
+  }
+  return depths;
+}
+
+Status Storage::ping() {
+  PARLEY_STMT(select, kPing);
+  auto row = select->step();
+  if (!row) return std::move(row).error();
+  return {};
+}
+
+Result<std::uint32_t> Storage::prune_expired(TimeMs before, std::uint32_t max_messages) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    std::vector<std::int64_t> ids;
+    {
+      PARLEY_STMT(select, kSelectExpired);
+      select->bind(1, before).bind(2, std::int64_t{max_messages});
+      while (true) {
+        auto row = select->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        ids.push_back(select->column_int(0));
+      }
+    }
+    for (const std::int64_t id : ids) {
+      std::vector<Address> recipients;
+      {
+        PARLEY_STMT(select, kSelectMessageRecipients);
+        select->bind(1, id);
+        while (true) {
+          auto row = select->step();
+          if (!row) return std::move(row).error();
+          if (!*row) break;
+          recipients.push_back({select->column_text(0), static_cast<std::uint32_t>(select->column_int(1))});
+        }
+      }
+      for (const auto& recipient : recipients) {
+        PARLEY_STMT(count, kAddMailboxCount);
+        count->bind(1, recipient.user).bind(2, std::int64_t{recipient.device}).bind(3, std::int64_t{-1});
+        PARLEY_TRY(count->run());
+      }
+      {
+        PARLEY_STMT(rows, kDeleteMessageRows);
+        rows->bind(1, id);
+        PARLEY_TRY(rows->run());
+      }
+      PARLEY_STMT(message, kDeleteMessage);
+      message->bind(1, id);
+      PARLEY_TRY(message->run());
+    }
+    return static_cast<std::uint32_t>(ids.size());
+  });
+}
+
+Status Storage::use_invite(const Admission& admission) {
+  if (admission.token_hash.empty())
+    return make_error(Errc::invite_required, "this relay registers new devices only with an invite token");
+  PARLEY_STMT(select, kSelectInvite);
+  select->bind(1, ByteView(admission.token_hash));
+  auto row = select->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return make_error(Errc::invite_invalid, "unknown or revoked invite token");
+  if (select->column_int(0) <= 0) return make_error(Errc::invite_invalid, "the invite token has been used up");
+  if (select->column_int(1) <= admission.now) return make_error(Errc::invite_invalid, "the invite token has expired");
+  PARLEY_STMT(use, kUseInvite);
+  use->bind(1, ByteView(admission.token_hash));
+  return use->run();
+}
+
+Status Storage::mint_invite(ByteView token_hash, std::uint32_t uses, TimeMs expires_at, TimeMs now) {
+  return atomic([&]() -> Status {
+    PARLEY_STMT(insert, kInsertInvite);
+    insert->bind(1, token_hash).bind(2, std::int64_t{uses}).bind(3, expires_at).bind(4, now);
+    return insert->run();
+  });
+}
+
+Result<bool> Storage::revoke_invite(ByteView token_hash) {
+  return atomic([&]() -> Result<bool> {
+    PARLEY_STMT(remove, kDeleteInvite);
+    remove->bind(1, token_hash);
+    PARLEY_TRY(remove->run());
+    return impl_->db.changes() > 0;
+  });
+}
+
+Result<bool> Storage::remove_device(const Address& address) {
+  return atomic([&]() -> Result<bool> {
+    PARLEY_TRY(purge_mailbox(address));
+    {
+      PARLEY_STMT(prekeys, kDeleteDevicePreKeys);
+      prekeys->bind(1, address.user).bind(2, std::int64_t{address.device});
+      PARLEY_TRY(prekeys->run());
+    }
+    PARLEY_STMT(remove, kDeleteDevice);
+    remove->bind(1, address.user).bind(2, std::int64_t{address.device});
+    PARLEY_TRY(remove->run());
+    return impl_->db.changes() > 0;
+  });
+}
+
+Result<std::uint32_t> Storage::purge_mailbox(const Address& address) {
+  return atomic([&]() -> Result<std::uint32_t> {
+    std::uint32_t purged = 0;
+    {
+      PARLEY_STMT(purge, kPurgeMailbox);
+      purge->bind(1, address.user).bind(2, std::int64_t{address.device});
+      PARLEY_TRY(purge->run());
+      purged = static_cast<std::uint32_t>(impl_->db.changes());
+    }
+    {
+      PARLEY_STMT(orphans, kDeleteAllOrphans);
+      PARLEY_TRY(orphans->run());
+    }
+    PARLEY_STMT(reset, kResetMailboxCount);
+    reset->bind(1, address.user).bind(2, std::int64_t{address.device});
+    PARLEY_TRY(reset->run());
+    return purged;
+  });
+}
+
+Result<RelayStats> Storage::stats(TimeMs now) {
+  RelayStats stats;
+  const auto count = [&](const char* sql, std::uint64_t& out, bool with_now) -> Status {
+    auto prepared = impl_->statement(sql);
+    if (!prepared) return std::move(prepared).error();
+    Impl::Use use(*prepared);
+    if (with_now) use->bind(1, now);
+    auto row = use->step();
+    if (!row) return std::move(row).error();
+    out = *row ? static_cast<std::uint64_t>(use->column_int(0)) : 0;
+    return {};
+  };
+  PARLEY_TRY(count(kCountDevices, stats.devices, false));
+  PARLEY_TRY(count(kCountMessages, stats.messages, false));
+  PARLEY_TRY(count(kCountMailboxRows, stats.mailbox_rows, false));
+  PARLEY_TRY(count(kCountInvites, stats.active_invites, true));
+  return stats;
 }
 
 #undef PARLEY_STMT

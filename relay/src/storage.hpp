@@ -84,6 +84,20 @@ struct StoreOutcome {
   std::vector<Refusal> refused;    // in recipient order; for a duplicate, the first copy's
 };
 
+// How a new device is admitted: openly, or by an invite token (given as its SHA-256).
+struct Admission {
+  bool open = true;
+  Bytes token_hash;  // empty: the device gave no token
+  TimeMs now = 0;
+};
+
+struct RelayStats {
+  std::uint64_t devices = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t mailbox_rows = 0;
+  std::uint64_t active_invites = 0;  // with uses left and not expired
+};
+
 struct StorageLimits {
   std::uint32_t max_mailbox = 10000;
   std::uint32_t max_stored_prekeys = 2000;
@@ -114,7 +128,12 @@ class Storage {
   // Creates the device, or (same identity key) replaces its registration id and signed
   // prekey and adds the one-time prekeys. A different identity key fails with
   // Errc::device_exists. Returns the number of one-time prekeys now stored.
-  Result<std::uint32_t> register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys);
+  // Registers a new device, or re-registers one with the same identity key (a retry: it needs
+  // no token). A new device under invite admission uses one use of the invite whose hash is
+  // given: invite_required if none was given, invite_invalid if it is unknown, revoked, used
+  // up or expired.
+  Result<std::uint32_t> register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys,
+                                        const Admission& admission = {});
   // The device and its one-time prekey count; Errc::unknown_device if not registered.
   Result<AuthRecord> find_device(const Address& address);
   // Replaces the signed prekey (if given) and adds one-time prekeys (same id: replaced).
@@ -146,15 +165,34 @@ class Storage {
   // Forgets send-dedup entries (and their refusals) older than `before` (their messages may
   // be long delivered).
   Result<std::uint32_t> prune_dedup(TimeMs before);
+  // Deletes up to `max_messages` messages stored before `before`, with their mailbox rows
+  // (keeping mailbox counts right). Returns how many messages went; call again while it
+  // returns `max_messages`.
+  Result<std::uint32_t> prune_expired(TimeMs before, std::uint32_t max_messages);
 
   // Counts for tests and logs.
   Result<std::uint64_t> message_count();
+  // --- administration (parley-relay admin) ---
+  // An invite good for `uses` registrations until `expires_at`.
+  Status mint_invite(ByteView token_hash, std::uint32_t uses, TimeMs expires_at, TimeMs now);
+  Result<bool> revoke_invite(ByteView token_hash);  // false: no such invite
+  // Deletes the device, its prekeys and its mailbox; its address is free again. False: unknown.
+  Result<bool> remove_device(const Address& address);
+  // Deletes every message queued for the device; returns how many.
+  Result<std::uint32_t> purge_mailbox(const Address& address);
+  Result<RelayStats> stats(TimeMs now);
+
+  // Queued messages of every non-empty mailbox (for the depth histogram; a full index scan).
+  Result<std::vector<std::uint64_t>> mailbox_depths();
+  // A trivial read: the database answers (GET /readyz).
+  Status ping();
 
  private:
   struct Impl;
   explicit Storage(std::unique_ptr<Impl> impl);
   template <class F>
   auto atomic(F&& body) -> decltype(body());
+  Status use_invite(const Admission& admission);
   std::unique_ptr<Impl> impl_;
 };
 

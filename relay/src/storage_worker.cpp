@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "storage_worker.hpp"
 
+#include <chrono>
+
+#include "metrics.hpp"
+
 #include "log.hpp"
 
 namespace parley::relay {
@@ -74,7 +78,12 @@ void StorageWorker::run_batch(std::deque<Job>& batch) {
       storage_.rollback_savepoint();  // the job's own error is reported by finish()
     }
   }
-  if (auto committed = storage_.commit_batch(); !committed) {
+  const auto started = std::chrono::steady_clock::now();
+  auto committed = storage_.commit_batch();
+  metrics().commit_latency.observe(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
+  metrics().batch_size.observe(batch.size());
+  if (!committed) {
     log_line("storage: commit failed, " + std::to_string(batch.size()) +
              " requests fail: " + committed.error().to_string());
     const Error failure = make_error(Errc::store_io, "the relay could not store the request durably");

@@ -6,6 +6,7 @@
 
 #include "crypto/keys.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "protocol.hpp"
 
 namespace parley::relay {
@@ -28,18 +29,22 @@ std::string close_text(const Error& error) {
 
 }  // namespace
 
-WebsocketSession::WebsocketSession(tcp::socket&& socket, std::shared_ptr<SharedState> state, std::uint64_t id,
+WebsocketSession::WebsocketSession(Transport&& transport, std::shared_ptr<SharedState> state, std::uint64_t id,
                                    std::string peer)
-    : ws_(std::move(socket)),
+    : ws_(std::move(transport)),
       strand_(ws_.get_executor()),
       state_(std::move(state)),
       config_(state_->config()),
       id_(id),
       peer_(std::move(peer)),
-      close_timer_(strand_) {}
+      close_timer_(strand_),
+      auth_timer_(strand_) {}
 
 WebsocketSession::~WebsocketSession() {
   state_->leave(id_);
+  if (accepted_)
+    metrics().connection_leave(auth_ == AuthState::authenticated ? Metrics::ConnState::websocket_authenticated
+                                                                 : Metrics::ConnState::websocket_unauthenticated);
   if (auth_ == AuthState::authenticated) state_->go_offline(address_, this);
   if (accepted_)
     log_line("conn " + std::to_string(id_) + " closed" + (end_reason_.empty() ? "" : ": " + end_reason_));
@@ -66,6 +71,7 @@ void WebsocketSession::on_accept(beast::error_code ec) {
     return;
   }
   accepted_ = true;
+  metrics().connection_enter(Metrics::ConnState::websocket_unauthenticated);
   state_->join(id_, shared_from_this());
   log_line("conn " + std::to_string(id_) + " open from " + peer_);
   nonce_.assign(wire::kNonceBytes, 0);
@@ -75,6 +81,15 @@ void WebsocketSession::on_accept(beast::error_code ec) {
     return;
   }
   send(make_challenge(nonce_));
+  // A connection must authenticate in time: idle unauthenticated sockets cost memory and
+  // count against the connection caps. The timer must not keep the session alive.
+  auth_timer_.expires_after(config_.auth_timeout);
+  auth_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->auth_ == AuthState::authenticated) return;
+    self->fatal(make_error(Errc::timeout, "not authenticated within " +
+                                              std::to_string(self->config_.auth_timeout.count()) + " s"));
+  });
   maybe_read();
 }
 
@@ -100,6 +115,7 @@ void WebsocketSession::on_read(beast::error_code ec, std::size_t) {
     if (ec == websocket::error::closed) {
       set_end_reason("closed by the client");
     } else if (ec == websocket::error::message_too_big) {
+      metrics().refused(Errc::limit_exceeded);
       set_end_reason("frame larger than " + std::to_string(config_.max_frame_bytes) + " bytes");
     } else {
       set_end_reason(ec.message());
@@ -120,6 +136,7 @@ void WebsocketSession::on_read(beast::error_code ec, std::size_t) {
   }
   const auto data = buffer_.cdata();
   const ByteView bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
+  metrics().frame_in(bytes.size());
   auto frame = wire::parse_client_frame(bytes);
   if (!frame) {
     buffer_.consume(buffer_.size());
@@ -197,8 +214,9 @@ void WebsocketSession::on_register(const wire::Register& frame) {
   const Address address = request->device.address;
   const Bytes identity = request->device.identity_key;
   submit<std::uint32_t>(
-      [request = std::move(*request)](Storage& storage) {
-        return storage.register_device(request.device, request.prekeys);
+      [request = std::move(*request)](Storage& storage) mutable {
+        request.admission.now = now_ms();
+        return storage.register_device(request.device, request.prekeys, request.admission);
       },
       [this, address, identity](Result<std::uint32_t> remaining) {
         if (closing_ || dead_) return;
@@ -246,10 +264,13 @@ void WebsocketSession::on_authenticate(const wire::Authenticate& frame) {
 
 void WebsocketSession::become_authenticated(const Address& address, Bytes identity_key, const char* how) {
   auth_ = AuthState::authenticated;
+  auth_timer_.cancel();
+  metrics().connection_leave(Metrics::ConnState::websocket_unauthenticated);
+  metrics().connection_enter(Metrics::ConnState::websocket_authenticated);
   address_ = address;
   identity_key_ = std::move(identity_key);
   crypto::wipe(nonce_);  // single use
-  log_line("conn " + std::to_string(id_) + " " + how + " as " + address_.to_string());
+  log_line("conn " + std::to_string(id_) + " " + how + " as " + device_tag(address_));
   if (auto previous = state_->go_online(address_, shared_from_this())) previous->replaced();
 }
 
@@ -347,10 +368,12 @@ void WebsocketSession::on_send(const wire::Send& frame) {
           if (!closing_ && !dead_) fail(stored.error(), 0, &message_id);
           return;
         }
+        for (const auto& refusal : stored->refused) metrics().refused(refusal.code);
         if (!stored->duplicate && stored->accepted.empty()) {
           if (!closing_ && !dead_) send(make_send_refused(message_id, stored->refused));
           return;
         }
+        if (!stored->duplicate) metrics().send_stored();
         if (!closing_ && !dead_) send(make_send_ack(message_id, stored->duplicate, stored->refused));
         for (const auto& recipient : stored->accepted)
           if (auto session = state_->find_online(recipient)) session->wake();
@@ -359,6 +382,7 @@ void WebsocketSession::on_send(const wire::Send& frame) {
 
 void WebsocketSession::on_ack(const wire::Ack& frame) {
   std::vector<std::uint64_t> ids(frame.delivery_ids()->begin(), frame.delivery_ids()->end());
+  metrics().acked(ids.size());
   for (std::uint64_t id : ids) {
     auto it = in_flight_.find(id);
     if (it == in_flight_.end()) continue;
@@ -403,6 +427,7 @@ void WebsocketSession::on_loaded(Result<MailboxPage> page) {
     in_flight_[message.delivery_id] = message.payload.size();
     in_flight_bytes_ += message.payload.size();
     last_loaded_ = std::max(last_loaded_, message.delivery_id);
+    metrics().delivered();
     send(make_deliver(message));
   }
   if (page->more) dirty_ = true;
@@ -436,7 +461,7 @@ void WebsocketSession::replaced() {
   net::post(strand_, [self = shared_from_this()] {
     if (self->dead_ || self->closing_) return;
     log_line("conn " + std::to_string(self->id_) + ": replaced by a newer connection of " +
-             self->address_.to_string());
+             device_tag(self->address_));
     self->begin_close(websocket::close_code::going_away, "replaced by a newer connection of this device");
   });
 }
@@ -454,6 +479,7 @@ void WebsocketSession::send(Bytes frame) {
       queue_bytes_ -= queue_.back().size();
       queue_.pop_back();
     }
+    metrics().refused(Errc::limit_exceeded);
     begin_close(websocket::close_code::policy_error, "write queue full: client is not reading");
     return;
   }
@@ -464,6 +490,7 @@ void WebsocketSession::send(Bytes frame) {
 
 void WebsocketSession::do_write() {
   writing_ = true;
+  metrics().frame_out(queue_.front().size());
   ws_.async_write(net::buffer(queue_.front()),
                   beast::bind_front_handler(&WebsocketSession::on_write, shared_from_this()));
 }
@@ -477,7 +504,7 @@ void WebsocketSession::on_write(beast::error_code ec, std::size_t) {
     dead_ = true;
     go_offline();
     close_timer_.cancel();
-    beast::get_lowest_layer(ws_).close();  // ends the pending read too
+    ws_.tcp().close();  // ends the pending read too
     return;
   }
   if (!queue_.empty()) {
@@ -489,13 +516,18 @@ void WebsocketSession::on_write(beast::error_code ec, std::size_t) {
 }
 
 void WebsocketSession::fail(const Error& error, std::uint32_t request_id, const MessageId* message_id) {
+  metrics().refused(error.code);
   send(wire::make_failure(error, false, request_id, message_id));
 }
 
 void WebsocketSession::fatal(const Error& error) {
   if (closing_ || dead_) return;
+  metrics().refused(error.code);
   log_line("conn " + std::to_string(id_) + ": fatal " + std::string(errc_name(error.code)) +
-           (auth_ == AuthState::authenticated ? " (" + address_.to_string() + ")" : std::string()));
+           (auth_ == AuthState::authenticated ? " (" + device_tag(address_) + ")" : std::string()));
+  // The close reason tells the client what was wrong; the log keeps only the code, since the
+  // message may name devices.
+  set_end_reason("fatal " + std::string(errc_name(error.code)));
   send(wire::make_failure(error, true));
   begin_close(websocket::close_code::policy_error, close_text(error));
 }
@@ -515,7 +547,7 @@ void WebsocketSession::begin_close(websocket::close_code code, std::string reaso
     if (ec || self->dead_) return;
     self->set_end_reason("close handshake timed out");
     self->dead_ = true;
-    beast::get_lowest_layer(self->ws_).close();
+    self->ws_.tcp().close();
   });
   if (!writing_) do_close();
 }

@@ -25,6 +25,7 @@
 #include "parley/types.hpp"
 #include "shared_state.hpp"
 #include "storage.hpp"
+#include "transport.hpp"
 #include "wire/frames.hpp"
 
 namespace parley::relay {
@@ -37,7 +38,7 @@ using tcp = boost::asio::ip::tcp;
 
 class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
  public:
-  WebsocketSession(tcp::socket&& socket, std::shared_ptr<SharedState> state, std::uint64_t id, std::string peer);
+  WebsocketSession(Transport&& transport, std::shared_ptr<SharedState> state, std::uint64_t id, std::string peer);
   ~WebsocketSession();
   WebsocketSession(const WebsocketSession&) = delete;
   WebsocketSession& operator=(const WebsocketSession&) = delete;
@@ -87,13 +88,14 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   void go_offline();
   void set_end_reason(std::string reason);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  WsStream ws_;
   const net::any_io_executor strand_;
   std::shared_ptr<SharedState> state_;
   const RelayConfig& config_;
   const std::uint64_t id_;
   const std::string peer_;
   net::steady_timer close_timer_;
+  net::steady_timer auth_timer_;  // the pre-authentication deadline
   beast::flat_buffer buffer_;
 
   // connection state

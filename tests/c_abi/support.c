@@ -47,7 +47,7 @@ int relay_start(relay_process* relay, const char* binary, const char* data_dir) 
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no relay outlives a crashed test */
     if (getppid() != parent) _exit(126);
     dup2(fds[1], STDOUT_FILENO);
-    execl(binary, binary, "--listen", "127.0.0.1:0", "--data", data_dir, (char*)NULL);
+    execl(binary, binary, "--listen", "127.0.0.1:0", "--data", data_dir, "--registration", "open", (char*)NULL);
     _exit(127);
   }
   close(fds[1]);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -15,7 +16,9 @@ namespace parley::test {
 
 class TestDevice {
  public:
-  TestDevice(const TempDir& dir, Address address, std::uint16_t relay_port, std::uint32_t initial_prekeys = 20)
+  // `configure` may change the options (TLS, invite token) before the client opens.
+  TestDevice(const TempDir& dir, Address address, std::uint16_t relay_port, std::uint32_t initial_prekeys = 20,
+             const std::function<void(ClientOptions&)>& configure = nullptr)
       : address_(std::move(address)) {
     ClientOptions options;
     options.address = address_;
@@ -25,6 +28,7 @@ class TestDevice {
     options.reconnect_initial = std::chrono::milliseconds(50);
     options.reconnect_max = std::chrono::milliseconds(500);
     options.initial_prekeys = initial_prekeys;
+    if (configure) configure(options);
     auto opened = Client::open(std::move(options));
     if (!opened) ADD_FAILURE() << opened.error().to_string();
     client_ = std::move(*opened);

@@ -21,31 +21,6 @@ using parley::test::RelayProcess;
 using parley::test::TempDir;
 using std::chrono::milliseconds;
 
-const wire::Failure* as_failure(const std::optional<Frame>& frame) {
-  if (!frame || frame->type() != wire::RelayBody::Failure) return nullptr;
-  return frame->frame->body_as_Failure();
-}
-
-std::string describe(const std::optional<Frame>& frame) {
-  if (!frame) return "no frame (connection ended or timed out)";
-  std::string out = wire::EnumNameRelayBody(frame->type());
-  if (auto* f = frame->frame->body_as_Failure())
-    out += " code=" + std::to_string(f->code()) + " fatal=" + std::to_string(f->fatal()) +
-           " message=" + (f->message() ? f->message()->str() : "");
-  return out;
-}
-
-// The next frame is a fatal Failure with `code`, then the relay closes with policy_error.
-void expect_fatal(WsClient& client, Errc code) {
-  auto frame = client.read();
-  const auto* failure = as_failure(frame);
-  ASSERT_NE(failure, nullptr) << describe(frame);
-  EXPECT_EQ(failure->code(), static_cast<std::uint16_t>(code)) << describe(frame);
-  EXPECT_TRUE(failure->fatal());
-  EXPECT_TRUE(client.wait_closed()) << "the relay kept the connection open after a fatal failure";
-  EXPECT_EQ(client.close_reason().code, static_cast<std::uint16_t>(websocket::close_code::policy_error));
-}
-
 // The next frame is a non-fatal Failure with `code`.
 void expect_failure(WsClient& client, Errc code, std::uint32_t request_id = 0, const MessageId* id = nullptr) {
   auto frame = client.read();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ws_client.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <stdexcept>
 
@@ -186,7 +188,7 @@ flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::PreKey>>> prek
 }  // namespace
 
 Bytes register_frame(const TestDevice& device, ByteView nonce, std::size_t first_prekey,
-                     std::optional<std::size_t> prekey_count) {
+                     std::optional<std::size_t> prekey_count, const std::string& invite_token) {
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<std::pair<std::uint32_t, Bytes>> prekeys;
   const std::size_t end = prekey_count ? std::min(device.prekeys.size(), first_prekey + *prekey_count)
@@ -199,7 +201,8 @@ Bytes register_frame(const TestDevice& device, ByteView nonce, std::size_t first
                                       fbb.CreateVector(device.signed_prekey_signature));
   auto list = prekey_vector(fbb, prekeys);
   auto signature = fbb.CreateVector(sign(device.identity, wire::auth_transcript(nonce, device.address)));
-  auto body = wire::CreateRegister(fbb, address, device.registration_id, identity, spk, list, signature);
+  auto token = invite_token.empty() ? 0 : fbb.CreateString(invite_token);
+  auto body = wire::CreateRegister(fbb, address, device.registration_id, identity, spk, list, signature, token);
   return wire::finish_client_frame(fbb, wire::ClientBody::Register, body.Union());
 }
 
@@ -273,6 +276,47 @@ std::unique_ptr<WsClient> connect_authenticated(std::uint16_t port, const TestDe
   if (!reply || reply->type() != wire::RelayBody::AuthOk)
     throw std::runtime_error("authenticate of " + device.address.to_string() + " did not answer AuthOk");
   return client;
+}
+
+std::unique_ptr<WsClient> queue_for_offline(std::uint16_t port, const TestDevice& sender,
+                                            const TestDevice& recipient, std::uint8_t count) {
+  connect_registered(port, recipient).reset();
+  auto client = connect_registered(port, sender);
+  for (std::uint8_t i = 1; i <= count; ++i) {
+    client->send(send_frame(message_id(i), {recipient.address}, Bytes{i}));
+    if (!client->read_until(wire::RelayBody::SendAck)) {
+      ADD_FAILURE() << "message " << int(i) << " was not stored";
+      return nullptr;
+    }
+  }
+  return client;
+}
+
+// --- expectations ---
+
+const wire::Failure* as_failure(const std::optional<Frame>& frame) {
+  if (!frame || frame->type() != wire::RelayBody::Failure) return nullptr;
+  return frame->frame->body_as_Failure();
+}
+
+std::string describe(const std::optional<Frame>& frame) {
+  if (!frame) return "no frame (connection ended or timed out)";
+  std::string out = wire::EnumNameRelayBody(frame->type());
+  if (auto* f = frame->frame->body_as_Failure())
+    out += " code=" + std::to_string(f->code()) + " fatal=" + std::to_string(f->fatal()) +
+           " message=" + (f->message() ? f->message()->str() : "");
+  return out;
+}
+
+// The next frame is a fatal Failure with `code`, then the relay closes with policy_error.
+void expect_fatal(WsClient& client, Errc code) {
+  auto frame = client.read();
+  const auto* failure = as_failure(frame);
+  ASSERT_NE(failure, nullptr) << describe(frame);
+  EXPECT_EQ(failure->code(), static_cast<std::uint16_t>(code)) << describe(frame);
+  EXPECT_TRUE(failure->fatal());
+  EXPECT_TRUE(client.wait_closed()) << "the relay kept the connection open after a fatal failure";
+  EXPECT_EQ(client.close_reason().code, static_cast<std::uint16_t>(boost::beast::websocket::close_code::policy_error));
 }
 
 }  // namespace parley::relay::test

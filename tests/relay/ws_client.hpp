@@ -79,7 +79,7 @@ struct TestDevice {
 
 // --- client frames ---
 Bytes register_frame(const TestDevice& device, ByteView nonce, std::size_t first_prekey = 0,
-                     std::optional<std::size_t> prekey_count = std::nullopt);
+                     std::optional<std::size_t> prekey_count = std::nullopt, const std::string& invite_token = "");
 Bytes authenticate_frame(const TestDevice& device, ByteView nonce);
 Bytes authenticate_frame_with(const Address& address, ByteView signature);
 Bytes upload_frame(const TestDevice& device, const std::vector<std::pair<std::uint32_t, Bytes>>& prekeys,
@@ -89,10 +89,21 @@ Bytes send_frame(const MessageId& id, const std::vector<Address>& recipients, By
 Bytes ack_frame(const std::vector<std::uint64_t>& delivery_ids);
 
 MessageId message_id(std::uint8_t seed);
+
+// --- expectations (GoogleTest) ---
+const wire::Failure* as_failure(const std::optional<Frame>& frame);  // null unless a Failure
+std::string describe(const std::optional<Frame>& frame);
+// The next frame is a fatal Failure with `code`, then the relay closes with policy_error.
+void expect_fatal(WsClient& client, Errc code);
 Bytes sign(const crypto::KeyPair& key, ByteView message);
 
 // Connects, registers `device` and expects AuthOk; returns the client.
 std::unique_ptr<WsClient> connect_registered(std::uint16_t port, const TestDevice& device);
+// Registers `recipient` and leaves it offline, then registers `sender` and has it queue
+// `count` messages for the recipient (ids and one-byte payloads 1..count), each acknowledged
+// as stored. Returns the sender's connection; null (with a test failure) if a step failed.
+std::unique_ptr<WsClient> queue_for_offline(std::uint16_t port, const TestDevice& sender,
+                                            const TestDevice& recipient, std::uint8_t count);
 // Connects, authenticates and expects AuthOk.
 std::unique_ptr<WsClient> connect_authenticated(std::uint16_t port, const TestDevice& device);
 

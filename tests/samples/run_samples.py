@@ -30,7 +30,8 @@ def main():
     procs = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            relay = start([relay_bin, "--listen", "127.0.0.1:0", "--data", os.path.join(tmp, "relay")])
+            relay = start([relay_bin, "--listen", "127.0.0.1:0", "--data", os.path.join(tmp, "relay"),
+                           "--registration", "open"])
             procs.append(relay)
             port = first_line(relay, "parley-relay listening on ").rsplit(":", 1)[1]
             c_dev = start([sample_c, "il_c", os.path.join(tmp, "c.db"), "pw-c", port, "diplomatic",

@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+
+#include "support/test_tls.hpp"
 
 namespace parley::test {
 
@@ -78,8 +81,28 @@ int http_get_status(std::uint16_t port, const std::string& target, std::string* 
   return status;
 }
 
+CommandResult run_relay_command(const std::string& args, const std::string& env) {
+  CommandResult run;
+  const std::string command = env + " timeout 15 " PARLEY_RELAY_BINARY " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return run;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe)) run.output += buf;
+  const int status = ::pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 RelayProcess::RelayProcess(std::string data_dir, std::vector<std::string> extra_args)
-    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
+    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
+  bool admission_given = false;
+  for (const auto& arg : extra_args_) {
+    tls_ = tls_ || arg == "--tls-cert";
+    admission_given = admission_given || arg == "--registration";
+  }
+  // Tests register devices freely unless they test admission themselves.
+  if (!admission_given) extra_args_.insert(extra_args_.end(), {"--registration", "open"});
+}
 
 RelayProcess::~RelayProcess() {
   if (running()) stop();
@@ -112,9 +135,15 @@ void RelayProcess::spawn() {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  int log_fd = -1;
+  if (!log_file_.empty()) {
+    log_fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0) throw std::runtime_error("cannot open the relay log " + log_file_ + ": " + std::strerror(errno));
+  }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
+    if (log_fd >= 0) ::close(log_fd);
     ::close(fds[0]);
     ::close(fds[1]);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -124,10 +153,12 @@ void RelayProcess::spawn() {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(126);
     ::dup2(fds[1], STDOUT_FILENO);  // dup2 clears FD_CLOEXEC on the copy
+    if (log_fd >= 0) ::dup2(log_fd, STDERR_FILENO);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
+  if (log_fd >= 0) ::close(log_fd);
   pid_ = pid;
 
   // Read the one "listening on" line.
@@ -173,7 +204,7 @@ void RelayProcess::spawn() {
 void RelayProcess::wait_healthy() {
   const auto deadline = Clock::now() + kStartTimeout;
   while (Clock::now() < deadline) {
-    if (http_get_status(port_, "/healthz") == 200) return;
+    if ((tls_ ? https_get(port_, "/healthz").status : http_get_status(port_, "/healthz")) == 200) return;
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

@@ -21,13 +21,15 @@ namespace parley::test {
 
 class RelayProcess {
  public:
+  // Registration is open (--registration open) unless `extra_args` name --registration.
   explicit RelayProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~RelayProcess();  // SIGTERM, then wait (SIGKILL if it does not exit within 10 s)
   RelayProcess(const RelayProcess&) = delete;
   RelayProcess& operator=(const RelayProcess&) = delete;
 
   // Starts the relay: --listen 127.0.0.1:0 the first time, the same port afterwards; reads the
-  // "parley-relay listening on HOST:PORT" line, then waits until GET /healthz answers 200.
+  // "parley-relay listening on HOST:PORT" line, then waits until GET /healthz answers 200
+  // (over TLS when the extra arguments give --tls-cert).
   void start();
   // SIGTERM + wait: a clean shutdown. Returns the exit status (as from waitpid), -1 if not running.
   int stop();
@@ -35,6 +37,9 @@ class RelayProcess {
   void kill_hard();
   // stop() if running, then start() on the same port.
   void restart();
+
+  // Before start(): the relay's stderr (its log) goes to `path`, appended across restarts.
+  void log_to(std::string path) { log_file_ = std::move(path); }
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
@@ -48,9 +53,19 @@ class RelayProcess {
 
   std::string data_dir_;
   std::vector<std::string> extra_args_;
+  bool tls_ = false;
+  std::string log_file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
+
+// Runs `PARLEY_RELAY_BINARY args` to completion through the shell (bounded to 15 s), with
+// `env` ("NAME=value ...") in its environment; stdout and stderr together.
+struct CommandResult {
+  int status = -1;  // exit code; -1 if it did not exit normally
+  std::string output;
+};
+CommandResult run_relay_command(const std::string& args, const std::string& env = "");
 
 // One HTTP/1.0 GET to 127.0.0.1:port; returns the status code, or 0 if there was no answer.
 int http_get_status(std::uint16_t port, const std::string& target, std::string* body = nullptr);

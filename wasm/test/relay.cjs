@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 function spawnRelay(binary, listen, data, extraArgs) {
-  const child = spawn(binary, ['--listen', listen, '--data', data, ...extraArgs],
+  const child = spawn(binary, ['--listen', listen, '--data', data, '--registration', 'open', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = new Promise((resolve, reject) => {
     let text = '';

@@ -81,6 +81,8 @@ typedef enum parley_status {
   PARLEY_E_NOT_CONNECTED = 87, /* there is no connection to the relay */
   PARLEY_E_TIMEOUT = 88, /* the operation did not complete in time */
   PARLEY_E_CLOSED = 89, /* the object was closed */
+  PARLEY_E_INVITE_REQUIRED = 90, /* the relay registers new devices only with an invite token */
+  PARLEY_E_INVITE_INVALID = 91, /* the invite token is unknown, used up, expired or revoked */
   PARLEY_E_CHARTER_WRONG_CELL = 100, /* a charter commit belongs to another cell */
   PARLEY_E_CHARTER_OUT_OF_ORDER = 101, /* a charter commit is not for the next epoch */
   PARLEY_E_CHARTER_BROKEN_CHAIN = 102, /* a charter commit does not extend the current head */

@@ -20,7 +20,7 @@ def relay(tmp_path):
     binary = os.environ.get("PARLEY_RELAY")
     if not binary:
         pytest.fail("PARLEY_RELAY must name the parley-relay binary")
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data", str(tmp_path / "relay")],
+    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data", str(tmp_path / "relay"), "--registration", "open"],
                             stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()

@@ -25,6 +25,18 @@ struct ClientOptions {
   StoreKey store_key = StoreKey::none();         // raw 256-bit key or passphrase; none is refused
   std::string relay_host = "127.0.0.1";
   std::uint16_t relay_port = 0;
+  // wss:// instead of ws://. The relay's certificate must chain to a root in relay_ca_file
+  // (PEM; empty: the system's trusted roots) and name relay_host (DNS name or IP address).
+  bool relay_tls = false;
+  std::string relay_ca_file;
+  // Optional pin, on top of that check: the SHA-256 of the relay's certificate (DER) as 64 hex
+  // digits, colons allowed (`openssl x509 -noout -fingerprint -sha256`). Any other certificate
+  // is refused; the client keeps retrying and reports each refusal as Disconnected.
+  std::string relay_cert_sha256;
+  // For a relay that admits new devices by invite: the token its operator minted
+  // (`parley-relay admin mint-invite`). Used only when this device registers; a relay that
+  // refuses it reports a ProtocolError event with invite_required or invite_invalid and closes.
+  std::string invite_token;
   std::chrono::milliseconds reconnect_initial{200};  // first retry delay, doubled per failure...
   std::chrono::milliseconds reconnect_max{5000};     // ...up to this, with random jitter
   std::uint32_t initial_prekeys = 100;               // one-time prekeys made on first run

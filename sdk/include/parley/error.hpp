@@ -50,6 +50,8 @@ namespace parley {
   X(not_connected, 87, "there is no connection to the relay")                             \
   X(timeout, 88, "the operation did not complete in time")                                \
   X(closed, 89, "the object was closed")                                                  \
+  X(invite_required, 90, "the relay registers new devices only with an invite token")     \
+  X(invite_invalid, 91, "the invite token is unknown, used up, expired or revoked")       \
   /* charter (governance log) */                                                          \
   X(charter_wrong_cell, 100, "a charter commit belongs to another cell")                  \
   X(charter_out_of_order, 101, "a charter commit is not for the next epoch")              \

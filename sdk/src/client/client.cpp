@@ -14,6 +14,7 @@
 #include "engine/engine.hpp"
 #include "pairwise/device_keys.hpp"
 #include "store/device_store.hpp"
+#include "transport/tls_pin.hpp"
 #include "transport/websocket_connection.hpp"
 
 namespace parley {
@@ -133,6 +134,7 @@ class Client::Impl {
     transport::ConnectionOptions options;
     options.host = options_.relay_host;
     options.port = options_.relay_port;
+    options.tls = {options_.relay_tls, options_.relay_ca_file, options_.relay_cert_sha256};
     transport::ConnectionHandlers handlers;
     handlers.on_open = [this] {
       with_engine([](engine::Engine& e) { e.on_open(wall_clock_ms()); });
@@ -215,6 +217,11 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
   if (options.store_key.kind() == StoreKey::Kind::none)
     return make_error(Errc::invalid_argument, "a device store must be encrypted: give a raw key or a passphrase");
   if (options.relay_port == 0) return make_error(Errc::invalid_argument, "relay_port is required");
+  if (!options.relay_cert_sha256.empty() && !transport::parse_pin(options.relay_cert_sha256))
+    return make_error(Errc::invalid_argument, "relay_cert_sha256 must be 64 hex digits (colons allowed), got '" +
+                                                  options.relay_cert_sha256 + "'");
+  if (!options.relay_tls && (!options.relay_ca_file.empty() || !options.relay_cert_sha256.empty()))
+    return make_error(Errc::invalid_argument, "relay_ca_file and relay_cert_sha256 need relay_tls");
   auto store = store::DeviceStore::open(options.store_path, options.store_key);
   if (!store) return std::move(store).error();
 
@@ -226,7 +233,9 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
     return make_error(Errc::invalid_argument, "this store belongs to device " + (*identity)->address.to_string() +
                                                   ", not " + options.address.to_string());
   }
-  auto engine = engine::Engine::create(**store);
+  engine::EngineOptions engine_options;
+  engine_options.invite_token = options.invite_token;
+  auto engine = engine::Engine::create(**store, std::move(engine_options));
   if (!engine) return std::move(engine).error();
   auto impl = std::make_unique<Impl>(std::move(options), std::move(*store), std::move(*engine));
   return std::unique_ptr<Client>(new Client(std::move(impl)));

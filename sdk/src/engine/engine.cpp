@@ -163,7 +163,8 @@ Status Engine::on_challenge(const wire::Challenge& challenge) {
     if (!otks) return std::move(otks).error();
     auto body = wire::CreateRegister(fbb, wire::make_address(fbb, self_), id.registration_id,
                                      fbb.CreateVector(id.identity_public), make_signed_prekey(fbb, *spk),
-                                     make_prekeys(fbb, *otks), fbb.CreateVector(*signature));
+                                     make_prekeys(fbb, *otks), fbb.CreateVector(*signature),
+                                     options_.invite_token.empty() ? 0 : fbb.CreateString(options_.invite_token));
     outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Register, body.Union()));
   } else {
     auto body = wire::CreateAuthenticate(fbb, wire::make_address(fbb, self_), fbb.CreateVector(*signature));

@@ -51,6 +51,8 @@ struct EngineOptions {
   TimeMs max_clock_skew_ms = 60 * 1000;
   // Held channel envelopes per sender (on top of max_held_envelopes in all).
   std::size_t max_held_per_sender = 256;
+  // Sent in Register to a relay that admits new devices by invite (empty: none).
+  std::string invite_token;
 };
 
 class Engine {

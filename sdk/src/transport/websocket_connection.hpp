@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -21,10 +22,18 @@ struct ConnectionHandlers {
   std::function<void(const Error&)> on_close;   // called exactly once, after any failure or close()
 };
 
+// wss://: the relay's certificate must chain to a trusted root and name `host`.
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;     // PEM roots to trust; empty: the system's default roots
+  std::string pin_sha256;  // optional: 32-byte SHA-256 of the relay's certificate (DER); others are refused
+};
+
 struct ConnectionOptions {
   std::string host;
   std::uint16_t port = 0;
   std::string path = "/";
+  TlsOptions tls;
   std::size_t max_frame_bytes = 1024 * 1024;
   std::chrono::seconds connect_timeout{10};
 };
