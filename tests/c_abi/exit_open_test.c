@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A C program that returns from main with connected clients still open (a message in flight,
- * never parley_client_destroy'd) must exit with its own status, not abort: the library stops
- * their network threads at exit. argv[1]: the parley-relay binary. ctest checks status 0. */
+ * never parley_client_destroy'd, their network threads reconnecting) must exit with its own
+ * status, not abort, as the Python binding once did (bindings/python/tests/test_exit.py).
+ * argv[1]: the parley-relay binary. ctest checks status 0. */
 #include <stdio.h>
 
 #include "support.h"

@@ -48,9 +48,6 @@ parley_status guarded(parley_error* err, Body&& body) noexcept {
 // True while the calling thread is inside an event callback of `client`: lifecycle calls
 // made there would join the network thread from itself.
 bool in_callback_of(const parley_client* client) noexcept;
-// Open clients, whose network threads are stopped at exit (exit_guard.cpp).
-void track_client(parley_client* client) noexcept;
-void untrack_client(parley_client* client) noexcept;
 
 // Argument checks: each returns an Error naming the argument, or nothing.
 Status check_client(const parley_client* client);

@@ -84,7 +84,6 @@ parley_status parley_client_open(const parley_client_options* options, parley_cl
     handle->client = std::move(*client);
     parley_client* raw = handle.get();
     handle->client->set_event_handler([raw](const Event& event) { dispatch(*raw, event); });
-    track_client(raw);
     *out = handle.release();
     return succeed(err);
   });
@@ -92,7 +91,6 @@ parley_status parley_client_open(const parley_client_options* options, parley_cl
 
 void parley_client_destroy(parley_client* client) {
   if (!client || in_callback_of(client)) return;
-  untrack_client(client);
   try {
     delete client;  // ~Client stops the network thread
   } catch (...) {
