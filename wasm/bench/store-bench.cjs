@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('../browser-tests/chromium.cjs');
 const { startRelay } = require('../test/relay.cjs');
 
 const { storeBench } = require('./store-page.cjs');
@@ -20,11 +20,7 @@ const { storeBench } = require('./store-page.cjs');
   if (!site || !fs.existsSync(path.join(site, 'index.html'))) throw new Error(`PARLEY_SITE_DIR has no site: ${site}`);
   const relay = await startRelay(['--static', site]);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const context = await launchChromium(profile);
   try {
     const page = context.pages()[0] || await context.newPage();
     await page.goto(relay.http);

@@ -37,30 +37,53 @@ async function storeBench({ count, history, persistent, tag }) {
   await waitFor(c.events, (e) => e.type === 'charterChanged');
 
   const text = 'x'.repeat(200);
+  // The other devices share this machine's cores: they are offline while B is measured, and
+  // every phase starts once all three have caught up with everything sent so far.
+  const posted = { b: 0, c: 0 };
+  const from = (device) => (e) => e.type === 'channelMessage' && e.sender.user === device.user;
+  const settle = async () => {
+    await waitFor(c.events, from(ib), posted.b);
+    await waitFor(sup.events, from(ib), posted.b);
+    await waitFor(sup.events, from(ic), posted.c);
+    await waitFor(b.events, from(ic), posted.c);
+  };
+  const offline = async (...devices) => { for (const d of devices) await d.device.disconnect(); };
+  const online = async (...devices) => { for (const d of devices) await d.device.connect(url); };
   // B posts `n` messages one after the other (each resolves once durable and sent).
   const postRate = async (n) => {
+    await offline(sup, c);
     const t0 = performance.now();
     for (let i = 0; i < n; i += 1) await b.device.post(cell, 'intel', text);
-    return n / ((performance.now() - t0) / 1000);
+    const rate = n / ((performance.now() - t0) / 1000);
+    posted.b += n;
+    await online(sup, c);
+    await settle();
+    return rate;
   };
   // C fills B's mailbox while B is offline; then B connects and drains it.
   const receiveRate = async (n) => {
-    await b.device.disconnect();
+    await offline(b, sup);
     const sent = c.events.filter((e) => e.type === 'messageSent').length;
     for (let i = 0; i < n; i += 1) await c.device.post(cell, 'intel', text);
     await waitFor(c.events, (e) => e.type === 'messageSent', sent + n);
-    const got = b.events.filter((e) => e.type === 'channelMessage').length;
+    posted.c += n;
+    const got = b.events.filter(from(ic)).length;
     const t0 = performance.now();
-    await b.device.connect(url);
-    await waitFor(b.events, (e) => e.type === 'channelMessage', got + n);
-    return n / ((performance.now() - t0) / 1000);
+    await online(b);
+    await waitFor(b.events, from(ic), got + n);
+    const rate = n / ((performance.now() - t0) / 1000);
+    await online(sup);
+    await settle();
+    return rate;
   };
   const result = { emptyPost: await postRate(count), emptyReceive: await receiveRate(count) };
   for (let done = 0; done < history;) {  // the history: B's own posts, untimed
     const batch = Math.min(200, history - done);
     await Promise.all(Array.from({ length: batch }, () => b.device.post(cell, 'intel', text)));
     done += batch;
+    posted.b += batch;
   }
+  await settle();
   result.historyPost = await postRate(count);
   result.historyReceive = await receiveRate(count);
   for (const d of [sup, b, c]) await d.device.close();

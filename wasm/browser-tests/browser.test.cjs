@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 const { startRelay } = require('../test/relay.cjs');
 const { startPeer } = require('../test/peer.cjs');
 
@@ -78,12 +78,7 @@ test('browser device and native device in one cell, through the real relay', { t
   await syPeer.waitFor((l) => l.event === 'connected');
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const context = await launchChromium(profile);
   t.after(async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); });
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];

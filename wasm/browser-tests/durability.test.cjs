@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 const { startRelay } = require('../test/relay.cjs');
 const { startPeer } = require('../test/peer.cjs');
 
@@ -59,11 +59,7 @@ test('a killed page loses nothing, duplicates nothing and reuses no key', { time
   });
 
   async function open() {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    context = await launchChromium(profile);
     await context.exposeFunction('parleyReport', (e) => { appEvents.push(e); });
     await context.addInitScript(reportEvents);
     const page = context.pages()[0] || await context.newPage();
