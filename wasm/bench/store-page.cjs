@@ -82,8 +82,8 @@ async function storeBench({ count, history, persistent, tag }) {
     await Promise.all(Array.from({ length: batch }, () => b.device.post(cell, 'intel', text)));
     done += batch;
     posted.b += batch;
+    await settle();  // the readers keep up, as real ones would: no mailbox overflows its quota
   }
-  await settle();
   result.historyPost = await postRate(count);
   result.historyReceive = await receiveRate(count);
   for (const d of [sup, b, c]) await d.device.close();
