@@ -119,11 +119,13 @@ test('a killed page loses nothing, duplicates nothing and reuses no key', { time
   posted.push('browser final');
 
   // Nothing the relay deleted is lost: the history holds every native message exactly once.
-  await page.waitForFunction(async ([c, texts]) => {
-    const history = await window.parleyDevice.history(c, 'intel');
-    return texts.every((x) => history.some((m) => m.text === x));
-  }, [cell, nativeTexts], { timeout: 30000, polling: 200 });
-  const history = await page.evaluate(([c]) => window.parleyDevice.history(c, 'intel'), [cell]);
+  // (Polled from here: history() is a Promise, which waitForFunction would take as true.)
+  let history = [];
+  for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
+    history = await page.evaluate(([c]) => window.parleyDevice.history(c, 'intel'), [cell]);
+    if (nativeTexts.every((x) => history.some((m) => m.text === x))) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   for (const text of nativeTexts) {
     assert.equal(history.filter((m) => m.text === text).length, 1, `${text} in history: ${JSON.stringify(history)}`);
   }
