@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The sample web client: log in to a device (its encrypted store lives in IndexedDB), see
+// The sample web client: log in to a device (its encrypted store lives in the browser's
+// Origin Private File System, run by the SDK in its own Worker: every query is a Promise), see
 // its cells and the channels it may read, read messages with their precedence and each
 // party's acknowledgement state, post with a precedence, and acknowledge for its party; on
 // the selected channel, open and work on incidents (disputes) and post deconfliction notices.
@@ -37,10 +38,21 @@ function span(className, text) {
   return s;
 }
 
-function renderCells() {
+// Renders are asynchronous (the SDK answers from its Worker): only the latest of each kind
+// draws, so an older answer never overwrites a newer one.
+const latest = {};
+async function fresh(kind, query) {
+  const ticket = (latest[kind] = (latest[kind] || 0) + 1);
+  const value = await query();
+  return ticket === latest[kind] ? value : null;
+}
+
+async function renderCells() {
+  const cells = await fresh('cells', () => device.cells());
+  if (!cells) return;
   const list = $('cells');
   list.replaceChildren();
-  for (const cell of device.cells()) {
+  for (const cell of cells) {
     const item = document.createElement('li');
     item.textContent = `${cell.name} (epoch ${cell.epoch}) `;
     if (cell.party) item.append(span('flags', `you: ${cell.party} ${cell.role}`));
@@ -191,10 +203,11 @@ function renderIncident(i) {
   return li;
 }
 
-function renderIncidents() {
+async function renderIncidents() {
   if (!selected) return;
   try {
-    $('incidents').replaceChildren(...device.incidents(selected.cell, selected.channel).map(renderIncident));
+    const incidents = await fresh('incidents', () => device.incidents(selected.cell, selected.channel));
+    if (incidents) $('incidents').replaceChildren(...incidents.map(renderIncident));
   } catch (e) {
     $('incident-error').textContent = `${e.message} (code ${e.code})`;
   }
@@ -233,10 +246,11 @@ function renderNotice(n, byId) {
   return li;
 }
 
-function renderNotices() {
+async function renderNotices() {
   if (!selected) return;
   try {
-    const notices = device.notices(selected.cell, selected.channel);
+    const notices = await fresh('notices', () => device.notices(selected.cell, selected.channel));
+    if (!notices) return;
     const byId = new Map(notices.map((n) => [n.id, n]));
     $('notices').replaceChildren(...notices.map((n) => renderNotice(n, byId)));
   } catch (e) {
@@ -303,11 +317,16 @@ function renderMessage(m) {
   return li;
 }
 
-function renderMessages() {
+async function renderMessages() {
   const list = $('messages');
+  if (!selected) {
+    list.replaceChildren();
+    return;
+  }
+  const history = await fresh('messages', () => device.history(selected.cell, selected.channel));
+  if (!history) return;
   list.replaceChildren();
-  if (!selected) return;
-  for (const m of device.history(selected.cell, selected.channel)) list.append(renderMessage(m));
+  for (const m of history) list.append(renderMessage(m));
 }
 
 async function acknowledge(m, button) {
@@ -347,12 +366,12 @@ async function login(event) {
   }
   window.parleyDevice = device;  // for the browser tests and the console
   window.parleyEvents = [];
-  const info = device.info();
+  const info = await device.info();
   $('address').textContent = `${info.user}.${info.device}`;
   $('identity').textContent = info.identityKey;
   $('login').hidden = true;
   $('app').hidden = false;
-  device.onEvent((e) => {
+  device.onEvent(async (e) => {
     window.parleyEvents.push(e);
     if (e.type === 'connected') setStatus(true);
     if (e.type === 'disconnected') setStatus(false);
@@ -365,7 +384,7 @@ async function login(event) {
       if (e.joined) notice('');
       renderCells();
       if (selected && e.cell === selected.cell) {  // rights may have changed
-        const cell = device.cells().find((c) => c.id === selected.cell);
+        const cell = (await device.cells()).find((c) => c.id === selected.cell);
         const channel = cell && cell.channels.find((c) => c.id === selected.channel);
         if (channel && channel.read) select(cell, channel);
         else renderMessages();
@@ -379,7 +398,7 @@ async function login(event) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   await device.connect(`${scheme}://${location.host}/`);
   if (params.get('join')) {
-    askToJoin(info, device.cells().length === 0).catch((e) => notice(`Could not ask to join: ${e.message} (code ${e.code})`));
+    askToJoin(info, (await device.cells()).length === 0).catch((e) => notice(`Could not ask to join: ${e.message} (code ${e.code})`));
   }
 }
 
@@ -403,4 +422,5 @@ $('login').addEventListener('submit', login);
 $('post').addEventListener('submit', post);
 $('incident-open').addEventListener('submit', openIncident);
 $('notice-post').addEventListener('submit', postNotice);
-window.addEventListener('pagehide', () => device && device.persist());
+// Only the IndexedDB fallback needs it (on OPFS every commit is already on disk).
+window.addEventListener('pagehide', () => device && device.persist().catch(() => {}));

@@ -36,3 +36,12 @@ run_web_demo() {
     --site "$PARLEY_ROOT/build/wasm/wasm/site" --pkg "$PARLEY_ROOT/build/wasm/wasm/pkg" \
     --state "$PARLEY_ROOT/build/web-demo" --port "$port" "$mode"
 }
+
+# run_web_store_bench [COUNT] [HISTORY]: after build_native and build_wasm, the browser store
+# benchmark (wasm/bench/store-bench.cjs): post and receive rates of a Chromium device on OPFS vs
+# in memory, on an empty store and after HISTORY messages. scripts/test runs it tiny, as a smoke run.
+run_web_store_bench() {
+  (cd "$PARLEY_ROOT/wasm/browser-tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  PARLEY_RELAY_BINARY="$PARLEY_BUILD/relay/parley-relay" PARLEY_SITE_DIR="$PARLEY_ROOT/build/wasm/wasm/site" \
+    NODE_PATH="$PARLEY_ROOT/wasm/browser-tests/node_modules" node "$PARLEY_ROOT/wasm/bench/store-bench.cjs" "$@"
+}

@@ -182,7 +182,7 @@ async function selfCheck(url) {
   const page = await fetch(base);
   const html = await page.text();
   if (page.status !== 200 || !html.includes('<title>Parley</title>')) throw new Error(`GET ${base}: ${page.status}`);
-  for (const file of ['app.js', 'pkg/parley.mjs', 'pkg/parley_wasm.mjs']) {
+  for (const file of ['app.js', 'pkg/parley.mjs', 'pkg/parley-worker.mjs', 'pkg/parley_wasm.mjs']) {
     const r = await fetch(base + file);
     if (r.status !== 200) throw new Error(`GET ${base}${file}: ${r.status}`);
   }

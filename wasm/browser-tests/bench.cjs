@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 const { startRelay } = require('../test/relay.cjs');
 const { build } = require('../test/paths.cjs');
 
@@ -15,11 +15,7 @@ const { build } = require('../test/paths.cjs');
   const size = Number(process.argv[3] || 1024);
   const relay = await startRelay(['--static', build]);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const browser = await launchChromium(profile);
   try {
     const page = browser.pages()[0] || await browser.newPage();
     await page.goto(`${relay.http}parley_bench_web.mjs`);

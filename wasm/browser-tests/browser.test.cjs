@@ -3,8 +3,9 @@
 // the real relay (--static) and talking to a native device (tests/wasm_peer) in one cell:
 // messages both ways, no key for a channel without READ (no event, no history, no key record
 // in the store), a FLASH post and acknowledgements both ways on an ack_required channel, a
-// reload keeps identity, sessions, history and acknowledgement state (IndexedDB), IndexedDB
-// holds no plaintext, and a relay crash loses nothing; an incident opened from the page and
+// reload keeps identity, sessions, history and acknowledgement state (OPFS, through the SDK's
+// Worker), the stored files hold no plaintext, a second tab on the same store is refused, and
+// a relay crash loses nothing; an incident opened from the page and
 // acknowledged by the native SY device and resolved by agreeing to its proposal, and
 // conflicting notices highlighted.
 // Screenshots: PARLEY_SCREENSHOTS/{success,acknowledgements,hotline,failure}.png.
@@ -14,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium.cjs');
 const { startRelay } = require('../test/relay.cjs');
 const { startPeer } = require('../test/peer.cjs');
 
@@ -49,30 +50,18 @@ async function postFromPage(page, text, precedence = 'routine') {
   await page.waitForFunction(() => document.querySelector('#post-text').value === '', null, { timeout: 10000 });
 }
 
-// Every byte IDBFS keeps for the page's origin, concatenated per file.
-function indexedDbFiles(page) {
+// Every file of the page's Origin Private File System, by path (read while no store is open:
+// the SDK's Worker holds its files' synchronous access handles exclusively).
+function opfsFiles(page) {
   return page.evaluate(async () => {
-    const names = (await indexedDB.databases()).map((d) => d.name);
     const files = {};
-    for (const name of names) {
-      const db = await new Promise((resolve, reject) => {
-        const r = indexedDB.open(name);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      for (const storeName of db.objectStoreNames) {
-        const tx = db.transaction(storeName, 'readonly');
-        const store = tx.objectStore(storeName);
-        const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map((req) =>
-          new Promise((resolve) => { req.onsuccess = () => resolve(req.result); })));
-        keys.forEach((key, i) => {
-          const v = values[i];
-          const bytes = v && v.contents ? Array.from(new Uint8Array(v.contents)) : Array.from(new TextEncoder().encode(JSON.stringify(v)));
-          files[`${name}:${key}`] = bytes;
-        });
+    async function walk(dir, prefix) {
+      for await (const [name, handle] of dir.entries()) {
+        if (handle.kind === 'directory') await walk(handle, `${prefix}${name}/`);
+        else files[prefix + name] = Array.from(new Uint8Array(await (await handle.getFile()).arrayBuffer()));
       }
-      db.close();
     }
+    await walk(await navigator.storage.getDirectory(), '');
     return files;
   });
 }
@@ -89,12 +78,7 @@ test('browser device and native device in one cell, through the real relay', { t
   await syPeer.waitFor((l) => l.event === 'connected');
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const context = await launchChromium(profile);
   t.after(async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); });
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
@@ -142,8 +126,8 @@ test('browser device and native device in one cell, through the real relay', { t
     const events = await page.evaluate(() => window.parleyEvents);
     assert.ok(!events.some((e) => e.channel === 'commercial'), JSON.stringify(events));
     assert.ok(!events.some((e) => /decryptFailed|securityAlert|permissionDenied/.test(e.type)), JSON.stringify(events));
-    const commercial = await page.evaluate(([c]) => {
-      try { return window.parleyDevice.history(c, 'commercial'); } catch (e) { return { code: e.code }; }
+    const commercial = await page.evaluate(async ([c]) => {
+      try { return await window.parleyDevice.history(c, 'commercial'); } catch (e) { return { code: e.code }; }
     }, [cell]);
     assert.ok(Array.isArray(commercial) ? commercial.length === 0 : commercial.code > 0);
     // ...and the store itself holds no key chain of commercial, while it does hold intel's
@@ -232,26 +216,43 @@ test('browser device and native device in one cell, through the real relay', { t
     await page.screenshot({ path: path.join(shots, 'hotline.png'), fullPage: true });
     await openChannel(page, 'intel');
 
-    // IndexedDB holds the encrypted store and no plaintext.
-    await page.evaluate(() => window.parleyDevice.persist());
-    const files = await indexedDbFiles(page);
-    // The store is the .db file plus its write-ahead log (SQLCipher encrypts both).
-    const storeFiles = Object.keys(files).filter((k) => /\.db(-wal)?$/.test(k));
-    const stored = storeFiles.reduce((n, k) => n + files[k].length, 0);
-    assert.ok(storeFiles.some((k) => k.endsWith('.db')), `no store file in IndexedDB: ${Object.keys(files)}`);
-    assert.ok(stored > 16384, `the store in IndexedDB is suspiciously small (${stored} bytes)`);
+    // A second tab on the same store is refused (Web Locks): two writers would fork its ratchets.
+    const second = await context.newPage();
+    await second.goto(relay.http);
+    const refused = await second.evaluate(async () => {
+      const { init } = await import('/pkg/parley.mjs');
+      const parley = await init();
+      try {
+        await parley.openDevice({ path: '/parley/il_officer.1.db', passphrase: 'browser passphrase', user: 'il_officer' });
+        return null;
+      } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    await second.close();
+    assert.equal(refused && refused.code, 21, JSON.stringify(refused));
+    assert.match(refused.message, /already open in another tab/);
+
+    // OPFS holds the encrypted store and no plaintext (read once the device closed its files).
+    await page.evaluate(() => window.parleyDevice.close());
+    const files = await opfsFiles(page);
+    const slots = Object.keys(files).filter((k) => k.startsWith(`parley-store-${encodeURIComponent('/parley/il_officer.1.db')}/`));
+    const stored = slots.reduce((n, k) => n + files[k].length, 0);
+    assert.ok(slots.some((k) => Buffer.from(files[k].slice(0, 64)).toString().startsWith('/parley/il_officer.1.db\0')),
+      `no slot holds the store: ${Object.keys(files)}`);
+    assert.ok(stored > 16384, `the store in OPFS is suspiciously small (${stored} bytes)`);
     const canary = Buffer.from(CANARY);
     for (const [name, bytes] of Object.entries(files)) {
-      assert.equal(Buffer.from(bytes).indexOf(canary), -1, `plaintext canary found in IndexedDB ${name}`);
+      assert.equal(Buffer.from(bytes).indexOf(canary), -1, `plaintext canary found in OPFS ${name}`);
       assert.equal(Buffer.from(bytes).indexOf(Buffer.from('SQLite format 3')), -1, `${name} is an unencrypted SQLite file`);
     }
+    // ...and nothing of it went to IndexedDB (the fallback is for browsers without OPFS).
+    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), []);
 
-    // Reload: same identity, history from IndexedDB, and it keeps receiving.
+    // Reload: same identity, history from OPFS, and it keeps receiving.
     await page.reload();
     assert.equal(await login(page, 'il_officer', 'browser passphrase'), identity);
     await openChannel(page, 'intel');
     assert.deepEqual(await messageTexts(page), [`native to browser ${CANARY}`, `browser to native ${CANARY}`]);
-    await openChannel(page, 'deescalation');  // acknowledgement state came back from IndexedDB too
+    await openChannel(page, 'deescalation');  // acknowledgement state came back from OPFS too
     await page.waitForSelector(`#messages li[data-id="${flash.id}"] .ack[data-party="SY"][data-state="acknowledged"]`);
     await page.waitForSelector(`#messages li[data-id="${syId}"] .ack[data-party="IL"][data-state="acknowledged"]`);
     await openChannel(page, 'intel');

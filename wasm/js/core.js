@@ -1,18 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The Promise-based JS API over the wasm exports (wasm/src/device_exports.cpp). It holds no
-// protocol logic: it moves frames between the engine and a WebSocket, feeds the clock,
-// forwards events, and persists the store file (IDBFS in browsers) after each change.
-// Bundled twice by wasm/cmake/bundle.cmake: as an ES module (parley.mjs, browsers) and as
-// CommonJS (parley.cjs, Node); `loadModule` is supplied by each flavour's header.
-
-/** An SDK error: `code` is the numeric Parley error code, `name` its table name. */
-class ParleyError extends Error {
-  constructor(code, message) {
-    super(message || `parley error ${code}`);
-    this.name = 'ParleyError';
-    this.code = code;
-  }
-}
+// The JS API in-process over the wasm exports (wasm/src/device_exports.cpp). It holds no
+// protocol logic: it moves frames between the engine and a WebSocket, feeds the clock and
+// forwards events. Frames and events leave only once the store changes that produced them are
+// durable: at once where a commit is durable when SQLite returns (OPFS, or a store that does not
+// persist), after the IndexedDB sync otherwise (IDBFS fallback).
+// Bundled by wasm/cmake/bundle.cmake into parley.cjs (Node) and parley-worker.mjs (the browser
+// Worker, driven by proxy.js from the page); each flavour supplies `loadModule` and
+// `openStore(module, path, persistent)` (store_node.js, store_browser.js).
 
 // Devices freed by the garbage collector if the application forgot close(); a backstop only.
 const registry = new FinalizationRegistry(({ module, handle }) => {
@@ -36,26 +30,25 @@ class Parley {
   }
 
   /**
-   * Opens (or creates) the device stored at `path` (a folder is created; in browsers it
-   * lives in IndexedDB), encrypted with `passphrase`.
+   * Opens (or creates) the device stored at `path`, encrypted with `passphrase`. In browsers
+   * the store lives in OPFS (IndexedDB where OPFS is missing) and a store that cannot persist
+   * is an error unless `persistent: false`.
    */
   async openDevice({ path, passphrase, user, device = 1, persistent = true }) {
     const m = this.module;
-    const dir = path.replace(/\/[^/]*$/, '') || '/';
-    const idb = persistent && m.IDBFS && typeof indexedDB !== 'undefined';
-    if (dir !== '/') mkdirs(m, dir);
-    if (idb) {
-      try { m.FS.mount(m.IDBFS, {}, dir); } catch (e) { /* already mounted */ }
-      await syncfs(m, true);
-    }
+    const store = await openStore(m, path, persistent);
     const out = m._malloc(4);
-    const rc = withStrings(m, [path, passphrase, user], ([p, k, u]) =>
+    const rc = withStrings(m, [store.path, passphrase, user], ([p, k, u]) =>
       m._parley_device_open(p, k, u, device, Date.now(), out));
     const ptr = m.HEAPU32[out >> 2];
     m._free(out);
-    check(m, rc);
+    if (rc !== 0) {
+      const error = new ParleyError(rc, m.UTF8ToString(m._parley_last_error()));
+      await store.close();
+      throw error;
+    }
     const handle = { ptr };
-    const d = new Device(m, handle, idb);
+    const d = new Device(m, handle, store);
     registry.register(d, { module: m, handle }, d);
     await d.persist();
     return d;
@@ -63,14 +56,13 @@ class Parley {
 }
 
 class Device {
-  constructor(module, handle, idb) {
+  constructor(module, handle, store) {
     this.m = module;
     this.handle = handle;
-    this.idb = idb;
-    this.listeners = new Set();
-    this.streams = new Set();  // open events() iterators, ended by close()
+    this.store = store;
+    this.hub = new EventHub(() => !this.handle.ptr);
     this.socket = null;
-    this.pendingSync = null;
+    this.outgoing = Promise.resolve();  // frames and events waiting for their commit to be durable
     // Time in for the sans-IO engine: acknowledgement deadlines fire on this clock.
     this.timer = setInterval(() => {
       if (!this.handle.ptr) return;
@@ -86,64 +78,10 @@ class Device {
   }
 
   /** Calls `listener(event)` for every event; returns a function that removes it. */
-  onEvent(listener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+  onEvent(listener) { return this.hub.onEvent(listener); }
 
-  /**
-   * The events as an async iterator: `for await (const e of device.events()) ...`. It ends
-   * (done) once the device is closed, after the events it still holds; `break` detaches it.
-   * Buffering is bounded: an iterator that falls more than `maxBuffered` events behind drops
-   * the oldest, and the next event it yields is `{type: 'eventsDropped', count}` (re-read
-   * cells() and history() then). Each iterator sees only events after its creation.
-   */
-  events({ maxBuffered = 1024 } = {}) {
-    if (!(maxBuffered >= 1)) throw new ParleyError(1, 'events(): maxBuffered must be at least 1');
-    const buffer = [];
-    let dropped = 0;
-    const waiting = [];  // resolves of next() calls made with nothing buffered, in call order
-    let ended = !this.handle.ptr;
-    const streams = this.streams;
-    const stream = {
-      push(event) {
-        if (waiting.length) {
-          waiting.shift()({ value: event, done: false });
-          return;
-        }
-        buffer.push(event);
-        if (buffer.length > maxBuffered) {
-          buffer.shift();
-          dropped += 1;
-        }
-      },
-      end() {
-        ended = true;
-        streams.delete(stream);
-        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
-      },
-    };
-    if (!ended) streams.add(stream);
-    return {
-      next() {
-        if (dropped) {
-          const count = dropped;
-          dropped = 0;
-          return Promise.resolve({ value: { type: 'eventsDropped', count }, done: false });
-        }
-        if (buffer.length) return Promise.resolve({ value: buffer.shift(), done: false });
-        if (ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => { waiting.push(resolve); });
-      },
-      return() {
-        buffer.length = 0;
-        dropped = 0;
-        stream.end();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      [Symbol.asyncIterator]() { return this; },
-    };
-  }
+  /** The events as an async iterator (EventHub.events in common.js). */
+  events(options) { return this.hub.events(options); }
 
   /** {user, device, identityKey} of this device. */
   info() {
@@ -326,13 +264,9 @@ class Device {
     return JSON.parse(this.resultText());
   }
 
-  /** Writes the in-memory file system to IndexedDB (browsers); a no-op elsewhere. */
+  /** Resolves once every change so far is durable (a no-op where commits are durable at once). */
   persist() {
-    if (!this.idb) return Promise.resolve();
-    // Serialised: a second sync waits for the first, so the last state always lands.
-    const previous = this.pendingSync || Promise.resolve();
-    this.pendingSync = previous.then(() => syncfs(this.m, false));
-    return this.pendingSync;
+    return this.store.persist();
   }
 
   /** Closes the connection and frees the device (the store stays on disk). Idempotent. */
@@ -342,47 +276,53 @@ class Device {
     const socket = this.socket;
     this.socket = null;
     if (socket) socket.close(1000, 'closed');
+    await this.outgoing;
     await this.persist();
     clearInterval(this.timer);
-    for (const stream of [...this.streams]) stream.end();
+    this.hub.end();
     registry.unregister(this);
     this.m._parley_device_close(this.handle.ptr);
     this.handle.ptr = 0;
+    await this.store.close();  // the store's OPFS handles and its Web Lock
   }
 
   free() {
     return this.close();
   }
 
-  // Sends the engine's queued frames, delivers its events, and persists the store (after
-  // every input; for clock ticks only when the engine produced something).
+  // Takes the engine's queued frames and events and lets them out once the commits that made
+  // them are durable (the Ack that lets the relay delete mail included): at once when the store
+  // is durable on commit, else after the next sync (for clock ticks only when the engine
+  // produced something). Order is kept: releases queue behind each other.
   pump({ persistAlways = true } = {}) {
     if (!this.handle.ptr) return;
-    let frames = 0;
-    while (this.m._parley_device_poll_transmit(this.ptr)) {
-      const frame = this.resultBytes();
-      frames += 1;
-      if (this.socket && this.socket.readyState === 1) this.socket.send(frame);
-    }
+    const frames = [];
+    while (this.m._parley_device_poll_transmit(this.ptr)) frames.push(this.resultBytes());
     const events = [];
     while (this.m._parley_device_poll_event(this.ptr)) events.push(JSON.parse(this.resultText()));
-    if (persistAlways || frames || events.length) this.persist().catch((e) => {
-      this.deliver({ type: 'storageError', error: { code: e.code, message: e.message } });
+    if (this.store.durable) {
+      this.release(frames, events);
+      return;
+    }
+    if (!persistAlways && !frames.length && !events.length) return;
+    this.outgoing = this.outgoing.then(() => this.persist()).then(() => this.release(frames, events), (e) => {
+      // Not durable, so nothing of it leaves: the engine resends unacknowledged mail later.
+      this.hub.deliver({ type: 'storageError', error: { code: e.code, message: e.message } });
     });
-    for (const event of events) this.deliver(event);
   }
 
-  // To every callback and every events() iterator.
-  deliver(event) {
-    for (const listener of this.listeners) listener(event);
-    for (const stream of this.streams) stream.push(event);
+  release(frames, events) {
+    for (const frame of frames) {
+      if (this.socket && this.socket.readyState === 1) this.socket.send(frame);
+    }
+    for (const event of events) this.hub.deliver(event);
   }
 
   async finish(rc) {
     check(this.m, rc);
     const value = this.resultText();
     this.pump();
-    await this.persist();
+    await this.outgoing;
     return value;
   }
 
@@ -414,17 +354,4 @@ function withStrings(m, strings, fn) {
   } finally {
     ptrs.forEach((p) => m._free(p));
   }
-}
-
-function mkdirs(m, dir) {
-  let at = '';
-  for (const part of dir.split('/').filter(Boolean)) {
-    at += '/' + part;
-    try { m.FS.mkdir(at); } catch (e) { /* exists */ }
-  }
-}
-
-function syncfs(m, populate) {
-  return new Promise((resolve, reject) =>
-    m.FS.syncfs(populate, (err) => (err ? reject(new ParleyError(21, `IndexedDB sync failed: ${err}`)) : resolve())));
 }

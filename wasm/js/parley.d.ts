@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Types of the Parley JS API (wasm/js/core.js).
+// Types of the Parley JS API: wasm/js/proxy.js in browsers (the SDK runs in a dedicated
+// Worker), wasm/js/core.js in-process under Node.
 
 /** An SDK error: `code` is the Parley error code (sdk/include/parley/error.hpp). */
 export class ParleyError extends Error {
@@ -214,14 +215,26 @@ export type ChannelKeyRecord =
   | { unknown: string; sender: Address };
 
 export interface OpenDeviceOptions {
-  /** File path of the encrypted store; in browsers its folder is kept in IndexedDB. */
+  /**
+   * File path of the encrypted store. Browsers keep it in the Origin Private File System (in
+   * IndexedDB where OPFS is missing); a store open in another tab is refused (store_io, 21).
+   */
   path: string;
   passphrase: string;
   user: string;
   device?: number;
-  /** Browsers: persist the folder to IndexedDB (default true). */
+  /**
+   * Browsers: keep the store (default true); opening fails (store_io, 21) where it cannot be
+   * kept. `false`: in memory, gone with the page.
+   */
   persistent?: boolean;
 }
+
+/**
+ * A query's answer: a Promise in browsers (the SDK runs in a Worker), the value itself under
+ * Node. `await` it in code meant for both.
+ */
+export type Answer<T> = T | Promise<T>;
 
 export class Device {
   onEvent(listener: (event: ParleyEvent) => void): () => void;
@@ -231,27 +244,29 @@ export class Device {
    * `eventsDropped` event.
    */
   events(options?: { maxBuffered?: number }): AsyncIterableIterator<ParleyEvent>;
-  info(): { user: string; device: number; identityKey: string };
+  info(): Answer<{ user: string; device: number; identityKey: string }>;
+  /** `WebSocketImpl`: Node only (in browsers the socket lives in the Worker). */
   connect(url: string, options?: { WebSocketImpl?: unknown; reconnect?: boolean }): Promise<void>;
-  disconnect(): void;
+  disconnect(): Answer<void>;
   sendText(to: Address, text: string): Promise<string>;
   createCell(options: { name?: string; members: CellMember[] }): Promise<string>;
   post(cell: string, channel: string, text: string, options?: { precedence?: Precedence }): Promise<string>;
   /** Acknowledges `sender`'s message `id` for this device's party; resolves to the acknowledgement's id. */
   acknowledge(cell: string, channel: string, sender: Address, id: string): Promise<string>;
-  ackStatus(cell: string, channel: string, sender: Address, id: string): Record<string, AckState>;
-  cells(): CellInfo[];
-  history(cell: string, channel: string): HistoryEntry[];
+  ackStatus(cell: string, channel: string, sender: Address, id: string): Answer<Record<string, AckState>>;
+  cells(): Answer<CellInfo[]>;
+  history(cell: string, channel: string): Answer<HistoryEntry[]>;
   /** Opens an incident; resolves to its id. Errors: invalid_argument (1), cell_permission_denied (111), those of post(). */
   openIncident(cell: string, channel: string, incident: IncidentInput, options?: { precedence?: Precedence }): Promise<string>;
   /** Adds an operation to an incident; resolves to the operation's message id. Same errors as openIncident. */
   updateIncident(cell: string, channel: string, incident: string, action: IncidentAction): Promise<string>;
-  incidents(cell: string, channel: string): Incident[];
+  incidents(cell: string, channel: string): Answer<Incident[]>;
   /** On an ack_required channel only (invalid_argument otherwise); hotline_invalid_area (123) for a bad area or window. */
   postNotice(cell: string, channel: string, notice: NoticeInput, options?: { precedence?: Precedence }): Promise<string>;
-  notices(cell: string, channel: string): NoticeEntry[];
+  notices(cell: string, channel: string): Answer<NoticeEntry[]>;
   /** Diagnostics: the channel key chains this device's store holds. */
-  channelKeyRecords(): ChannelKeyRecord[];
+  channelKeyRecords(): Answer<ChannelKeyRecord[]>;
+  /** Resolves once every change so far is durable (immediate on OPFS, where each commit is). */
   persist(): Promise<void>;
   close(): Promise<void>;
   free(): Promise<void>;
@@ -261,5 +276,8 @@ export class Parley {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
 }
 
-/** Loads the wasm module; rejects with a ParleyError if it cannot. */
-export function init(options?: { moduleOptions?: object }): Promise<Parley>;
+/**
+ * Loads the wasm module (in browsers: in a new dedicated Worker, `workerUrl` overriding where
+ * parley-worker.mjs is); rejects with a ParleyError if it cannot.
+ */
+export function init(options?: { moduleOptions?: object; workerUrl?: string | URL }): Promise<Parley>;

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """parley.Client: one device over the C ABI. Mirrors parley::Client; holds no protocol logic."""
+import atexit
 import ctypes
 import queue
 import time
+import weakref
 
 from . import _lib
 from .errors import ParleyError, check
@@ -142,6 +144,20 @@ def _event(e):
                  other_party=e.other_party.decode(), notice=_notice(e.notice.contents) if e.notice else None)
 
 
+# Clients not closed yet. Their network threads call back into Python with each event; once
+# the interpreter finalizes, such a call ends the thread with pthread_exit, whose unwinding
+# through the C++ network thread aborts the process ("terminate called without an active
+# exception"). So every client still open is closed at exit, before finalization begins
+# (atexit handlers run first): a program that forgets close(), or raises, exits cleanly.
+_open_clients = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_clients():
+    for client in list(_open_clients):
+        client.close()
+
+
 class Client:
     """A device. Use as a context manager, or call close().
 
@@ -176,6 +192,7 @@ class Client:
         check(status, err)
         # The C function pointer must outlive the client: keep it on self.
         self._callback = _lib.EVENT_FN(self._on_event)
+        _open_clients.add(self)
         self._call(_lib.lib.parley_client_set_event_callback, self._callback, None)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -188,8 +205,11 @@ class Client:
     def close(self):
         """Stops the network thread and releases the device. Idempotent."""
         if self._handle:
+            # ctypes releases the GIL here, so a network thread waiting for it in a callback
+            # finishes and the destroy's join returns.
             _lib.lib.parley_client_destroy(self._handle)
             self._handle = ctypes.c_void_p()
+            _open_clients.discard(self)
 
     def __del__(self):
         try:
