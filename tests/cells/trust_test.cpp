@@ -334,5 +334,44 @@ TEST_F(TrustTest, JunkEnvelopesDoNotEvictAMembersHeldPost) {
   EXPECT_TRUE(reads(node(kSy), "intel", "held until its key comes"));
 }
 
+// Issue 11, hole 6: two supervisor devices commit the same epoch while partitioned. The
+// lowest commit hash wins on every device, nobody reports an equivocation, and the losing
+// author is told its operations are not in the charter.
+TEST_F(TrustTest, TwoSupervisorDevicesCommittingAtOnceConverge) {
+  const Address kUs2{"us_sup", 2};
+  const CellId cell = make_seed_cell();
+  add(kUs2);
+  run();
+  ASSERT_TRUE(node(kUs)
+                  .engine->commit(cell, {charter::AddDevice{kUs2, "US", std::nullopt, node(kUs2).identity_public()}},
+                                  now)
+                  .ok());
+  run();
+  ASSERT_NE(node(kUs2).engine->charter(cell), nullptr);
+  const std::uint64_t epoch = node(kUs).engine->charter(cell)->epoch() + 1;
+
+  // Both commit before either hears of the other's commit.
+  ASSERT_TRUE(node(kUs).engine->commit(cell, {charter::CreateChannel{"east", "East"}}, now).ok());
+  ASSERT_TRUE(node(kUs2).engine->commit(cell, {charter::CreateChannel{"west", "West"}}, now).ok());
+  run();
+
+  const auto head = node(kUs).engine->charter(cell)->state().head;
+  for (const Address& a : {kUs, kUs2, kIl, kSy, kSy2, kTrade}) {
+    const auto* log = node(a).engine->charter(cell);
+    ASSERT_NE(log, nullptr) << a.to_string();
+    EXPECT_EQ(log->epoch(), epoch) << a.to_string();
+    EXPECT_EQ(log->state().head, head) << a.to_string() << " is on another branch";
+    for (const auto& alert : node(a).all<SecurityAlert>())
+      EXPECT_NE(alert.error.code, Errc::cell_equivocation) << a.to_string();
+  }
+  std::size_t told = 0;
+  for (const Address& a : {kUs, kUs2})
+    for (const auto& alert : node(a).all<SecurityAlert>()) told += alert.error.code == Errc::charter_out_of_order;
+  EXPECT_EQ(told, 1u) << "exactly the losing author is told";
+  // The cell works on the winning branch.
+  post(kIl, cell, "intel", "after the race");
+  EXPECT_TRUE(reads(node(kSy), "intel", "after the race"));
+}
+
 }  // namespace
 }  // namespace parley::cells::test

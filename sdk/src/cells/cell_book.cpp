@@ -41,6 +41,11 @@ void CellBook::put(const CellId& cell, charter::CharterLog log) {
   // so the cached states stay valid.
 }
 
+void CellBook::rewrite(const CellId& cell, charter::CharterLog log) {
+  states_.erase(cell);
+  logs_.insert_or_assign(cell, std::move(log));
+}
+
 const charter::CellState* CellBook::state_at(const CellId& cell, std::uint64_t epoch) {
   auto it = logs_.find(cell);
   if (it == logs_.end() || epoch == 0 || epoch > it->second.epoch()) return nullptr;

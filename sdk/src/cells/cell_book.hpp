@@ -27,6 +27,9 @@ class CellBook {
 
   // Installs (or replaces) the log of `cell`. The commits must already be in the store.
   void put(const CellId& cell, charter::CharterLog log);
+  // Installs a log whose applied chain changed below its head (a supervisor tie-break):
+  // cached past states are dropped. The store must already hold the new chain.
+  void rewrite(const CellId& cell, charter::CharterLog log);
 
   // The state after `epoch` (1..log epoch) of `cell`; nullptr if unknown. Folds and caches
   // the newest kMaxCachedStates past states per cell; the pointer is valid until the next call.

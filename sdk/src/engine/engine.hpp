@@ -191,6 +191,8 @@ class Engine {
   Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after);
   Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  // A SecurityAlert for each of this device's own commits that lost a supervisor tie-break.
+  void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, AfterCommit& after);
   Status on_distribution(const Address& sender, ByteView body, AfterCommit& after);
   Status on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);

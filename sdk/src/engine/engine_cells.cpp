@@ -376,9 +376,28 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
     case charter::OfferStatus::duplicate:
     case charter::OfferStatus::equivocation:
       return {};
+    case charter::OfferStatus::superseded:
+      report_superseded(cell, outcome.superseded, after);
+      return {};
+    case charter::OfferStatus::switched: {
+      // Two supervisor devices committed one epoch; the lowest hash won everywhere, and this
+      // device had applied the other: replace the chain from there, then bind keys anew.
+      const std::uint64_t from = outcome.switched_at.value_or(before + 1);
+      PARLEY_TRY(store_.commits_delete_from(ByteView(cell), from));
+      PARLEY_TRY(cells::CellBook::persist(store_, cell, log, from, now));
+      PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
+      report_superseded(cell, outcome.superseded, after);
+      caught_up(cell, log.epoch());
+      after.events.push_back(CharterChanged{cell, log.epoch(), false});
+      book_touched_ = true;
+      book_.rewrite(cell, std::move(log));
+      retry_held_ = true;
+      return {};
+    }
     case charter::OfferStatus::applied:
       break;
   }
+  report_superseded(cell, outcome.superseded, after);
   PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
   PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
   caught_up(cell, log.epoch());
@@ -387,6 +406,20 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   book_.put(cell, std::move(log));
   retry_held_ = true;
   return {};
+}
+
+void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost,
+                               AfterCommit& after) {
+  for (const auto& commit : lost) {
+    auto decoded = charter::decode_commit(commit.bytes);
+    if (!decoded || decoded->author != self_) continue;
+    // This device's own commit lost the tie-break: its operations are not in the charter.
+    after.events.push_back(security_alert(
+        cell, self_, decoded->epoch,
+        make_error(Errc::charter_out_of_order, "this device's commit for epoch " + std::to_string(decoded->epoch) +
+                                                   " lost to another supervisor device's commit for the same epoch "
+                                                   "(lowest hash wins); commit its operations again")));
+  }
 }
 
 Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {

@@ -186,16 +186,10 @@ CREATE TABLE cell_proposals (
 
 // Trust (issue 11): when this device applied each charter epoch (the freshness window of
 // posts naming an older epoch is measured from it; 0 for epochs applied before this
-// version, which count as long ago), posts waiting for a charter epoch this device heard of,
-// the app's join anchors, and Welcomes waiting for the app to accept them.
+// version, which count as long ago), and posts waiting for a charter epoch this device heard of.
 constexpr std::string_view kVersion4 = R"sql(
 ALTER TABLE charter_commits ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0;
 
-CREATE TABLE join_anchors (
-  kind  INTEGER NOT NULL,
-  value BLOB NOT NULL,
-  PRIMARY KEY (kind, value)
-) WITHOUT ROWID;
 
 CREATE TABLE queued_posts (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -208,13 +202,6 @@ CREATE TABLE queued_posts (
   created_at INTEGER NOT NULL
 );
 
-CREATE TABLE invitations (
-  cell_id     BLOB NOT NULL PRIMARY KEY,
-  user        TEXT NOT NULL,
-  device      INTEGER NOT NULL,
-  welcome     BLOB NOT NULL,
-  received_at INTEGER NOT NULL
-) WITHOUT ROWID;
 )sql";
 
 constexpr std::array kMigrations = {

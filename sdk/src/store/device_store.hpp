@@ -66,15 +66,6 @@ struct QueuedPost {
   TimeMs created_at = 0;
 };
 
-// A Welcome into a cell whose genesis matched no join anchor: kept until the app accepts or
-// declines it (store/trust.cpp).
-struct Invitation {
-  Bytes cell_id;
-  Address sender;
-  Bytes welcome;
-  TimeMs received_at = 0;
-};
-
 // This device's own sending state for one channel: the key generation in use and the
 // devices its distribution went to.
 struct ChannelSendKey {
@@ -204,6 +195,8 @@ class DeviceStore {
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
 
   // --- trust (store/trust.cpp) ---
+  // Forgets the cell's commits from `epoch` on (a supervisor tie-break replaced them).
+  Status commits_delete_from(ByteView cell_id, std::uint64_t epoch);
   // When this device applied `epoch` of the cell (nullopt: no such commit; 0: unknown).
   Result<std::optional<TimeMs>> commit_applied_at(ByteView cell_id, std::uint64_t epoch) const;
   // A device of a cell changed its key or left: forget the sender keys it gave (groups
@@ -213,15 +206,6 @@ class DeviceStore {
   Status queued_post_put(const QueuedPost& post);
   Result<std::vector<QueuedPost>> queued_posts() const;  // in the order they were made
   Status queued_post_remove(std::int64_t seq);
-  // Join anchors the app gave (kind: see engine/joining.hpp).
-  Status anchor_put(int kind, ByteView value);
-  Result<bool> anchor_has(int kind, ByteView value) const;
-  // Unsolicited Welcomes. invitation_put fails with limit_exceeded beyond `max` (the oldest is
-  // not evicted: an attacker's flood must not push out a genuine invitation the app has seen).
-  Status invitation_put(const Invitation& invitation, std::size_t max);
-  Result<std::optional<Invitation>> invitation_get(ByteView cell_id) const;
-  Result<std::vector<Invitation>> invitations() const;
-  Status invitation_remove(ByteView cell_id);
 
   // --- hotline: (message, party) pairs already reported overdue (store/hotline.cpp) ---
   Status overdue_mark(ByteView cell_id, std::string_view channel, const Address& sender, const MessageId& id,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Tables behind the engine's trust rules (docs/protocol.md "Identity", "Joining",
 // "Freshness"): when each charter epoch was applied, what a device's predecessor at an
-// address leaves behind, join anchors and invitations.
+// address leaves behind, and posts queued while a charter epoch is missing.
 #include "store/device_store.hpp"
 #include "store/rows.hpp"
 
@@ -15,6 +15,13 @@ Result<std::optional<TimeMs>> DeviceStore::commit_applied_at(ByteView cell_id, s
   if (!row) return std::move(row).error();
   if (!*row) return std::optional<TimeMs>();
   return std::optional<TimeMs>(stmt->column_int(0));
+}
+
+Status DeviceStore::commits_delete_from(ByteView cell_id, std::uint64_t epoch) {
+  auto stmt = db_.prepare("DELETE FROM charter_commits WHERE cell_id = ?1 AND epoch >= ?2");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, static_cast<std::int64_t>(epoch));
+  return stmt->run();
 }
 
 Status DeviceStore::forget_peer_in_cell(ByteView cell_id, ByteView group_prefix, const Address& device) {
@@ -79,83 +86,6 @@ Status DeviceStore::queued_post_remove(std::int64_t seq) {
   auto stmt = db_.prepare("DELETE FROM queued_posts WHERE seq = ?1");
   if (!stmt) return stmt.error();
   stmt->bind(1, seq);
-  return stmt->run();
-}
-
-Status DeviceStore::anchor_put(int kind, ByteView value) {
-  auto stmt = db_.prepare("INSERT OR IGNORE INTO join_anchors (kind, value) VALUES (?1, ?2)");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, std::int64_t{kind}).bind(2, value);
-  return stmt->run();
-}
-
-Result<bool> DeviceStore::anchor_has(int kind, ByteView value) const {
-  auto stmt = db_.prepare("SELECT 1 FROM join_anchors WHERE kind = ?1 AND value = ?2");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, std::int64_t{kind}).bind(2, value);
-  auto row = stmt->step();
-  if (!row) return std::move(row).error();
-  return *row;
-}
-
-Status DeviceStore::invitation_put(const Invitation& invitation, std::size_t max) {
-  {
-    auto count = db_.prepare("SELECT count(*) FROM invitations WHERE cell_id <> ?1");
-    if (!count) return count.error();
-    count->bind(1, ByteView(invitation.cell_id));
-    auto row = count->step();
-    if (!row) return std::move(row).error();
-    if (static_cast<std::size_t>(count->column_int(0)) >= max)
-      return make_error(Errc::limit_exceeded, "this device already holds " + std::to_string(max) +
-                                                  " invitations; accept or decline one first");
-  }
-  auto stmt = db_.prepare(
-      "INSERT OR REPLACE INTO invitations (cell_id, user, device, welcome, received_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, ByteView(invitation.cell_id))
-      .bind(2, invitation.sender.user)
-      .bind(3, std::int64_t{invitation.sender.device})
-      .bind(4, ByteView(invitation.welcome))
-      .bind(5, std::int64_t{invitation.received_at});
-  return stmt->run();
-}
-
-namespace {
-
-Result<std::vector<Invitation>> read_invitations(Statement& stmt) {
-  std::vector<Invitation> out;
-  for (;;) {
-    auto row = stmt.step();
-    if (!row) return std::move(row).error();
-    if (!*row) return out;
-    out.push_back(Invitation{stmt.column_blob(0),
-                             Address{stmt.column_text(1), static_cast<std::uint32_t>(stmt.column_int(2))},
-                             stmt.column_blob(3), stmt.column_int(4)});
-  }
-}
-
-}  // namespace
-
-Result<std::optional<Invitation>> DeviceStore::invitation_get(ByteView cell_id) const {
-  auto stmt = db_.prepare("SELECT cell_id, user, device, welcome, received_at FROM invitations WHERE cell_id = ?1");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, cell_id);
-  auto all = read_invitations(*stmt);
-  if (!all) return std::move(all).error();
-  if (all->empty()) return std::optional<Invitation>();
-  return std::optional<Invitation>(std::move(all->front()));
-}
-
-Result<std::vector<Invitation>> DeviceStore::invitations() const {
-  auto stmt = db_.prepare("SELECT cell_id, user, device, welcome, received_at FROM invitations ORDER BY received_at");
-  if (!stmt) return stmt.error();
-  return read_invitations(*stmt);
-}
-
-Status DeviceStore::invitation_remove(ByteView cell_id) {
-  auto stmt = db_.prepare("DELETE FROM invitations WHERE cell_id = ?1");
-  if (!stmt) return stmt.error();
-  stmt->bind(1, cell_id);
   return stmt->run();
 }
 
