@@ -7,9 +7,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+// The relay refuses PARLEY_RELAY_* variables it does not know (a typo in a setting must not
+// pass silently), and this harness's own PARLEY_RELAY_BINARY is one of those: keep it out.
+function relayEnvironment() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PARLEY_RELAY_')));
+}
+
 function spawnRelay(binary, listen, data, extraArgs) {
   const child = spawn(binary, ['--listen', listen, '--data', data, '--registration', 'open', ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: relayEnvironment() });
   const port = new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`relay did not start: ${text}`)), 15000);

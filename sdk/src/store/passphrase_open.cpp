@@ -71,6 +71,12 @@ Result<StoreKey> derive(const StoreKey& passphrase, const Result<PassphraseKdf>&
 }  // namespace
 
 Result<Database> Database::open_passphrase(const std::string& path, const StoreKey& key) {
+#ifdef __EMSCRIPTEN__
+  // In the browser the database lives on OPFS behind a SQLite VFS, where a header file beside
+  // it cannot be written with stdio: passphrase stores keep SQLCipher's own KDF there for now
+  // (docs/threat-model.md "Store at rest"); browser apps should prefer a raw key.
+  if (!is_memory(path)) return open_keyed(path, key);
+#endif
   if (is_memory(path)) {  // nothing persists: a fresh salt each time is fine
     auto derived = derive(key, new_store_kdf());
     if (!derived) return derived.error();
