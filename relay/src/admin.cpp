@@ -50,6 +50,7 @@ int run_admin(const RelayConfig& config, const AdminCommand& command) {
   StorageLimits limits;
   limits.max_mailbox = config.max_mailbox;
   limits.max_stored_prekeys = config.max_stored_prekeys;
+  limits.max_storage_bytes = config.max_storage_bytes;
   auto storage = Storage::open(config.data_dir, config.store_key, limits);
   if (!storage) return failed("cannot open the relay database: " + storage.error().to_string(), 2);
   const TimeMs now = now_ms();
@@ -87,6 +88,13 @@ int run_admin(const RelayConfig& config, const AdminCommand& command) {
       if (!removed) return failed(removed.error().to_string(), 1);
       if (!*removed) return failed("no such device: " + command.address, 1);
       std::printf("removed %s\n", command.address.c_str());
+      return 0;
+    }
+    case AdminCommand::Kind::backup: {
+      auto pages = storage->backup_to(command.destination, config.store_key);
+      if (!pages) return failed("backup failed: " + pages.error().to_string(), pages.error().code == Errc::invalid_argument ? 2 : 1);
+      std::printf("backed up %llu pages to %s (integrity ok)\n", static_cast<unsigned long long>(*pages),
+                  command.destination.c_str());
       return 0;
     }
     case AdminCommand::Kind::stats: {

@@ -13,11 +13,12 @@
 namespace parley::relay {
 
 struct AdminCommand {
-  enum class Kind { mint_invite, revoke_invite, remove_device, purge_mailbox, stats } kind = Kind::stats;
+  enum class Kind { mint_invite, revoke_invite, remove_device, purge_mailbox, stats, backup } kind = Kind::stats;
   std::uint32_t uses = 1;             // mint_invite
   std::uint32_t expires_in_hours = 72;
   std::string token;                  // revoke_invite
   std::string address;                // remove_device, purge_mailbox: USER.DEVICE
+  std::string destination;            // backup: a new file
 };
 
 // `config` must name data_dir (and the database key if it is encrypted).

@@ -13,6 +13,12 @@
 
 namespace parley::relay {
 
+// A token bucket: at most `burst` requests at once, refilled at `per_min` a minute.
+struct RateLimit {
+  std::uint32_t burst = 0;    // bucket size; 0: this limit is off
+  std::uint32_t per_min = 0;  // tokens added per minute
+};
+
 struct RelayConfig {
   // --- network ---
   std::string listen_host = "127.0.0.1";
@@ -59,6 +65,20 @@ struct RelayConfig {
   // every prune_interval).
   std::chrono::seconds message_ttl{30 * 24 * 3600};
   std::chrono::seconds prune_interval{600};
+
+  // --- rate limits (rate_limits.hpp): per device (fetches: per requester->target pair) and per
+  // peer IP. Generous by default: they stop floods and one-time-prekey draining, not use. ---
+  RateLimit rate_send_device{1000, 6000};
+  RateLimit rate_send_ip{20000, 120000};
+  RateLimit rate_fetch_pair{20, 2};
+  RateLimit rate_fetch_ip{2000, 12000};
+  RateLimit rate_upload_device{20, 10};
+  RateLimit rate_upload_ip{1000, 6000};
+
+  // --- storage quota ---
+  // Bytes of live database pages (messages, keys, dedup entries) above which Sends are refused
+  // with storage_full; 0: no quota (a full disk still gives storage_full).
+  std::uint64_t max_storage_bytes = 0;
 
   // --- per-connection back-pressure ---
   std::size_t write_queue_frames = 1024;         // over this: the consumer is closed

@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
       ->add_option("address", admin_command.address, "USER.DEVICE")
       ->required();
   command("stats", "counts of devices, messages, queued deliveries and active invites", Kind::stats);
+  command("backup", "copy the database, while the relay runs, into a new file (SQLite's online backup)",
+          Kind::backup)
+      ->add_option("destination", admin_command.destination, "the new file")
+      ->required();
   CLI11_PARSE(app, argc, argv);
 
   if (admin->parsed()) {

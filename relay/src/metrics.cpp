@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "rate_limits.hpp"
+#include "relay_errors.hpp"
+
 namespace parley::relay {
 
 namespace {
@@ -92,9 +95,18 @@ std::string Metrics::render() const {
   for (std::size_t i = 0; i < refusals_.size(); ++i) {
     const auto n = refusals_[i].load(std::memory_order_relaxed);
     if (n == 0) continue;
-    out += std::string("parley_relay_refusals_total{reason=\"") + std::string(errc_name(static_cast<Errc>(i))) +
+    out += std::string("parley_relay_refusals_total{reason=\"") + std::string(relay_errc_name(static_cast<Errc>(i))) +
            "\"} " + std::to_string(n) + "\n";
   }
+  header(out, "parley_relay_rate_limited_total", "counter",
+         "Requests refused with rate_limited, by the token bucket that was empty.");
+  for (std::size_t i = 0; i < rate_limited_.size(); ++i)
+    out += std::string("parley_relay_rate_limited_total{limit=\"") +
+           std::string(RateLimits::name(static_cast<RateLimits::Kind>(i))) + "\"} " +
+           std::to_string(rate_limited_[i].load(std::memory_order_relaxed)) + "\n";
+  header(out, "parley_relay_storage_bytes", "gauge",
+         "Bytes of live database pages at the latest measurement (compared with max_storage_bytes).");
+  out += "parley_relay_storage_bytes " + std::to_string(storage_bytes_.load(std::memory_order_relaxed)) + "\n";
   counter(out, "parley_relay_tls_handshake_failures_total",
           "TLS handshakes that failed (not TLS, no common version or cipher, certificate refused by the client, timeout).",
           tls_handshake_failures_.load());

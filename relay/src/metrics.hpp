@@ -55,6 +55,13 @@ class Metrics {
   // A request, a frame or one recipient refused with `code`.
   void refused(Errc code);
   void connection_refused(bool per_ip) { add(per_ip ? refused_per_ip_ : refused_total_, 1); }
+  // A request refused by rate limit `kind` (RateLimits::Kind as a number; counted also in
+  // refusals_total{reason="rate_limited"}).
+  void rate_limited(std::size_t kind) {
+    if (kind < rate_limited_.size()) add(rate_limited_[kind], 1);
+  }
+  // Bytes of live database pages, as last measured (for the storage quota).
+  void storage_bytes(std::uint64_t bytes) { storage_bytes_.store(bytes, std::memory_order_relaxed); }
   void tls_handshake_failed() { add(tls_handshake_failures_, 1); }
   void tls_reload(bool ok) { add(ok ? tls_reloads_ok_ : tls_reloads_failed_, 1); }
 
@@ -78,6 +85,8 @@ class Metrics {
   std::atomic<std::uint64_t> refused_total_{0}, refused_per_ip_{0};
   std::atomic<std::uint64_t> tls_handshake_failures_{0};
   std::array<std::atomic<std::uint64_t>, 128> refusals_{};  // by error code number
+  std::array<std::atomic<std::uint64_t>, 6> rate_limited_{};  // by RateLimits::Kind
+  std::atomic<std::uint64_t> storage_bytes_{0};
 };
 
 // The process's metrics (the relay is one process; tests run it as such).

@@ -82,6 +82,7 @@ int run_relay(RelayConfig config) {
   StorageLimits limits;
   limits.max_mailbox = config.max_mailbox;
   limits.max_stored_prekeys = config.max_stored_prekeys;
+  limits.max_storage_bytes = config.max_storage_bytes;
   auto storage = Storage::open(config.data_dir, config.store_key, limits);
   if (!storage) {
     log_line("cannot open storage in " + config.data_dir + ": " + storage.error().to_string());
@@ -182,6 +183,9 @@ int run_relay(RelayConfig config) {
                                                 [](Result<std::vector<std::uint64_t>> depths) {
                                                   if (depths) metrics().mailbox_depth.reset_to(*depths);
                                                 });
+      worker.submit<std::uint64_t>([](Storage& s) { return s.used_bytes(); }, [](Result<std::uint64_t> used) {
+        if (used) metrics().storage_bytes(*used);
+      });
       depth_scan.expires_after(kDepthScanInterval);
       depth_scan.async_wait([&](boost::system::error_code wait_ec) {
         if (!wait_ec) scan_depths();

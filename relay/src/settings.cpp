@@ -73,6 +73,30 @@ Setting duration(std::string_view key, std::string_view flags, D RelayConfig::*f
   return s;
 }
 
+// The two numbers of one token bucket: KEY_burst and KEY_per_min.
+void rate(std::vector<Setting>& all, std::string_view burst_key, std::string_view burst_flag,
+          std::string_view per_min_key, std::string_view per_min_flag, RateLimit RelayConfig::*field,
+          std::string_view burst_help) {
+  Setting burst = named(burst_key, burst_flag, burst_help);
+  burst.parse = [burst_key, field](RelayConfig& config, std::string_view text) -> Status {
+    auto value = parse_uint(burst_key, text, 0, 100000000);
+    if (!value) return value.error();
+    (config.*field).burst = static_cast<std::uint32_t>(*value);
+    return {};
+  };
+  burst.show = [field](const RelayConfig& config) { return std::to_string((config.*field).burst); };
+  Setting per_min = named(per_min_key, per_min_flag, "... and tokens added to that bucket per minute");
+  per_min.parse = [per_min_key, field](RelayConfig& config, std::string_view text) -> Status {
+    auto value = parse_uint(per_min_key, text, 1, 100000000);
+    if (!value) return value.error();
+    (config.*field).per_min = static_cast<std::uint32_t>(*value);
+    return {};
+  };
+  per_min.show = [field](const RelayConfig& config) { return std::to_string((config.*field).per_min); };
+  all.push_back(burst);
+  all.push_back(per_min);
+}
+
 Setting text(std::string_view key, std::string_view flags, std::string RelayConfig::*field, std::string_view help) {
   Setting s = named(key, flags, help);
   s.parse = [field](RelayConfig& config, std::string_view value) -> Status {
@@ -211,6 +235,23 @@ std::vector<Setting> make_settings() {
                          "queued messages older than this are deleted unread, seconds (30 days)"));
   all.push_back(duration("prune_interval_s", "--prune-interval-s", &C::prune_interval, 1, 24 * 3600,
                          "how often expired messages and old dedup entries are pruned, seconds"));
+  rate(all, "rate_send_device_burst", "--rate-send-device-burst", "rate_send_device_per_min",
+       "--rate-send-device-per-min", &C::rate_send_device, "Sends per device at once (token bucket size; 0: no limit), error rate_limited");
+  rate(all, "rate_send_ip_burst", "--rate-send-ip-burst", "rate_send_ip_per_min", "--rate-send-ip-per-min",
+       &C::rate_send_ip, "Sends per peer IP address at once (0: no limit)");
+  rate(all, "rate_fetch_pair_burst", "--rate-fetch-pair-burst", "rate_fetch_pair_per_min",
+       "--rate-fetch-pair-per-min", &C::rate_fetch_pair,
+       "bundle fetches per requester->target pair at once, against one-time-prekey draining (0: no limit)");
+  rate(all, "rate_fetch_ip_burst", "--rate-fetch-ip-burst", "rate_fetch_ip_per_min", "--rate-fetch-ip-per-min",
+       &C::rate_fetch_ip, "bundle fetches per peer IP address at once (0: no limit)");
+  rate(all, "rate_upload_device_burst", "--rate-upload-device-burst", "rate_upload_device_per_min",
+       "--rate-upload-device-per-min", &C::rate_upload_device, "prekey uploads per device at once (0: no limit)");
+  rate(all, "rate_upload_ip_burst", "--rate-upload-ip-burst", "rate_upload_ip_per_min", "--rate-upload-ip-per-min",
+       &C::rate_upload_ip, "prekey uploads per peer IP address at once (0: no limit)");
+  all.push_back(number("max_storage_bytes", "--max-storage-bytes", &C::max_storage_bytes, 0,
+                       std::uint64_t{1} << 50,
+                       "quota of live database pages, bytes: over it Sends get storage_full; 0: none (a full disk "
+                       "still gives storage_full)"));
   all.push_back(number("write_queue_frames", "--write-queue-frames", &C::write_queue_frames, 16, 1000000,
                        "queued outgoing frames per connection before a non-reading client is closed"));
   all.push_back(number("write_queue_bytes", "--write-queue-bytes", &C::write_queue_bytes, 1 << 16,

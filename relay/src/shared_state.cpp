@@ -11,7 +11,8 @@ SharedState::SharedState(RelayConfig config, StorageWorker& storage, std::shared
     : config_(std::move(config)),
       storage_(storage),
       tls_(std::move(tls)),
-      limits_(config_.max_connections, config_.max_connections_per_ip) {}
+      limits_(config_.max_connections, config_.max_connections_per_ip),
+      rate_limits_(RateLimits::from(config_)) {}
 
 void SharedState::join(std::uint64_t id, const std::shared_ptr<WebsocketSession>& session) {
   std::lock_guard lock(mutex_);

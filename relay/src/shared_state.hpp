@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "connection_limits.hpp"
 #include "parley/types.hpp"
+#include "rate_limits.hpp"
 #include "storage_worker.hpp"
 #include "tls_context.hpp"
 
@@ -32,6 +33,7 @@ class SharedState {
   std::shared_ptr<boost::asio::ssl::context> tls_context() const { return tls_ ? tls_->current() : nullptr; }
   StorageWorker& storage() { return storage_; }
   ConnectionLimits& connection_limits() { return limits_; }
+  RateLimits& rate_limits() { return rate_limits_; }
   std::uint64_t next_connection_id() { return ++connection_ids_; }
 
   // Every open WebSocket connection, for shutdown.
@@ -62,6 +64,7 @@ class SharedState {
   StorageWorker& storage_;
   const std::shared_ptr<TlsContext> tls_;
   ConnectionLimits limits_;
+  RateLimits rate_limits_;
   std::atomic<std::uint64_t> connection_ids_{0};
   std::atomic<bool> draining_{false};
   std::mutex mutex_;

@@ -5,6 +5,10 @@
 #include <system_error>
 #include <unordered_map>
 
+#include <sqlite3.h>
+
+#include "backup.hpp"
+#include "relay_errors.hpp"
 #include "store/database.hpp"
 
 namespace parley::relay {
@@ -154,7 +158,22 @@ constexpr const char* kDeleteMessageRows = "DELETE FROM mailbox WHERE message = 
 constexpr const char* kDeleteMessage = "DELETE FROM messages WHERE id = ?1";
 constexpr const char* kCountMailboxRows = "SELECT COUNT(*) FROM mailbox";
 
+constexpr const char* kPageCount = "PRAGMA page_count";
+constexpr const char* kFreelistCount = "PRAGMA freelist_count";
+constexpr const char* kPageSize = "PRAGMA page_size";
+
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+// `error` came from a statement that failed because the disk (or a file-system quota) is full.
+// The store layer keeps SQLite's message, not its code, and a later reset may clear the
+// connection's error code: look at both.
+bool disk_full(const Error& error, store::Database& db) {
+  if (error.code != Errc::store_io) return false;
+  return (sqlite3_extended_errcode(db.handle()) & 0xff) == SQLITE_FULL ||
+         error.message.find(sqlite3_errstr(SQLITE_FULL)) != std::string::npos;
+}
+
+Error storage_full(std::string why) { return make_error(kStorageFull, std::move(why)); }
 
 }  // namespace
 
@@ -257,7 +276,11 @@ Status Storage::commit_batch() {
   if (!impl_->in_batch) return make_error(Errc::internal, "no storage batch is open");
   auto committed = impl_->db.commit();
   if (!committed) {
+    const bool full = disk_full(committed.error(), impl_->db);  // before the rollback resets it
     (void)impl_->db.rollback();
+    impl_->in_batch = false;
+    if (full) return storage_full("the relay's disk is full: " + committed.error().message);
+    return committed;
   }
   impl_->in_batch = false;
   return committed;
@@ -503,6 +526,25 @@ Result<StoreOutcome> Storage::store_message(const Address& sender, const Message
       }
     }
     if (out.accepted.empty()) return out;  // nothing stored, nothing remembered
+    if (impl_->limits.max_storage_bytes > 0) {
+      auto used = used_bytes();
+      if (!used) return std::move(used).error();
+      if (*used + payload.size() > impl_->limits.max_storage_bytes)
+        return storage_full("the relay's storage quota is full (" + std::to_string(*used) + " of " +
+                            std::to_string(impl_->limits.max_storage_bytes) + " bytes used); retry later");
+    }
+    auto written = write_message(sender, id, out, payload, now);
+    if (!written) {
+      if (disk_full(written.error(), impl_->db)) return storage_full("the relay's disk is full: " + written.error().message);
+      return std::move(written).error();
+    }
+    return out;
+  });
+}
+
+Status Storage::write_message(const Address& sender, ByteView id, const StoreOutcome& out, ByteView payload,
+                              TimeMs now) {
+  {
     std::int64_t message_row = 0;
     {
       PARLEY_STMT(insert, kInsertMessage);
@@ -543,8 +585,8 @@ Result<StoreOutcome> Storage::store_message(const Address& sender, const Message
         PARLEY_TRY(insert->run());
       }
     }
-    return out;
-  });
+  }
+  return {};
 }
 
 Result<MailboxPage> Storage::load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
@@ -662,6 +704,24 @@ Result<std::vector<std::uint64_t>> Storage::mailbox_depths() {
     depths.push_back(static_cast<std::uint64_t>(select->column_int(0)));
   }
   return depths;
+}
+
+Result<std::uint64_t> Storage::used_bytes() {
+  std::int64_t values[3] = {0, 0, 0};
+  const char* pragmas[3] = {kPageCount, kFreelistCount, kPageSize};
+  for (int i = 0; i < 3; ++i) {
+    PARLEY_STMT(pragma, pragmas[i]);
+    auto row = pragma->step();
+    if (!row) return std::move(row).error();
+    if (*row) values[i] = pragma->column_int(0);
+  }
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, values[0] - values[1]) * values[2]);
+}
+
+Status Storage::integrity_check() { return check_integrity(impl_->db); }
+
+Result<std::uint64_t> Storage::backup_to(const std::filesystem::path& destination, const StoreKey& key) {
+  return backup_database(impl_->db, destination, key);
 }
 
 Status Storage::ping() {

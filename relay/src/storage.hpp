@@ -101,6 +101,7 @@ struct RelayStats {
 struct StorageLimits {
   std::uint32_t max_mailbox = 10000;
   std::uint32_t max_stored_prekeys = 2000;
+  std::uint64_t max_storage_bytes = 0;  // live database pages; 0: no quota
 };
 
 class Storage {
@@ -148,6 +149,8 @@ class Storage {
   // --- mailboxes ---
   // Stores one message row and one mailbox row per recipient that can take it (registered,
   // mailbox below max_mailbox; repeated recipients count once), and refuses the others.
+  // A new message that would take the live pages past max_storage_bytes, or that the disk has
+  // no room for, fails as a whole with kStorageFull (relay_errors.hpp); nothing is stored.
   // If at least one took it, (sender, message_id) is remembered with the refusals in the
   // same transaction, so a retry is a duplicate: nothing is stored again and it gets the
   // first copy's refusals. If none took it, nothing is stored or remembered. An empty
@@ -186,6 +189,15 @@ class Storage {
   Result<std::vector<std::uint64_t>> mailbox_depths();
   // A trivial read: the database answers (GET /readyz).
   Status ping();
+  // Bytes of live pages: (page_count - freelist_count) * page_size. Acks and purges give
+  // pages back to the freelist, so this falls again when mail is taken.
+  Result<std::uint64_t> used_bytes();
+  // PRAGMA integrity_check: ok, or Errc::store_corrupt with SQLite's first complaints.
+  Status integrity_check();
+  // An online copy of the whole database into `destination` (a new file, same key) with
+  // SQLite's backup API, in one step: a consistent snapshot as of one read transaction, while
+  // writers (the relay) go on. Returns the pages copied.
+  Result<std::uint64_t> backup_to(const std::filesystem::path& destination, const StoreKey& key);
 
  private:
   struct Impl;
@@ -193,6 +205,8 @@ class Storage {
   template <class F>
   auto atomic(F&& body) -> decltype(body());
   Status use_invite(const Admission& admission);
+  // store_message's rows: the message, its mailbox rows, the dedup entry and the refusals.
+  Status write_message(const Address& sender, ByteView id, const StoreOutcome& out, ByteView payload, TimeMs now);
   std::unique_ptr<Impl> impl_;
 };
 

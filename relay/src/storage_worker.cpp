@@ -6,6 +6,7 @@
 #include "metrics.hpp"
 
 #include "log.hpp"
+#include "relay_errors.hpp"
 
 namespace parley::relay {
 
@@ -85,8 +86,11 @@ void StorageWorker::run_batch(std::deque<Job>& batch) {
   metrics().batch_size.observe(batch.size());
   if (!committed) {
     log_line("storage: commit failed, " + std::to_string(batch.size()) +
-             " requests fail: " + committed.error().to_string());
-    const Error failure = make_error(Errc::store_io, "the relay could not store the request durably");
+             " requests fail: " + relay_error_text(committed.error()));
+    // A full disk is the client's storage_full (retry later), not an internal failure.
+    const Error failure = committed.error().code == kStorageFull
+                              ? committed.error()
+                              : make_error(Errc::store_io, "the relay could not store the request durably");
     for (auto& job : batch) job.finish(&failure);
     return;
   }

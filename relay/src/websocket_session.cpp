@@ -8,6 +8,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
+#include "relay_errors.hpp"
 
 namespace parley::relay {
 
@@ -21,8 +22,14 @@ TimeMs now_ms() {
       .count();
 }
 
+std::string remote_ip(PlainStream& stream) {
+  beast::error_code ec;
+  const auto endpoint = stream.socket().remote_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
 std::string close_text(const Error& error) {
-  std::string text = error.to_string();
+  std::string text = relay_error_text(error);
   if (text.size() > kMaxCloseReason) text.resize(kMaxCloseReason);
   return text;
 }
@@ -37,6 +44,7 @@ WebsocketSession::WebsocketSession(Transport&& transport, std::shared_ptr<Shared
       config_(state_->config()),
       id_(id),
       peer_(std::move(peer)),
+      ip_(remote_ip(ws_.tcp())),
       close_timer_(strand_),
       auth_timer_(strand_) {}
 
@@ -276,7 +284,23 @@ void WebsocketSession::become_authenticated(const Address& address, Bytes identi
 
 // --- authenticated requests ---
 
+bool WebsocketSession::within_rate(RateLimits::Kind own, const std::string& own_key, RateLimits::Kind per_ip,
+                                   const char* what, std::uint32_t request_id, const MessageId* message_id) {
+  auto refused = state_->rate_limits().take(own, own_key, per_ip, ip_, RateLimits::Clock::now());
+  if (!refused) return true;
+  metrics().rate_limited(static_cast<std::size_t>(refused->kind));
+  const bool by_ip = refused->kind == per_ip;
+  fail(make_error(kRateLimited, std::string("too many ") + what + (by_ip ? " from this IP address" : "") + " (limit " +
+                                    std::string(RateLimits::name(refused->kind)) + "); retry in " +
+                                    std::to_string(refused->retry_after.count()) + " ms"),
+       request_id, message_id);
+  return false;
+}
+
 void WebsocketSession::on_upload(const wire::UploadPreKeys& frame) {
+  if (!within_rate(RateLimits::Kind::upload_device, address_.to_string(), RateLimits::Kind::upload_ip,
+                   "prekey uploads"))
+    return;
   auto request = check_upload(frame, identity_key_, config_);
   if (!request) {
     fail(request.error());
@@ -305,6 +329,10 @@ void WebsocketSession::on_fetch(const wire::FetchBundle& frame) {
     return;
   }
   const Address owner = *address;
+  // Per requester->target pair: each fetch hands out one of the target's one-time prekeys.
+  if (!within_rate(RateLimits::Kind::fetch_pair, address_.to_string() + ">" + owner.to_string(),
+                   RateLimits::Kind::fetch_ip, "bundle fetches for this device", request_id))
+    return;
   submit<BundleRecord>([owner](Storage& storage) { return storage.fetch_bundle(owner); },
                        [this, owner, request_id](Result<BundleRecord> bundle) {
                          if (closing_ || dead_) return;
@@ -325,6 +353,9 @@ void WebsocketSession::on_send(const wire::Send& frame) {
     return;
   }
   const MessageId message_id = *id;
+  if (!within_rate(RateLimits::Kind::send_device, address_.to_string(), RateLimits::Kind::send_ip, "Sends", 0,
+                   &message_id))
+    return;
   const auto* list = frame.recipients();
   if (list->size() == 0) {
     fail(make_error(Errc::invalid_argument, "a Send needs at least one recipient"), 0, &message_id);
@@ -523,11 +554,11 @@ void WebsocketSession::fail(const Error& error, std::uint32_t request_id, const 
 void WebsocketSession::fatal(const Error& error) {
   if (closing_ || dead_) return;
   metrics().refused(error.code);
-  log_line("conn " + std::to_string(id_) + ": fatal " + std::string(errc_name(error.code)) +
+  log_line("conn " + std::to_string(id_) + ": fatal " + std::string(relay_errc_name(error.code)) +
            (auth_ == AuthState::authenticated ? " (" + device_tag(address_) + ")" : std::string()));
   // The close reason tells the client what was wrong; the log keeps only the code, since the
   // message may name devices.
-  set_end_reason("fatal " + std::string(errc_name(error.code)));
+  set_end_reason("fatal " + std::string(relay_errc_name(error.code)));
   send(wire::make_failure(error, true));
   begin_close(websocket::close_code::policy_error, close_text(error));
 }

@@ -68,6 +68,10 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   void on_fetch(const wire::FetchBundle& frame);
   void on_send(const wire::Send& frame);
   void on_ack(const wire::Ack& frame);
+  // Takes a token from the device's (or pair's) bucket and the IP's; false after answering
+  // the request with a non-fatal Failure{rate_limited}.
+  bool within_rate(RateLimits::Kind own, const std::string& own_key, RateLimits::Kind per_ip, const char* what,
+                   std::uint32_t request_id = 0, const MessageId* message_id = nullptr);
   void become_authenticated(const Address& address, Bytes identity_key, const char* how);
 
   // Delivery: loads the next page of the mailbox when the window has room.
@@ -94,6 +98,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   const RelayConfig& config_;
   const std::uint64_t id_;
   const std::string peer_;
+  const std::string ip_;  // the peer's address without port: the key of per-IP rate limits
   net::steady_timer close_timer_;
   net::steady_timer auth_timer_;  // the pre-authentication deadline
   beast::flat_buffer buffer_;

@@ -27,11 +27,15 @@ bool WsClient::run_until(const bool& done, std::chrono::milliseconds timeout) {
   return true;
 }
 
-WsClient::WsClient(std::uint16_t port, std::string target) : ws_(ioc_) {
+WsClient::WsClient(std::uint16_t port, std::string target, const std::string& source) : ws_(ioc_) {
   const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
   bool done = false;
   beast::error_code ec;
   auto& stream = beast::get_lowest_layer(ws_);
+  if (!source.empty()) {
+    stream.socket().open(tcp::v4());
+    stream.socket().bind(tcp::endpoint(net::ip::make_address(source), 0));
+  }
   stream.async_connect(endpoint, [&](beast::error_code e) {
     ec = e;
     done = true;

@@ -28,7 +28,8 @@ struct Frame {
 class WsClient {
  public:
   // Connects and completes the WebSocket handshake on `target`; reads the Challenge into nonce().
-  WsClient(std::uint16_t port, std::string target = "/");
+  // `source`: the local address to connect from (another 127.x.y.z is another peer IP).
+  WsClient(std::uint16_t port, std::string target = "/", const std::string& source = "");
   ~WsClient();
 
   const Bytes& nonce() const { return nonce_; }
