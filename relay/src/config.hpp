@@ -30,6 +30,10 @@ struct RelayConfig {
   std::chrono::seconds http_read_timeout{30};
   // How long a closing connection may take to finish the close handshake.
   std::chrono::seconds close_timeout{5};
+  // An open WebSocket from which nothing arrives this long is closed; a ping goes out at half
+  // of it, so a live peer (which answers pings) stays. It also ends a peer that stopped reading:
+  // its pong never comes.
+  std::chrono::seconds ws_idle_timeout{300};
 
   // --- TLS ---
   // PEM certificate chain and private key: with both, every connection is TLS (wss://, https://)

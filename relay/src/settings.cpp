@@ -202,6 +202,9 @@ std::vector<Setting> make_settings() {
                          "deadline for the TLS handshake and each HTTP request, seconds"));
   all.push_back(duration("close_timeout_s", "--close-timeout-s", &C::close_timeout, 1, 600,
                          "time a closing connection gets to finish the close handshake, seconds"));
+  all.push_back(duration("ws_idle_timeout_s", "--ws-idle-timeout-s", &C::ws_idle_timeout, 2, 24 * 3600,
+                         "a WebSocket that sends nothing (no pong to the ping sent at half-time) this long is "
+                         "closed, seconds"));
   Setting registration = named("registration", "--registration",
                                 "invite: registering needs a token from `admin mint-invite`; open: anyone may register");
   registration.parse = [](C& config, std::string_view value) -> Status {

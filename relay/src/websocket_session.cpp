@@ -65,7 +65,9 @@ void WebsocketSession::run(http::request<http::string_body> request) {
 }
 
 void WebsocketSession::do_accept(http::request<http::string_body> request) {
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = config_.ws_idle_timeout;  // keep_alive_pings stays on: idle peers are pinged
+  ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "parley-relay"); }));
   ws_.read_message_max(config_.max_frame_bytes);
