@@ -110,6 +110,46 @@ std::vector<std::uint32_t> range(std::uint32_t first, std::uint32_t count) {
   return out;
 }
 
+// The storage layer alone: the quota refuses a new message, stores nothing for it, still
+// answers a retry of a stored one as a duplicate, and lets messages in again after an ack.
+TEST(RelayStorageQuota, StorageRefusesNewMessagesOverTheQuotaAndAcceptsAfterAnAck) {
+  TempDir dir;
+  StorageLimits limits;
+  auto probe = Storage::open(dir.path() / "probe", StoreKey::none(), limits);
+  ASSERT_TRUE(probe.ok());
+  const std::uint64_t empty = *probe->used_bytes();
+  limits.max_storage_bytes = empty + 40000;  // room for a few 8 KiB messages
+  auto storage = Storage::open(dir.path() / "relay", StoreKey::none(), limits);
+  ASSERT_TRUE(storage.ok()) << storage.error().to_string();
+  DeviceRecord bob;
+  bob.address = Address{"bob", 1};
+  bob.identity_key = Bytes(33, 5);
+  bob.signed_prekey = SignedPreKeyRecord{1, Bytes(33, 6), Bytes(64, 7)};
+  ASSERT_TRUE(storage->register_device(bob, {}).ok());
+  const Address alice{"alice", 1};
+  std::uint32_t n = 1;
+  Result<StoreOutcome> outcome = make_error(Errc::internal, "not run");
+  for (; n < 100; ++n) {
+    outcome = storage->store_message(alice, numbered(n), {bob.address}, payload_of(n, 8192), 1000);
+    if (!outcome) break;
+  }
+  ASSERT_FALSE(outcome.ok()) << "no refusal after 100 messages";
+  EXPECT_EQ(outcome.error().code, kStorageFull);
+  EXPECT_GT(n, 1u);
+  EXPECT_EQ(*storage->message_count(), n - 1) << "the refused message left nothing behind";
+  // A retry of a message that was stored is a duplicate, full or not.
+  auto retry = storage->store_message(alice, numbered(1), {bob.address}, payload_of(1, 8192), 2000);
+  ASSERT_TRUE(retry.ok()) << retry.error().to_string();
+  EXPECT_TRUE(retry->duplicate);
+  // Bob acks one: its pages are free again and the refused message fits.
+  auto page = storage->load_mailbox(bob.address, 0, 1, 1 << 20);
+  ASSERT_TRUE(page.ok() && page->messages.size() == 1);
+  const std::uint64_t first = page->messages[0].delivery_id;
+  ASSERT_TRUE(storage->ack(bob.address, std::span<const std::uint64_t>(&first, 1)).ok());
+  EXPECT_TRUE(storage->store_message(alice, numbered(n), {bob.address}, payload_of(n, 8192), 3000).ok());
+  EXPECT_TRUE(storage->integrity_check().ok());
+}
+
 TEST(RelayStorageQuota, SendsOverTheQuotaGetStorageFullUntilMailIsTaken) {
   constexpr std::size_t kPayload = 8192;
   TempDir dir;
