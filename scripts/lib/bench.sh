@@ -18,7 +18,7 @@ run_benchmarks() {
   # --- SDK: the whole engine vs raw libsignal-protocol-c ---
   log "bench: SDK figures (whole engine vs raw libsignal-protocol-c)"
   local cells=10,100
-  [ "$mode" = full ] && cells=${PARLEY_BENCH_CELLS:-10,100}
+  [ "$mode" = full ] && cells=${PARLEY_BENCH_CELLS:-10,100,300,1024}
   local t0=$SECONDS
   "$bin/parley_sdk_bench" "${smoke[@]}" --cells "$([ "$mode" = smoke ] && echo 4 || echo "$cells")" \
     --disk "$work/disk" --tmpfs "$shm" >>"$results" || { rm -rf "$shm"; return 1; }
@@ -86,25 +86,41 @@ with_nats() {
   return $status
 }
 
+# perf report as a plain table: no comments, no call graph, columns squeezed.
+perf_table() {
+  local data=$1
+  shift
+  perf report -i "$data" --stdio -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$' |
+    sed -E 's/ +- +- *$//; s/ {2,}/  /g' || true
+}
+
 # What bounds the engine's post/receive path: a CPU profile (perf, else callgrind) and the
 # number of fdatasync calls (one per store transaction: WAL with synchronous=FULL) per message.
 profile_engine() {
   local bin=$1 work=$2 results=$3
   log "bench: profiling the engine's post/receive path"
   local shm=/dev/shm/parley-bench-prof-$$
-  if perf record -e cpu-clock -F 499 -g -o "$work/perf.data" -- \
+  # Flat profile (frame pointers are enough), then inclusive time per engine function from
+  # DWARF call graphs (the Debian libraries have no frame pointers) on a smaller run.
+  if perf record -e cpu-clock -F 999 -o "$work/perf.data" -- \
        "$bin/parley_sdk_bench" --profile --backlog 2000 --tmpfs "$shm" >"$work/profile.tsv" 2>/dev/null; then
-    perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15 >"$work/profile_dso.txt"
-    perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 >"$work/profile_symbols.txt"
-    perf report -i "$work/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | grep -i 'parley::' | head -40 >"$work/profile_children.txt"
+    perf_table "$work/perf.data" --sort dso | head -12 >"$work/profile_dso.txt" || true
+    perf_table "$work/perf.data" --sort dso,symbol | head -30 >"$work/profile_symbols.txt" || true
+    if perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -o "$work/perf-dwarf.data" -- \
+         "$bin/parley_sdk_bench" --profile --backlog 300 --tmpfs "$shm" >/dev/null 2>&1; then
+      perf_table "$work/perf-dwarf.data" --children --sort symbol |
+        grep -E 'parley::(engine|store|pairwise|cells|charter|envelope)::|sqlite3_step|sqlcipher_page_cipher|group_cipher_|session_cipher_|fdatasync|pwrite|pread' |
+        head -45 >"$work/profile_children.txt" || true
+    fi
+    rm -f "$work/perf-dwarf.data"
   else
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
       "$bin/parley_sdk_bench" --profile --backlog 200 --tmpfs "$shm" >"$work/profile.tsv" 2>/dev/null || true
-    callgrind_annotate --inclusive=no "$work/callgrind.out" 2>/dev/null | head -60 >"$work/profile_symbols.txt" || true
+    { callgrind_annotate --inclusive=no "$work/callgrind.out" 2>/dev/null | head -60 >"$work/profile_symbols.txt"; } || true
   fi
   rm -rf "$shm" "$work/perf.data"
   # Store transactions: fdatasync/fsync calls on a disk store, per phase (strace -ttt).
-  strace -f -ttt -e trace=fdatasync,fsync -o "$work/strace.txt" \
+  strace -f -ttt -e trace=fdatasync,fsync,pwrite64 -o "$work/strace.txt" \
     "$bin/parley_sdk_bench" --profile --backlog 300 --tmpfs "$work/strace-disk" >"$work/strace_phases.tsv" 2>/dev/null || true
   rm -rf "$work/strace-disk"
 }

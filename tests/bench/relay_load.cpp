@@ -17,7 +17,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <iterator>
+#include <sstream>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -48,6 +53,12 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
+std::string fixed(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.0f", x);
+  return b;
+}
+
 void result(const std::string& figure, const std::string& variant, double value, const std::string& unit,
             const std::string& note = "") {
   std::printf("L\t%s\t%s\t%.3f\t%s\t%s\n", figure.c_str(), variant.c_str(), value, unit.c_str(), note.c_str());
@@ -59,6 +70,25 @@ long rss_kib(pid_t pid) {
   for (std::string line; std::getline(in, line);)
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// CPU seconds (user + system) used so far by process `pid`.
+double process_cpu_s(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+double self_cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
 struct Identity {
@@ -335,9 +365,11 @@ int throughput(const std::string& data, std::size_t devices, std::size_t fanout,
   run_until(io, [&] { return !error.empty(); }, 0.5);
   const std::uint64_t d0 = stats.delivered;
   const auto t0 = Clock::now();
+  const double relay_cpu0 = process_cpu_s(relay.pid()), self_cpu0 = self_cpu_s();
   stats.record = true;
   run_until(io, [&] { return !error.empty(); }, seconds);
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double relay_cpu = process_cpu_s(relay.pid()) - relay_cpu0, self_cpu = self_cpu_s() - self_cpu0;
   const std::uint64_t delivered = stats.delivered - d0;
   sending = false;
   stats.record = false;
@@ -352,7 +384,9 @@ int throughput(const std::string& data, std::size_t devices, std::size_t fanout,
   }
   const std::string v = "D=" + std::to_string(devices) + ",F=" + std::to_string(fanout);
   result(figure + "_deliveries_per_s", v, static_cast<double>(delivered) / elapsed, "1/s",
-         std::to_string(delivered) + " deliveries in " + std::to_string(elapsed) + " s, " + std::to_string(stats.failures) + " failures");
+         std::to_string(delivered) + " deliveries in " + fixed(elapsed) + " s, " + std::to_string(stats.failures) +
+             " failures; relay CPU " + fixed(100 * relay_cpu / elapsed) + "%, load tool CPU " + fixed(100 * self_cpu / elapsed) + "%");
+  result(figure + "_relay_cpu_us_per_delivery", v, delivered ? relay_cpu * 1e6 / static_cast<double>(delivered) : 0, "us");
   result(figure + "_p50_ms", v, percentile(stats.latencies_ns, 0.50), "ms");
   result(figure + "_p99_ms", v, percentile(stats.latencies_ns, 0.99), "ms");
   result(figure + "_p999_ms", v, percentile(stats.latencies_ns, 0.999), "ms");

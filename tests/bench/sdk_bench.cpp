@@ -30,6 +30,7 @@
 
 #include "bench/channel_bench.hpp"
 #include "bench/raw_signal.hpp"
+#include "bench/sql_counter.hpp"
 #include "bench/timing.hpp"
 #include "charter/seed_template.hpp"
 #include "crypto/keys.hpp"
@@ -197,7 +198,17 @@ charter::TemplateDevice member(const Node& n, const std::string& party) {
 
 struct PostFigures {
   Cost post, receive;
+  bench::SqlCounts post_sql, receive_sql;  // per phase (the sender's, then the reader's)
 };
+
+bench::SqlCounts operator-(const bench::SqlCounts& a, const bench::SqlCounts& b) {
+  return {a.prepares - b.prepares, a.execs - b.execs, a.transactions - b.transactions};
+}
+
+void sql_result(const std::string& figure, const std::string& variant, const bench::SqlCounts& c, std::size_t n) {
+  std::printf("Q\t%s\t%s\t%.2f\t%.2f\t%.2f\n", figure.c_str(), variant.c_str(), static_cast<double>(c.transactions) / n,
+              static_cast<double>(c.prepares) / n, static_cast<double>(c.execs) / n);
+}
 
 // IL posts `n` messages of `size` bytes on intel with every reader offline (the supervisor and
 // SY), then SY comes online and drains the backlog.
@@ -228,6 +239,7 @@ PostFigures post_and_drain(const fs::path& dir, std::size_t n, std::size_t size,
   PostFigures out;
   std::printf("P\tpost_start\t%.6f\n", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   il.cost = {};
+  const auto sql0 = bench::sql_counts();
   const std::size_t block = std::max<std::size_t>(1, n / 20);
   double block_cpu = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -245,6 +257,8 @@ PostFigures post_and_drain(const fs::path& dir, std::size_t n, std::size_t size,
   }
   out.post = il.cost;
   out.post.n = n;
+  const auto sql1 = bench::sql_counts();
+  out.post_sql = sql1 - sql0;
   std::printf("P\tpost_end\t%.6f\n", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::fflush(stdout);
 
@@ -263,6 +277,7 @@ PostFigures post_and_drain(const fs::path& dir, std::size_t n, std::size_t size,
   }
   out.receive = sy.cost;
   out.receive.n = n;
+  out.receive_sql = bench::sql_counts() - sql1;
   std::printf("P\treceive_end\t%.6f\n", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::fflush(stdout);
   return out;
@@ -374,7 +389,14 @@ void cell_figures(const fs::path& dir, std::size_t devices) {
   for (auto& n : w.nodes()) total.cpu_s += n->cost.cpu_s;
   result("cell_until_all_joined", tag, total, "every engine in one thread: sum of CPU, wall incl. the in-memory relay");
 
-  // One more device added by a commit: the supervisor signs and sends, every member applies.
+  // One device replaced by another through commits, so that the cell has `devices` devices
+  // again (the charter holds at most 1,024): the removal is not timed; the AddDevice commit is,
+  // the supervisor signing and sending it, every member applying it, the new device's Welcome.
+  Node& gone = *members.back();
+  members.pop_back();
+  take(us.engine->commit(cell, {charter::RemoveDevice{gone.address}}, w.now), "commit (remove last)");
+  w.run();
+  w.disconnect(gone);
   for (auto& n : w.nodes()) n->cost = {};
   {
     Span s(us.cost);
@@ -408,8 +430,8 @@ void cell_figures(const fs::path& dir, std::size_t devices) {
   }
   w.run();
   for (auto& n : w.nodes()) n->cost = {};
-  const std::size_t readers = devices - 1;  // devices + late - removed - poster
-  Node& reader = *members.back();
+  const std::size_t readers = devices - 2;  // devices - removed - poster
+  Node& reader = late;
   const std::size_t before = reader.channel_received;
   {
     Span s(poster.cost);
@@ -440,7 +462,7 @@ std::vector<std::size_t> parse_list(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool smoke = false, profile = false;
+  bool smoke = false, profile = false, cells_only = false;
   fs::path disk = fs::temp_directory_path() / "parley-sdk-bench";
   fs::path tmpfs = fs::exists("/dev/shm") ? fs::path("/dev/shm/parley-sdk-bench") : disk;
   std::vector<std::size_t> cells;
@@ -456,11 +478,12 @@ int main(int argc, char** argv) {
     else if (a == "--tmpfs") tmpfs = next();
     else if (a == "--cells") cells = parse_list(next());
     else if (a == "--profile") profile = true;
+    else if (a == "--cells-only") cells_only = true;
     else if (a == "--backlog") backlog = std::stoul(next());
     else if (a == "--posts") posts = std::stoul(next());
     else if (a == "--disk-posts") disk_posts = std::stoul(next());
     else {
-      std::fprintf(stderr, "usage: parley_sdk_bench [--smoke] [--disk DIR] [--tmpfs DIR] [--cells 10,100] "
+      std::fprintf(stderr, "usage: parley_sdk_bench [--smoke] [--disk DIR] [--tmpfs DIR] [--cells 10,100] [--cells-only] "
                            "[--backlog N] [--posts N] [--disk-posts N]\n");
       return 2;
     }
@@ -479,9 +502,12 @@ int main(int argc, char** argv) {
       auto f = post_and_drain(tmpfs / "profile", backlog, 1024);
       result("engine_post", "1024/profile", f.post);
       result("engine_receive", "1024/profile", f.receive);
+      sql_result("engine_post", "1024/profile", f.post_sql, backlog);
+      sql_result("engine_receive", "1024/profile", f.receive_sql, backlog);
       return 0;
     }
     const std::vector<std::size_t> sizes = {64, 1024, 16384};
+    if (cells_only) goto cells;
     // Baselines first, in this process: raw libsignal-protocol-c, then the SDK's own
     // SenderKeys over the SQLCipher store (no engine), then the whole engine.
     for (std::size_t size : sizes) {
@@ -520,6 +546,8 @@ int main(int argc, char** argv) {
         const std::string v = std::to_string(size) + "/" + variant;
         result("engine_post", v, f.post, "Engine::post(), readers offline, SendAck handled");
         result("engine_receive", v, f.receive, "a reader drains a backlog of " + std::to_string(n));
+        sql_result("engine_post", v, f.post_sql, n);
+        sql_result("engine_receive", v, f.receive_sql, n);
       }
     }
 
@@ -534,6 +562,7 @@ int main(int argc, char** argv) {
       result("engine_session_responder", "64/tmpfs", f.responder, "first message from a new device");
     }
 
+  cells:
     for (std::size_t devices : cells) {
       info("cell figures, " + std::to_string(devices) + " devices (tmpfs)");
       cell_figures(tmpfs / "cells", devices);
