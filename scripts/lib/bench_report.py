@@ -107,13 +107,13 @@ def plots(R, L, S, outdir):
         with open(data, "w") as f:
             for (name, variant), pts in series:
                 f.write(f'"{name} ({variant})"\n')
-                for x, y in pts:
+                for x, y in (pts[:-1] if name.startswith("receive") and len(pts) > 2 else pts):
                     f.write(f"{x} {y}\n")
                 f.write("\n\n")
         png = os.path.join(outdir, "cost_vs_history.png")
         plot = ", ".join(f'"{data}" index {i} with linespoints title columnheader(1)' for i in range(len(series)))
         if gnuplot(head + f'set output "{png}"\nset title "Engine CPU per 1 KiB message vs messages already in the store"\n'
-                   f'set xlabel "messages already posted / received"\nset ylabel "CPU us per message"\nset yrange [0:*]\nplot {plot}\n'):
+                   f'set xlabel "messages already posted / received"\nset ylabel "CPU us per message"\nset yrange [0:*]\nset key top right\nplot {plot}\n'):
             made.append(("CPU per message against history size", "cost_vs_history.png"))
     # 2. cost vs cell size
     cells = sorted({int(v) for (f, v) in R if f == "cell_join_member"})
@@ -126,13 +126,17 @@ def plots(R, L, S, outdir):
                 f.write(f"{n} {g('cell_create_supervisor')} {g('cell_join_member')} {g('cell_until_all_joined', 'wall')} "
                         f"{g('commit_apply_member')} {g('welcome_join')}\n")
         png = os.path.join(outdir, "cost_vs_cell_size.png")
+        ref = R.get(("cell_until_all_joined", str(cells[0])), {}).get("wall", 0) / 1000.0
         if gnuplot(head + f'set output "{png}"\nset title "Cell costs vs cell size (ms; CPU unless wall)"\nset logscale xy\n'
-                   f'set xlabel "devices in the cell"\nset ylabel "ms"\n'
+                   f'set xlabel "devices in the cell"\nset ylabel "ms"\nset key outside right top font ",9"\nset xrange [8:1300]\n'
+                   f'set terminal pngcairo size 1100,520 noenhanced\nset output "{png}"\n'
+                   f'lin(x) = {ref} * x / {cells[0]}\n'
                    f'plot "{data}" using 1:2 with linespoints title "create_cell, supervisor CPU", '
                    f'"" using 1:3 with linespoints title "join (Welcome), one member CPU", '
                    f'"" using 1:4 with linespoints title "until all joined, wall (one thread)", '
                    f'"" using 1:5 with linespoints title "apply one commit, member CPU", '
-                   f'"" using 1:6 with linespoints title "Welcome into the cell, new device CPU"\n'):
+                   f'"" using 1:6 with linespoints title "Welcome into the cell, new device CPU", '
+                   f'lin(x) with lines dt 3 title "linear from the smallest cell (until all joined)"\n'):
             made.append(("Cell costs against cell size", "cost_vs_cell_size.png"))
     # 3. deliveries/s and p99 vs connection count
     rows = defaultdict(dict)
@@ -159,7 +163,7 @@ def plots(R, L, S, outdir):
         plot = ", ".join(f'"{data}" index {i} using 1:2 with linespoints {"dt 1" if w == "relay" else "dt 2"} title columnheader(1)'
                          for i, w in enumerate(blocks))
         if gnuplot(head + f'set output "{png}"\nset title "Deliveries per second vs connected devices (1 KiB, 4 senders, <= 1000 in flight)"\n'
-                   f'set logscale x\nset xlabel "connected devices D"\nset ylabel "deliveries / s"\nset yrange [0:*]\nplot {plot}\n'):
+                   f'set logscale x\nset xlabel "connected devices D"\nset ylabel "deliveries / s"\nset yrange [0:*]\nset key top right\nplot {plot}\n'):
             made.append(("Relay and JetStream deliveries per second against connected devices", "relay_vs_connections.png"))
         png = os.path.join(outdir, "relay_p99_vs_connections.png")
         plot = ", ".join(f'"{data}" index {i} using 1:3 with linespoints {"dt 1" if w == "relay" else "dt 2"} title columnheader(1)'
@@ -261,8 +265,8 @@ def main():
     if rekeys:
         n, x = rekeys[-1]
         ms = x["cpu"] / 1000
-        if n >= 1023:
-            w(f"| removal rekey of 1,023 readers ≤ 25 ms (sender) | {fmt(ms)} ms CPU | {met(ms <= 25)} |")
+        if n >= 1000:
+            w(f"| removal rekey of 1,023 readers ≤ 25 ms (sender) | {fmt(ms)} ms CPU at {n:,} readers ({fmt(x['wall'] / 1000)} ms wall) | {met(ms <= 25)} |")
         else:
             per = ms / n
             w(f"| removal rekey of 1,023 readers ≤ 25 ms (sender) | not run at 1,023; {fmt(ms)} ms CPU at {n} readers "
@@ -303,8 +307,8 @@ def main():
       "`receive`: a reader that comes online and drains a backlog of that many messages. "
       "The SDK's SenderKeys layer over the store, without the engine, is shown as an intermediate step.")
     w("")
-    w("| figure | size / store | messages | Parley CPU µs | Parley wall µs | raw libsignal CPU µs | ratio (raw/Parley, CPU) |")
-    w("|---|---|---|---|---|---|---|")
+    w("| figure | size / store | messages | Parley CPU µs | Parley wall µs | raw libsignal CPU µs | ratio (raw/Parley, CPU) | SQL statements compiled / transactions per message |")
+    w("|---|---|---|---|---|---|---|---|")
     for store in ("tmpfs", "disk"):
         for size in ("64", "1024", "16384"):
             for fig, raw in (("engine_post", "raw_sender_key_encrypt"), ("engine_receive", "raw_sender_key_decrypt")):
@@ -312,20 +316,22 @@ def main():
                 if not x:
                     continue
                 b = cpu(raw, size)
+                q = Q.get((fig, f"{size}/{store}"))
+                sql = f"{q['prep']:.1f} / {q['tx']:.1f}" if q else "—"
                 w(f"| {fig.replace('engine_', '')} | {size} B / {store} | {x['n']:,} | {fmt(x['cpu'])} | {fmt(x['wall'])} | {fmt(b)} | "
-                  f"{rfmt(ratio(b, x['cpu']))} |")
+                  f"{rfmt(ratio(b, x['cpu']))} | {sql} |")
     for store in ("tmpfs", "disk"):
         for fig, raw in (("sdk_sender_keys_encrypt", "raw_sender_key_encrypt"), ("sdk_sender_keys_decrypt", "raw_sender_key_decrypt")):
             x = R.get((fig, f"1024/{store}"))
             if x:
                 b = cpu(raw, "1024")
                 w(f"| SenderKeys + store, no engine ({fig.rsplit('_', 1)[1]}, wall) | 1024 B / {store} | {x['n']:,} | — | {fmt(x['wall'])} | {fmt(b)} | "
-                  f"{rfmt(ratio(b, x['wall']))} |")
+                  f"{rfmt(ratio(b, x['wall']))} | |")
     x1, x2 = R.get(("engine_session_initiator", "64/tmpfs")), R.get(("engine_session_responder", "64/tmpfs"))
     if x1 and x2:
         b1, b2 = cpu("raw_x3dh_initiator", "64"), cpu("raw_x3dh_responder", "64")
-        w(f"| session setup, initiator (send_text to a new device: bundle, X3DH, first message) | 64 B / tmpfs | {x1['n']} | {fmt(x1['cpu'])} | {fmt(x1['wall'])} | {fmt(b1)} | {rfmt(ratio(b1, x1['cpu']))} |")
-        w(f"| session setup, responder (first PreKeySignalMessage) | 64 B / tmpfs | {x2['n']} | {fmt(x2['cpu'])} | {fmt(x2['wall'])} | {fmt(b2)} | {rfmt(ratio(b2, x2['cpu']))} |")
+        w(f"| session setup, initiator (send_text to a new device: bundle, X3DH, first message) | 64 B / tmpfs | {x1['n']} | {fmt(x1['cpu'])} | {fmt(x1['wall'])} | {fmt(b1)} | {rfmt(ratio(b1, x1['cpu']))} | |")
+        w(f"| session setup, responder (first PreKeySignalMessage) | 64 B / tmpfs | {x2['n']} | {fmt(x2['cpu'])} | {fmt(x2['wall'])} | {fmt(b2)} | {rfmt(ratio(b2, x2['cpu']))} | |")
     w("")
     w("Raw libsignal-protocol-c in this run (µs per operation, CPU): " + ", ".join(
         f"{f.replace('raw_', '')} {v} B {fmt(x['cpu'])}" for (f, v), x in sorted(R.items()) if f.startswith("raw_")) + ".")
@@ -348,12 +354,15 @@ def main():
               f"{fmt(None if g('cell_until_all_joined', 'wall') is None else g('cell_until_all_joined', 'wall') / 1e6, 2)} | "
               f"{fmt(ms(g('commit_add_supervisor')))} | {fmt(ms(g('commit_apply_member')), 2)} | {fmt(ms(g('welcome_join')), 2)} |")
         w("")
-        w("| readers after a removal | sender: new key to every reader + the post, CPU ms | wall ms | one reader: new key + post, CPU ms |")
-        w("|---|---|---|---|")
+        enc = cpu("raw_session_encrypt", "64")
+        w("| readers after a removal | sender: new key to every reader + the post, CPU ms | wall ms | raw libsignal: one session encrypt per reader, ms | ratio | one reader: new key + post, CPU ms |")
+        w("|---|---|---|---|---|---|")
         for (f, v), x in sorted(R.items(), key=lambda t: (t[0][0], int(t[0][1]) if t[0][1].isdigit() else 0)):
             if f == "removal_rekey_sender":
                 rx = R.get(("removal_rekey_receiver", v), {})
-                w(f"| {v} | {fmt(x['cpu'] / 1000, 2)} | {fmt(x['wall'] / 1000, 2)} | {fmt(rx.get('cpu', 0) / 1000, 2)} |")
+                base = None if enc is None else enc * int(v) / 1000
+                w(f"| {v} | {fmt(x['cpu'] / 1000, 2)} | {fmt(x['wall'] / 1000, 2)} | {fmt(base, 2)} | {rfmt(ratio(base, x['cpu'] / 1000))} | "
+                  f"{fmt(rx.get('cpu', 0) / 1000, 2)} |")
         w("")
         for e in E:
             if e[0] == "create_cell":
@@ -407,6 +416,13 @@ def main():
             w("")
 
     # ---- profile ----
+    prof = os.path.join(args.work, "profile.tsv")
+    if os.path.exists(prof):
+        with open(prof) as f:
+            for line in f:
+                p = line.rstrip("\n").split("\t")
+                if p[0] == "Q" and len(p) >= 6:
+                    Q[(p[1], p[2])] = dict(tx=float(p[3]), prep=float(p[4]), exec=float(p[5]))
     counts = strace_counts(args.work)
     dso = os.path.join(args.work, "profile_dso.txt")
     sym = os.path.join(args.work, "profile_symbols.txt")

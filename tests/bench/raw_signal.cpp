@@ -7,6 +7,8 @@
 #include <protocol.h>
 #include <session_builder.h>
 #include <session_cipher.h>
+#include <sender_key_record.h>
+#include <sender_key_state.h>
 #include <session_pre_key.h>
 #include <signal_protocol.h>
 
@@ -222,6 +224,22 @@ SenderKeyCosts raw_sender_keys(std::size_t n, std::size_t size) {
     }
   }
   out.decrypt.n = n;
+  {
+    const Blob& rec = bob.sender_keys.begin()->second;
+    sender_key_record* record = nullptr;
+    check(sender_key_record_deserialize(&record, rec.data(), rec.size(), g), "record");
+    sender_key_state* state = nullptr;
+    check(sender_key_record_get_sender_key_state(record, &state), "state");
+    Span span(out.verify);
+    for (const auto& c : ciphertexts) {
+      sender_key_message* m = nullptr;
+      check(sender_key_message_deserialize(&m, c.data(), c.size(), g), "deserialize");
+      check(sender_key_message_verify_signature(m, sender_key_state_get_signing_key_public(state)), "verify");
+      SIGNAL_UNREF(m);
+    }
+    SIGNAL_UNREF(record);
+  }
+  out.verify.n = n;
   group_cipher_free(ac);
   group_cipher_free(bc);
   group_session_builder_free(ab);
@@ -275,6 +293,11 @@ X3dhCosts raw_x3dh(std::size_t n, std::size_t size) {
       signal_buffer* s = ciphertext_message_get_serialized(m);
       first.assign(signal_buffer_data(s), signal_buffer_data(s) + signal_buffer_len(s));
       SIGNAL_UNREF(m);
+      {
+        Span again(out.session_encrypt);
+        check(session_cipher_encrypt(cipher, plaintext.data(), plaintext.size(), &m), "encrypt again");
+        SIGNAL_UNREF(m);
+      }
       session_cipher_free(cipher);
       session_builder_free(builder);
     }
@@ -295,7 +318,9 @@ X3dhCosts raw_x3dh(std::size_t n, std::size_t size) {
     SIGNAL_UNREF(spk);
     signal_protocol_key_helper_key_list_free(head);
   }
-  out.initiator.n = out.responder.n = n;
+  out.initiator.n = out.responder.n = out.session_encrypt.n = n;
+  out.initiator.cpu_s -= out.session_encrypt.cpu_s;  // the second encrypt ran inside the initiator's span
+  out.initiator.wall_s -= out.session_encrypt.wall_s;
   return out;
 }
 

@@ -20,6 +20,7 @@ struct Cost {
 // `n` sender-key messages of `size` bytes encrypted by one device, then decrypted by another.
 struct SenderKeyCosts {
   Cost encrypt, decrypt;
+  Cost verify;  // deserialize + the signature check alone (what SenderKeys::decrypt adds before libsignal's own)
 };
 SenderKeyCosts raw_sender_keys(std::size_t n, std::size_t size);
 
@@ -29,6 +30,7 @@ SenderKeyCosts raw_sender_keys(std::size_t n, std::size_t size);
 // prekeys are made at registration).
 struct X3dhCosts {
   Cost initiator, responder;
+  Cost session_encrypt;  // a further message on the established session (what a key distribution costs)
 };
 X3dhCosts raw_x3dh(std::size_t n, std::size_t size);
 

@@ -516,6 +516,7 @@ int main(int argc, char** argv) {
       auto raw = bench::raw_sender_keys(n, size);
       result("raw_sender_key_encrypt", v, raw.encrypt, "libsignal-protocol-c, in-memory store");
       result("raw_sender_key_decrypt", v, raw.decrypt, "libsignal-protocol-c, in-memory store");
+      result("raw_sender_key_verify", v, raw.verify, "deserialize + signature check only");
     }
     for (const auto& [variant, dir] : {std::pair{"tmpfs", tmpfs}, std::pair{"disk", disk}}) {
       const std::size_t n = smoke ? 20 : (std::string(variant) == "disk" ? 500 : 2000);
@@ -556,6 +557,7 @@ int main(int argc, char** argv) {
       auto raw = bench::raw_x3dh(smoke ? 3 : 200, 64);
       result("raw_x3dh_initiator", "64", raw.initiator, "process bundle + first encrypt");
       result("raw_x3dh_responder", "64", raw.responder, "decrypt PreKeySignalMessage");
+      result("raw_session_encrypt", "64", raw.session_encrypt, "a further message on an established session");
       info("engine session setup x " + std::to_string(n));
       auto f = session_setup(tmpfs / "setup", n, 64);
       result("engine_session_initiator", "64/tmpfs", f.initiator, "send_text to a new device: bundle, X3DH, outbox, SendAck");
