@@ -22,8 +22,13 @@ run_benchmarks() {
   local t0=$SECONDS
   "$bin/parley_sdk_bench" "${smoke[@]}" --cells "$([ "$mode" = smoke ] && echo 4 || echo "$cells")" \
     --disk "$work/disk" --tmpfs "$shm" >>"$results" || { rm -rf "$shm"; return 1; }
+  log "bench: SDK end to end (parley::Client over a real relay)"
+  local posts=1000
+  [ "$mode" = smoke ] && posts=10
+  "$bin/parley_client_bench" "$posts" "$work/client-disk" disk >>"$results" || { rm -rf "$shm"; return 1; }
+  "$bin/parley_client_bench" "$posts" "$shm/client" tmpfs >>"$results" || { rm -rf "$shm"; return 1; }
   echo "T	sdk	$((SECONDS - t0))" >>"$results"
-  rm -rf "$shm" "$work/disk"
+  rm -rf "$shm" "$work/disk" "$work/client-disk"
 
   # --- relay load vs NATS JetStream ---
   local seconds=5 light_seconds=5 idle=1000 backlog=100000

@@ -261,6 +261,11 @@ def main():
             r = ratio(cpu(raw, "1024"), cpu(fig, f"1024/{store}"))
             w(f"| {kind} through the whole SDK ≥ 0.7× raw libsignal (CPU/msg, 1 KiB, store on {store}) | "
               f"{rfmt(r)} ({fmt(cpu(fig, f'1024/{store}'))} µs vs {fmt(cpu(raw, '1024'))} µs) | {met(None if r is None else r >= 0.7)} |")
+    for store in ("disk", "tmpfs"):
+        x = R.get(("client_post", f"1024/{store}"))
+        if x:
+            w(f"| (no target) `post()` through `parley::Client` over the real relay, store on {store} | "
+              f"{x['note'].split('; ')[-1]}, {fmt(x['cpu'])} µs process CPU per post (issue 14 measured ≈ 915 posts/s on disk) | — |")
     raw_setup = (cpu("raw_x3dh_initiator", "64") or 0) + (cpu("raw_x3dh_responder", "64") or 0)
     eng_setup = (cpu("engine_session_initiator", "64/tmpfs") or 0) + (cpu("engine_session_responder", "64/tmpfs") or 0)
     r = ratio(raw_setup, eng_setup)
@@ -325,6 +330,13 @@ def main():
                 sql = f"{q['prep']:.1f} / {q['tx']:.1f}" if q else "—"
                 w(f"| {fig.replace('engine_', '')} | {size} B / {store} | {x['n']:,} | {fmt(x['cpu'])} | {fmt(x['wall'])} | {fmt(b)} | "
                   f"{rfmt(ratio(b, x['cpu']))} | {sql} |")
+    for store in ("tmpfs", "disk"):
+        for fig, raw in (("client_post", "raw_sender_key_encrypt"), ("client_receive", "raw_sender_key_decrypt")):
+            x = R.get((fig, f"1024/{store}"))
+            if x:
+                b = cpu(raw, "1024")
+                what = "post via parley::Client + real relay (process CPU)" if fig == "client_post" else "drain via parley::Client + real relay (process CPU)"
+                w(f"| {what} | 1024 B / {store} | {x['n']:,} | {fmt(x['cpu'])} | {fmt(x['wall'])} | {fmt(b)} | {rfmt(ratio(b, x['cpu']))} | {x['note'].split('; ')[-1]} |")
     for store in ("tmpfs", "disk"):
         for fig, raw in (("sdk_sender_keys_encrypt", "raw_sender_key_encrypt"), ("sdk_sender_keys_decrypt", "raw_sender_key_decrypt")):
             x = R.get((fig, f"1024/{store}"))
