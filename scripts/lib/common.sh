@@ -15,6 +15,7 @@ PARLEY_DEBIAN_PACKAGES=(
   emscripten nodejs tcl dpkg-dev chromium  # the wasm build and browser tests (scripts/lib/wasm.sh)
   python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
   openssl libtomlplusplus-dev  # relay: test certificates (openssl req), the TOML configuration file
+  gnuplot-nox nats-server libnats-dev linux-perf strace  # scripts/bench: plots, the JetStream peer, profiles
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "bench/sql_counter.hpp"
+
+#include <dlfcn.h>
+#include <sqlite3.h>
+
+#include <cstring>
+
+namespace {
+parley::bench::SqlCounts counts;
+thread_local bool in_exec = false;
+}  // namespace
+
+parley::bench::SqlCounts parley::bench::sql_counts() { return counts; }
+
+extern "C" {
+
+int sqlite3_prepare_v2(sqlite3* db, const char* sql, int bytes, sqlite3_stmt** stmt, const char** tail) {
+  using Fn = int (*)(sqlite3*, const char*, int, sqlite3_stmt**, const char**);
+  static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "sqlite3_prepare_v2"));
+  if (!in_exec) ++counts.prepares;
+  return real(db, sql, bytes, stmt, tail);
+}
+
+int sqlite3_exec(sqlite3* db, const char* sql, int (*callback)(void*, int, char**, char**), void* arg, char** error) {
+  using Fn = int (*)(sqlite3*, const char*, int (*)(void*, int, char**, char**), void*, char**);
+  static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "sqlite3_exec"));
+  ++counts.execs;
+  if (sql != nullptr && ::strncmp(sql, "COMMIT", 6) == 0) ++counts.transactions;
+  in_exec = true;
+  const int rc = real(db, sql, callback, arg, error);
+  in_exec = false;
+  return rc;
+}
+
+}  // extern "C"

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Counts the SQL the SDK runs, by interposing sqlite3_prepare_v2 / sqlite3_exec in the bench
+// executable (definitions in the executable win over the shared libsqlcipher's; each forwards
+// to the real one through dlsym(RTLD_NEXT)). Linked into parley_sdk_bench only.
+#pragma once
+
+#include <cstdint>
+
+namespace parley::bench {
+
+struct SqlCounts {
+  std::uint64_t prepares = 0;      // statements compiled (sqlite3_prepare_v2 from the SDK)
+  std::uint64_t execs = 0;         // sqlite3_exec calls (BEGIN/COMMIT/ROLLBACK, pragmas)
+  std::uint64_t transactions = 0;  // COMMITs
+};
+SqlCounts sql_counts();
+
+}  // namespace parley::bench
