@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Wire codes the relay sends that the SDK's one table (sdk/include/parley/error.hpp,
-// PARLEY_ERROR_CODES) does not list yet. They are numbers in the relay range (80..99), next
-// after invite_invalid (91), and go into that table (and parley.h) when the SDK learns them;
-// until then a device decodes them as protocol_violation. Keep this list in step with
-// docs/relay-protocol.md#error-codes.
+// The relay's "come back later" wire codes, from the SDK's one table
+// (sdk/include/parley/error.hpp): a device keeps the refused message and sends it again after
+// a pause. Keep in step with docs/relay-protocol.md#error-codes.
 #pragma once
 
 #include <string_view>
@@ -14,11 +12,11 @@ namespace parley::relay {
 
 // A rate limit (token bucket per device, per IP or per requester->target pair) is exhausted;
 // the request was not carried out and may be retried later.
-inline constexpr Errc kRateLimited = static_cast<Errc>(92);
+inline constexpr Errc kRateLimited = Errc::rate_limited;
 // The relay's storage quota (max_storage_bytes) or its disk is full; nothing was stored.
-inline constexpr Errc kStorageFull = static_cast<Errc>(93);
+inline constexpr Errc kStorageFull = Errc::storage_full;
 
-// errc_name() extended with the relay-only codes above ("rate_limited", "storage_full").
+// errc_name(), kept as the relay's one place to name codes in logs and metrics.
 std::string_view relay_errc_name(Errc code);
 
 // Error::to_string() with relay_errc_name().

@@ -2,7 +2,9 @@
 /* A device that waits to be welcomed into a cell, posts one message on a channel, waits for
  * the first reply there and exits.
  *   parley-sample-c USER STORE PASSPHRASE RELAY_PORT CHANNEL TEXT
- * It prints "identity HEX" first: give that key to the supervisor, who adds the device.
+ * It prints "identity HEX" first: give that key to the supervisor, who adds the device. It then
+ * reads the supervisor's join anchor ("parley-supervisor:HEX", one line on stdin), which the
+ * supervisor hands over the same way: only a cell that supervisor created can join it.
  * It stays online until a reply comes: readers may still need its channel key. */
 #define _POSIX_C_SOURCE 200809L
 #include <parley.h>
@@ -88,6 +90,14 @@ int main(int argc, char** argv) {
   printf("\n");
   fflush(stdout);
   parley_buffer_free(&key);
+
+  char anchor[PARLEY_JOIN_ANCHOR_MAX + 2];
+  if (!fgets(anchor, sizeof anchor, stdin)) {
+    fprintf(stderr, "expected the supervisor's join anchor on stdin\n");
+    return 1;
+  }
+  anchor[strcspn(anchor, "\r\n")] = '\0';
+  if (parley_client_add_join_anchor(client, anchor, &err) != PARLEY_OK) return failed("join anchor", &err);
 
   int rc = 1;
   if (parley_client_set_event_callback(client, on_event, NULL, &err) != PARLEY_OK ||

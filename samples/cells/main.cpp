@@ -178,6 +178,15 @@ int main(int argc, char** argv) {
     }
     auto key = [](Device& d) { return *d.client().identity_key(); };
 
+    // Members trade keys with the supervisor out of band: theirs go into the charter, the
+    // supervisor's anchor tells them which cells to join (any other Welcome is only an invitation).
+    auto anchor = us.client().supervisor_anchor();
+    require(anchor.ok(), "supervisor_anchor");
+    std::cout << "members are told the US supervisor's fingerprint out of band: "
+              << parley::fingerprint_digits(anchor->value) << "\n";
+    for (Device* d : {&il, &sy, &analyst, &trade})
+      require(d->client().add_join_anchor(*anchor).ok(), "add_join_anchor");
+
     std::cout << "US creates the cell \"IL-SY coordination\" (standard template)\n";
     parley::CellTemplate t;
     t.members = {{il.address(), "IL", parley::CellRole::member, key(il)},

@@ -60,6 +60,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Members join only cells whose supervisor they were told about: hand them this line.
+  auto anchor = (*client)->supervisor_anchor();
+  if (!anchor) {
+    std::fprintf(stderr, "supervisor_anchor: %s\n", anchor.error().to_string().c_str());
+    return 1;
+  }
+  std::printf("anchor %s\n", parley::to_string(*anchor).c_str());
+  std::fflush(stdout);
+
   parley::CellTemplate cell_template;  // the seeds' template: US supervises IL and SY
   for (int i = 6; i < argc; ++i) cell_template.members.push_back(parse_member(argv[i]));
   auto cell = (*client)->create_cell(cell_template);

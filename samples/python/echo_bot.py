@@ -5,6 +5,8 @@
     echo_bot.py USER STORE PASSPHRASE RELAY_PORT
 
 It prints "identity HEX" first: give that key to the supervisor, who adds the bot to a cell.
+It then reads the supervisor's join anchor ("parley-supervisor:HEX") as one line on stdin:
+only cells that supervisor created join it.
 It runs until SIGTERM or Ctrl-C (readers may need its channel keys while it is online).
 (The bot that acknowledges FLASH messages comes with the hotline's acknowledgements.)
 """
@@ -25,6 +27,7 @@ def main():
 
     with parley.Client(args.user, args.store, passphrase=args.passphrase, relay_port=args.relay_port) as bot:
         print("identity", bot.identity_key.hex(), flush=True)
+        bot.add_join_anchor(sys.stdin.readline().strip())
         bot.start()
         for event in bot.events():
             if event.kind != parley.EventKind.CHANNEL_MESSAGE_RECEIVED or event.text.startswith("echo: "):

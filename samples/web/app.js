@@ -342,6 +342,22 @@ async function acknowledge(m, button) {
 
 const isSelected = (e) => selected && e.cell === selected.cell && e.channel === selected.channel;
 
+// A Welcome that matched no anchor: never joined by itself. The person compares the
+// supervisor's fingerprint with the one they were given, then accepts or declines.
+function showInvitation(invitation) {
+  notice(`Invitation to "${invitation.name}" from ${invitation.from.user}.${invitation.from.device}, ` +
+    `supervisor fingerprint ${invitation.fingerprintDigits}. Accept only if it matches the one you were given.`);
+  for (const [label, answer] of [['Accept', () => device.acceptInvitation(invitation.genesis)],
+    ['Decline', () => device.declineInvitation(invitation.genesis)]]) {
+    const button = document.createElement('button');
+    button.textContent = label;
+    button.dataset.genesis = invitation.genesis;
+    button.addEventListener('click', () => answer().then(() => notice(''),
+      (e) => notice(`${label} failed: ${e.message} (code ${e.code})`)));
+    $('notice').append(' ', button);
+  }
+}
+
 // Greets the supervisor device named by ?join= (see the comment on top).
 async function askToJoin(info, waiting) {
   const [user, number] = params.get('join').split('.');
@@ -380,6 +396,7 @@ async function login(event) {
       const hint = e.error.name === 'unknown_device' ? ' Log in with another device number or user name.' : '';
       notice(`The relay reported: ${e.error.message} (code ${e.error.code}).${hint}`);
     }
+    if (e.type === 'invitationReceived') showInvitation(e);
     if (e.type === 'charterChanged') {
       if (e.joined) notice('');
       renderCells();
@@ -394,6 +411,15 @@ async function login(event) {
     if (e.type === 'incidentUpdated' && isSelected(e)) renderIncidents();
     if (/^(noticeReceived|noticesConflict|acknowledgement|messageOverdue)$/.test(e.type) && isSelected(e)) renderNotices();
   });
+  // ?anchor= is the supervisor's join anchor, handed over with the link (out of band): cells
+  // it creates join this device; any other Welcome is only shown as an invitation.
+  if (params.get('anchor')) {
+    try {
+      await device.addJoinAnchor(params.get('anchor'));
+    } catch (e) {
+      notice(`The link's join anchor is not valid: ${e.message} (code ${e.code})`);
+    }
+  }
   renderCells();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   await device.connect(`${scheme}://${location.host}/`);

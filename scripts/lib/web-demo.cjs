@@ -96,6 +96,9 @@ async function run(state, stopAll, check) {
   const cell = fs.existsSync(cellFile) ? JSON.parse(fs.readFileSync(cellFile, 'utf8')) : { id: null, members: {} };
   const texts = new Map();  // message id -> text, for what sy_officer.1 prints
   const { identityKey: syKey } = await sy.cmd({ cmd: 'info' });
+  // Members are told the supervisor's join anchor out of band: sy_officer here, the browser in its link.
+  const { anchor: usAnchor } = await us.cmd({ cmd: 'info' });
+  await sy.cmd({ cmd: 'add_join_anchor', anchor: usAnchor });
 
   // sy_officer.1 waits for the charter epoch that `change` produces, then posts the report.
   async function afterChange(change) {
@@ -167,7 +170,7 @@ async function run(state, stopAll, check) {
   });
   if (cell.id) say(`the cell from the last run is back (members: ${Object.keys(cell.members).join(', ')})`);
 
-  const url = `http://127.0.0.1:${relay.port}/?user=${USER}&join=us_sup.1`;
+  const url = `http://127.0.0.1:${relay.port}/?user=${USER}&join=us_sup.1&anchor=${encodeURIComponent(usAnchor)}`;
   console.log('');
   console.log(`Log in as ${USER} with a passphrase of your choice (it encrypts this browser's store), wait for`);
   console.log('the cell, open "Military de-escalation", acknowledge the FLASH report, post with a precedence.');
@@ -205,6 +208,7 @@ async function selfCheck(url) {
     throw new Error(`self-check: no ${what} within 60 s`);
   };
   try {
+    await device.addJoinAnchor(new URL(url).searchParams.get('anchor'));
     await device.connect(base.replace(/^http/, 'ws'));
     await device.sendText({ user: 'us_sup', device: 1 }, JSON.stringify({ join: device.info().identityKey }));
     const report = await until((e) => e.type === 'channelMessage' && e.channel === CHANNEL, 'FLASH report');

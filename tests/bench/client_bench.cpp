@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
       m.party = party;
       m.identity_key = *device->client->identity_key();
       tmpl.members.push_back(std::move(m));
+      // Out of band, the member is told the supervisor's join anchor (docs/protocol.md "Joining").
+      if (!device->client->add_join_anchor(*us->client->supervisor_anchor()))
+        throw std::runtime_error("add_join_anchor failed");
     }
     auto cell = us->client->create_cell(tmpl);
     if (!cell) throw std::runtime_error(cell.error().to_string());

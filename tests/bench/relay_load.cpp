@@ -319,8 +319,11 @@ double percentile(std::vector<std::int64_t>& v, double p) {
 }
 
 std::vector<std::string> relay_args() {
-  // Loopback load from one IP: lift the per-IP cap (64) and the mailbox cap for backlogs.
-  return {"--max-connections-per-ip", "5000", "--max-mailbox", "1000000"};
+  // Loopback load from one IP: lift the per-IP cap (64), the mailbox cap for backlogs and the
+  // rate limits (burst 0 turns one off), which exist against abuse, not against this load.
+  return {"--max-connections-per-ip", "5000", "--max-mailbox", "1000000", "--rate-send-device-burst", "0",
+          "--rate-send-ip-burst", "0", "--rate-fetch-ip-burst", "0", "--rate-fetch-pair-burst", "0",
+          "--rate-upload-device-burst", "0", "--rate-upload-ip-burst", "0"};
 }
 
 // D receiving devices, 4 senders, fan-out F, at most `window` deliveries in flight.

@@ -103,11 +103,18 @@ class World {
       for (auto& b : out) b = static_cast<std::uint8_t>(rng_());
     };
     node->engine = take(engine::Engine::create(*node->store, options), "engine");
+    // Members are told the supervisor's join anchor out of band (docs/protocol.md "Joining").
+    if (address.user == "us_sup")
+      supervisor_anchor_ = take(node->engine->supervisor_anchor(), "supervisor anchor");
+    else if (supervisor_anchor_)
+      take(node->engine->add_join_anchor(*supervisor_anchor_, now), "join anchor");
     Node& ref = *node;
     nodes_.push_back(std::move(node));
     connect(ref);
     return ref;
   }
+
+  std::optional<JoinAnchor> supervisor_anchor_;
 
   void connect(Node& n) {
     n.connection = ++next_connection_;

@@ -238,6 +238,31 @@ static void address_and_identity(void) {
   parley_client_destroy(c);
 }
 
+/* Join anchors as text, both ways, and the errors of bad ones (docs/protocol.md "Joining"). */
+static void join_anchors(void) {
+  parley_error err;
+  parley_client* c = open_simple("anchors");
+  char anchor[PARLEY_JOIN_ANCHOR_MAX];
+  CHECK_OK(parley_client_supervisor_anchor(c, anchor, sizeof anchor, &err), &err);
+  CHECK(strncmp(anchor, "parley-supervisor:", 18) == 0 && strlen(anchor) == 18 + 64);
+  char small[20];
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_client_supervisor_anchor(c, small, sizeof small, &err), &err);
+  CHECK_OK(parley_client_add_join_anchor(c, anchor, &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_client_add_join_anchor(c, "parley-cell:abc", &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_client_add_join_anchor(c, NULL, &err), &err);
+  parley_cell_id unknown;
+  memset(&unknown, 7, sizeof unknown);
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_join_anchor(c, unknown, anchor, sizeof anchor, &err), &err);
+  parley_digest none;
+  memset(&none, 1, sizeof none);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_client_accept_invitation(c, none, &err), &err);
+  CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_client_decline_invitation(c, none, &err), &err);
+  char digits[PARLEY_FINGERPRINT_DIGITS_MAX];
+  CHECK_OK(parley_fingerprint_digits(none, digits, sizeof digits, &err), &err);
+  CHECK(strlen(digits) == 35 && digits[5] == ' ');
+  parley_client_destroy(c);
+}
+
 static void null_handles(void) {
   parley_error err;
   parley_cell_id cell = {{0}};
@@ -876,6 +901,7 @@ int main(int argc, char** argv) {
       {"open_argument_errors", open_argument_errors},
       {"store_keys", store_keys},
       {"address_and_identity", address_and_identity},
+      {"join_anchors", join_anchors},
       {"null_handles", null_handles},
       {"lifecycle_states", lifecycle_states},
       {"direct_message_errors", direct_message_errors},

@@ -106,6 +106,7 @@ static void cell_conversation(void) {
   CHECK_OK(device_open(&trade, &w.dir, "il_trade", w.relay.port, &err), &err);
   device* all[] = {&us, &il, &sy, &trade};
   for (int i = 0; i < 4; ++i) start_connected(all[i]);
+  for (int i = 1; i < 4; ++i) CHECK(device_anchor_supervisor(all[i], &us));
 
   /* The supervisor creates the seeds' cell with the three others. */
   parley_buffer keys[3] = {identity_of(&il), identity_of(&sy), identity_of(&trade)};
@@ -165,6 +166,7 @@ static void cell_conversation(void) {
   device deputy;
   CHECK_OK(device_open(&deputy, &w.dir, "sy_deputy", w.relay.port, &err), &err);
   start_connected(&deputy);
+  CHECK(device_anchor_supervisor(&deputy, &us));
   parley_buffer deputy_key = identity_of(&deputy);
   parley_cell_member dm = {device_address(&deputy), "SY", PARLEY_ROLE_OBSERVER, deputy_key.data, deputy_key.len};
   CHECK_OK(parley_cell_add_member(us.client, cell, &dm, &err), &err);
@@ -270,6 +272,7 @@ static void acknowledgements(void) {
   CHECK_OK(device_open(&sy, &w.dir, "sy_officer", w.relay.port, &err), &err);
   device* all[] = {&us, &il, &sy};
   for (int i = 0; i < 3; ++i) start_connected(all[i]);
+  for (int i = 1; i < 3; ++i) CHECK(device_anchor_supervisor(all[i], &us));
   parley_buffer keys[2] = {identity_of(&il), identity_of(&sy)};
   parley_cell_member members[2] = {{device_address(&il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
                                    {device_address(&sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len}};
@@ -383,6 +386,8 @@ static int hotline_cell_start(hotline_cell* h, world* w, const char* channel) {
   h->all[2] = &h->sy;
   for (int i = 0; i < 3; ++i)
     if (!start_connected(h->all[i])) return 0;
+  for (int i = 1; i < 3; ++i)
+    if (!device_anchor_supervisor(h->all[i], &h->us)) return 0;
   parley_buffer keys[2] = {identity_of(&h->il), identity_of(&h->sy)};
   parley_cell_member members[2] = {{device_address(&h->il), "IL", PARLEY_ROLE_MEMBER, keys[0].data, keys[0].len},
                                    {device_address(&h->sy), "SY", PARLEY_ROLE_MEMBER, keys[1].data, keys[1].len}};

@@ -164,6 +164,20 @@ static void record(const parley_event* event, void* user) {
   pthread_mutex_unlock(&d->mutex);
 }
 
+int device_anchor_supervisor(device* member, const device* supervisor) {
+  char anchor[PARLEY_JOIN_ANCHOR_MAX];
+  parley_error err;
+  if (parley_client_supervisor_anchor(supervisor->client, anchor, sizeof anchor, &err) != PARLEY_OK) {
+    fprintf(stderr, "supervisor_anchor: %s\n", err.message);
+    return 0;
+  }
+  if (parley_client_add_join_anchor(member->client, anchor, &err) != PARLEY_OK) {
+    fprintf(stderr, "add_join_anchor: %s\n", err.message);
+    return 0;
+  }
+  return 1;
+}
+
 parley_status device_open(device* d, const temp_dir* dir, const char* user, uint16_t port, parley_error* err) {
   memset(d, 0, sizeof *d);
   snprintf(d->user, sizeof d->user, "%s", user);

@@ -81,6 +81,9 @@ typedef struct device {
 parley_status device_open(device* d, const temp_dir* dir, const char* user, uint16_t port, parley_error* err);
 void device_close(device* d);
 parley_address device_address(const device* d);
+/* Hands `member` the supervisor's join anchor (out of band in real life), so that Welcomes of
+ * the cells `supervisor` creates join it. 1 on success. */
+int device_anchor_supervisor(device* member, const device* supervisor);
 
 typedef int (*event_match)(const recorded_event* event, const void* arg);
 /* Waits up to timeout_ms for an event matching `match`; returns 1 and copies it to *out. */

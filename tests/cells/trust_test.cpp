@@ -23,24 +23,6 @@ bool is_pairwise(ByteView payload) {
 
 class TrustTest : public CellsTest {
  protected:
-  // `from` (with its own store) sends `to` a pairwise control message, and the relay
-  // delivers it labelled as sent by `as`.
-  void send_control_as(const Address& from, const Address& as, const Address& to, envelope::ContentKind kind,
-                       Bytes body) {
-    auto adapter = pairwise::SignalStoreAdapter::create(*node(from).store);
-    ASSERT_TRUE(adapter.ok());
-    pairwise::Sessions sessions(**adapter);
-    envelope::Content content;
-    for (auto& b : content.message_id.bytes) b = static_cast<std::uint8_t>(rng() & 0xff);
-    content.sent_at = now;
-    content.kind = kind;
-    content.body = std::move(body);
-    auto sealed = sessions.encrypt(to, envelope::encode(content));
-    ASSERT_TRUE(sealed.ok()) << sealed.error().to_string();
-    relay.inject(as, to, envelope::encode(*sealed));
-    relay.push_all(inbox);
-  }
-
   // A channel post under a sender key `holder`'s store makes for `as` (generation 1000),
   // its distribution sent over `holder`'s session with `to`, both delivered as from `as`.
   void forge_post_as(const Address& holder, const Address& as, const Address& to, ChannelMessage message) {
@@ -334,43 +316,82 @@ TEST_F(TrustTest, JunkEnvelopesDoNotEvictAMembersHeldPost) {
   EXPECT_TRUE(reads(node(kSy), "intel", "held until its key comes"));
 }
 
-// Issue 11, hole 6: two supervisor devices commit the same epoch while partitioned. The
-// lowest commit hash wins on every device, nobody reports an equivocation, and the losing
-// author is told its operations are not in the charter.
-TEST_F(TrustTest, TwoSupervisorDevicesCommittingAtOnceConverge) {
+// Issue 11, item 4: two supervisor devices committing one epoch while partitioned converge on
+// one branch (lowest hash wins) with no false equivocation alarm, and the losing author
+// commits its operations again on the winner: nothing either of them decided is lost.
+class SupervisorRaceTest : public TrustTest {
+ protected:
   const Address kUs2{"us_sup", 2};
-  const CellId cell = make_seed_cell();
-  add(kUs2);
-  run();
-  ASSERT_TRUE(node(kUs)
-                  .engine->commit(cell, {charter::AddDevice{kUs2, "US", std::nullopt, node(kUs2).identity_public()}},
-                                  now)
-                  .ok());
-  run();
-  ASSERT_NE(node(kUs2).engine->charter(cell), nullptr);
-  const std::uint64_t epoch = node(kUs).engine->charter(cell)->epoch() + 1;
 
-  // Both commit before either hears of the other's commit.
-  ASSERT_TRUE(node(kUs).engine->commit(cell, {charter::CreateChannel{"east", "East"}}, now).ok());
-  ASSERT_TRUE(node(kUs2).engine->commit(cell, {charter::CreateChannel{"west", "West"}}, now).ok());
-  run();
-
-  const auto head = node(kUs).engine->charter(cell)->state().head;
-  for (const Address& a : {kUs, kUs2, kIl, kSy, kSy2, kTrade}) {
-    const auto* log = node(a).engine->charter(cell);
-    ASSERT_NE(log, nullptr) << a.to_string();
-    EXPECT_EQ(log->epoch(), epoch) << a.to_string();
-    EXPECT_EQ(log->state().head, head) << a.to_string() << " is on another branch";
-    for (const auto& alert : node(a).all<SecurityAlert>())
-      EXPECT_NE(alert.error.code, Errc::cell_equivocation) << a.to_string();
+  CellId cell_with_two_supervisor_devices() {
+    const CellId cell = make_seed_cell();
+    add(kUs2);
+    run();
+    EXPECT_TRUE(node(kUs)
+                    .engine->commit(cell, {charter::AddDevice{kUs2, "US", std::nullopt, node(kUs2).identity_public()}},
+                                    now)
+                    .ok());
+    run();
+    EXPECT_NE(node(kUs2).engine->charter(cell), nullptr);
+    return cell;
   }
-  std::size_t told = 0;
-  for (const Address& a : {kUs, kUs2})
-    for (const auto& alert : node(a).all<SecurityAlert>()) told += alert.error.code == Errc::charter_out_of_order;
-  EXPECT_EQ(told, 1u) << "exactly the losing author is told";
-  // The cell works on the winning branch.
+
+  // Both commit before either hears of the other's commit; then everything is delivered.
+  void race(const CellId& cell, charter::Operation first, charter::Operation second) {
+    ASSERT_TRUE(node(kUs).engine->commit(cell, {std::move(first)}, now).ok());
+    ASSERT_TRUE(node(kUs2).engine->commit(cell, {std::move(second)}, now).ok());
+    run();
+  }
+
+  void expect_one_branch(const CellId& cell, std::uint64_t epoch) {
+    const auto head = node(kUs).engine->charter(cell)->state().head;
+    for (const Address& a : {kUs, kUs2, kIl, kSy, kSy2, kTrade}) {
+      const auto* log = node(a).engine->charter(cell);
+      ASSERT_NE(log, nullptr) << a.to_string();
+      EXPECT_EQ(log->epoch(), epoch) << a.to_string();
+      EXPECT_EQ(log->state().head, head) << a.to_string() << " is on another branch";
+      for (const auto& alert : node(a).all<SecurityAlert>())
+        EXPECT_NE(alert.error.code, Errc::cell_equivocation) << a.to_string();
+    }
+  }
+
+  std::size_t out_of_order_alerts() {
+    std::size_t told = 0;
+    for (const Address& a : {kUs, kUs2})
+      for (const auto& alert : node(a).all<SecurityAlert>()) told += alert.error.code == Errc::charter_out_of_order;
+    return told;
+  }
+};
+
+TEST_F(SupervisorRaceTest, DifferentChangesBothLandAndEveryDeviceConverges) {
+  const CellId cell = cell_with_two_supervisor_devices();
+  const std::uint64_t epoch = node(kUs).engine->charter(cell)->epoch() + 1;
+  race(cell, charter::CreateChannel{"east", "East"}, charter::CreateChannel{"west", "West"});
+  // The loser's change was committed again on the winner: one epoch more, both channels.
+  expect_one_branch(cell, epoch + 1);
+  for (const Address& a : {kUs, kIl, kSy}) {
+    const auto& channels = node(a).engine->charter(cell)->state().channels;
+    EXPECT_TRUE(channels.count("east") && channels.count("west")) << a.to_string() << " lost a supervisor's change";
+  }
+  EXPECT_EQ(out_of_order_alerts(), 0u);
   post(kIl, cell, "intel", "after the race");
   EXPECT_TRUE(reads(node(kSy), "intel", "after the race"));
+}
+
+TEST_F(SupervisorRaceTest, TheSameChangeTwiceIsCommittedOnce) {
+  const CellId cell = cell_with_two_supervisor_devices();
+  const std::uint64_t epoch = node(kUs).engine->charter(cell)->epoch() + 1;
+  race(cell, charter::CreateChannel{"south", "South"}, charter::CreateChannel{"south", "South"});
+  expect_one_branch(cell, epoch);
+  EXPECT_EQ(out_of_order_alerts(), 0u);
+}
+
+TEST_F(SupervisorRaceTest, AConflictingChangeIsReportedToItsAuthorOnly) {
+  const CellId cell = cell_with_two_supervisor_devices();
+  const std::uint64_t epoch = node(kUs).engine->charter(cell)->epoch() + 1;
+  race(cell, charter::CreateChannel{"north", "North"}, charter::CreateChannel{"north", "Northern"});
+  expect_one_branch(cell, epoch);
+  EXPECT_EQ(out_of_order_alerts(), 1u) << "exactly the losing author is told its change did not land";
 }
 
 }  // namespace

@@ -49,6 +49,9 @@ TEST(CellsClient, SeedsCellOverTheRealRelay) {
     ASSERT_TRUE(d->wait_connected());
   }
 
+  il.anchor_supervisor(us);
+  sy.anchor_supervisor(us);
+  trade.anchor_supervisor(us);
   CellTemplate cell_template;
   cell_template.members = {{il.address(), "IL", CellRole::member, *il.client().identity_key()},
                            {sy.address(), "SY", CellRole::member, *sy.client().identity_key()},
@@ -105,6 +108,8 @@ TEST(CellsClient, FlashIsAcknowledgedOverTheRealRelay) {
     d->start();
     ASSERT_TRUE(d->wait_connected());
   }
+  il.anchor_supervisor(us);
+  sy.anchor_supervisor(us);
   CellTemplate cell_template;
   cell_template.members = {{il.address(), "IL", CellRole::member, *il.client().identity_key()},
                            {sy.address(), "SY", CellRole::member, *sy.client().identity_key()}};

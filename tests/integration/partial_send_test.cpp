@@ -68,6 +68,9 @@ TEST(PartialSend, ReaderThatNeverRegisteredDoesNotBlockTheChannel) {
     d->start();
     ASSERT_TRUE(d->wait_connected());
   }
+  il.anchor_supervisor(us);
+  sy.anchor_supervisor(us);
+  ghost.anchor_supervisor(us);
   CellTemplate cell_template;
   cell_template.members = {{il.address(), "IL", CellRole::member, *il.client().identity_key()},
                            {sy.address(), "SY", CellRole::member, *sy.client().identity_key()},
@@ -108,6 +111,9 @@ TEST(PartialSend, FullMailboxRefusesOnlyThatReader) {
     d->start();
     ASSERT_TRUE(d->wait_connected());
   }
+  il.anchor_supervisor(us);
+  sy.anchor_supervisor(us);
+  analyst.anchor_supervisor(us);
   CellTemplate cell_template;
   cell_template.members = {{il.address(), "IL", CellRole::member, *il.client().identity_key()},
                            {sy.address(), "SY", CellRole::member, *sy.client().identity_key()},

@@ -43,6 +43,14 @@ class TestDevice {
   void start() { ASSERT_TRUE(client_->start().ok()); }
   void stop() { client_->stop(); }
   Client& client() { return *client_; }
+  // This device is told `supervisor`'s join anchor (out of band in real life): Welcomes of the
+  // cells it creates join this device.
+  void anchor_supervisor(TestDevice& supervisor) {
+    auto anchor = supervisor.client().supervisor_anchor();
+    ASSERT_TRUE(anchor.ok()) << anchor.error().to_string();
+    auto added = client_->add_join_anchor(*anchor);
+    ASSERT_TRUE(added.ok()) << added.error().to_string();
+  }
   const Address& address() const { return address_; }
 
   // Waits up to `timeout` for `done(events)` to hold.

@@ -15,7 +15,7 @@ import threading
 
 
 def start(cmd, **kw):
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, **kw)
 
 
 def first_line(proc, prefix):
@@ -45,6 +45,11 @@ def main():
             sup = start([sample_cpp, "us_sup", os.path.join(tmp, "sup.db"), "pw-sup", port, "echo: hello from C",
                          f"il_c:IL:{c_key}", f"sy_bot:SY:{bot_key}"])
             procs.append(sup)
+            # The members are told the supervisor's anchor out of band (here: on stdin).
+            anchor = first_line(sup, "anchor ")
+            for member in (c_dev, bot):
+                member.stdin.write(anchor + "\n")
+                member.stdin.flush()
             timer = threading.Timer(90, lambda: [p.kill() for p in procs])
             timer.start()
             sup_out, _ = sup.communicate()

@@ -5,7 +5,8 @@
 //   parley-test-peer --relay HOST:PORT --store PATH --passphrase P --user U [--device N]
 //
 // stdin, one command per line:
-//   {"cmd":"info"}                                  -> {"reply":"info","identityKey":hex}
+//   {"cmd":"info"}                                  -> {"reply":"info","identityKey":hex,"anchor":text}
+//   {"cmd":"add_join_anchor","anchor":text}         -> {"reply":"add_join_anchor"}
 //   {"cmd":"create_cell","name":..,"members":[{"user","device","party","role","identityKey"}]}
 //                                                   -> {"reply":"create_cell","cell":hex}
 //   {"cmd":"add_member","cell":hex,"user":..,"device":n,"party":..,"role":..,"identityKey":hex}
@@ -153,6 +154,13 @@ json run(parley::Client& client, const json& command) {
     auto key = client.identity_key();
     if (!key) return failed(key.error());
     reply["identityKey"] = hex(*key);
+    auto anchor = client.supervisor_anchor();
+    if (!anchor) return failed(anchor.error());
+    reply["anchor"] = parley::to_string(*anchor);
+  } else if (cmd == "add_join_anchor") {
+    auto anchor = parley::parse_join_anchor(command.value("anchor", ""));
+    if (!anchor) return failed(anchor.error());
+    if (auto added = client.add_join_anchor(*anchor); !added) return failed(added.error());
   } else if (cmd == "create_cell") {
     parley::CellTemplate cell;
     cell.name = command.value("name", cell.name);

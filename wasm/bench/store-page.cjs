@@ -30,6 +30,8 @@ async function storeBench({ count, history, persistent, tag }) {
   const b = await open('b', persistent);
   const c = await open('c', false);
   const [ib, ic] = await Promise.all([b.device.info(), c.device.info()]);
+  const anchor = await sup.device.supervisorAnchor();
+  await Promise.all([b.device.addJoinAnchor(anchor), c.device.addJoinAnchor(anchor)]);
   const cell = await sup.device.createCell({ name: 'bench', members: [
     { user: ib.user, device: 1, party: 'IL', role: 'member', identityKey: ib.identityKey },
     { user: ic.user, device: 1, party: 'SY', role: 'member', identityKey: ic.identityKey }] });

@@ -97,6 +97,10 @@ test('browser device and native device in one cell, through the real relay', { t
     // intel open to all three parties, commercial readable by US and SY only, so the
     // browser's IL device must never get its key while the SY device does.
     const { identityKey: syKey } = await syPeer.cmd({ cmd: 'info' });
+    // Both members were told the supervisor's anchor out of band, so its Welcome joins them.
+    const { anchor } = await native.cmd({ cmd: 'info' });
+    await syPeer.cmd({ cmd: 'add_join_anchor', anchor });
+    await page.evaluate((a) => window.parleyDevice.addJoinAnchor(a), anchor);
     const { cell } = await native.cmd({ cmd: 'create_cell', name: 'browser cell',
       members: [{ user: 'il_officer', device: 1, party: 'IL', role: 'member', identityKey: identity },
         { user: 'sy_officer', device: 1, party: 'SY', role: 'member', identityKey: syKey }] });

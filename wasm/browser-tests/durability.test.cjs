@@ -80,6 +80,8 @@ test('a killed page loses nothing, duplicates nothing and reuses no key', { time
   // The page joins the supervisor's cell; intel is US and IL's.
   let page = await open();
   const identity = await page.textContent('#identity');
+  const { anchor } = await native.cmd({ cmd: 'info' });
+  await page.evaluate((a) => window.parleyDevice.addJoinAnchor(a), anchor);
   const { cell } = await native.cmd({ cmd: 'create_cell', name: 'kill cell',
     members: [{ user: 'il_officer', device: 1, party: 'IL', role: 'member', identityKey: identity }] });
   await native.cmd({ cmd: 'policy', cell, channel: 'intel', read: ['US', 'IL'], post: ['US', 'IL'] });

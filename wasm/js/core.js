@@ -155,6 +155,46 @@ class Device {
     return this.finish(rc);
   }
 
+  /**
+   * Joining (docs/protocol.md "Joining"): a Welcome joins this device only if it matches an
+   * anchor given here out of band ('parley-cell:HEX' for one cell, 'parley-supervisor:HEX' for
+   * the cells that supervisor device creates); invitations already waiting that it matches
+   * join at once. Any other Welcome is an 'invitationReceived' event until accepted.
+   */
+  async addJoinAnchor(anchor) {
+    const rc = withStrings(this.m, [anchor], ([a]) => this.m._parley_device_add_join_anchor(this.ptr, a, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** This device's anchor, for the members of the cells it creates. */
+  supervisorAnchor() {
+    check(this.m, this.m._parley_device_supervisor_anchor(this.ptr));
+    return this.resultText();
+  }
+
+  /** The anchor of one cell this device is in. */
+  joinAnchor(cell) {
+    check(this.m, withStrings(this.m, [cell], ([c]) => this.m._parley_device_join_anchor(this.ptr, c)));
+    return this.resultText();
+  }
+
+  /** Joins the cell of an invitation (its `genesis`, hex). store_not_found (23) if none waits. */
+  async acceptInvitation(genesis) {
+    const rc = withStrings(this.m, [genesis], ([g]) => this.m._parley_device_answer_invitation(this.ptr, g, 1, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  async declineInvitation(genesis) {
+    const rc = withStrings(this.m, [genesis], ([g]) => this.m._parley_device_answer_invitation(this.ptr, g, 0, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** Invitations waiting for an answer, oldest first (fields as in the invitationReceived event). */
+  invitations() {
+    check(this.m, this.m._parley_device_invitations(this.ptr));
+    return JSON.parse(this.resultText());
+  }
+
   /** Creates a cell from the standard template; resolves to its id (hex). */
   async createCell(options) {
     const rc = withStrings(this.m, [JSON.stringify(options)], ([o]) =>

@@ -130,6 +130,20 @@ export interface Incident {
   } | null;
 }
 
+/** A Welcome kept until the app answers it (docs/protocol.md "Joining"). Everything but `from`, `genesis` and the fingerprint is the inviter's word. */
+export interface Invitation {
+  cell: string;
+  name: string;
+  supervisorParty: string;
+  from: Address;
+  epoch: number;
+  genesis: string;
+  supervisorFingerprint: string;
+  /** Six groups of five digits, to read aloud and compare. */
+  fingerprintDigits: string;
+  receivedAt: number;
+}
+
 export type ParleyEvent =
   | { type: 'connected'; prekeysRemaining: number }
   | { type: 'disconnected'; error: ErrorInfo }
@@ -153,8 +167,8 @@ export type ParleyEvent =
   | { type: 'noticeReceived'; cell: string; channel: string; sender: Address; id: string; party: string; sentAt: number; precedence: Precedence; area: Area; window: TimeWindow; description: string }
   /** Two notices of different parties overlap; raised once per pair on every device holding both. */
   | { type: 'noticesConflict'; cell: string; channel: string; first: MessageRef; second: MessageRef; firstParty: string; secondParty: string }
-  /** An SDK event this version of the JS API does not describe yet. */
-  | { type: 'unmapped' }
+  /** A Welcome that matched no join anchor: NOT joined. Compare the fingerprint, then acceptInvitation(genesis) or declineInvitation. */
+  | ({ type: 'invitationReceived' } & Invitation)
   /** Writing the store to IndexedDB failed (browsers); the next change retries. */
   | { type: 'storageError'; error: { code: number; message: string } }
   /** Only from events(): the iterator fell behind by more than maxBuffered; `count` events were dropped. */
@@ -249,6 +263,13 @@ export class Device {
   connect(url: string, options?: { WebSocketImpl?: unknown; reconnect?: boolean }): Promise<void>;
   disconnect(): Answer<void>;
   sendText(to: Address, text: string): Promise<string>;
+  /** 'parley-cell:HEX' or 'parley-supervisor:HEX', given out of band; invalid_argument (1) otherwise. */
+  addJoinAnchor(anchor: string): Promise<void>;
+  supervisorAnchor(): Answer<string>;
+  joinAnchor(cell: string): Answer<string>;
+  acceptInvitation(genesis: string): Promise<void>;
+  declineInvitation(genesis: string): Promise<void>;
+  invitations(): Answer<Invitation[]>;
   createCell(options: { name?: string; members: CellMember[] }): Promise<string>;
   post(cell: string, channel: string, text: string, options?: { precedence?: Precedence }): Promise<string>;
   /** Acknowledges `sender`'s message `id` for this device's party; resolves to the acknowledgement's id. */

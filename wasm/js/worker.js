@@ -7,7 +7,8 @@
 
 const WORKER_CALLS = new Set(['info', 'connect', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge',
   'ackStatus', 'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'history',
-  'channelKeyRecords', 'persist', 'close']);
+  'channelKeyRecords', 'persist', 'close', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
+  'declineInvitation', 'invitations']);
 
 let workerParley = null;
 const workerDevices = new Map();

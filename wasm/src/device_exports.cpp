@@ -253,6 +253,43 @@ EMSCRIPTEN_KEEPALIVE int parley_device_notices(Device* device, const char* cell_
   return ok();
 }
 
+// Joining (docs/protocol.md "Joining"): anchors as text ("parley-cell:HEX", "parley-supervisor:HEX").
+EMSCRIPTEN_KEEPALIVE int parley_device_add_join_anchor(Device* device, const char* anchor, double now) {
+  auto parsed = parse_join_anchor(anchor);
+  if (!parsed) return fail(parsed.error());
+  auto added = device->engine->add_join_anchor(*parsed, static_cast<TimeMs>(now));
+  return added ? ok() : fail(added.error());
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_supervisor_anchor(Device* device) {
+  auto anchor = device->engine->supervisor_anchor();
+  return keep(device, anchor, anchor ? to_string(*anchor) : std::string());
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_join_anchor(Device* device, const char* cell_hex) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto anchor = device->engine->join_anchor(*cell);
+  return keep(device, anchor, anchor ? to_string(*anchor) : std::string());
+}
+
+// `accept` 1: accept_invitation, 0: decline_invitation, by the genesis in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_answer_invitation(Device* device, const char* genesis_hex, int accept,
+                                                         double now) {
+  auto genesis = wasm::digest(genesis_hex);
+  if (!genesis) return fail(genesis.error());
+  auto done = accept ? device->engine->accept_invitation(*genesis, static_cast<TimeMs>(now))
+                     : device->engine->decline_invitation(*genesis);
+  return done ? ok() : fail(done.error());
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_invitations(Device* device) {
+  auto list = device->engine->invitations();
+  if (!list) return fail(list.error());
+  device->result = wasm::to_text(wasm::invitations_json(*list));
+  return ok();
+}
+
 // Cells with their charter state (epoch, channels, what this device may read and post).
 EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
   device->result = wasm::to_text(wasm::cells_json(*device->engine));

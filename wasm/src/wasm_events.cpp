@@ -53,6 +53,9 @@ std::string_view severity_text(Severity severity) {
   return "medium";
 }
 
+// The event and invitations() share it; hex() is defined below, outside this namespace.
+json invitation_json(const Invitation& i);
+
 struct EventToJson {
   json operator()(const Connected& e) const { return {{"type", "connected"}, {"prekeysRemaining", e.prekeys_remaining}}; }
   json operator()(const Disconnected& e) const { return {{"type", "disconnected"}, {"error", error_json(e.reason)}}; }
@@ -123,12 +126,8 @@ struct EventToJson {
             {"first", ref_json(e.first)}, {"second", ref_json(e.second)},
             {"firstParty", e.first_party}, {"secondParty", e.second_party}};
   }
-  // An event kind added to the SDK but not mapped here yet still reaches JS, by name only,
-  // rather than breaking the wasm build of whoever added it.
-  template <class Other>
-  json operator()(const Other&) const {
-    return {{"type", "unmapped"}};
-  }
+  json operator()(const InvitationReceived& e) const { return invitation_json(e.invitation); }
+  // No catch-all: an event kind added to the SDK without a mapping here fails the wasm build.
 };
 
 std::string_view ack_state_text(AckState state) {
@@ -316,6 +315,31 @@ std::string to_text(const json& value) { return value.dump(-1, ' ', false, json:
 
 json event_json(const Event& event) { return std::visit(EventToJson{}, event); }
 
+namespace {
+json invitation_json(const Invitation& i) {
+  return {{"type", "invitationReceived"},
+          {"cell", hex(i.cell)},
+          {"name", i.name},
+          {"supervisorParty", i.supervisor_party},
+          {"from", address_json(i.from)},
+          {"epoch", i.epoch},
+          {"genesis", hex(i.genesis)},
+          {"supervisorFingerprint", hex(i.supervisor_fingerprint)},
+          {"fingerprintDigits", fingerprint_digits(i.supervisor_fingerprint)},
+          {"receivedAt", i.received_at}};
+}
+}  // namespace
+
+json invitations_json(const std::vector<Invitation>& invitations) {
+  json out = json::array();
+  for (const auto& i : invitations) {
+    json one = invitation_json(i);
+    one.erase("type");
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
 Result<CellId> cell_id(std::string_view hex_text) {
   auto bytes = unhex(hex_text);
   if (!bytes) return std::move(bytes).error();
@@ -323,6 +347,15 @@ Result<CellId> cell_id(std::string_view hex_text) {
   CellId id{};
   std::copy(bytes->begin(), bytes->end(), id.begin());
   return id;
+}
+
+Result<Digest> digest(std::string_view hex_text) {
+  auto bytes = unhex(hex_text);
+  if (!bytes) return std::move(bytes).error();
+  Digest out{};
+  if (bytes->size() != out.size()) return make_error(Errc::invalid_argument, "a genesis or fingerprint is 64 hex digits");
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
 }
 
 Result<MessageId> message_id(std::string_view hex_text) {

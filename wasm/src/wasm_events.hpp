@@ -33,6 +33,7 @@ nlohmann::json event_json(const Event& event);
 Result<CellId> cell_id(std::string_view hex_text);
 // A message id from 32 hex digits.
 Result<MessageId> message_id(std::string_view hex_text);
+Result<Digest> digest(std::string_view hex_text);
 
 // "routine" | "priority" | "immediate" | "flash" (an empty name is routine); invalid_argument
 // for anything else. The JS API names precedences and acknowledgement states in lower case.
@@ -47,6 +48,8 @@ Result<charter::SeedCellOptions> seed_options(std::string_view json_text);
 // [{"id", "name", "epoch", "party", "role", "supervisorParty", "parties", "channels": [{"id", "name", "read", "post",
 // "archived", "ackRequired", "ackDeadlineSeconds", "attested"}]}] for the engine's device.
 nlohmann::json cells_json(const engine::Engine& engine);
+// Pending invitations (Engine::invitations), as the invitationReceived event shows each.
+nlohmann::json invitations_json(const std::vector<Invitation>& invitations);
 
 // The channel's messages (text posts; acknowledgements and receipts are folded into "acks"),
 // each with its precedence, every required party's acknowledgement state, and whether this

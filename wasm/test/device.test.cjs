@@ -50,13 +50,27 @@ test('two wasm devices talk through the real relay', async (t) => {
   await bob.sendText({ user: 'alice', device: 1 }, 'hello alice');
   assert.equal((await atAlice).text, 'hello alice');
 
-  // A cell: alice supervises, bob is an IL member; the charter reaches bob, then a post.
-  const joined = nextEvent(bob, (e) => e.type === 'charterChanged' && e.joined);
+  // A cell: alice supervises, bob is an IL member. Nobody gave bob alice's anchor, so the
+  // Welcome is only an invitation until bob accepts it (docs/protocol.md "Joining").
+  const invited = nextEvent(bob, (e) => e.type === 'invitationReceived');
   const cell = await alice.createCell({
     name: 'wasm cell',
     members: [{ user: 'bob', device: 1, party: 'IL', role: 'member', identityKey: bob.info().identityKey }],
   });
+  const invitation = await invited;
+  assert.equal(invitation.cell, cell);
+  assert.equal(invitation.name, 'wasm cell');
+  assert.deepEqual(invitation.from, { user: 'alice', device: 1 });
+  assert.equal(`parley-supervisor:${invitation.supervisorFingerprint}`, alice.supervisorAnchor());
+  assert.match(invitation.fingerprintDigits, /^(\d{5} ){5}\d{5}$/);
+  assert.deepEqual(bob.cells(), []);
+  assert.equal(bob.invitations().length, 1);
+  await assert.rejects(bob.addJoinAnchor('parley-cell:00'), (e) => e instanceof ParleyError && e.code === 1);
+  const joined = nextEvent(bob, (e) => e.type === 'charterChanged' && e.joined);
+  await bob.acceptInvitation(invitation.genesis);
   assert.equal((await joined).cell, cell);
+  assert.deepEqual(bob.invitations(), []);
+  assert.equal(bob.joinAnchor(cell), alice.joinAnchor(cell));
   const bobCells = bob.cells();
   assert.equal(bobCells.length, 1);
   const intel = bobCells[0].channels.find((c) => c.id === 'intel');
@@ -108,6 +122,8 @@ test('precedence, acknowledgements and the events() iterator', async (t) => {
   await registered;
   await supervisor.waitFor((l) => l.event === 'connected');
 
+  const { anchor } = await supervisor.cmd({ cmd: 'info' });
+  await Promise.all([bob, sam].map((d) => d.addJoinAnchor(anchor)));
   const joined = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'charterChanged' && e.joined)));
   const { cell } = await supervisor.cmd({ cmd: 'create_cell', name: 'ack cell',
     members: [{ user: 'bob2', device: 1, party: 'IL', identityKey: bob.info().identityKey },

@@ -38,6 +38,8 @@ test('incidents and deconfliction notices between two wasm devices', async (t) =
   await registered;
   await supervisor.waitFor((l) => l.event === 'connected');
 
+  const { anchor } = await supervisor.cmd({ cmd: 'info' });
+  await Promise.all([bob, sam].map((d) => d.addJoinAnchor(anchor)));
   const joined = Promise.all([bob, sam].map((d) => nextEvent(d, (e) => e.type === 'charterChanged' && e.joined)));
   const { cell } = await supervisor.cmd({ cmd: 'create_cell', name: 'hotline cell',
     members: [{ user: 'hlbob', device: 1, party: 'IL', identityKey: bob.info().identityKey },

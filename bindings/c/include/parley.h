@@ -83,6 +83,8 @@ typedef enum parley_status {
   PARLEY_E_CLOSED = 89, /* the object was closed */
   PARLEY_E_INVITE_REQUIRED = 90, /* the relay registers new devices only with an invite token */
   PARLEY_E_INVITE_INVALID = 91, /* the invite token is unknown, used up, expired or revoked */
+  PARLEY_E_RATE_LIMITED = 92, /* a relay rate limit was exceeded; retry later */
+  PARLEY_E_STORAGE_FULL = 93, /* the relay's storage is full; retry later */
   PARLEY_E_CHARTER_WRONG_CELL = 100, /* a charter commit belongs to another cell */
   PARLEY_E_CHARTER_OUT_OF_ORDER = 101, /* a charter commit is not for the next epoch */
   PARLEY_E_CHARTER_BROKEN_CHAIN = 102, /* a charter commit does not extend the current head */
@@ -196,6 +198,11 @@ PARLEY_API parley_status parley_client_identity_key(const parley_client* client,
                                                     parley_error* err);
 
 /* ------------------------------------------------------------------ cell values --------- */
+
+/* 32 bytes: a cell's genesis hash or an identity key's fingerprint (docs/protocol.md "Joining"). */
+typedef struct parley_digest {
+  uint8_t bytes[32];
+} parley_digest;
 
 typedef enum parley_role {
   PARLEY_ROLE_SUPERVISOR = 1,
@@ -329,7 +336,9 @@ typedef enum parley_event_kind {
   PARLEY_EVENT_ESCALATION_RECEIVED = 16, /* supervisors: cell, channel, peer = escalating sender, id, party, deadline_ms */
   PARLEY_EVENT_INCIDENT_UPDATED = 17,  /* cell, channel, incident, peer = device of the operation, id = its message */
   PARLEY_EVENT_NOTICE_RECEIVED = 18,   /* cell, channel, peer = sender, id, party, sent_at_ms, precedence, notice, text = its description */
-  PARLEY_EVENT_NOTICES_CONFLICT = 19   /* cell, channel, peer/id/party = first notice, other/other_id/other_party = second */
+  PARLEY_EVENT_NOTICES_CONFLICT = 19,  /* cell, channel, peer/id/party = first notice, other/other_id/other_party = second */
+  PARLEY_EVENT_INVITATION_RECEIVED = 20 /* cell, peer = inviting supervisor device, epoch, text = cell name,
+                                           party = supervisor party, genesis, fingerprint: NOT joined */
 } parley_event_kind;
 
 /* One event. Every pointer in it (and the struct itself) is valid only during the callback:
@@ -364,6 +373,8 @@ typedef struct parley_event {
   parley_message_id other_id;
   const char* other_party;      /* "" when unused */
   const parley_notice* notice;  /* NOTICE_RECEIVED: area, window and description; NULL otherwise */
+  parley_digest genesis;        /* INVITATION_RECEIVED: pass to parley_client_accept_invitation */
+  parley_digest fingerprint;    /* INVITATION_RECEIVED: of the key that signed the cell's genesis */
 } parley_event;
 
 typedef void (*parley_event_fn)(const parley_event* event, void* user);
@@ -449,6 +460,31 @@ PARLEY_API parley_status parley_cell_accept_proposal(parley_client* client, parl
                                                      parley_proposal_id id, parley_error* err);
 PARLEY_API parley_status parley_cell_reject_proposal(parley_client* client, parley_cell_id cell,
                                                      parley_proposal_id id, parley_error* err);
+
+/* Joining (docs/protocol.md "Joining"). A Welcome joins this device to a cell only if it
+ * matches an anchor given here, out of band: "parley-cell:<64 hex>" (one cell, from
+ * parley_cell_join_anchor on any member) or "parley-supervisor:<64 hex>" (any cell whose genesis
+ * that supervisor device signed, from its parley_client_supervisor_anchor). Pending invitations
+ * the anchor matches join at once. Any other Welcome raises PARLEY_EVENT_INVITATION_RECEIVED and
+ * waits: compare its fingerprint (parley_fingerprint_digits) with what you were told, then
+ * accept or decline it by its genesis. Anchor texts fit in PARLEY_JOIN_ANCHOR_MAX bytes.
+ * Errors: INVALID_ARGUMENT (bad anchor text, `out` too small), CELL_UNKNOWN, STORE_NOT_FOUND
+ * (no such invitation), UNTRUSTED_IDENTITY (the kept Welcome no longer passes its checks; it
+ * is dropped). */
+#define PARLEY_JOIN_ANCHOR_MAX 96
+PARLEY_API parley_status parley_client_add_join_anchor(parley_client* client, const char* anchor, parley_error* err);
+PARLEY_API parley_status parley_client_supervisor_anchor(const parley_client* client, char* out, size_t out_size,
+                                                         parley_error* err);
+PARLEY_API parley_status parley_cell_join_anchor(const parley_client* client, parley_cell_id cell, char* out,
+                                                 size_t out_size, parley_error* err);
+PARLEY_API parley_status parley_client_accept_invitation(parley_client* client, parley_digest genesis,
+                                                         parley_error* err);
+PARLEY_API parley_status parley_client_decline_invitation(parley_client* client, parley_digest genesis,
+                                                          parley_error* err);
+/* Six groups of five digits (35 bytes with the NUL) for people to read aloud and compare. */
+#define PARLEY_FINGERPRINT_DIGITS_MAX 36
+PARLEY_API parley_status parley_fingerprint_digits(parley_digest fingerprint, char* out, size_t out_size,
+                                                   parley_error* err);
 
 /* Cells this device is (or was) a member of. Release with parley_cell_list_free. */
 typedef struct parley_cell_list parley_cell_list;

@@ -171,6 +171,19 @@ struct ProposalView {
   parley_cell_proposal proposal{};
 };
 
+void fill(parley_event& out, const InvitationReceived& e) {
+  const Invitation& i = e.invitation;
+  out.kind = PARLEY_EVENT_INVITATION_RECEIVED;
+  out.cell = from_cell_id(i.cell);
+  fill_peer(out, i.from);
+  out.epoch = i.epoch;
+  out.text = reinterpret_cast<const std::uint8_t*>(i.name.data());
+  out.text_len = i.name.size();
+  out.party = i.supervisor_party.c_str();
+  std::memcpy(out.genesis.bytes, i.genesis.data(), sizeof out.genesis.bytes);
+  std::memcpy(out.fingerprint.bytes, i.supervisor_fingerprint.data(), sizeof out.fingerprint.bytes);
+}
+
 void fill(parley_event& out, const ProposalReceived& e, ProposalView& view) {
   out.kind = PARLEY_EVENT_PROPOSAL_RECEIVED;
   out.cell = from_cell_id(e.cell);

@@ -143,6 +143,14 @@ class Incident(Structure):
                 ("resolution", POINTER(IncidentResolution))]
 
 
+class Digest(Structure):
+    _fields_ = [("bytes", c_uint8 * 32)]
+
+
+JOIN_ANCHOR_MAX = 96
+FINGERPRINT_DIGITS_MAX = 36
+
+
 class Event(Structure):
     _fields_ = [("struct_size", c_size_t), ("kind", c_int), ("peer", Address), ("id", MessageId),
                 ("cell", CellId), ("channel", c_char_p), ("epoch", c_uint64), ("sent_at_ms", c_int64),
@@ -151,7 +159,8 @@ class Event(Structure):
                 ("applied_len", c_size_t), ("conflicting", POINTER(c_uint8)), ("conflicting_len", c_size_t),
                 ("proposal_id", ProposalId), ("proposal", POINTER(CellProposal)), ("precedence", c_int),
                 ("party", c_char_p), ("by", Address), ("deadline_ms", c_int64), ("incident", IncidentId),
-                ("other", Address), ("other_id", MessageId), ("other_party", c_char_p), ("notice", POINTER(Notice))]
+                ("other", Address), ("other_id", MessageId), ("other_party", c_char_p), ("notice", POINTER(Notice)),
+                ("genesis", Digest), ("fingerprint", Digest)]
 
 
 class PartyAck(Structure):
@@ -210,6 +219,12 @@ SIGNATURES = {
     "parley_cell_propose": (status, [_client, CellId, POINTER(CellProposal), POINTER(ProposalId), _err]),
     "parley_cell_accept_proposal": (status, [_client, CellId, ProposalId, _err]),
     "parley_cell_reject_proposal": (status, [_client, CellId, ProposalId, _err]),
+    "parley_client_add_join_anchor": (status, [_client, c_char_p, _err]),
+    "parley_client_supervisor_anchor": (status, [_client, ctypes.c_char_p, c_size_t, _err]),
+    "parley_cell_join_anchor": (status, [_client, CellId, ctypes.c_char_p, c_size_t, _err]),
+    "parley_client_accept_invitation": (status, [_client, Digest, _err]),
+    "parley_client_decline_invitation": (status, [_client, Digest, _err]),
+    "parley_fingerprint_digits": (status, [Digest, ctypes.c_char_p, c_size_t, _err]),
     "parley_client_list_cells": (status, [_client, POINTER(_list), _err]),
     "parley_cell_list_count": (c_size_t, [_list]),
     "parley_cell_list_at": (POINTER(CellId), [_list, c_size_t]),

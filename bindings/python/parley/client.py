@@ -127,6 +127,20 @@ def _incident(c):
                     comments=comments, proposals=proposals, resolution=resolution)
 
 
+def _digest(value):
+    if len(value) != 32:
+        raise ValueError("a genesis or fingerprint is 32 bytes")
+    return _lib.Digest((ctypes.c_uint8 * 32)(*value))
+
+
+def fingerprint_digits(fingerprint):
+    """Six groups of five digits, for people to read aloud and compare."""
+    out = ctypes.create_string_buffer(_lib.FINGERPRINT_DIGITS_MAX)
+    err = _lib.Error()
+    check(_lib.lib.parley_fingerprint_digits(_digest(fingerprint), out, len(out), ctypes.byref(err)), err)
+    return out.value.decode()
+
+
 def _event(e):
     kind = EventKind(e.kind)
     return Event(kind=kind, peer=_address(e.peer), id=bytes(e.id.bytes), cell=bytes(e.cell.bytes),
@@ -141,7 +155,9 @@ def _event(e):
                  incident=bytes(e.incident.bytes) if kind == EventKind.INCIDENT_UPDATED else b"",
                  other=MessageRef(_address(e.other), bytes(e.other_id.bytes)) if kind == EventKind.NOTICES_CONFLICT
                  else None,
-                 other_party=e.other_party.decode(), notice=_notice(e.notice.contents) if e.notice else None)
+                 other_party=e.other_party.decode(), notice=_notice(e.notice.contents) if e.notice else None,
+                 genesis=bytes(e.genesis.bytes) if kind == EventKind.INVITATION_RECEIVED else b"",
+                 fingerprint=bytes(e.fingerprint.bytes) if kind == EventKind.INVITATION_RECEIVED else b"")
 
 
 # Clients not closed yet. Their network threads call back into Python with each event; once
@@ -336,6 +352,32 @@ class Client:
 
     def reject_proposal(self, cell, proposal_id):
         self._call(_lib.lib.parley_cell_reject_proposal, _cell(cell), _lib.ProposalId((ctypes.c_uint8 * 16)(*proposal_id)))
+
+    # -- joining (docs/protocol.md "Joining") ------------------------------------------------
+    def add_join_anchor(self, anchor):
+        """Joins Welcomes that match `anchor` ("parley-cell:<hex>" or "parley-supervisor:<hex>",
+        given out of band), including invitations already waiting. Other Welcomes only raise
+        INVITATION_RECEIVED."""
+        self._call(_lib.lib.parley_client_add_join_anchor, anchor.encode())
+
+    def supervisor_anchor(self):
+        """This device's anchor, for members of the cells it will create."""
+        out = ctypes.create_string_buffer(_lib.JOIN_ANCHOR_MAX)
+        self._call(_lib.lib.parley_client_supervisor_anchor, out, len(out))
+        return out.value.decode()
+
+    def join_anchor(self, cell):
+        """The anchor of one cell this device is in (its genesis)."""
+        out = ctypes.create_string_buffer(_lib.JOIN_ANCHOR_MAX)
+        self._call(_lib.lib.parley_cell_join_anchor, _cell(cell), out, len(out))
+        return out.value.decode()
+
+    def accept_invitation(self, genesis):
+        """Joins the cell of an INVITATION_RECEIVED event (its `genesis`)."""
+        self._call(_lib.lib.parley_client_accept_invitation, _digest(genesis))
+
+    def decline_invitation(self, genesis):
+        self._call(_lib.lib.parley_client_decline_invitation, _digest(genesis))
 
     def cells(self):
         """Ids of the cells this device is (or was) a member of."""

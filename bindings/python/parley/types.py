@@ -33,6 +33,7 @@ class EventKind(enum.IntEnum):
     INCIDENT_UPDATED = 17
     NOTICE_RECEIVED = 18
     NOTICES_CONFLICT = 19
+    INVITATION_RECEIVED = 20
 
 
 class Precedence(enum.IntEnum):
@@ -242,3 +243,5 @@ class Event:
     other: Optional[MessageRef] = None  # NOTICES_CONFLICT: the second notice (peer, id: the first)
     other_party: str = ""     # NOTICES_CONFLICT: the second notice's party (party: the first's)
     notice: Optional[Notice] = None     # NOTICE_RECEIVED
+    genesis: bytes = b""      # INVITATION_RECEIVED: pass to Client.accept_invitation
+    fingerprint: bytes = b""  # INVITATION_RECEIVED: of the key that signed the cell's genesis

@@ -56,3 +56,10 @@ def connected(client):
     client.start()
     client.wait_for(lambda e: e.kind == parley.EventKind.CONNECTED)
     return client
+
+
+def anchored(supervisor, *members):
+    """Each member is told the supervisor's anchor out of band, so its Welcomes join."""
+    anchor = supervisor.supervisor_anchor()
+    for member in members:
+        member.add_join_anchor(anchor)

@@ -6,7 +6,7 @@ import pytest
 
 import parley
 from parley import ErrorCode, EventKind, Grant, Member, ParleyError
-from conftest import connected
+from conftest import anchored, connected
 
 
 def text_event(channel, text):
@@ -28,6 +28,7 @@ def test_direct_message(device):
 
 def test_flash_acknowledged(device):
     us, il, sy = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer"))
+    anchored(us, il, sy)
     cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key)])
     us.set_channel_policy(cell, "deescalation", read=[Grant.party(p) for p in ("US", "IL", "SY")],
                           post=[Grant.party("IL"), Grant.party("SY")], ack_required=True, ack_deadline_seconds=1800,
@@ -51,6 +52,7 @@ def test_flash_acknowledged(device):
 
 def test_cell_conversation(device):
     us, il, sy, trade = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer", "il_trade"))
+    anchored(us, il, sy, trade)
     cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key),
                            Member(trade.address, "IL", trade.identity_key)])
     us.set_channel_policy(cell, "intel", read=[Grant.party("US"), Grant.party("SY"), Grant.user("il_officer")],
@@ -99,3 +101,24 @@ def test_cell_conversation(device):
     with pytest.raises(ParleyError) as e:
         us.accept_proposal(cell, pid)
     assert e.value.code == ErrorCode.STORE_NOT_FOUND
+
+
+def test_unanchored_welcome_is_an_invitation_until_accepted(device):
+    un, il = connected(device("un_sup")), connected(device("il_officer"))
+    cell = un.create_cell([Member(il.address, "IL", il.identity_key)])
+    invited = il.wait_for(lambda e: e.kind == EventKind.INVITATION_RECEIVED)
+    assert invited.cell == cell and invited.peer == un.address
+    assert cell not in il.cells()
+    supervisor_fingerprint = un.supervisor_anchor().split(":", 1)[1]
+    assert invited.fingerprint.hex() == supervisor_fingerprint
+    assert len(parley.fingerprint_digits(invited.fingerprint).split()) == 6
+    with pytest.raises(ParleyError) as bad:
+        il.add_join_anchor("not an anchor")
+    assert bad.value.code == ErrorCode.INVALID_ARGUMENT
+    il.accept_invitation(invited.genesis)
+    il.wait_for(lambda e: e.kind == EventKind.CHARTER_CHANGED and e.joined and e.cell == cell)
+    assert cell in il.cells()
+    assert il.join_anchor(cell) == un.join_anchor(cell)
+    with pytest.raises(ParleyError) as gone:
+        il.accept_invitation(invited.genesis)
+    assert gone.value.code == ErrorCode.STORE_NOT_FOUND

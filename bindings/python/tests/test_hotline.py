@@ -5,7 +5,7 @@ import pytest
 import parley
 from parley import (Circle, ErrorCode, EventKind, GeoPoint, Grant, Member, MessageRef, Notice, ParleyError, Polygon,
                     Precedence, ResolvedBy, Severity)
-from conftest import connected
+from conftest import anchored, connected
 
 CHANNEL = "deescalation"
 HOUR = 3_600_000
@@ -15,6 +15,7 @@ START = 1_893_456_000_000  # 2030-01-01
 def hotline_cell(device):
     """US supervises IL and SY; everyone reads and posts on CHANNEL, which needs acknowledgements."""
     us, il, sy = (connected(device(u)) for u in ("us_sup", "il_officer", "sy_officer"))
+    anchored(us, il, sy)
     cell = us.create_cell([Member(il.address, "IL", il.identity_key), Member(sy.address, "SY", sy.identity_key)])
     everyone = [Grant.party(p) for p in ("US", "IL", "SY")]
     us.set_channel_policy(cell, CHANNEL, read=everyone, post=everyone, ack_required=True, ack_deadline_seconds=1800)

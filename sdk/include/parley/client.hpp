@@ -71,6 +71,21 @@ class Client {
   // This device's 33-byte identity public key, for a supervisor to put in the charter.
   Result<Bytes> identity_key() const;
 
+  // --- joining (parley/joining.hpp; docs/protocol.md "Joining") ---
+  // A Welcome joins this device to a cell only if it matches an anchor given here: a cell's
+  // genesis (Client::join_anchor on any member, typically the supervisor) or the key of the
+  // supervisor device that created it (its Client::supervisor_anchor). Pending invitations the
+  // anchor matches join at once. Other Welcomes raise InvitationReceived and wait.
+  Status add_join_anchor(const JoinAnchor& anchor);
+  // An invitation by its genesis hash: store_not_found if there is none; untrusted_identity
+  // if the kept Welcome no longer passes the checks (it is dropped).
+  Status accept_invitation(const Digest& genesis);
+  Status decline_invitation(const Digest& genesis);
+  Result<std::vector<Invitation>> invitations() const;
+  // cell_unknown if this device is not in `cell`.
+  Result<JoinAnchor> join_anchor(const CellId& cell) const;
+  Result<JoinAnchor> supervisor_anchor() const;
+
   // --- cells (thread-safe; each returns once the change is durable in the local store) ---
   // Creates a cell from the template with this device as its supervisor device and sends
   // a welcome to every member. Errors: invalid_argument / charter_invalid_operation for a

@@ -52,6 +52,8 @@ namespace parley {
   X(closed, 89, "the object was closed")                                                  \
   X(invite_required, 90, "the relay registers new devices only with an invite token")     \
   X(invite_invalid, 91, "the invite token is unknown, used up, expired or revoked")       \
+  X(rate_limited, 92, "a relay rate limit was exceeded; retry later")                    \
+  X(storage_full, 93, "the relay's storage is full; retry later")                        \
   /* charter (governance log) */                                                          \
   X(charter_wrong_cell, 100, "a charter commit belongs to another cell")                  \
   X(charter_out_of_order, 101, "a charter commit is not for the next epoch")              \

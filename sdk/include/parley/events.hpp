@@ -9,6 +9,7 @@
 #include "parley/cell_types.hpp"
 #include "parley/error.hpp"
 #include "parley/hotline_types.hpp"
+#include "parley/joining.hpp"
 #include "parley/types.hpp"
 
 namespace parley {
@@ -182,9 +183,16 @@ struct NoticesConflict {
   std::string second_party;
 };
 
+// A Welcome that matched none of this device's join anchors: it did NOT join. Compare the
+// genesis or the supervisor fingerprint with what you were told out of band, then
+// Client::accept_invitation or decline_invitation (parley/joining.hpp).
+struct InvitationReceived {
+  Invitation invitation;
+};
+
 using Event = std::variant<Connected, Disconnected, MessageReceived, MessageSent, SendFailed, DecryptFailed,
                            PreKeysReplenished, ProtocolError, ChannelMessageReceived, CharterChanged, PermissionDenied,
                            SecurityAlert, ProposalReceived, AcknowledgementReceived, MessageOverdue,
-                           EscalationReceived, IncidentUpdated, NoticeReceived, NoticesConflict>;
+                           EscalationReceived, IncidentUpdated, NoticeReceived, NoticesConflict, InvitationReceived>;
 
 }  // namespace parley

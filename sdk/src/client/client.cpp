@@ -267,6 +267,30 @@ Result<Bytes> Client::identity_key() const {
   });
 }
 
+Status Client::add_join_anchor(const JoinAnchor& anchor) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.add_join_anchor(anchor, now); });
+}
+
+Status Client::accept_invitation(const Digest& genesis) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) { return e.accept_invitation(genesis, now); });
+}
+
+Status Client::decline_invitation(const Digest& genesis) {
+  return impl_->command([&](engine::Engine& e, TimeMs) { return e.decline_invitation(genesis); });
+}
+
+Result<std::vector<Invitation>> Client::invitations() const {
+  return impl_->query([](engine::Engine& e, store::DeviceStore&) { return e.invitations(); });
+}
+
+Result<JoinAnchor> Client::join_anchor(const CellId& cell) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) { return e.join_anchor(cell); });
+}
+
+Result<JoinAnchor> Client::supervisor_anchor() const {
+  return impl_->query([](engine::Engine& e, store::DeviceStore&) { return e.supervisor_anchor(); });
+}
+
 Result<CellId> Client::create_cell(CellTemplate t) {
   charter::SeedCellOptions options;
   options.cell_name = std::move(t.name);

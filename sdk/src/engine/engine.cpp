@@ -87,7 +87,9 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
       options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
   // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
-  // session from a bundle or a first message.
+  // session from a bundle or a first message; a key an anchor or a joined charter binds
+  // overrides a pin taken on first use (vouches_for).
+  adapter_->set_identity_vouch([this](const Address& peer, ByteView key) { return vouches_for(peer, key); });
 }
 
 MessageId Engine::new_message_id() {
@@ -132,7 +134,7 @@ Status Engine::on_frame(ByteView bytes, TimeMs now) {
     case wire::RelayBody::Deliver:
       return on_deliver(*frame->body_as_Deliver(), now);
     case wire::RelayBody::Failure:
-      return on_failure(*frame->body_as_Failure());
+      return on_failure(*frame->body_as_Failure(), now);
     default:
       return make_error(Errc::protocol_violation, "relay sent an unknown frame type");
   }
@@ -181,6 +183,8 @@ Status Engine::on_auth_ok(const wire::AuthOk& ok) {
   emit(Connected{ok.prekeys_remaining()});
 
   // Resend everything not yet acknowledged, with the same ids and bytes.
+  resend_at_.clear();
+  refetch_at_.clear();  // the pending messages below ask for their bundles again
   auto outbox = store_.outbox_items();
   if (!outbox) return std::move(outbox).error();
   for (const auto& item : *outbox) transmit_send(item);
@@ -372,7 +376,7 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
   return {};
 }
 
-Status Engine::on_failure(const wire::Failure& failure) {
+Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
   Error error = failure_error(failure);
   if (failure.fatal()) {
     emit(ProtocolError{error});
@@ -383,6 +387,11 @@ Status Engine::on_failure(const wire::Failure& failure) {
     Address peer = request->second;
     bundle_requests_.erase(request);
     bundles_in_flight_.erase(peer);
+    if (error.code == Errc::rate_limited) {
+      // Its messages stay pending; the bundle is asked for again after a pause.
+      refetch_at_[peer] = now + options_.relay_busy_retry_ms;
+      return {};
+    }
     return fail_pending_for(peer, error);
   }
   if (failure.message_id()) {
@@ -390,6 +399,13 @@ Status Engine::on_failure(const wire::Failure& failure) {
     if (!id) return std::move(id).error();
     auto refused = wire::to_refusals(failure.refused());
     if (!refused) return std::move(refused).error();
+    if (error.code == Errc::rate_limited || error.code == Errc::storage_full) {
+      // The relay stored nothing and asks to come back later: the message stays in the
+      // outbox and goes again after a pause (on_timer), or on the next connection.
+      sends_in_flight_.erase(*id);
+      resend_at_[*id] = now + options_.relay_busy_retry_ms;
+      return {};
+    }
     PARLEY_TRY(store_.outbox_remove(*id));
     std::vector<Address> recipients;
     if (auto it = sends_in_flight_.find(*id); it != sends_in_flight_.end()) {
@@ -458,7 +474,9 @@ void Engine::finish(AfterCommit& after) {
     for (const auto& peer : after.bundles) request_bundle(peer);
   }
   for (auto& event : after.events) emit(std::move(event));
+  auto rebases = std::move(after.rebases);
   after = {};
+  for (const auto& lost : rebases) rebase_lost_commit(lost);
 }
 
 Status Engine::encrypt_pending_for(const Address& peer) {
@@ -491,6 +509,32 @@ Status Engine::fail_pending_for(const Address& peer, const Error& error) {
     if (!settle_distribution(item.message_id, peer, &error)) emit(SendFailed{item.message_id, peer, error});
   }
   return {};
+}
+
+void Engine::resend_refused(TimeMs now) {
+  if (state_ != State::ready || (resend_at_.empty() && refetch_at_.empty())) return;
+  bool due = false;
+  for (const auto& [id, at] : resend_at_) due = due || at <= now;
+  for (const auto& [peer, at] : refetch_at_) due = due || at <= now;
+  if (!due) return;
+  auto outbox = store_.outbox_items();
+  if (!outbox) return;  // tried again on the next tick
+  for (const auto& item : *outbox) {
+    auto it = resend_at_.find(item.message_id);
+    if (it == resend_at_.end() || it->second > now) continue;
+    resend_at_.erase(it);
+    transmit_send(item);
+  }
+  for (auto it = refetch_at_.begin(); it != refetch_at_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    request_bundle(it->first);
+    it = refetch_at_.erase(it);
+  }
+  // Ids no longer in the outbox (acknowledged meanwhile) need no resend.
+  for (auto it = resend_at_.begin(); it != resend_at_.end();) it = it->second <= now ? resend_at_.erase(it) : std::next(it);
 }
 
 void Engine::transmit_send(const store::OutboxItem& item) {

@@ -19,10 +19,15 @@
 #include "hotline/deconfliction.hpp"
 #include "hotline/incidents.hpp"
 #include "parley/events.hpp"
+#include "parley/joining.hpp"
 #include "pairwise/sender_keys.hpp"
 #include "pairwise/sessions.hpp"
 #include "store/device_store.hpp"
 #include "wire/frames.hpp"
+
+namespace parley::cells {
+struct Welcome;
+}
 
 namespace parley::engine {
 
@@ -51,6 +56,8 @@ struct EngineOptions {
   TimeMs max_clock_skew_ms = 60 * 1000;
   // Held channel envelopes per sender (on top of max_held_envelopes in all).
   std::size_t max_held_per_sender = 256;
+  // A send the relay refused with rate_limited or storage_full goes again after this long.
+  TimeMs relay_busy_retry_ms = 5000;
   // Sent in Register to a relay that admits new devices by invite (empty: none).
   std::string invite_token;
 };
@@ -133,6 +140,20 @@ class Engine {
   Status accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now);
   Status reject_proposal(const CellId& cell, const ProposalId& id);
 
+  // Joining (engine_joining.cpp; docs/protocol.md "Joining"). A Welcome joins only if its
+  // genesis matches an anchor added here (now or later: pending invitations it matches join
+  // at once); otherwise it is kept as an invitation (InvitationReceived) that the app accepts
+  // or declines by its genesis hash (store_not_found for none; untrusted_identity when the
+  // kept Welcome no longer passes its checks, and it is dropped).
+  Status add_join_anchor(const JoinAnchor& anchor, TimeMs now);
+  Status accept_invitation(const Digest& genesis, TimeMs now);
+  Status decline_invitation(const Digest& genesis);
+  Result<std::vector<Invitation>> invitations() const;
+  // The genesis anchor of a cell this device is in (what its supervisor hands to members).
+  Result<JoinAnchor> join_anchor(const CellId& cell) const;
+  // The supervisor anchor of this device's own key (what members of its cells are given).
+  Result<JoinAnchor> supervisor_anchor() const;
+
   std::vector<CellId> cells() const { return book_.ids(); }
   const charter::CharterLog* charter(const CellId& cell) const { return book_.find(cell); }
   // Accepted messages of the channel (own posts included) in the order this device saw them.
@@ -151,10 +172,17 @@ class Engine {
          EngineOptions options, cells::CellBook book);
 
   // Work to do once a store transaction has committed.
+  // This device's own commit that lost a supervisor tie-break: committed again on the winner.
+  struct LostCommit {
+    CellId cell{};
+    charter::Commit commit;
+    TimeMs now = 0;
+  };
   struct AfterCommit {
     std::vector<store::OutboxItem> sends;
     std::vector<Address> bundles;
     std::vector<Event> events;
+    std::vector<LostCommit> rebases;  // memory only: a crash before it runs leaves the alert path
   };
   // Inside a transaction: encrypt `content` for `to` into the outbox, or park it until a
   // session exists. `quiet`: control traffic, no MessageSent event.
@@ -173,6 +201,9 @@ class Engine {
   Result<bool> sender_bound(const charter::CellState& state, const Address& sender, AfterCommit& after);
   // The comparison alone, for a charter this device has not joined (it pins nothing).
   Result<bool> session_matches(const charter::CellState& state, const Address& sender) const;
+  // Whether an anchor the app gave (a supervisor key) or a joined cell's charter binds `key`
+  // for `peer`: then it is trusted over a key first seen at that address.
+  bool vouches_for(const Address& peer, ByteView key) const;
   // After applying commits of `cell` (before: the state it had, nullptr when joining): binds
   // every new or re-keyed device, and revokes what a removed or re-keyed address held.
   Status adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
@@ -191,8 +222,23 @@ class Engine {
   Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after);
   Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  // A SecurityAlert for each of this device's own commits that lost a supervisor tie-break.
-  void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, AfterCommit& after);
+  // The checks every Welcome passes; nullopt (and a SecurityAlert) when it fails one.
+  Result<std::optional<charter::CharterLog>> checked_welcome(const Address& sender, const cells::Welcome& welcome,
+                                                              AfterCommit& after) const;
+  Result<bool> welcome_anchored(const charter::CharterLog& log) const;
+  Status join_cell(const Address& sender, charter::CharterLog log, TimeMs now, AfterCommit& after);
+  Status keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
+                         AfterCommit& after);
+  Status join_invitation(const store::StoredInvitation& stored, TimeMs now, AfterCommit& after);
+  Result<Invitation> describe_invitation(const Address& sender, const charter::CharterLog& log,
+                                         TimeMs received_at) const;
+  // Queues a re-base of each of this device's own commits that lost a supervisor tie-break.
+  void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
+                         AfterCommit& after);
+  // Commits a lost commit's operations again on the winning branch (after the transaction that
+  // switched to it): nothing if the winner carried the same operations, a SecurityAlert
+  // (charter_out_of_order) if they no longer apply.
+  void rebase_lost_commit(const LostCommit& lost);
   Status on_distribution(const Address& sender, ByteView body, AfterCommit& after);
   Status on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
   Status on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
@@ -267,7 +313,9 @@ class Engine {
   Status on_bundle(const wire::Bundle& bundle);
   Status on_send_ack(const wire::SendAck& ack);
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
-  Status on_failure(const wire::Failure& failure);
+  Status on_failure(const wire::Failure& failure, TimeMs now);
+  // Sends the relay refused with rate_limited / storage_full whose pause is over.
+  void resend_refused(TimeMs now);
 
   // A key distribution of a post reached the relay (failure == nullptr) or will not be
   // delivered (SendFailed against the post). Returns false if `id` is no such distribution.
@@ -295,6 +343,8 @@ class Engine {
   std::set<Address> bundles_in_flight_;
   std::map<MessageId, std::vector<Address>> sends_in_flight_;  // recipients, for MessageSent / SendFailed
   std::set<MessageId> quiet_;                          // control traffic: no MessageSent event
+  std::map<MessageId, TimeMs> resend_at_;  // refused for now by a busy relay (memory: a reconnect resends all)
+  std::map<Address, TimeMs> refetch_at_;   // bundle fetches refused as rate_limited
   // Posts whose MessageSent waits for the key distributions they triggered (memory only:
   // after a restart a post is reported on its own SendAck). See settle_distribution. Kept
   // until both the distributions and the post's own answer are in, so that a reader whose
@@ -337,6 +387,8 @@ class Engine {
     bool alerted = false;
   };
   std::map<CellId, NewerEpoch> newer_epochs_;
+  // (cell, epoch) a broken-chain next commit already triggered a resync for: asked once.
+  std::set<std::pair<CellId, std::uint64_t>> broken_chain_asked_;
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool book_touched_ = false;  // a control message changed book_ inside the open transaction
   std::deque<Bytes> outbound_;

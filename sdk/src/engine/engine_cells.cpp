@@ -367,6 +367,13 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   }
   switch (outcome.status) {
     case charter::OfferStatus::rejected:
+      // The next epoch on a branch this device does not hold yet (e.g. a supervisor re-basing
+      // its commit on the winner of a race that has not arrived here): ask the sender for its
+      // commits from the current epoch, once per epoch; the winner then switches this device.
+      if (outcome.error->code == Errc::charter_broken_chain && decoded->epoch == before + 1 &&
+          current->state().is_supervisor_device(sender) && broken_chain_asked_.insert({cell, before}).second)
+        return queue_control(&current->state(), sender, envelope::ContentKind::resync_request,
+                             cells::encode(cells::ResyncRequest{cell, before}), now, after);
       after.events.push_back(security_alert(cell, sender, decoded->epoch, *outcome.error));
       return {};
     case charter::OfferStatus::buffered:
@@ -377,7 +384,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
     case charter::OfferStatus::equivocation:
       return {};
     case charter::OfferStatus::superseded:
-      report_superseded(cell, outcome.superseded, after);
+      report_superseded(cell, outcome.superseded, now, after);
       return {};
     case charter::OfferStatus::switched: {
       // Two supervisor devices committed one epoch; the lowest hash won everywhere, and this
@@ -386,7 +393,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       PARLEY_TRY(store_.commits_delete_from(ByteView(cell), from));
       PARLEY_TRY(cells::CellBook::persist(store_, cell, log, from, now));
       PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
-      report_superseded(cell, outcome.superseded, after);
+      report_superseded(cell, outcome.superseded, now, after);
       caught_up(cell, log.epoch());
       after.events.push_back(CharterChanged{cell, log.epoch(), false});
       book_touched_ = true;
@@ -397,7 +404,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
     case charter::OfferStatus::applied:
       break;
   }
-  report_superseded(cell, outcome.superseded, after);
+  report_superseded(cell, outcome.superseded, now, after);
   PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
   PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
   caught_up(cell, log.epoch());
@@ -408,71 +415,31 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   return {};
 }
 
-void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost,
+void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
                                AfterCommit& after) {
   for (const auto& commit : lost) {
     auto decoded = charter::decode_commit(commit.bytes);
     if (!decoded || decoded->author != self_) continue;
-    // This device's own commit lost the tie-break: its operations are not in the charter.
-    after.events.push_back(security_alert(
-        cell, self_, decoded->epoch,
-        make_error(Errc::charter_out_of_order, "this device's commit for epoch " + std::to_string(decoded->epoch) +
-                                                   " lost to another supervisor device's commit for the same epoch "
-                                                   "(lowest hash wins); commit its operations again")));
+    after.rebases.push_back({cell, std::move(*decoded), now});
   }
 }
 
-Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
-  auto welcome = cells::decode_welcome(body);
-  if (!welcome) {
-    after.events.push_back(DecryptFailed{sender, welcome.error()});
-    return {};
+void Engine::rebase_lost_commit(const LostCommit& lost) {
+  const charter::CharterLog* log = book_.find(lost.cell);
+  if (!log) return;
+  const auto winners = log->commits_from(lost.commit.epoch);
+  if (!winners.empty()) {
+    // Both supervisor devices committed the same change (e.g. accepted one proposal): done.
+    auto winner = charter::decode_commit(winners.front().bytes);
+    if (winner && winner->operations == lost.commit.operations) return;
   }
-  if (book_.find(welcome->cell_id)) {
-    // Already a member (e.g. re-added): treat it as a batch of commits.
-    for (const auto& commit : welcome->commits)
-      PARLEY_TRY(on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
-    return {};
-  }
-  auto log = charter::CharterLog::from_genesis(welcome->commits, welcome->cell_id);
-  if (!log) {
-    after.events.push_back(security_alert(welcome->cell_id, sender, 0, log.error()));
-    return {};
-  }
-  // A genesis certifies itself; what makes this one the cell's is that a supervisor device
-  // of it handed it to us over an authenticated pairwise session.
-  if (!log->state().is_supervisor_device(sender)) {
-    after.events.push_back(security_alert(welcome->cell_id, sender, log->epoch(),
-                                          make_error(Errc::charter_not_authorized,
-                                                     "a welcome must come from a supervisor device of the cell")));
-    return {};
-  }
-  if (!log->state().devices.count(self_)) {
-    after.events.push_back(
-        security_alert(welcome->cell_id, sender, log->epoch(),
-                       make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
-    return {};
-  }
-  // The session it came over must be the supervisor device's own, under the key the charter
-  // binds to it: a relay that planted a session under that address gets nowhere.
-  auto bound = session_matches(log->state(), sender);
-  if (!bound) return std::move(bound).error();
-  if (!*bound) {
-    after.events.push_back(security_alert(
-        welcome->cell_id, sender, log->epoch(),
-        make_error(Errc::untrusted_identity, "a welcome came from " + sender.to_string() +
-                                                 " over a session built with another key than its charter names")));
-    return {};
-  }
-  PARLEY_TRY(cells::CellBook::persist(store_, welcome->cell_id, *log, 1, now));
-  PARLEY_TRY(adopt_charter_keys(welcome->cell_id, nullptr, log->state(), after));
-  after.events.push_back(CharterChanged{welcome->cell_id, log->epoch(), true});
-  book_touched_ = true;
-  book_.put(welcome->cell_id, std::move(*log));
-  retry_held_ = true;
-  // Commits sent after the welcome may have overtaken it and been dropped (unknown cell):
-  // ask the supervisor for anything newer right away. It answers only if there is more.
-  return request_resync(welcome->cell_id, sender, now, after);
+  auto again = commit(lost.cell, lost.commit.operations, lost.now);
+  if (again) return;
+  emit(security_alert(lost.cell, self_, lost.commit.epoch,
+                      make_error(Errc::charter_out_of_order,
+                                 "this device's commit for epoch " + std::to_string(lost.commit.epoch) +
+                                     " lost to another supervisor device's commit (lowest hash wins) and could not "
+                                     "be committed again on it: " + again.error().message)));
 }
 
 // Installed under the pairwise sender that delivered it, whatever the payload says: that is

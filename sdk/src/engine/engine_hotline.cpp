@@ -300,11 +300,16 @@ std::optional<TimeMs> Engine::next_timer() const {
   for (const auto& [cell, newer] : newer_epochs_)
     if (!newer.alerted && (!next || newer.since + options_.withheld_commit_ms < *next))
       next = newer.since + options_.withheld_commit_ms;
+  for (const auto& [id, at] : resend_at_)
+    if (!next || at < *next) next = at;
+  for (const auto& [peer, at] : refetch_at_)
+    if (!next || at < *next) next = at;
   return next;
 }
 
 void Engine::on_timer(TimeMs now) {
   check_withheld_commits(now);
+  resend_refused(now);
   // Trackers of every ack_required channel must exist for their deadlines to fire.
   for (const CellId& cell : book_.ids())
     for (const auto& [channel, record] : book_.find(cell)->state().channels)

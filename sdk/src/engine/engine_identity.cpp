@@ -104,4 +104,19 @@ Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* 
   return {};
 }
 
+bool Engine::vouches_for(const Address& peer, ByteView key) const {
+  for (const auto& id : book_.ids()) {
+    const charter::CharterLog* log = book_.find(id);
+    if (!log) continue;
+    auto device = log->state().devices.find(peer);
+    if (device != log->state().devices.end() && std::equal(device->second.identity_key.begin(),
+                                                          device->second.identity_key.end(), key.begin(), key.end()))
+      return true;
+  }
+  auto fingerprint = identity_fingerprint(key);
+  if (!fingerprint) return false;
+  auto anchored = store_.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
+  return anchored && *anchored;
+}
+
 }  // namespace parley::engine

@@ -124,13 +124,15 @@ int save_identity(const signal_protocol_address* address, uint8_t* key_data, siz
   return status_code(from(user_data).identity_save(to_address(address), view(key_data, key_len)));
 }
 
-// Trust on first use per address, unless the identity check (e.g. a cell charter) says
-// otherwise: an address whose key changes is untrusted until the application decides
-// otherwise (libsignal turns 0 into SG_ERR_UNTRUSTED_IDENTITY).
+// Trust on first use per address, unless the identity check says no or a vouch (an anchor,
+// a joined cell's charter) says yes: otherwise an address whose key changes is untrusted
+// (libsignal turns 0 into SG_ERR_UNTRUSTED_IDENTITY).
 int is_trusted_identity(const signal_protocol_address* address, uint8_t* key_data, size_t key_len, void* user_data) {
   const Address peer = to_address(address);
   const auto& check = adapter_of(user_data).identity_check();
   if (check && !check(peer, ByteView(key_data, key_len))) return 0;
+  const auto& vouch = adapter_of(user_data).identity_vouch();
+  if (vouch && vouch(peer, ByteView(key_data, key_len))) return 1;
   auto known = from(user_data).identity_load(peer);
   if (!known.ok()) return SG_ERR_UNKNOWN;
   if (!known->has_value()) return 1;

@@ -26,6 +26,12 @@ class SignalStoreAdapter {
   using IdentityCheck = std::function<bool(const Address& peer, ByteView identity_key)>;
   void set_identity_check(IdentityCheck check) { identity_check_ = std::move(check); }
   const IdentityCheck& identity_check() const { return identity_check_; }
+  // Consulted after the check: true when something stronger than first use (an anchor the
+  // app gave, a joined cell's charter) binds this key, which is then trusted even though the
+  // address was first seen under another key (e.g. one a relay planted before the cell).
+  using IdentityVouch = std::function<bool(const Address& peer, ByteView identity_key)>;
+  void set_identity_vouch(IdentityVouch vouch) { identity_vouch_ = std::move(vouch); }
+  const IdentityVouch& identity_vouch() const { return identity_vouch_; }
   store::DeviceStore& store() const { return store_; }
 
  private:
@@ -33,6 +39,7 @@ class SignalStoreAdapter {
   store::DeviceStore& store_;
   signal_protocol_store_context* context_ = nullptr;
   IdentityCheck identity_check_;
+  IdentityVouch identity_vouch_;
 };
 
 // libsignal's address view of a parley::Address (borrows address.user).

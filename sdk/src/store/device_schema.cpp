@@ -204,11 +204,32 @@ CREATE TABLE queued_posts (
 
 )sql";
 
+// Joining (issue 11): anchors the app gave out of band, and Welcomes that matched none,
+// waiting for the app to accept or decline them.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE join_anchors (
+  kind     INTEGER NOT NULL,
+  value    BLOB NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+
+CREATE TABLE cell_invitations (
+  genesis      BLOB PRIMARY KEY,
+  cell_id      BLOB NOT NULL,
+  from_user    TEXT NOT NULL,
+  from_device  INTEGER NOT NULL,
+  welcome      BLOB NOT NULL,
+  received_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kVersion1},
     Migration{2, kVersion2},
     Migration{3, kVersion3},
     Migration{4, kVersion4},
+    Migration{5, kVersion5},
 };
 
 static_assert(kMigrations.back().to_version == kDeviceSchemaVersion);

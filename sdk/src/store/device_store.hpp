@@ -53,6 +53,16 @@ struct StoredCommit {
   TimeMs applied_at = 0;  // this device's clock when it applied the commit (0: unknown, long ago)
 };
 
+// A Welcome kept as an invitation (store/joining.cpp): the bytes as they arrived, checked
+// again when the app accepts it.
+struct StoredInvitation {
+  Bytes genesis;  // 32-byte hash of the genesis commit
+  Bytes cell_id;
+  Address from;
+  Bytes welcome;
+  TimeMs received_at = 0;
+};
+
 // A channel post made while this device lacked a charter epoch it had heard of: it is sent
 // once the commit is here (store/trust.cpp).
 struct QueuedPost {
@@ -203,6 +213,16 @@ class DeviceStore {
   // starting with `group_prefix`), the cursor of its posts and the key distributions it was
   // sent in the cell, so that nothing of its predecessor's reaches a new holder of the address.
   Status forget_peer_in_cell(ByteView cell_id, ByteView group_prefix, const Address& device);
+  // --- joining (store/joining.cpp) ---
+  Status join_anchor_put(std::uint8_t kind, ByteView value, TimeMs now);
+  Result<bool> join_anchor_has(std::uint8_t kind, ByteView value) const;
+  // Keeps at most `max_per_sender` invitations from its sender and `max_total` in all,
+  // dropping the oldest; an invitation with the same genesis is replaced.
+  Status invitation_put(const StoredInvitation& invitation, std::size_t max_total, std::size_t max_per_sender);
+  Result<std::vector<StoredInvitation>> invitations() const;  // oldest first
+  Result<std::optional<StoredInvitation>> invitation_get(ByteView genesis) const;
+  Status invitation_remove(ByteView genesis);
+
   Status queued_post_put(const QueuedPost& post);
   Result<std::vector<QueuedPost>> queued_posts() const;  // in the order they were made
   Status queued_post_remove(std::int64_t seq);
