@@ -17,6 +17,10 @@ namespace parley::relay {
 inline constexpr Errc kRateLimited = static_cast<Errc>(92);
 // The relay's storage quota (max_storage_bytes) or its disk is full; nothing was stored.
 inline constexpr Errc kStorageFull = static_cast<Errc>(93);
+// Inside the relay only, never on the wire: the database gave a transaction up (serialization
+// failure or deadlock with another relay) and kept nothing of it; StorageWorker runs the batch
+// again.
+inline constexpr Errc kStorageRetry = static_cast<Errc>(199);
 
 // errc_name() extended with the relay-only codes above ("rate_limited", "storage_full").
 std::string_view relay_errc_name(Errc code);

@@ -19,7 +19,7 @@
 #include "metrics.hpp"
 #include "log.hpp"
 #include "shared_state.hpp"
-#include "storage.hpp"
+#include "storage_factory.hpp"
 #include "storage_worker.hpp"
 #include "settings.hpp"
 #include "tls_context.hpp"
@@ -79,13 +79,9 @@ int run_relay(RelayConfig config) {
     tls = std::move(*loaded);
   }
 
-  StorageLimits limits;
-  limits.max_mailbox = config.max_mailbox;
-  limits.max_stored_prekeys = config.max_stored_prekeys;
-  limits.max_storage_bytes = config.max_storage_bytes;
-  auto storage = Storage::open(config.data_dir, config.store_key, limits);
+  auto storage = open_storage(config);
   if (!storage) {
-    log_line("cannot open storage in " + config.data_dir + ": " + storage.error().to_string());
+    log_line("cannot open storage (" + storage_description(config) + "): " + storage.error().to_string());
     return 1;
   }
   StorageWorker worker(std::move(storage).value());
@@ -123,7 +119,7 @@ int run_relay(RelayConfig config) {
     std::fflush(stdout);
     for (const auto& line : describe(config)) log_line("config " + line);
     log_line("listening on " + bound + (tls ? " (TLS, certificate sha256 " + tls->fingerprint() + ")" : " (plain)") +
-             ", data in " + config.data_dir + ", " + std::to_string(threads) + " I/O threads, max frame " +
+             ", storage " + storage_description(config) + ", " + std::to_string(threads) + " I/O threads, max frame " +
              std::to_string(config.max_frame_bytes) + " bytes");
     listener->run();
 
