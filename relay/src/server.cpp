@@ -19,6 +19,7 @@
 #include "metrics.hpp"
 #include "log.hpp"
 #include "shared_state.hpp"
+#include "pg_wakeups.hpp"
 #include "storage_factory.hpp"
 #include "storage_worker.hpp"
 #include "settings.hpp"
@@ -122,6 +123,9 @@ int run_relay(RelayConfig config) {
              ", storage " + storage_description(config) + ", " + std::to_string(threads) + " I/O threads, max frame " +
              std::to_string(config.max_frame_bytes) + " bytes");
     listener->run();
+    // Other relays on the same PostgreSQL store mail for devices connected here.
+    std::unique_ptr<PgWakeups> wakeups;
+    if (config.storage == "postgres") wakeups = std::make_unique<PgWakeups>(config.postgres_url, config.postgres_poll, state);
 
     // SIGHUP: new connections use the certificate and key as they are now on disk; open ones
     // keep theirs. A reload that fails is logged and changes nothing.
@@ -224,6 +228,7 @@ int run_relay(RelayConfig config) {
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    wakeups.reset();
 
     // Jobs already queued still commit; their completions land in the stopped io_context and
     // are destroyed with it.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "storage_factory.hpp"
 
+#include "pg_storage.hpp"
 #include "sqlite_storage.hpp"
 
 namespace parley::relay {
@@ -15,7 +16,9 @@ StorageLimits storage_limits(const RelayConfig& config) {
 
 Result<std::unique_ptr<Storage>> open_storage(const RelayConfig& config) {
   if (config.storage == "postgres") {
-    return make_error(Errc::invalid_argument, "storage = postgres: not in this build yet");
+    auto opened = PgStorage::open(config.postgres_url, storage_limits(config));
+    if (!opened) return std::move(opened).error();
+    return std::unique_ptr<Storage>(std::move(opened).value());
   }
   auto opened = SqliteStorage::open(config.data_dir, config.store_key, storage_limits(config));
   if (!opened) return std::move(opened).error();

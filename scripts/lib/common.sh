@@ -15,6 +15,7 @@ PARLEY_DEBIAN_PACKAGES=(
   emscripten nodejs tcl dpkg-dev chromium  # the wasm build and browser tests (scripts/lib/wasm.sh)
   python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
   openssl libtomlplusplus-dev  # relay: test certificates (openssl req), the TOML configuration file
+  libpq-dev postgresql  # relay: storage = postgres, and the PostgreSQL its tests start themselves
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

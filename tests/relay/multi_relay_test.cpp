@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Two relay processes on one PostgreSQL (started by the test, skipped where it cannot be):
+// devices on different relays exchange messages; one relay is killed and its device moves to
+// the other without losing anything, and the only repeats are the deliveries it had not acked.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "pg_server.hpp"
+#include "pg_storage.hpp"
+#include "support/relay_process.hpp"
+#include "support/temp_dir.hpp"
+#include "ws_client.hpp"
+
+namespace parley::relay::test {
+namespace {
+
+using namespace std::chrono_literals;
+using parley::test::RelayProcess;
+using parley::test::TempDir;
+
+class MultiRelay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    pg_ = PgServer::start(why);
+    if (!pg_) GTEST_SKIP() << "no PostgreSQL for the two-relay test: " << why;
+    ASSERT_TRUE(pg_->create_database("relays"));
+  }
+
+  std::unique_ptr<RelayProcess> relay(const std::string& name, const std::string& poll_ms) {
+    auto r = std::make_unique<RelayProcess>(dir_.file(name), std::vector<std::string>{
+                                                                 "--storage", "postgres", "--postgres-url",
+                                                                 pg_->url("relays"), "--postgres-poll-ms", poll_ms});
+    r->log_to(dir_.file(name + ".log"));
+    r->start();
+    return r;
+  }
+
+  // Sends messages `first`..`first+count-1` (payload: the number) and waits for every SendAck.
+  static void send(WsClient& from, const TestDevice& to, int first, int count) {
+    for (int i = first; i < first + count; ++i)
+      from.send(send_frame(message_id(static_cast<std::uint8_t>(i)), {to.address}, Bytes(1, static_cast<std::uint8_t>(i))));
+    for (int i = 0; i < count; ++i) {
+      auto ack = from.read_until(wire::RelayBody::SendAck, 10s);
+      ASSERT_TRUE(ack) << "no SendAck for message " << first + i;
+    }
+  }
+
+  // Reads Deliver frames until `count` arrived (or 10 s pass without one); acks those `ack` says.
+  static std::vector<int> receive(WsClient& at, int count, const std::function<bool(int)>& ack) {
+    std::vector<int> got;
+    while (static_cast<int>(got.size()) < count) {
+      auto frame = at.read_until(wire::RelayBody::Deliver, 10s);
+      if (!frame) break;
+      const auto* d = frame->frame->body_as_Deliver();
+      const int n = d->payload()->size() == 1 ? d->payload()->Get(0) : -1;
+      got.push_back(n);
+      if (ack(n)) at.send(ack_frame({d->delivery_id()}));
+    }
+    return got;
+  }
+
+  // Waits (up to 10 s) until bob's queue in the shared database holds `rows`: acks sent over
+  // the socket are confirmed by nothing else.
+  bool queued_for_bob(std::uint32_t rows) {
+    auto storage = PgStorage::open(pg_->url("relays"));
+    if (!storage.ok()) return false;
+    for (int i = 0; i < 100; ++i) {
+      auto size = (*storage)->mailbox_size(Address{"bob", 1});
+      if (size.ok() && *size == rows) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<PgServer> pg_;
+};
+
+// Bob's relay polls only once a minute: mail stored through the other relay reaches him in
+// seconds only because the commit's NOTIFY woke his relay.
+TEST_F(MultiRelay, NotifyWakesTheRelayHoldingTheRecipient) {
+  auto r1 = relay("r1", "60000");
+  auto r2 = relay("r2", "60000");
+  auto alice = TestDevice::make("alice", 1, 5);
+  auto bob = TestDevice::make("bob", 1, 5);
+  auto a = connect_registered(r1->port(), alice);
+  auto b = connect_registered(r2->port(), bob);
+  send(*a, bob, 0, 10);
+  auto got = receive(*b, 10, [](int) { return true; });
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  send(*b, alice, 100, 3);
+  EXPECT_EQ(receive(*a, 3, [](int) { return true; }), (std::vector<int>{100, 101, 102}));
+}
+
+TEST_F(MultiRelay, AKilledRelaysDevicesMoveToTheOtherAndNothingIsLost) {
+  auto r1 = relay("r1", "300");
+  auto r2 = relay("r2", "300");
+  auto alice = TestDevice::make("alice", 1, 5);
+  auto bob = TestDevice::make("bob", 1, 5);
+  auto a = connect_registered(r1->port(), alice);
+  auto b = connect_registered(r2->port(), bob);
+
+  std::map<int, int> deliveries;  // message -> times delivered to bob
+  auto count = [&](const std::vector<int>& got) {
+    for (int n : got) ++deliveries[n];
+  };
+  // 0..19 delivered and acked; 20..29 delivered, 20..24 acked and 25..29 not.
+  send(*a, bob, 0, 20);
+  count(receive(*b, 20, [](int) { return true; }));
+  send(*a, bob, 20, 10);
+  count(receive(*b, 10, [](int n) { return n < 25; }));
+  ASSERT_TRUE(queued_for_bob(5)) << "the acks of 20..24 did not commit";
+  r2->kill_hard();
+  b.reset();
+  // Sent while bob has no connection anywhere.
+  send(*a, bob, 30, 10);
+  // Bob comes back through the surviving relay.
+  auto b2 = connect_authenticated(r1->port(), bob);
+  count(receive(*b2, 15, [](int) { return true; }));
+  // Sent while bob is on the same relay as alice.
+  send(*a, bob, 40, 5);
+  count(receive(*b2, 5, [](int) { return true; }));
+  EXPECT_FALSE(b2->read_until(wire::RelayBody::Deliver, 1500ms)) << "a delivery beyond the expected ones";
+
+  for (int n = 0; n < 45; ++n) {
+    const int expected = (n >= 25 && n < 30) ? 2 : 1;  // unacked at the crash: once more, no more
+    EXPECT_EQ(deliveries[n], expected) << "message " << n;
+  }
+  EXPECT_EQ(deliveries.size(), 45u) << "a message that was never sent";
+  // Every acked row is gone from the shared database.
+  EXPECT_TRUE(queued_for_bob(0));
+  auto storage = PgStorage::open(pg_->url("relays"));
+  ASSERT_TRUE(storage.ok()) << storage.error().to_string();
+  auto stats = (*storage)->stats(0);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->mailbox_rows, 0u);
+  EXPECT_EQ(stats->messages, 0u);
+}
+
+}  // namespace
+}  // namespace parley::relay::test
