@@ -99,12 +99,13 @@ Errc stored_code(std::int64_t code) {
 
 }  // namespace
 
-PgStorage::PgStorage(PgConnection connection, StorageLimits limits) : db_(std::move(connection)), limits_(limits) {}
+PgStorage::PgStorage(PgConnection connection, StorageLimits limits, bool notify)
+    : db_(std::move(connection)), limits_(limits), notify_(notify) {}
 
-Result<std::unique_ptr<PgStorage>> PgStorage::open(const std::string& url, StorageLimits limits) {
+Result<std::unique_ptr<PgStorage>> PgStorage::open(const std::string& url, StorageLimits limits, bool notify) {
   auto connection = PgConnection::connect(url);
   if (!connection) return std::move(connection).error();
-  std::unique_ptr<PgStorage> storage(new PgStorage(std::move(connection).value(), limits));
+  std::unique_ptr<PgStorage> storage(new PgStorage(std::move(connection).value(), limits, notify));
   // Relays starting together race on CREATE ... IF NOT EXISTS (it is not atomic in
   // PostgreSQL): the loser sees a duplicate in the catalog and simply tries again.
   Status created;
@@ -403,10 +404,12 @@ Status PgStorage::write_message(const Address& sender, ByteView id, const StoreO
     auto params = who(r);
     params.add(seq->integer(0, 0)).add(row);
     PARLEY_TRY(run("INSERT INTO mailbox(recipient_user, recipient_device, seq, message) VALUES($1, $2, $3, $4)", params));
-    // Sent by the server at COMMIT only: a woken relay always finds the row.
-    PgParams note;
-    note.add(std::string_view(kNotifyChannel)).add(r.to_string());
-    PARLEY_TRY(run("SELECT pg_notify($1, $2)", note));
+    if (notify_) {
+      // Sent by the server at COMMIT only: a woken relay always finds the row.
+      PgParams note;
+      note.add(std::string_view(kNotifyChannel)).add(r.to_string());
+      PARLEY_TRY(run("SELECT pg_notify($1, $2)", note));
+    }
   }
   auto remember = who(sender);
   remember.add(id).add(std::int64_t{now});

@@ -31,7 +31,9 @@ class PgStorage final : public Storage {
 
   // Connects and creates the schema if it is missing. Errc::store_io if the database cannot
   // be reached, Errc::store_corrupt if it holds a schema this build does not know.
-  static Result<std::unique_ptr<PgStorage>> open(const std::string& url, StorageLimits limits = {});
+  // `notify`: announce each stored message with pg_notify (off where the database has none).
+  static Result<std::unique_ptr<PgStorage>> open(const std::string& url, StorageLimits limits = {},
+                                                 bool notify = true);
 
   Status begin_batch() override;
   Status commit_batch() override;
@@ -72,7 +74,7 @@ class PgStorage final : public Storage {
   Result<std::uint64_t> used_bytes() override;
 
  private:
-  PgStorage(PgConnection connection, StorageLimits limits);
+  PgStorage(PgConnection connection, StorageLimits limits, bool notify);
   // Runs `body` in its own SERIALIZABLE transaction (retried on kStorageRetry), or in a
   // savepoint when a batch or another operation already holds one.
   template <class F>
@@ -84,6 +86,7 @@ class PgStorage final : public Storage {
 
   PgConnection db_;
   StorageLimits limits_;
+  bool notify_ = true;
   bool in_batch_ = false;
   bool doomed_ = false;  // the open transaction hit a serialization failure: it cannot commit
   int depth_ = 0;        // nesting of atomic() outside a batch

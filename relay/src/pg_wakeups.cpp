@@ -21,8 +21,8 @@ constexpr std::chrono::milliseconds kTick{100};
 
 }  // namespace
 
-PgWakeups::PgWakeups(std::string url, std::chrono::milliseconds poll, std::shared_ptr<SharedState> state)
-    : url_(std::move(url)), poll_(poll), state_(std::move(state)), thread_([this] { loop(); }) {}
+PgWakeups::PgWakeups(std::string url, std::chrono::milliseconds poll, bool listen, std::shared_ptr<SharedState> state)
+    : url_(std::move(url)), poll_(poll), listen_(listen), state_(std::move(state)), thread_([this] { loop(); }) {}
 
 PgWakeups::~PgWakeups() { stop(); }
 
@@ -36,7 +36,7 @@ void PgWakeups::loop() {
   auto next_poll = Clock::now() + poll_;
   auto next_connect = Clock::now();
   while (!stopping_) {
-    if (!listener && Clock::now() >= next_connect) {
+    if (listen_ && !listener && Clock::now() >= next_connect) {
       auto connected = PgConnection::connect(url_);
       if (connected && connected->exec_script((std::string("LISTEN ") + PgStorage::kNotifyChannel).c_str())) {
         listener.emplace(std::move(connected).value());

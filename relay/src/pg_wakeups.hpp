@@ -19,7 +19,8 @@ class SharedState;
 
 class PgWakeups {
  public:
-  PgWakeups(std::string url, std::chrono::milliseconds poll, std::shared_ptr<SharedState> state);
+  // `listen` false: the poll alone (postgres_notify = false).
+  PgWakeups(std::string url, std::chrono::milliseconds poll, bool listen, std::shared_ptr<SharedState> state);
   ~PgWakeups();  // stop()
   PgWakeups(const PgWakeups&) = delete;
   PgWakeups& operator=(const PgWakeups&) = delete;
@@ -31,6 +32,7 @@ class PgWakeups {
 
   const std::string url_;
   const std::chrono::milliseconds poll_;
+  const bool listen_;
   std::shared_ptr<SharedState> state_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;  // last: started after everything above exists

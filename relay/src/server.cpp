@@ -125,7 +125,8 @@ int run_relay(RelayConfig config) {
     listener->run();
     // Other relays on the same PostgreSQL store mail for devices connected here.
     std::unique_ptr<PgWakeups> wakeups;
-    if (config.storage == "postgres") wakeups = std::make_unique<PgWakeups>(config.postgres_url, config.postgres_poll, state);
+    if (config.storage == "postgres")
+      wakeups = std::make_unique<PgWakeups>(config.postgres_url, config.postgres_poll, config.postgres_notify, state);
 
     // SIGHUP: new connections use the certificate and key as they are now on disk; open ones
     // keep theirs. A reload that fails is logged and changes nothing.

@@ -180,6 +180,9 @@ std::vector<Setting> make_settings() {
   all.push_back(duration("postgres_poll_ms", "--postgres-poll-ms", &C::postgres_poll, 10, 3600 * 1000,
                          "with postgres: how often a relay looks for mail other relays stored for its devices "
                          "(NOTIFY wakes it sooner), milliseconds"));
+  all.push_back(boolean("postgres_notify", "--postgres-notify", &C::postgres_notify,
+                        "with postgres: wake the relay holding the recipient with LISTEN/NOTIFY; false for "
+                        "databases without it (delivery then waits for the poll)"));
   Setting key_file = named("db_key_file", "--db-key-file", "file of 32 raw bytes: the database is encrypted at rest with it");
   key_file.parse = read_key_file;
   key_file.show = [](const C& config) { return config.db_key_file; };

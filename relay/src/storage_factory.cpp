@@ -16,7 +16,7 @@ StorageLimits storage_limits(const RelayConfig& config) {
 
 Result<std::unique_ptr<Storage>> open_storage(const RelayConfig& config) {
   if (config.storage == "postgres") {
-    auto opened = PgStorage::open(config.postgres_url, storage_limits(config));
+    auto opened = PgStorage::open(config.postgres_url, storage_limits(config), config.postgres_notify);
     if (!opened) return std::move(opened).error();
     return std::unique_ptr<Storage>(std::move(opened).value());
   }
