@@ -157,5 +157,36 @@ TEST_F(MultiRelay, AKilledRelaysDevicesMoveToTheOtherAndNothingIsLost) {
   EXPECT_EQ(stats->messages, 0u);
 }
 
+// The admin commands reach the shared database through the same settings as the relays (here
+// the environment); an invite minted there admits a device on any relay. `backup` is SQLite's
+// and says to use PostgreSQL's own tools.
+TEST_F(MultiRelay, AdminCommandsWorkOnTheSharedDatabase) {
+  const std::string env = "PARLEY_RELAY_STORAGE=postgres PARLEY_RELAY_POSTGRES_URL='" + pg_->url("relays") + "'";
+  auto minted = parley::test::run_relay_command("admin mint-invite --uses 1", env);
+  ASSERT_EQ(minted.status, 0) << minted.output;
+  const auto at = minted.output.find("pinv_");  // stdout and stderr come mixed
+  ASSERT_NE(at, std::string::npos) << minted.output;
+  const std::string token = minted.output.substr(at, 5 + 64);
+  auto stats = parley::test::run_relay_command("admin stats", env);
+  ASSERT_EQ(stats.status, 0) << stats.output;
+  EXPECT_NE(stats.output.find("active_invites 1"), std::string::npos) << stats.output;
+  auto backup = parley::test::run_relay_command("admin backup " + dir_.file("copy.db"), env);
+  EXPECT_EQ(backup.status, 2) << backup.output;
+  EXPECT_NE(backup.output.find("pg_dump"), std::string::npos) << backup.output;
+
+  auto r1 = std::make_unique<RelayProcess>(
+      dir_.file("r1"), std::vector<std::string>{"--storage", "postgres", "--postgres-url", pg_->url("relays"),
+                                                "--registration", "invite"});
+  r1->start();
+  WsClient refused(r1->port());
+  refused.send(register_frame(TestDevice::make("eve", 1, 1), refused.nonce()));
+  expect_fatal(refused, Errc::invite_required);
+  WsClient admitted(r1->port());
+  auto dev = TestDevice::make("dan", 1, 1);
+  admitted.send(register_frame(dev, admitted.nonce(), 0, std::nullopt, token));
+  auto ok = admitted.read();
+  EXPECT_TRUE(ok && ok->type() == wire::RelayBody::AuthOk) << describe(ok);
+}
+
 }  // namespace
 }  // namespace parley::relay::test
