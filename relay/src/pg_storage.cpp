@@ -133,10 +133,21 @@ Result<PgRows> PgStorage::run(const char* sql, const PgParams& params) {
   return rows;
 }
 
+Status PgStorage::begin() {
+  if (db_.broken()) PARLEY_TRY(db_.reset());
+  auto began = db_.exec_script(kBegin);
+  if (!began && db_.broken()) {
+    // The server restarted or dropped us since the last transaction: nothing was done yet, so
+    // a new connection can simply start again.
+    PARLEY_TRY(db_.reset());
+    began = db_.exec_script(kBegin);
+  }
+  return began;
+}
+
 Status PgStorage::begin_batch() {
   if (in_batch_ || depth_ > 0) return make_error(Errc::internal, "a storage batch is already open");
-  if (db_.broken()) PARLEY_TRY(db_.reset());
-  PARLEY_TRY(db_.exec_script(kBegin));
+  PARLEY_TRY(begin());
   in_batch_ = true;
   doomed_ = false;
   return {};
@@ -178,10 +189,7 @@ auto PgStorage::atomic(F&& body) -> decltype(body()) {
     return result;
   }
   for (int attempt = 1;; ++attempt) {
-    if (db_.broken()) {
-      if (auto reset = db_.reset(); !reset) return reset.error();
-    }
-    if (auto began = db_.exec_script(kBegin); !began) return began.error();
+    if (auto began = begin(); !began) return began.error();
     doomed_ = false;
     ++depth_;
     auto result = body();

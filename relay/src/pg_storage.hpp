@@ -79,6 +79,8 @@ class PgStorage final : public Storage {
   // savepoint when a batch or another operation already holds one.
   template <class F>
   auto atomic(F&& body) -> decltype(body());
+  // BEGIN, on a new connection if the old one was lost.
+  Status begin();
   // A statement; a kStorageRetry failure dooms the enclosing transaction.
   Result<PgRows> run(const char* sql, const PgParams& params = {});
   Status use_invite(const Admission& admission);

@@ -18,6 +18,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // How often the loop looks at stopping_ while nothing arrives.
 constexpr std::chrono::milliseconds kTick{100};
+// Between attempts to LISTEN again after the connection was lost.
+constexpr std::chrono::milliseconds kReconnectPause{1000};
 
 }  // namespace
 
@@ -40,10 +42,12 @@ void PgWakeups::loop() {
       auto connected = PgConnection::connect(url_);
       if (connected && connected->exec_script((std::string("LISTEN ") + PgStorage::kNotifyChannel).c_str())) {
         listener.emplace(std::move(connected).value());
+        // Whatever was announced while nobody listened is lost: look at every mailbox once.
+        state_->wake_all();
       } else {
         log_line("postgres wakeups: cannot LISTEN (the poll still delivers): " +
                  (connected ? std::string("LISTEN failed") : connected.error().message));
-        next_connect = Clock::now() + std::chrono::seconds(5);
+        next_connect = Clock::now() + kReconnectPause;
       }
     }
     const auto now = Clock::now();

@@ -4,7 +4,8 @@
 // (sent at COMMIT of each Send, naming the recipient) and wakes that device's connection if
 // it is here. NOTIFY is only a shortcut: notifications are lost while this connection is
 // down, and some PostgreSQL-compatible databases have none. So every postgres_poll_ms all
-// authenticated connections are woken anyway, and that poll alone keeps delivery correct.
+// authenticated connections are woken anyway, and that poll alone keeps delivery correct. After
+// LISTEN is (re)established every connection is woken once, for what was missed meanwhile.
 #pragma once
 
 #include <atomic>

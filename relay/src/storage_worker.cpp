@@ -75,6 +75,7 @@ void StorageWorker::run_batch(std::deque<Job>& batch) {
       std::lock_guard lock(mutex_);
       ++retries_;
     }
+    metrics().storage_retry();
     // The other relay's transaction is finishing: a short, growing pause lets it through.
     std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 2));
   }

@@ -157,6 +157,26 @@ TEST_F(MultiRelay, AKilledRelaysDevicesMoveToTheOtherAndNothingIsLost) {
   EXPECT_EQ(stats->messages, 0u);
 }
 
+// PostgreSQL restarts (every client connection is cut) under two relays with devices online:
+// the next transaction of each relay opens a new connection and nothing is refused or lost,
+// and a relay that polls only once a minute still delivers what was announced while its
+// LISTEN connection was down (it looks at every mailbox once it listens again).
+TEST_F(MultiRelay, RelaysCarryOnWhenPostgresRestarts) {
+  auto r1 = relay("r1", "60000");  // no poll here: alice's Send is r1's first transaction after the restart
+  auto r2 = relay("r2", "300");
+  auto alice = TestDevice::make("alice", 1, 5);
+  auto bob = TestDevice::make("bob", 1, 5);
+  auto a = connect_registered(r1->port(), alice);
+  auto b = connect_registered(r2->port(), bob);
+  send(*a, bob, 0, 5);
+  EXPECT_EQ(receive(*b, 5, [](int) { return true; }), (std::vector<int>{0, 1, 2, 3, 4}));
+  ASSERT_TRUE(pg_->restart());
+  send(*a, bob, 5, 5);  // every Send acknowledged: none failed on the cut connection
+  EXPECT_EQ(receive(*b, 5, [](int) { return true; }), (std::vector<int>{5, 6, 7, 8, 9}));
+  send(*b, alice, 50, 2);
+  EXPECT_EQ(receive(*a, 2, [](int) { return true; }), (std::vector<int>{50, 51}));
+}
+
 // The admin commands reach the shared database through the same settings as the relays (here
 // the environment); an invite minted there admits a device on any relay. `backup` is SQLite's
 // and says to use PostgreSQL's own tools.

@@ -57,15 +57,12 @@ std::unique_ptr<PgServer> PgServer::start(std::string& why) {
     server->as_ = "runuser -u postgres -- ";
   }
   const std::string& dir = server->dir_;
-  // fsync off: the tests kill relays, never this server, and two cores are shared.
   if (run("timeout 60 " + server->as_ + kBin + "/initdb -D " + dir + "/data -A trust -U " + kUser +
           " --no-sync >" + dir + "/initdb.log 2>&1") != 0) {
     why = "initdb failed:\n" + tail(dir + "/initdb.log");
     return nullptr;
   }
-  if (run("timeout 60 " + server->as_ + kBin + "/pg_ctl -D " + dir + "/data -w -t 30 -l " + dir +
-          "/server.log -o \"-k " + dir + " -c listen_addresses= -c fsync=off -c max_connections=50\" start >/dev/null") !=
-      0) {
+  if (!server->pg_ctl("start")) {
     why = "PostgreSQL did not start:\n" + tail(dir + "/server.log");
     return nullptr;
   }
@@ -77,6 +74,15 @@ PgServer::~PgServer() {
   run("timeout 30 " + as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m immediate -w -t 20 stop >/dev/null 2>&1");
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+bool PgServer::restart() { return pg_ctl("-m fast restart"); }
+
+// Unix socket only, in dir_ (no TCP port to collide on). fsync off: the tests kill relays,
+// never this server, and two cores are shared.
+bool PgServer::pg_ctl(const std::string& action) {
+  return run("timeout 60 " + as_ + kBin + "/pg_ctl -D " + dir_ + "/data -w -t 30 -l " + dir_ + "/server.log -o \"-k " +
+             dir_ + " -c listen_addresses= -c fsync=off -c max_connections=50\" " + action + " >/dev/null") == 0;
 }
 
 std::string PgServer::url(const std::string& name) const {

@@ -22,9 +22,12 @@ class PgServer {
   std::string url(const std::string& name = "postgres") const;
   // Creates an empty database; false (with a test failure) if it could not.
   bool create_database(const std::string& name);
+  // Stops the server (fast: clients are disconnected) and starts it again; false if it failed.
+  bool restart();
 
  private:
   PgServer() = default;
+  bool pg_ctl(const std::string& action);
   std::string dir_;   // data in dir_/data, the socket in dir_
   std::string as_;    // "runuser -u postgres -- " when root, else empty
 };

@@ -324,8 +324,12 @@ TEST_P(StorageConformance, RacingFetchesNeverShareAPreKey) {
     }
     return got;
   };
-  auto a = std::async(std::launch::async, fetch_all, open());
-  auto b = std::async(std::launch::async, fetch_all, open());
+  // Both opened before either races: the store layer applies SQLite's busy timeout only after
+  // its key check, so an open racing a writer can fail with "database is locked".
+  auto first = open();
+  auto second = open();
+  auto a = std::async(std::launch::async, fetch_all, std::move(first));
+  auto b = std::async(std::launch::async, fetch_all, std::move(second));
   auto ids = a.get();
   auto more = b.get();
   ids.insert(ids.end(), more.begin(), more.end());
@@ -343,9 +347,13 @@ TEST_P(StorageConformance, ConcurrentWritersIntoOneMailboxMissNothingBehindTheCu
     auto s = open();
     for (auto name : {"w1", "w2", "bob"}) ASSERT_TRUE(s->register_device(device(name, 1), {}).ok());
   }
+  // Every connection opened before the race (see RacingFetchesNeverShareAPreKey).
+  auto for_w1 = open();
+  auto for_w2 = open();
+  auto for_reader = open();
   std::atomic<bool> writing{true};
-  auto write = [&](std::string sender) {
-    StorageWorker worker(open());
+  auto write = [&](std::string sender, std::unique_ptr<Storage> storage) {
+    StorageWorker worker(std::move(storage));
     std::vector<std::future<bool>> done;
     for (std::uint32_t i = 0; i < kPerWriter; ++i) {
       auto promise = std::make_shared<std::promise<bool>>();
@@ -362,8 +370,7 @@ TEST_P(StorageConformance, ConcurrentWritersIntoOneMailboxMissNothingBehindTheCu
     for (auto& d : done) ok += d.get() ? 1 : 0;
     return ok;
   };
-  auto reader = std::async(std::launch::async, [&] {
-    auto s = open();
+  auto reader = std::async(std::launch::async, [&, s = std::move(for_reader)] {
     std::map<std::string, std::set<std::uint32_t>> seen;
     std::uint64_t after = 0;
     int twice = 0;
@@ -385,8 +392,8 @@ TEST_P(StorageConformance, ConcurrentWritersIntoOneMailboxMissNothingBehindTheCu
     }
     return std::make_pair(seen, twice);
   });
-  auto w1 = std::async(std::launch::async, write, std::string("w1"));
-  auto w2 = std::async(std::launch::async, write, std::string("w2"));
+  auto w1 = std::async(std::launch::async, write, std::string("w1"), std::move(for_w1));
+  auto w2 = std::async(std::launch::async, write, std::string("w2"), std::move(for_w2));
   EXPECT_EQ(w1.get(), static_cast<int>(kPerWriter));
   EXPECT_EQ(w2.get(), static_cast<int>(kPerWriter));
   writing = false;
