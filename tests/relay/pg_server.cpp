@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "pg_connection.hpp"
 
@@ -17,6 +19,7 @@ namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 constexpr const char* kUser = "parley";  // the superuser initdb creates
+constexpr int kLifetimeSeconds = 900;     // longer than any test process may run
 
 int run(const std::string& command) { return std::system(command.c_str()); }
 
@@ -62,7 +65,7 @@ std::unique_ptr<PgServer> PgServer::start(std::string& why) {
     why = "initdb failed:\n" + tail(dir + "/initdb.log");
     return nullptr;
   }
-  if (!server->pg_ctl("start")) {
+  if (!server->launch()) {
     why = "PostgreSQL did not start:\n" + tail(dir + "/server.log");
     return nullptr;
   }
@@ -76,13 +79,23 @@ PgServer::~PgServer() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-bool PgServer::restart() { return pg_ctl("-m fast restart"); }
+bool PgServer::restart() {
+  run("timeout 30 " + as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 20 stop >/dev/null 2>&1");
+  return launch();
+}
 
-// Unix socket only, in dir_ (no TCP port to collide on). fsync off: the tests kill relays,
-// never this server, and two cores are shared.
-bool PgServer::pg_ctl(const std::string& action) {
-  return run("timeout 60 " + as_ + kBin + "/pg_ctl -D " + dir_ + "/data -w -t 30 -l " + dir_ + "/server.log -o \"-k " +
-             dir_ + " -c listen_addresses= -c fsync=off -c max_connections=50\" " + action + " >/dev/null") == 0;
+// The server runs under `timeout`, so one whose test process died (a crash, a ctest timeout)
+// still goes away: SIGINT is PostgreSQL's fast shutdown. Unix socket only, in dir_ (no TCP port
+// to collide on). fsync off: the tests kill relays, never this server, and two cores are shared.
+bool PgServer::launch() {
+  run(as_ + "timeout -s INT " + std::to_string(kLifetimeSeconds) + " " + kBin + "/postgres -D " + dir_ +
+      "/data -k " + dir_ + " -c listen_addresses= -c fsync=off -c max_connections=50 >>" + dir_ +
+      "/server.log 2>&1 &");
+  for (int i = 0; i < 300; ++i) {  // up to 30 s
+    if (PgConnection::connect(url()).ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 std::string PgServer::url(const std::string& name) const {

@@ -2,7 +2,8 @@
 // A throwaway PostgreSQL for tests: Debian's postgresql-15 binaries on a temporary data
 // directory, listening only on a Unix socket in that directory (no TCP port to collide on).
 // CI runs as root and initdb refuses root, so as root the server runs as the `postgres` user
-// (created by Debian's package) through runuser. Every step has a time limit.
+// (created by Debian's package) through runuser. Every step has a time limit, and so has the
+// server itself (15 minutes), in case the test process dies without stopping it.
 #pragma once
 
 #include <memory>
@@ -27,7 +28,7 @@ class PgServer {
 
  private:
   PgServer() = default;
-  bool pg_ctl(const std::string& action);
+  bool launch();  // starts postgres in the background and waits until it answers
   std::string dir_;   // data in dir_/data, the socket in dir_
   std::string as_;    // "runuser -u postgres -- " when root, else empty
 };
