@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The relay's durable state behind one interface: devices and their public keys, one-time
-// prekeys, and per-device mailboxes of opaque payloads. Two implementations: SqliteStorage
-// (sqlite_storage.hpp, the default: one embedded file) and PgStorage (pg_storage.hpp: several
-// relays sharing one PostgreSQL). tests/relay/storage_conformance_test.cpp runs the same cases
-// against both.
+// prekeys, and per-device mailboxes of opaque payloads. Implementations: SqliteStorage
+// (sqlite_storage.hpp, the default: one embedded file), PgStorage (pg_storage.hpp: several
+// relays sharing one PostgreSQL) and MemoryStorage (memory_storage.hpp: tests, nothing durable).
+// tests/relay/storage_conformance_test.cpp runs the same cases against all three.
 //
 // A Storage is synchronous and single-threaded; the server drives it from one thread through
 // StorageWorker (group commit). Every operation is atomic on its own: outside a batch it runs

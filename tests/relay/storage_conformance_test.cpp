@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The Storage contract, run against every implementation: the embedded SQLite file and a
-// PostgreSQL server the suite starts itself (skipped, saying why, where it cannot start one).
+// The Storage contract, run against every implementation: the embedded SQLite file, a
+// PostgreSQL server the suite starts itself (skipped, saying why, where it cannot start one),
+// and memory.
 // Concurrency cases use two Storage objects on the same data: two connections, as two relays
 // on one PostgreSQL would have.
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "memory_storage.hpp"
 #include "pg_server.hpp"
 #include "pg_storage.hpp"
 #include "relay_errors.hpp"
@@ -75,6 +77,10 @@ class StorageConformance : public ::testing::TestWithParam<std::string> {
   // A new Storage on this test's data; a second call is a second connection to the same data.
   std::unique_ptr<Storage> open(StorageLimits limits = {}) {
     if (GetParam() == "postgres") return must(PgStorage::open(pg_->url(database_), limits));
+    if (GetParam() == "memory") {
+      if (!memory_) memory_ = std::make_unique<MemoryStorage>();
+      return memory_->connect(limits);
+    }
     return std::make_unique<SqliteStorage>(must(SqliteStorage::open(dir_.path(), StoreKey::none(), limits)));
   }
 
@@ -83,6 +89,7 @@ class StorageConformance : public ::testing::TestWithParam<std::string> {
   static inline int databases_ = 0;
   parley::test::TempDir dir_;
   std::string database_;
+  std::unique_ptr<MemoryStorage> memory_;  // holds the data that open() connects to
 };
 
 TEST_P(StorageConformance, RegistrationIsIdempotentForOneIdentityKeyAndRefusesAnother) {
@@ -404,7 +411,7 @@ TEST_P(StorageConformance, ConcurrentWritersIntoOneMailboxMissNothingBehindTheCu
   EXPECT_EQ(must(open()->mailbox_size(Address{"bob", 1})), 2 * kPerWriter);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance, ::testing::Values("sqlite", "postgres", "memory"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
