@@ -8,7 +8,8 @@
 
 #include "common/address.hpp"
 #include "invites.hpp"
-#include "storage.hpp"
+#include "sqlite_storage.hpp"
+#include "storage_factory.hpp"
 
 namespace parley::relay {
 
@@ -41,18 +42,22 @@ Result<Address> parse_address(const std::string& text) {
 }  // namespace
 
 int run_admin(const RelayConfig& config, const AdminCommand& command) {
-  if (config.data_dir.empty()) return failed("give the relay's data folder (--data, data_dir or PARLEY_RELAY_DATA_DIR)", 2);
-  // Only minting may create the database (an operator may mint before the first start); the
-  // other commands on a mistyped folder must not leave an empty database behind.
-  if (command.kind != AdminCommand::Kind::mint_invite &&
-      !std::filesystem::exists(std::filesystem::path(config.data_dir) / "relay.db"))
-    return failed("no relay database in " + config.data_dir, 2);
-  StorageLimits limits;
-  limits.max_mailbox = config.max_mailbox;
-  limits.max_stored_prekeys = config.max_stored_prekeys;
-  limits.max_storage_bytes = config.max_storage_bytes;
-  auto storage = Storage::open(config.data_dir, config.store_key, limits);
-  if (!storage) return failed("cannot open the relay database: " + storage.error().to_string(), 2);
+  if (config.storage == "sqlite") {
+    if (config.data_dir.empty())
+      return failed("give the relay's data folder (--data, data_dir or PARLEY_RELAY_DATA_DIR)", 2);
+    // Only minting may create the database (an operator may mint before the first start); the
+    // other commands on a mistyped folder must not leave an empty database behind.
+    if (command.kind != AdminCommand::Kind::mint_invite &&
+        !std::filesystem::exists(std::filesystem::path(config.data_dir) / SqliteStorage::kFileName))
+      return failed("no relay database in " + config.data_dir, 2);
+  } else if (command.kind == AdminCommand::Kind::backup) {
+    return failed("backup copies the embedded SQLite database; back PostgreSQL up with its own tools (pg_dump, "
+                  "base backups): see docs/operations.md",
+                  2);
+  }
+  auto opened = open_storage(config);
+  if (!opened) return failed("cannot open the relay database: " + opened.error().to_string(), 2);
+  Storage& storage = **opened;
   const TimeMs now = now_ms();
 
   switch (command.kind) {
@@ -60,7 +65,7 @@ int run_admin(const RelayConfig& config, const AdminCommand& command) {
       auto token = new_invite_token();
       if (!token) return failed(token.error().to_string(), 1);
       const TimeMs expires = now + TimeMs{command.expires_in_hours} * 3600 * 1000;
-      if (auto minted = storage->mint_invite(invite_token_hash(*token), command.uses, expires, now); !minted)
+      if (auto minted = storage.mint_invite(invite_token_hash(*token), command.uses, expires, now); !minted)
         return failed(minted.error().to_string(), 1);
       // The only place the token ever appears: the relay keeps its hash.
       std::printf("%s\n", token->c_str());
@@ -68,7 +73,7 @@ int run_admin(const RelayConfig& config, const AdminCommand& command) {
       return 0;
     }
     case AdminCommand::Kind::revoke_invite: {
-      auto revoked = storage->revoke_invite(invite_token_hash(command.token));
+      auto revoked = storage.revoke_invite(invite_token_hash(command.token));
       if (!revoked) return failed(revoked.error().to_string(), 1);
       if (!*revoked) return failed("no such invite token", 1);
       std::printf("revoked\n");
@@ -79,26 +84,26 @@ int run_admin(const RelayConfig& config, const AdminCommand& command) {
       auto address = parse_address(command.address);
       if (!address) return failed(address.error().message, 2);
       if (command.kind == AdminCommand::Kind::purge_mailbox) {
-        auto purged = storage->purge_mailbox(*address);
+        auto purged = storage.purge_mailbox(*address);
         if (!purged) return failed(purged.error().to_string(), 1);
         std::printf("purged %u queued message(s)\n", *purged);
         return 0;
       }
-      auto removed = storage->remove_device(*address);
+      auto removed = storage.remove_device(*address);
       if (!removed) return failed(removed.error().to_string(), 1);
       if (!*removed) return failed("no such device: " + command.address, 1);
       std::printf("removed %s\n", command.address.c_str());
       return 0;
     }
     case AdminCommand::Kind::backup: {
-      auto pages = storage->backup_to(command.destination, config.store_key);
+      auto pages = static_cast<SqliteStorage&>(storage).backup_to(command.destination, config.store_key);
       if (!pages) return failed("backup failed: " + pages.error().to_string(), pages.error().code == Errc::invalid_argument ? 2 : 1);
       std::printf("backed up %llu pages to %s (integrity ok)\n", static_cast<unsigned long long>(*pages),
                   command.destination.c_str());
       return 0;
     }
     case AdminCommand::Kind::stats: {
-      auto stats = storage->stats(now);
+      auto stats = storage.stats(now);
       if (!stats) return failed(stats.error().to_string(), 1);
       std::printf("devices %llu\nmessages %llu\nqueued_deliveries %llu\nactive_invites %llu\n",
                   static_cast<unsigned long long>(stats->devices), static_cast<unsigned long long>(stats->messages),

@@ -93,6 +93,17 @@ struct RelayConfig {
   std::string static_dir;
 
   // --- storage ---
+  // "sqlite": one embedded file in data_dir (one relay); "postgres": the database at
+  // postgres_url, which several relays may share.
+  std::string storage = "sqlite";
+  std::string postgres_url;
+  // With postgres: how often each relay looks for mail that other relays stored for its
+  // devices. LISTEN/NOTIFY wakes it sooner; this poll is what correctness rests on.
+  std::chrono::milliseconds postgres_poll{1000};
+  // With postgres: announce each Send with NOTIFY and LISTEN for it. Off for databases that
+  // speak PostgreSQL's protocol but have no LISTEN/NOTIFY (CockroachDB, YugabyteDB): the
+  // poll alone then delivers, postgres_poll_ms late at worst.
+  bool postgres_notify = true;
   std::string data_dir;
   StoreKey store_key = StoreKey::none();
   std::string db_key_file;  // where store_key came from, if from a file (shown in the effective config)

@@ -91,6 +91,8 @@ std::string Metrics::render() const {
   counter(out, "parley_relay_acks_total", "Delivery ids acknowledged by devices.", acks_.load());
   counter(out, "parley_relay_messages_expired_total", "Queued messages deleted unread after message_ttl_s.",
           expired_.load());
+  counter(out, "parley_relay_storage_retries_total",
+          "Group-commit batches run again after a serialization conflict (PostgreSQL).", storage_retries_.load());
   header(out, "parley_relay_refusals_total", "counter", "Requests, frames and recipients refused, by error code.");
   for (std::size_t i = 0; i < refusals_.size(); ++i) {
     const auto n = refusals_[i].load(std::memory_order_relaxed);

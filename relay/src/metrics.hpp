@@ -52,6 +52,8 @@ class Metrics {
   void delivered() { add(deliveries_, 1); }
   void acked(std::size_t n) { add(acks_, n); }
   void expired(std::size_t n) { add(expired_, n); }
+  // A group-commit batch run again after the database gave it up (a conflict with another relay).
+  void storage_retry() { add(storage_retries_, 1); }
   // A request, a frame or one recipient refused with `code`.
   void refused(Errc code);
   void connection_refused(bool per_ip) { add(per_ip ? refused_per_ip_ : refused_total_, 1); }
@@ -80,7 +82,7 @@ class Metrics {
 
   std::array<std::atomic<std::int64_t>, static_cast<std::size_t>(ConnState::count)> connections_{};
   std::atomic<std::uint64_t> frames_in_{0}, bytes_in_{0}, frames_out_{0}, bytes_out_{0};
-  std::atomic<std::uint64_t> sends_{0}, deliveries_{0}, acks_{0}, expired_{0};
+  std::atomic<std::uint64_t> sends_{0}, deliveries_{0}, acks_{0}, expired_{0}, storage_retries_{0};
   std::atomic<std::uint64_t> tls_reloads_ok_{0}, tls_reloads_failed_{0};
   std::atomic<std::uint64_t> refused_total_{0}, refused_per_ip_{0};
   std::atomic<std::uint64_t> tls_handshake_failures_{0};

@@ -8,6 +8,7 @@ namespace parley::relay {
 std::string_view relay_errc_name(Errc code) {
   if (code == kRateLimited) return "rate_limited";
   if (code == kStorageFull) return "storage_full";
+  if (code == kStorageRetry) return "storage_retry";
   return errc_name(code);
 }
 

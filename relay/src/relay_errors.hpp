@@ -15,6 +15,10 @@ namespace parley::relay {
 inline constexpr Errc kRateLimited = Errc::rate_limited;
 // The relay's storage quota (max_storage_bytes) or its disk is full; nothing was stored.
 inline constexpr Errc kStorageFull = Errc::storage_full;
+// Inside the relay only, never on the wire: the database gave a transaction up (serialization
+// failure or deadlock with another relay) and kept nothing of it; StorageWorker runs the batch
+// again.
+inline constexpr Errc kStorageRetry = static_cast<Errc>(199);
 
 // errc_name(), kept as the relay's one place to name codes in logs and metrics.
 std::string_view relay_errc_name(Errc code);

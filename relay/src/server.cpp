@@ -19,7 +19,8 @@
 #include "metrics.hpp"
 #include "log.hpp"
 #include "shared_state.hpp"
-#include "storage.hpp"
+#include "pg_wakeups.hpp"
+#include "storage_factory.hpp"
 #include "storage_worker.hpp"
 #include "settings.hpp"
 #include "tls_context.hpp"
@@ -79,13 +80,9 @@ int run_relay(RelayConfig config) {
     tls = std::move(*loaded);
   }
 
-  StorageLimits limits;
-  limits.max_mailbox = config.max_mailbox;
-  limits.max_stored_prekeys = config.max_stored_prekeys;
-  limits.max_storage_bytes = config.max_storage_bytes;
-  auto storage = Storage::open(config.data_dir, config.store_key, limits);
+  auto storage = open_storage(config);
   if (!storage) {
-    log_line("cannot open storage in " + config.data_dir + ": " + storage.error().to_string());
+    log_line("cannot open storage (" + storage_description(config) + "): " + storage.error().to_string());
     return 1;
   }
   StorageWorker worker(std::move(storage).value());
@@ -123,9 +120,13 @@ int run_relay(RelayConfig config) {
     std::fflush(stdout);
     for (const auto& line : describe(config)) log_line("config " + line);
     log_line("listening on " + bound + (tls ? " (TLS, certificate sha256 " + tls->fingerprint() + ")" : " (plain)") +
-             ", data in " + config.data_dir + ", " + std::to_string(threads) + " I/O threads, max frame " +
+             ", storage " + storage_description(config) + ", " + std::to_string(threads) + " I/O threads, max frame " +
              std::to_string(config.max_frame_bytes) + " bytes");
     listener->run();
+    // Other relays on the same PostgreSQL store mail for devices connected here.
+    std::unique_ptr<PgWakeups> wakeups;
+    if (config.storage == "postgres")
+      wakeups = std::make_unique<PgWakeups>(config.postgres_url, config.postgres_poll, config.postgres_notify, state);
 
     // SIGHUP: new connections use the certificate and key as they are now on disk; open ones
     // keep theirs. A reload that fails is logged and changes nothing.
@@ -228,6 +229,7 @@ int run_relay(RelayConfig config) {
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    wakeups.reset();
 
     // Jobs already queued still commit; their completions land in the stopped io_context and
     // are destroyed with it.

@@ -161,9 +161,28 @@ std::vector<Setting> make_settings() {
     return (v6 ? "[" + config.listen_host + "]" : config.listen_host) + ":" + std::to_string(config.listen_port);
   };
   all.push_back(listen);
-  Setting data = text("data_dir", "--data,--data-dir", &C::data_dir, "directory of the relay database (relay.db)");
-  data.required = true;
-  all.push_back(data);
+  Setting backend = named("storage", "--storage",
+                           "sqlite: one embedded database in data_dir; postgres: the database at postgres_url, "
+                           "shared by several relays");
+  backend.parse = [](C& config, std::string_view value) -> Status {
+    if (value != "sqlite" && value != "postgres") return bad("storage", "sqlite or postgres", value);
+    config.storage = std::string(value);
+    return {};
+  };
+  backend.show = [](const C& config) { return config.storage; };
+  all.push_back(backend);
+  all.push_back(text("data_dir", "--data,--data-dir", &C::data_dir,
+                     "directory of the relay database (relay.db); required with storage = sqlite"));
+  Setting url = text("postgres_url", "--postgres-url", &C::postgres_url,
+                     "libpq connection string or URL; required with storage = postgres");
+  url.secret = true;  // it may carry a password
+  all.push_back(url);
+  all.push_back(duration("postgres_poll_ms", "--postgres-poll-ms", &C::postgres_poll, 10, 3600 * 1000,
+                         "with postgres: how often a relay looks for mail other relays stored for its devices "
+                         "(NOTIFY wakes it sooner), milliseconds"));
+  all.push_back(boolean("postgres_notify", "--postgres-notify", &C::postgres_notify,
+                        "with postgres: wake the relay holding the recipient with LISTEN/NOTIFY; false for "
+                        "databases without it (delivery then waits for the poll)"));
   Setting key_file = named("db_key_file", "--db-key-file", "file of 32 raw bytes: the database is encrypted at rest with it");
   key_file.parse = read_key_file;
   key_file.show = [](const C& config) { return config.db_key_file; };
@@ -337,6 +356,12 @@ Status validate(const RelayConfig& config, const std::vector<std::string>& set_k
       return make_error(Errc::invalid_argument, "setting " + std::string(s.key) + " is required (" +
                                                     std::string(s.flags.substr(0, s.flags.find(','))) + ", " +
                                                     env_name(s) + " or the config file)");
+  if (config.storage == "sqlite" && config.data_dir.empty())
+    return make_error(Errc::invalid_argument,
+                      "setting data_dir is required (--data, PARLEY_RELAY_DATA_DIR or the config file)");
+  if (config.storage == "postgres" && config.postgres_url.empty())
+    return make_error(Errc::invalid_argument, "storage = postgres needs postgres_url (--postgres-url, "
+                                              "PARLEY_RELAY_POSTGRES_URL or the config file)");
   if (config.tls_cert_file.empty() != config.tls_key_file.empty())
     return make_error(Errc::invalid_argument, "TLS needs both a certificate (tls_cert_file) and a key (tls_key_file)");
   if (given.count("db_key") && given.count("db_key_file"))

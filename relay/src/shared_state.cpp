@@ -48,6 +48,30 @@ std::shared_ptr<WebsocketSession> SharedState::find_online(const Address& addres
   return it->second.session.lock();
 }
 
+bool SharedState::wake(const std::string& key) {
+  std::shared_ptr<WebsocketSession> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = online_.find(key);
+    if (it == online_.end()) return false;
+    session = it->second.session.lock();
+  }
+  if (!session) return false;
+  session->wake();
+  return true;
+}
+
+std::size_t SharedState::wake_all() {
+  std::vector<std::shared_ptr<WebsocketSession>> online;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, entry] : online_)
+      if (auto session = entry.session.lock()) online.push_back(std::move(session));
+  }
+  for (auto& session : online) session->wake();
+  return online.size();
+}
+
 std::size_t SharedState::close_all() {
   std::vector<std::shared_ptr<WebsocketSession>> open;
   {

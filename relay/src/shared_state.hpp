@@ -45,6 +45,12 @@ class SharedState {
   // Removes the entry of `address` only if it is still `session`'s.
   void go_offline(const Address& address, const WebsocketSession* session);
   std::shared_ptr<WebsocketSession> find_online(const Address& address);
+  // Wakes the online connection whose Address::to_string() is `key`, if this relay holds it
+  // (a NOTIFY from another relay). False if it does not.
+  bool wake(const std::string& key);
+  // Wakes every authenticated connection: each looks at its mailbox once (the poll that
+  // catches whatever a lost NOTIFY did not announce). Returns how many.
+  std::size_t wake_all();
 
   // Set once shutdown begins: GET /readyz answers 503 from then on.
   void set_draining() { draining_ = true; }

@@ -10,7 +10,7 @@
 
 namespace parley::relay {
 
-StorageWorker::StorageWorker(Storage storage) : storage_(std::move(storage)), thread_([this] { loop(); }) {}
+StorageWorker::StorageWorker(std::unique_ptr<Storage> storage) : storage_(std::move(storage)), thread_([this] { loop(); }) {}
 
 StorageWorker::~StorageWorker() { stop(); }
 
@@ -31,6 +31,11 @@ std::uint64_t StorageWorker::batches() const {
 std::uint64_t StorageWorker::jobs() const {
   std::lock_guard lock(mutex_);
   return jobs_;
+}
+
+std::uint64_t StorageWorker::retries() const {
+  std::lock_guard lock(mutex_);
+  return retries_;
 }
 
 void StorageWorker::enqueue(Job job) {
@@ -62,27 +67,18 @@ void StorageWorker::loop() {
 }
 
 void StorageWorker::run_batch(std::deque<Job>& batch) {
-  if (auto began = storage_.begin_batch(); !began) {
-    log_line("storage: cannot begin a transaction: " + began.error().to_string());
-    for (auto& job : batch) job.finish(&began.error());
-    return;
-  }
-  for (auto& job : batch) {
-    if (auto sp = storage_.savepoint(); !sp) {
-      // The transaction is unusable; the commit below reports the failure to everyone.
-      log_line("storage: cannot open a savepoint: " + sp.error().to_string());
-      continue;
+  Status committed;
+  for (int attempt = 1;; ++attempt) {
+    committed = run_once(batch);
+    if (committed || committed.error().code != kStorageRetry || attempt >= kMaxAttempts) break;
+    {
+      std::lock_guard lock(mutex_);
+      ++retries_;
     }
-    if (job.run(storage_)) {
-      if (!storage_.release_savepoint()) storage_.rollback_savepoint();
-    } else {
-      storage_.rollback_savepoint();  // the job's own error is reported by finish()
-    }
+    metrics().storage_retry();
+    // The other relay's transaction is finishing: a short, growing pause lets it through.
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 2));
   }
-  const auto started = std::chrono::steady_clock::now();
-  auto committed = storage_.commit_batch();
-  metrics().commit_latency.observe(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
   metrics().batch_size.observe(batch.size());
   if (!committed) {
     log_line("storage: commit failed, " + std::to_string(batch.size()) +
@@ -95,6 +91,31 @@ void StorageWorker::run_batch(std::deque<Job>& batch) {
     return;
   }
   for (auto& job : batch) job.finish(nullptr);
+}
+
+Status StorageWorker::run_once(std::deque<Job>& batch) {
+  Storage& storage = *storage_;
+  if (auto began = storage.begin_batch(); !began) {
+    log_line("storage: cannot begin a transaction: " + began.error().to_string());
+    return began;
+  }
+  for (auto& job : batch) {
+    if (auto sp = storage.savepoint(); !sp) {
+      // The transaction is unusable; the commit below reports the failure to everyone.
+      log_line("storage: cannot open a savepoint: " + sp.error().to_string());
+      continue;
+    }
+    if (job.run(storage)) {
+      if (!storage.release_savepoint()) storage.rollback_savepoint();
+    } else {
+      storage.rollback_savepoint();  // the job's own error is reported by finish()
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto committed = storage.commit_batch();
+  metrics().commit_latency.observe(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
+  return committed;
 }
 
 }  // namespace parley::relay

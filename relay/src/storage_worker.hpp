@@ -3,7 +3,9 @@
 // takes every job queued at that moment, runs them in ONE transaction (each in a savepoint,
 // so one failing job does not undo its neighbours), commits once (one fsync for the batch),
 // and only then reports each result. A completion therefore never announces a write that is
-// not durable.
+// not durable. A batch the database gave up (kStorageRetry: another relay on the same
+// PostgreSQL conflicted) runs again, whole, a bounded number of times; jobs must therefore be
+// safe to run more than once (they only read their captures and call Storage).
 #pragma once
 
 #include <condition_variable>
@@ -22,7 +24,7 @@ namespace parley::relay {
 
 class StorageWorker {
  public:
-  explicit StorageWorker(Storage storage);
+  explicit StorageWorker(std::unique_ptr<Storage> storage);
   ~StorageWorker();  // stop(): runs what is queued, then joins
   StorageWorker(const StorageWorker&) = delete;
   StorageWorker& operator=(const StorageWorker&) = delete;
@@ -55,6 +57,10 @@ class StorageWorker {
   // Counters for tests and logs.
   std::uint64_t batches() const;
   std::uint64_t jobs() const;
+  std::uint64_t retries() const;  // batches run again after kStorageRetry
+
+  // Attempts per batch before its jobs fail with store_io.
+  static constexpr int kMaxAttempts = 10;
 
  private:
   struct Job {
@@ -64,14 +70,16 @@ class StorageWorker {
   void enqueue(Job job);
   void loop();
   void run_batch(std::deque<Job>& batch);
+  Status run_once(std::deque<Job>& batch);
 
-  Storage storage_;
+  std::unique_ptr<Storage> storage_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::uint64_t batches_ = 0;
   std::uint64_t jobs_ = 0;
+  std::uint64_t retries_ = 0;
   std::thread thread_;  // last: started after everything above exists
 };
 

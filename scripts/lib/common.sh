@@ -16,6 +16,7 @@ PARLEY_DEBIAN_PACKAGES=(
   python3 python3-pytest valgrind  # bindings/python tests, samples check, C ABI under valgrind
   openssl libtomlplusplus-dev  # relay: test certificates (openssl req), the TOML configuration file
   gnuplot-nox nats-server libnats-dev linux-perf strace  # scripts/bench: plots, the JetStream peer, profiles
+  libpq-dev postgresql  # relay: storage = postgres, and the PostgreSQL its tests start themselves
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

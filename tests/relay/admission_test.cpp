@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "invites.hpp"
-#include "storage.hpp"
+#include "sqlite_storage.hpp"
 #include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
 #include "ws_client.hpp"
@@ -106,7 +106,7 @@ TEST_F(Invites, ExpiredUnknownAndRevokedTokensAreRefused) {
   // An invite that expired a minute ago, written by the storage layer the admin command uses.
   const std::string expired = "pinv_" + std::string(64, 'e');
   {
-    auto storage = Storage::open(data, StoreKey::none(), {});
+    auto storage = SqliteStorage::open(data, StoreKey::none(), {});
     ASSERT_TRUE(storage.ok()) << storage.error().to_string();
     const TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "relay_errors.hpp"
-#include "storage.hpp"
+#include "sqlite_storage.hpp"
 #include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
 #include "ws_client.hpp"
@@ -98,7 +98,7 @@ std::vector<std::uint32_t> drain(std::uint16_t port, const TestDevice& device, s
 }
 
 void expect_intact(const std::string& data) {
-  auto storage = Storage::open(data, StoreKey::none(), {});
+  auto storage = SqliteStorage::open(data, StoreKey::none(), {});
   ASSERT_TRUE(storage.ok()) << storage.error().to_string();
   auto checked = storage->integrity_check();
   EXPECT_TRUE(checked.ok()) << checked.error().message;
@@ -115,11 +115,11 @@ std::vector<std::uint32_t> range(std::uint32_t first, std::uint32_t count) {
 TEST(RelayStorageQuota, StorageRefusesNewMessagesOverTheQuotaAndAcceptsAfterAnAck) {
   TempDir dir;
   StorageLimits limits;
-  auto probe = Storage::open(dir.path() / "probe", StoreKey::none(), limits);
+  auto probe = SqliteStorage::open(dir.path() / "probe", StoreKey::none(), limits);
   ASSERT_TRUE(probe.ok());
   const std::uint64_t empty = *probe->used_bytes();
   limits.max_storage_bytes = empty + 40000;  // room for a few 8 KiB messages
-  auto storage = Storage::open(dir.path() / "relay", StoreKey::none(), limits);
+  auto storage = SqliteStorage::open(dir.path() / "relay", StoreKey::none(), limits);
   ASSERT_TRUE(storage.ok()) << storage.error().to_string();
   DeviceRecord bob;
   bob.address = Address{"bob", 1};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The relay's storage, directly: prekey hand-out, mailboxes, idempotency, durability.
-#include "storage.hpp"
+#include "sqlite_storage.hpp"
 
 #include <gtest/gtest.h>
 
@@ -57,7 +57,7 @@ bool dup(Result<StoreOutcome> result) { return must(std::move(result)).duplicate
 
 class StorageTest : public ::testing::Test {
  protected:
-  Storage open(StorageLimits limits = {}) { return must(Storage::open(dir.path(), StoreKey::none(), limits)); }
+  SqliteStorage open(StorageLimits limits = {}) { return must(SqliteStorage::open(dir.path(), StoreKey::none(), limits)); }
   TempDir dir;
 };
 
@@ -123,7 +123,7 @@ TEST_F(StorageTest, RacingFetchesOnTwoConnectionsNeverShareAPreKey) {
   }
   // Two independent connections to the same file, fetching as fast as they can.
   auto fetch_all = [&]() {
-    auto s = must(Storage::open(dir.path(), StoreKey::none()));
+    auto s = must(SqliteStorage::open(dir.path(), StoreKey::none()));
     std::vector<std::uint32_t> got;
     for (std::uint32_t i = 0; i < kKeys; ++i) {
       auto bundle = s.fetch_bundle(Address{"bob", 1});
@@ -149,7 +149,7 @@ TEST_F(StorageTest, RacingFetchesThroughTheWorkerNeverShareAPreKey) {
   constexpr std::uint32_t kKeys = 100;
   auto s = open();
   ASSERT_TRUE(s.register_device(device("bob", 1), prekeys(1, kKeys)).ok());
-  StorageWorker worker(std::move(s));
+  StorageWorker worker(std::make_unique<SqliteStorage>(std::move(s)));
   std::mutex mutex;
   std::vector<std::uint32_t> ids;
   std::atomic<int> finished{0};
@@ -385,7 +385,7 @@ TEST_F(StorageTest, VersionOneDatabaseIsUpgraded) {
   }
   {
     // What a version-1 relay left behind: no send_refused table.
-    auto db = store::Database::open((dir.path() / Storage::kFileName).string(), StoreKey::none(), {});
+    auto db = store::Database::open((dir.path() / SqliteStorage::kFileName).string(), StoreKey::none(), {});
     ASSERT_TRUE(db.ok()) << db.error().to_string();
     ASSERT_TRUE(db->exec("DROP TABLE send_refused; UPDATE meta SET value = 1 WHERE key = 'schema_version'").ok());
   }
@@ -432,7 +432,7 @@ TEST_F(StorageTest, GroupCommitRunsQueuedJobsInOneBatchAndIsolatesFailures) {
   auto s = open();
   ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
   ASSERT_TRUE(s.register_device(device("b", 1), {}).ok());
-  StorageWorker worker(std::move(s));
+  StorageWorker worker(std::make_unique<SqliteStorage>(std::move(s)));
   // Block the worker on a first job so the next ones queue up behind it.
   std::promise<void> release, running;
   auto gate = release.get_future().share();
@@ -458,20 +458,20 @@ TEST_F(StorageTest, GroupCommitRunsQueuedJobsInOneBatchAndIsolatesFailures) {
   EXPECT_EQ(ok.load(), 16);
   EXPECT_EQ(failed.load(), 4);
   EXPECT_EQ(worker.batches() - before, 1u) << "the 20 queued jobs should share one transaction";
-  auto reopened = must(Storage::open(dir.path(), StoreKey::none()));
+  auto reopened = must(SqliteStorage::open(dir.path(), StoreKey::none()));
   EXPECT_EQ(must(reopened.mailbox_size(b)), 16u);
 }
 
 TEST_F(StorageTest, CompletionComesOnlyAfterCommit) {
   auto s = open();
   ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
-  StorageWorker worker(std::move(s));
+  StorageWorker worker(std::make_unique<SqliteStorage>(std::move(s)));
   std::promise<bool> visible;
   worker.submit<StoreOutcome>(
       [](Storage& st) { return st.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text("m"), 1); },
       [&](Result<StoreOutcome> r) {
         // Another connection sees the row as soon as the completion runs: it was committed.
-        auto other = Storage::open(dir.path(), StoreKey::none());
+        auto other = SqliteStorage::open(dir.path(), StoreKey::none());
         visible.set_value(r.ok() && other.ok() && other->mailbox_size(Address{"a", 1}).ok() &&
                           *other->mailbox_size(Address{"a", 1}) == 1u);
       });
@@ -483,15 +483,15 @@ TEST_F(StorageTest, EncryptedDatabaseHoldsNoPlaintextAndNeedsItsKey) {
   for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<std::uint8_t>(i * 3 + 1);
   const std::string marker = "MARKER-payload-visible-only-without-encryption";
   {
-    auto s = must(Storage::open(dir.path(), StoreKey::raw(raw)));
+    auto s = must(SqliteStorage::open(dir.path(), StoreKey::raw(raw)));
     ASSERT_TRUE(s.register_device(device("a", 1), {}).ok());
     ASSERT_FALSE(dup(s.store_message(Address{"a", 1}, mid(1), {Address{"a", 1}}, text(marker), 1)));
   }
   EXPECT_TRUE(parley::test::files_containing(dir.path(), marker).empty());
   EXPECT_TRUE(parley::test::files_containing(dir.path(), "one_time_prekeys").empty()) << "schema visible";
-  auto wrong = Storage::open(dir.path(), StoreKey::none());
+  auto wrong = SqliteStorage::open(dir.path(), StoreKey::none());
   ASSERT_FALSE(wrong.ok());
-  auto right = must(Storage::open(dir.path(), StoreKey::raw(raw)));
+  auto right = must(SqliteStorage::open(dir.path(), StoreKey::raw(raw)));
   EXPECT_EQ(must(right.mailbox_size(Address{"a", 1})), 1u);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "storage.hpp"
+#include "sqlite_storage.hpp"
 
 #include <algorithm>
 #include <system_error>
@@ -177,7 +177,7 @@ Error storage_full(std::string why) { return make_error(kStorageFull, std::move(
 
 }  // namespace
 
-struct Storage::Impl {
+struct SqliteStorage::Impl {
   store::Database db;  // declared first: destroyed after the statements below
   std::unordered_map<const char*, store::Statement> statements;
   StorageLimits limits;
@@ -218,12 +218,12 @@ struct Storage::Impl {
   if (!var##_prepared) return std::move(var##_prepared).error(); \
   Impl::Use var(*var##_prepared)
 
-Storage::Storage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Storage::Storage(Storage&&) noexcept = default;
-Storage& Storage::operator=(Storage&&) noexcept = default;
-Storage::~Storage() = default;
+SqliteStorage::SqliteStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStorage::SqliteStorage(SqliteStorage&&) noexcept = default;
+SqliteStorage& SqliteStorage::operator=(SqliteStorage&&) noexcept = default;
+SqliteStorage::~SqliteStorage() = default;
 
-Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& key, StorageLimits limits) {
+Result<SqliteStorage> SqliteStorage::open(const std::filesystem::path& dir, const StoreKey& key, StorageLimits limits) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return make_error(Errc::store_io, "cannot create data directory " + dir.string() + ": " + ec.message());
@@ -232,7 +232,7 @@ Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& 
   options.synchronous_full = true;
   auto db = store::Database::open((dir / kFileName).string(), key, options);
   if (!db) return std::move(db).error();
-  Storage storage(std::make_unique<Impl>(std::move(db).value(), limits));
+  SqliteStorage storage(std::make_unique<Impl>(std::move(db).value(), limits));
   auto& database = storage.impl_->db;
   auto created = store::in_transaction(database, [&]() -> Status {
     PARLEY_TRY(database.exec(kSchema));
@@ -265,14 +265,14 @@ Result<Storage> Storage::open(const std::filesystem::path& dir, const StoreKey& 
 
 // --- batches ---
 
-Status Storage::begin_batch() {
+Status SqliteStorage::begin_batch() {
   if (impl_->in_batch || impl_->depth > 0) return make_error(Errc::internal, "a storage batch is already open");
   PARLEY_TRY(impl_->db.begin());
   impl_->in_batch = true;
   return {};
 }
 
-Status Storage::commit_batch() {
+Status SqliteStorage::commit_batch() {
   if (!impl_->in_batch) return make_error(Errc::internal, "no storage batch is open");
   auto committed = impl_->db.commit();
   if (!committed) {
@@ -286,20 +286,20 @@ Status Storage::commit_batch() {
   return committed;
 }
 
-void Storage::rollback_batch() {
+void SqliteStorage::rollback_batch() {
   if (!impl_->in_batch) return;
   (void)impl_->db.rollback();
   impl_->in_batch = false;
 }
 
-bool Storage::in_batch() const { return impl_->in_batch; }
+bool SqliteStorage::in_batch() const { return impl_->in_batch; }
 
-Status Storage::savepoint() { return impl_->db.exec("SAVEPOINT job"); }
-Status Storage::release_savepoint() { return impl_->db.exec("RELEASE job"); }
-void Storage::rollback_savepoint() { (void)impl_->db.exec("ROLLBACK TO job; RELEASE job"); }
+Status SqliteStorage::savepoint() { return impl_->db.exec("SAVEPOINT job"); }
+Status SqliteStorage::release_savepoint() { return impl_->db.exec("RELEASE job"); }
+void SqliteStorage::rollback_savepoint() { (void)impl_->db.exec("ROLLBACK TO job; RELEASE job"); }
 
 template <class F>
-auto Storage::atomic(F&& body) -> decltype(body()) {
+auto SqliteStorage::atomic(F&& body) -> decltype(body()) {
   if (!impl_->in_batch && impl_->depth == 0) {
     ++impl_->depth;
     auto result = store::in_transaction(impl_->db, body);
@@ -344,7 +344,7 @@ Error unknown(const Address& address) {
 
 }  // namespace
 
-Result<std::uint32_t> Storage::prekey_count(const Address& address) {
+Result<std::uint32_t> SqliteStorage::prekey_count(const Address& address) {
   PARLEY_STMT(count, kCountPreKeys);
   count->bind(1, address.user).bind(2, std::int64_t{address.device});
   auto row = count->step();
@@ -352,7 +352,7 @@ Result<std::uint32_t> Storage::prekey_count(const Address& address) {
   return static_cast<std::uint32_t>(*row ? count->column_int(0) : 0);
 }
 
-Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys,
+Result<std::uint32_t> SqliteStorage::register_device(const DeviceRecord& device, const std::vector<PreKeyRecord>& prekeys,
                                                const Admission& admission) {
   return atomic([&]() -> Result<std::uint32_t> {
     std::optional<DeviceRecord> existing;
@@ -390,7 +390,7 @@ Result<std::uint32_t> Storage::register_device(const DeviceRecord& device, const
   });
 }
 
-Result<AuthRecord> Storage::find_device(const Address& address) {
+Result<AuthRecord> SqliteStorage::find_device(const Address& address) {
   return atomic([&]() -> Result<AuthRecord> {
     AuthRecord out;
     {
@@ -407,7 +407,7 @@ Result<AuthRecord> Storage::find_device(const Address& address) {
   });
 }
 
-Result<std::uint32_t> Storage::upload_prekeys(const Address& address,
+Result<std::uint32_t> SqliteStorage::upload_prekeys(const Address& address,
                                               const std::optional<SignedPreKeyRecord>& signed_prekey,
                                               const std::vector<PreKeyRecord>& prekeys) {
   return atomic([&]() -> Result<std::uint32_t> {
@@ -442,7 +442,7 @@ Result<std::uint32_t> Storage::upload_prekeys(const Address& address,
   });
 }
 
-Result<BundleRecord> Storage::fetch_bundle(const Address& address) {
+Result<BundleRecord> SqliteStorage::fetch_bundle(const Address& address) {
   return atomic([&]() -> Result<BundleRecord> {
     BundleRecord out;
     {
@@ -474,7 +474,7 @@ Result<BundleRecord> Storage::fetch_bundle(const Address& address) {
 
 // --- mailboxes ---
 
-Result<StoreOutcome> Storage::store_message(const Address& sender, const MessageId& message_id,
+Result<StoreOutcome> SqliteStorage::store_message(const Address& sender, const MessageId& message_id,
                                             const std::vector<Address>& recipients, ByteView payload, TimeMs now) {
   return atomic([&]() -> Result<StoreOutcome> {
     const ByteView id(message_id.bytes.data(), message_id.bytes.size());
@@ -542,7 +542,7 @@ Result<StoreOutcome> Storage::store_message(const Address& sender, const Message
   });
 }
 
-Status Storage::write_message(const Address& sender, ByteView id, const StoreOutcome& out, ByteView payload,
+Status SqliteStorage::write_message(const Address& sender, ByteView id, const StoreOutcome& out, ByteView payload,
                               TimeMs now) {
   {
     std::int64_t message_row = 0;
@@ -589,7 +589,7 @@ Status Storage::write_message(const Address& sender, ByteView id, const StoreOut
   return {};
 }
 
-Result<MailboxPage> Storage::load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
+Result<MailboxPage> SqliteStorage::load_mailbox(const Address& recipient, std::uint64_t after, std::size_t max_count,
                                           std::size_t max_bytes) {
   MailboxPage page;
   if (max_count == 0) {
@@ -629,7 +629,7 @@ Result<MailboxPage> Storage::load_mailbox(const Address& recipient, std::uint64_
   });
 }
 
-Result<std::uint32_t> Storage::ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids) {
+Result<std::uint32_t> SqliteStorage::ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids) {
   return atomic([&]() -> Result<std::uint32_t> {
     PARLEY_STMT(own, kSelectOwnMailboxRow);
     PARLEY_STMT(erase, kDeleteMailboxRow);
@@ -661,7 +661,7 @@ Result<std::uint32_t> Storage::ack(const Address& recipient, std::span<const std
   });
 }
 
-Result<std::uint32_t> Storage::mailbox_size(const Address& recipient) {
+Result<std::uint32_t> SqliteStorage::mailbox_size(const Address& recipient) {
   PARLEY_STMT(count, kSelectMailboxCount);
   count->bind(1, recipient.user).bind(2, std::int64_t{recipient.device});
   auto row = count->step();
@@ -670,7 +670,7 @@ Result<std::uint32_t> Storage::mailbox_size(const Address& recipient) {
   return static_cast<std::uint32_t>(count->column_int(0));
 }
 
-Result<std::uint32_t> Storage::prune_dedup(TimeMs before) {
+Result<std::uint32_t> SqliteStorage::prune_dedup(TimeMs before) {
   return atomic([&]() -> Result<std::uint32_t> {
     std::uint32_t pruned = 0;
     {
@@ -687,14 +687,14 @@ Result<std::uint32_t> Storage::prune_dedup(TimeMs before) {
   });
 }
 
-Result<std::uint64_t> Storage::message_count() {
+Result<std::uint64_t> SqliteStorage::message_count() {
   PARLEY_STMT(count, kCountMessages);
   auto row = count->step();
   if (!row) return std::move(row).error();
   return static_cast<std::uint64_t>(count->column_int(0));
 }
 
-Result<std::vector<std::uint64_t>> Storage::mailbox_depths() {
+Result<std::vector<std::uint64_t>> SqliteStorage::mailbox_depths() {
   PARLEY_STMT(select, kMailboxDepths);
   std::vector<std::uint64_t> depths;
   while (true) {
@@ -706,7 +706,7 @@ Result<std::vector<std::uint64_t>> Storage::mailbox_depths() {
   return depths;
 }
 
-Result<std::uint64_t> Storage::used_bytes() {
+Result<std::uint64_t> SqliteStorage::used_bytes() {
   std::int64_t values[3] = {0, 0, 0};
   const char* pragmas[3] = {kPageCount, kFreelistCount, kPageSize};
   for (int i = 0; i < 3; ++i) {
@@ -718,20 +718,20 @@ Result<std::uint64_t> Storage::used_bytes() {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, values[0] - values[1]) * values[2]);
 }
 
-Status Storage::integrity_check() { return check_integrity(impl_->db); }
+Status SqliteStorage::integrity_check() { return check_integrity(impl_->db); }
 
-Result<std::uint64_t> Storage::backup_to(const std::filesystem::path& destination, const StoreKey& key) {
+Result<std::uint64_t> SqliteStorage::backup_to(const std::filesystem::path& destination, const StoreKey& key) {
   return backup_database(impl_->db, destination, key);
 }
 
-Status Storage::ping() {
+Status SqliteStorage::ping() {
   PARLEY_STMT(select, kPing);
   auto row = select->step();
   if (!row) return std::move(row).error();
   return {};
 }
 
-Result<std::uint32_t> Storage::prune_expired(TimeMs before, std::uint32_t max_messages) {
+Result<std::uint32_t> SqliteStorage::prune_expired(TimeMs before, std::uint32_t max_messages) {
   return atomic([&]() -> Result<std::uint32_t> {
     std::vector<std::int64_t> ids;
     {
@@ -774,7 +774,7 @@ Result<std::uint32_t> Storage::prune_expired(TimeMs before, std::uint32_t max_me
   });
 }
 
-Status Storage::use_invite(const Admission& admission) {
+Status SqliteStorage::use_invite(const Admission& admission) {
   if (admission.token_hash.empty())
     return make_error(Errc::invite_required, "this relay registers new devices only with an invite token");
   PARLEY_STMT(select, kSelectInvite);
@@ -789,7 +789,7 @@ Status Storage::use_invite(const Admission& admission) {
   return use->run();
 }
 
-Status Storage::mint_invite(ByteView token_hash, std::uint32_t uses, TimeMs expires_at, TimeMs now) {
+Status SqliteStorage::mint_invite(ByteView token_hash, std::uint32_t uses, TimeMs expires_at, TimeMs now) {
   return atomic([&]() -> Status {
     PARLEY_STMT(insert, kInsertInvite);
     insert->bind(1, token_hash).bind(2, std::int64_t{uses}).bind(3, expires_at).bind(4, now);
@@ -797,7 +797,7 @@ Status Storage::mint_invite(ByteView token_hash, std::uint32_t uses, TimeMs expi
   });
 }
 
-Result<bool> Storage::revoke_invite(ByteView token_hash) {
+Result<bool> SqliteStorage::revoke_invite(ByteView token_hash) {
   return atomic([&]() -> Result<bool> {
     PARLEY_STMT(remove, kDeleteInvite);
     remove->bind(1, token_hash);
@@ -806,7 +806,7 @@ Result<bool> Storage::revoke_invite(ByteView token_hash) {
   });
 }
 
-Result<bool> Storage::remove_device(const Address& address) {
+Result<bool> SqliteStorage::remove_device(const Address& address) {
   return atomic([&]() -> Result<bool> {
     PARLEY_TRY(purge_mailbox(address));
     {
@@ -821,7 +821,7 @@ Result<bool> Storage::remove_device(const Address& address) {
   });
 }
 
-Result<std::uint32_t> Storage::purge_mailbox(const Address& address) {
+Result<std::uint32_t> SqliteStorage::purge_mailbox(const Address& address) {
   return atomic([&]() -> Result<std::uint32_t> {
     std::uint32_t purged = 0;
     {
@@ -841,7 +841,7 @@ Result<std::uint32_t> Storage::purge_mailbox(const Address& address) {
   });
 }
 
-Result<RelayStats> Storage::stats(TimeMs now) {
+Result<RelayStats> SqliteStorage::stats(TimeMs now) {
   RelayStats stats;
   const auto count = [&](const char* sql, std::uint64_t& out, bool with_now) -> Status {
     auto prepared = impl_->statement(sql);
