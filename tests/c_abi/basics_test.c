@@ -70,7 +70,7 @@ static void option_defaults(void) {
   CHECK(o.struct_size == sizeof o);
   CHECK(o.address.user == NULL && o.store_path == NULL && o.relay_host == NULL && o.relay_port == 0);
   CHECK(o.reconnect_initial_ms == 200 && o.reconnect_max_ms == 5000 && o.initial_prekeys == 100);
-  CHECK(o.deadline_tick_ms == 1000);
+  CHECK(o.deadline_tick_ms == 60000);
   parley_client_options_init(NULL);
 
   parley_cell_template t;

@@ -209,14 +209,27 @@ class CellsTest : public ::testing::Test {
     run();
   }
 
-  // Advances the virtual clock to `at` and lets every device check its deadlines.
+  // Advances the virtual clock to `at` as a driver would: each device's one timer fires at
+  // its poll_timeout, earliest first, until none is due by `at`.
   void tick(TimeMs at) {
-    now = at;
-    for (auto& [address, n] : nodes_) {
-      n->engine->on_timer(now);
-      collect(*n);
+    for (int fired = 0;; ++fired) {
+      ASSERT_LT(fired, 10000) << "a timer stays due after handle_timeout";
+      Node* next = nullptr;
+      TimeMs next_at = 0;
+      for (auto& [address, n] : nodes_) {
+        auto due = n->engine->poll_timeout();
+        if (due && *due <= at && (!next || *due < next_at)) {
+          next = n.get();
+          next_at = *due;
+        }
+      }
+      if (!next) break;
+      now = std::max(now, next_at);
+      next->engine->handle_timeout(now);
+      collect(*next);
+      run();
     }
-    run();
+    now = at;
   }
 
   void post(const Address& from, const CellId& cell, std::string_view channel, std::string_view text) {

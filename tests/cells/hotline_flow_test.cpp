@@ -60,6 +60,52 @@ TEST_F(HotlineFlowTest, UnacknowledgedFlashGoesOverdueEverywhereAndIsEscalated) 
   EXPECT_EQ(node(kSy).all<MessageOverdue>().size(), 1u);
 }
 
+// The engine's timer table arms the deadline itself: poll_timeout names the first instant the
+// message is overdue (just after its deadline), handle_timeout before it reports nothing, at it
+// reports once, and afterwards the slot no longer names a past instant (no busy loop).
+TEST_F(HotlineFlowTest, TheTimerIsArmedForTheExactDeadline) {
+  const CellId cell = hotline_cell();
+  const TimeMs sent = now;
+  auto id = node(kIl).engine->post(cell, "intel", "FLASH: convoy delayed at the crossing", now, Precedence::flash);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  run();
+  const TimeMs deadline = sent + 10 * kMinute;
+  for (const Address& a : {kUs, kIl, kSy}) {
+    auto due = node(a).engine->poll_timeout();
+    ASSERT_TRUE(due.has_value()) << a.to_string();
+    EXPECT_EQ(*due, deadline + 1) << a.to_string();
+  }
+  engine::Engine& il = *node(kIl).engine;
+  il.handle_timeout(deadline);
+  collect(node(kIl));
+  EXPECT_TRUE(node(kIl).all<MessageOverdue>().empty());
+  il.handle_timeout(deadline + 1);
+  collect(node(kIl));
+  ASSERT_EQ(node(kIl).all<MessageOverdue>().size(), 1u);
+  auto next = il.poll_timeout();
+  EXPECT_TRUE(!next || *next > deadline + 1) << "the reported deadline stays armed";
+  il.handle_timeout(deadline + 2);
+  collect(node(kIl));
+  EXPECT_EQ(node(kIl).all<MessageOverdue>().size(), 1u);
+}
+
+// Acknowledged, the message's deadline leaves the timer table.
+TEST_F(HotlineFlowTest, AnAcknowledgementDisarmsTheDeadline) {
+  const CellId cell = hotline_cell();
+  const TimeMs sent = now;
+  auto id = node(kIl).engine->post(cell, "intel", "FLASH: exercise cancelled", now, Precedence::flash);
+  ASSERT_TRUE(id.ok());
+  run();
+  ASSERT_EQ(node(kIl).engine->poll_timeout(), sent + 10 * kMinute + 1);
+  now = sent + kMinute;
+  ASSERT_TRUE(node(kSy).engine->acknowledge(cell, "intel", {kIl, *id}, now).ok());
+  run();
+  for (const Address& a : {kUs, kIl, kSy}) {
+    auto due = node(a).engine->poll_timeout();
+    EXPECT_TRUE(!due || *due != sent + 10 * kMinute + 1) << a.to_string();
+  }
+}
+
 TEST_F(HotlineFlowTest, AcknowledgedInTimeDoesNotGoOverdue) {
   const CellId cell = hotline_cell();
   const TimeMs sent = now;

@@ -51,6 +51,7 @@ class Parley {
     const d = new Device(m, handle, store);
     registry.register(d, { module: m, handle }, d);
     await d.persist();
+    d.armTimer();
     return d;
   }
 }
@@ -63,12 +64,25 @@ class Device {
     this.hub = new EventHub(() => !this.handle.ptr);
     this.socket = null;
     this.outgoing = Promise.resolve();  // frames and events waiting for their commit to be durable
-    // Time in for the sans-IO engine: acknowledgement deadlines fire on this clock.
-    this.timer = setInterval(() => {
+    // Time in for the sans-IO engine: one timer, armed after every pump for the engine's
+    // next deadline (acknowledgements, withheld commits, refused sends). No ticking.
+    this.timer = null;
+  }
+
+  // Arms the one timer for the engine's poll_timeout (never longer than a minute, so that a
+  // wall clock that jumped is noticed).
+  armTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.handle.ptr) return;
+    const at = this.m._parley_device_poll_timeout(this.ptr);
+    const wait = at < 0 ? 60000 : Math.min(60000, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(() => {
+      this.timer = null;
       if (!this.handle.ptr) return;
-      this.m._parley_device_on_timer(this.ptr, Date.now());
+      this.m._parley_device_handle_timeout(this.ptr, Date.now());
       this.pump({ persistAlways: false });
-    }, 1000);
+    }, wait);
     if (this.timer.unref) this.timer.unref();  // Node: never keeps the process alive
   }
 
@@ -318,7 +332,8 @@ class Device {
     if (socket) socket.close(1000, 'closed');
     await this.outgoing;
     await this.persist();
-    clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.hub.end();
     registry.unregister(this);
     this.m._parley_device_close(this.handle.ptr);
@@ -336,6 +351,7 @@ class Device {
   // produced something). Order is kept: releases queue behind each other.
   pump({ persistAlways = true } = {}) {
     if (!this.handle.ptr) return;
+    this.armTimer();
     const frames = [];
     while (this.m._parley_device_poll_transmit(this.ptr)) frames.push(this.resultBytes());
     const events = [];

@@ -103,9 +103,16 @@ EMSCRIPTEN_KEEPALIVE int parley_device_on_frame(Device* device, const std::uint8
   return status ? ok() : fail(status.error());
 }
 
-// The engine's clock (acknowledgement deadlines); JS calls it once a second.
-EMSCRIPTEN_KEEPALIVE void parley_device_on_timer(Device* device, double now) {
-  device->engine->on_timer(static_cast<TimeMs>(now));
+// The engine's timed work (acknowledgement deadlines, withheld commits, refused sends): JS
+// arms one setTimeout for poll_timeout after every pump and calls handle_timeout when it fires.
+EMSCRIPTEN_KEEPALIVE void parley_device_handle_timeout(Device* device, double now) {
+  device->engine->handle_timeout(static_cast<TimeMs>(now));
+}
+
+// When handle_timeout next has something to do, in ms since the epoch; -1: nothing is timed.
+EMSCRIPTEN_KEEPALIVE double parley_device_poll_timeout(Device* device) {
+  auto at = device->engine->poll_timeout();
+  return at ? static_cast<double>(*at) : -1.0;
 }
 
 // The next frame for the relay into the result buffer: 1, or 0 when there is none.

@@ -171,7 +171,7 @@ typedef struct parley_client_options {
   uint32_t reconnect_initial_ms; /* default 200: first retry delay, doubled per failure ... */
   uint32_t reconnect_max_ms;    /* default 5000: ... up to this, with random jitter */
   uint32_t initial_prekeys;     /* default 100: one-time prekeys made on first run */
-  uint32_t deadline_tick_ms;    /* default 1000: how often acknowledgement deadlines are checked */
+  uint32_t deadline_tick_ms;    /* default 60000: longest sleep between timer checks (deadlines are armed exactly) */
 } parley_client_options;
 
 /* Zeroes `options`, sets struct_size and the defaults above. NULL-safe. */

@@ -69,7 +69,7 @@ void parley_client_options_init(parley_client_options* options) {
   options->reconnect_initial_ms = 200;
   options->reconnect_max_ms = 5000;
   options->initial_prekeys = 100;
-  options->deadline_tick_ms = 1000;
+  options->deadline_tick_ms = 60000;
 }
 
 parley_status parley_client_open(const parley_client_options* options, parley_client** out, parley_error* err) {

@@ -182,7 +182,7 @@ class Client:
 
     def __init__(self, user, store_path, *, device=1, passphrase=None, raw_key=None, relay_port,
                  relay_host="127.0.0.1", reconnect_initial_ms=200, reconnect_max_ms=5000, initial_prekeys=100,
-                 deadline_tick_ms=1000):
+                 deadline_tick_ms=60000):
         self._handle = ctypes.c_void_p()
         if (passphrase is None) == (raw_key is None):
             raise ValueError("give exactly one of passphrase= or raw_key=")

@@ -40,7 +40,9 @@ struct ClientOptions {
   std::chrono::milliseconds reconnect_initial{200};  // first retry delay, doubled per failure...
   std::chrono::milliseconds reconnect_max{5000};     // ...up to this, with random jitter
   std::uint32_t initial_prekeys = 100;               // one-time prekeys made on first run
-  std::chrono::milliseconds deadline_tick{1000};     // how often acknowledgement deadlines are checked
+  // The engine arms one timer for its next deadline; this is the longest the client sleeps
+  // before asking again (a wall clock that jumped is noticed within it).
+  std::chrono::milliseconds deadline_tick{60000};
 };
 
 class Client {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cells/cell_book.hpp"
 
+#include <algorithm>
+
 namespace parley::cells {
 
 Result<CellBook> CellBook::load(store::DeviceStore& store) {
@@ -25,6 +27,7 @@ Result<CellBook> CellBook::load(store::DeviceStore& store) {
 }
 
 const charter::CharterLog* CellBook::find(const CellId& cell) const {
+  if (auto staged = staged_.find(cell); staged != staged_.end()) return &staged->second.log;
   auto it = logs_.find(cell);
   return it == logs_.end() ? nullptr : &it->second;
 }
@@ -32,24 +35,84 @@ const charter::CharterLog* CellBook::find(const CellId& cell) const {
 std::vector<CellId> CellBook::ids() const {
   std::vector<CellId> out;
   for (const auto& [id, log] : logs_) out.push_back(id);
+  for (const auto& [id, staged] : staged_)
+    if (!logs_.count(id)) out.push_back(id);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 void CellBook::put(const CellId& cell, charter::CharterLog log) {
+  if (staging_) {
+    // A staged rewrite stays one: the chain below the published head still differs.
+    auto [it, fresh] = staged_.try_emplace(cell, Staged{log, false});
+    if (!fresh) it->second.log = std::move(log);
+    return;
+  }
   logs_.insert_or_assign(cell, std::move(log));
   // Applied epochs never change (a conflicting commit is an equivocation, not a rewrite),
   // so the cached states stay valid.
 }
 
 void CellBook::rewrite(const CellId& cell, charter::CharterLog log) {
+  if (staging_) {
+    staged_.insert_or_assign(cell, Staged{std::move(log), true});
+    return;
+  }
   states_.erase(cell);
   logs_.insert_or_assign(cell, std::move(log));
 }
 
+void CellBook::begin() {
+  staged_.clear();
+  staging_ = true;
+}
+
+void CellBook::publish() {
+  staging_ = false;
+  for (auto& [cell, staged] : staged_) {
+    if (staged.rewritten) states_.erase(cell);
+    logs_.insert_or_assign(cell, std::move(staged.log));
+  }
+  staged_.clear();
+}
+
+void CellBook::discard() {
+  staging_ = false;
+  staged_.clear();
+}
+
+const charter::CharterLog* CellBook::stable_log(const CellId& cell, std::uint64_t epoch) const {
+  auto published = logs_.find(cell);
+  if (published == logs_.end() || epoch > published->second.epoch()) return nullptr;
+  auto staged = staged_.find(cell);
+  // Past states cached for the published chain are those of a staged extension too; a
+  // staged rewrite may differ below the head, so nothing of it is cached until published.
+  if (staged != staged_.end() && staged->second.rewritten) return nullptr;
+  return &published->second;
+}
+
+const charter::CellState* CellBook::fold_uncached(const charter::CharterLog& log, std::uint64_t epoch) {
+  charter::CellState state;
+  std::uint64_t at = 0;
+  for (const auto& commit : log.commits_from(1)) {
+    auto next = charter::apply(state, commit);
+    if (!next) return nullptr;
+    state = std::move(*next);
+    if (++at == epoch) break;
+  }
+  if (at != epoch) return nullptr;
+  scratch_ = std::move(state);
+  return &scratch_;
+}
+
 const charter::CellState* CellBook::state_at(const CellId& cell, std::uint64_t epoch) {
+  const charter::CharterLog* log = find(cell);
+  if (!log || epoch == 0 || epoch > log->epoch()) return nullptr;
+  if (epoch == log->epoch()) return &log->state();
+  const charter::CharterLog* stable = stable_log(cell, epoch);
+  if (!stable) return fold_uncached(*log, epoch);  // rare: inside a transaction that rewrote the chain
+  if (epoch == stable->epoch()) return &stable->state();
   auto it = logs_.find(cell);
-  if (it == logs_.end() || epoch == 0 || epoch > it->second.epoch()) return nullptr;
-  if (epoch == it->second.epoch()) return &it->second.state();
   PastStates& past = states_[cell];
   const std::uint64_t cached_end = past.first_epoch + past.states.size();  // one past the newest
   if (epoch >= past.first_epoch && epoch < cached_end) return &past.states[epoch - past.first_epoch];

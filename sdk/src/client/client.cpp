@@ -53,7 +53,7 @@ class Client::Impl {
     work_.emplace(io_.get_executor());
     asio::post(io_, [this] {
       connect();
-      schedule_deadlines();
+      arm_timer();
     });
     thread_ = std::thread([this] { io_.run(); });
     return {};
@@ -167,14 +167,22 @@ class Client::Impl {
     });
   }
 
-  // Acknowledgement deadlines run on the wall clock whether or not the relay is reachable.
-  void schedule_deadlines() {
+  // The engine's timed work (acknowledgement deadlines, withheld commits, refused sends) runs
+  // on the wall clock whether or not the relay is reachable: one timer, armed for the
+  // engine's poll_timeout after every pump, and never longer than deadline_tick so that a
+  // wall clock that jumped is noticed.
+  void arm_timer() {
     if (stopping_) return;
-    deadline_timer_.expires_after(options_.deadline_tick);
+    const std::optional<TimeMs> at = [&] {
+      std::lock_guard lock(mutex_);
+      return engine_->poll_timeout();
+    }();
+    auto wait = options_.deadline_tick;
+    if (at) wait = std::min<std::chrono::milliseconds>(wait, std::chrono::milliseconds(std::max<TimeMs>(0, *at - wall_clock_ms())));
+    deadline_timer_.expires_after(wait);
     deadline_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec) return;
-      with_engine([](engine::Engine& e) { e.on_timer(wall_clock_ms()); });
-      schedule_deadlines();
+      if (ec) return;  // re-armed (cancelled) or stopping
+      with_engine([](engine::Engine& e) { e.handle_timeout(wall_clock_ms()); });
     });
   }
 
@@ -192,6 +200,7 @@ class Client::Impl {
       if (std::holds_alternative<Connected>(event)) failures_ = 0;
       if (handler_) handler_(event);
     }
+    arm_timer();
   }
 
   ClientOptions options_;
@@ -203,7 +212,7 @@ class Client::Impl {
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   asio::steady_timer timer_;           // reconnect backoff
-  asio::steady_timer deadline_timer_;  // acknowledgement deadlines (Engine::on_timer)
+  asio::steady_timer deadline_timer_;  // Engine::poll_timeout / handle_timeout
   asio::steady_timer shutdown_timer_;  // bounds how long stop() waits for the close handshake
   std::shared_ptr<transport::WebSocketConnection> connection_;
   std::thread thread_;

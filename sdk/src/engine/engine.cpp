@@ -302,6 +302,17 @@ bool Engine::settle_distribution(const MessageId& id, const Address& recipient, 
   return true;
 }
 
+namespace {
+
+// This device's own store failed (disk full, file locked, I/O error, no memory): nothing of
+// the delivery was kept and nothing is wrong with the message. It is not acknowledged, and
+// on_deliver returns the error: the driver closes the connection, and the relay delivers the
+// message again after the reconnect. Every other failure is a verdict on the message itself
+// and is final: the delivery is acknowledged so that it does not block the mailbox.
+bool own_store_failed(const Error& error) { return error.code == Errc::store_io || error.code == Errc::out_of_memory; }
+
+}  // namespace
+
 Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
   if (state_ != State::ready) return make_error(Errc::protocol_violation, "delivery before authentication");
   const std::uint64_t delivery_id = deliver.delivery_id();
@@ -319,11 +330,13 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
   }
 
   if (envelope->type == envelope::CipherType::sender_key) {
-    AfterCommit after;
+    Effects after;
     auto hold = on_channel_envelope(*sender, *envelope, now, after);
+    if (!hold && own_store_failed(hold.error())) return std::move(hold).error();  // not acknowledged
     if (hold && *hold) {
       auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes,
                                   options_.max_held_per_sender);
+      if (!held && own_store_failed(held.error())) return std::move(held).error();  // not acknowledged
       if (!held) emit(DecryptFailed{*sender, held.error()});
     }
     transmit_ack(delivery_id);  // held envelopes live in the store, not in the mailbox
@@ -339,9 +352,8 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     envelope::Content content;
     bool fresh = false;
   };
-  AfterCommit after;
-  book_touched_ = false;
-  auto received = store::in_transaction(store_.db(), [&]() -> Result<Received> {
+  Effects after;
+  auto received = transact(after, [&]() -> Result<Received> {
     auto plain = sessions_.decrypt(*sender, *envelope);
     if (!plain) return std::move(plain).error();
     auto content = envelope::decode_content(*plain);
@@ -355,12 +367,10 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     }
     return Received{std::move(*content), !*seen};
   });
+  if (!received && own_store_failed(received.error())) return std::move(received).error();  // not acknowledged
   transmit_ack(delivery_id);
   if (!received) {
-    after = {};
-    // The store rolled back; so must the in-memory charters it may have changed.
-    if (book_touched_) PARLEY_TRY(reload_cells());
-    forget_hotline_caches();  // a resent post may have been tracked before the rollback
+    after = {};  // the store rolled back, and with it everything the delivery would have done
     // A redelivery of a message already decrypted (e.g. our ack was lost) is not an error.
     if (received.error().code != Errc::duplicate_message) emit(DecryptFailed{*sender, received.error()});
     return {};
@@ -401,7 +411,7 @@ Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
     if (!refused) return std::move(refused).error();
     if (error.code == Errc::rate_limited || error.code == Errc::storage_full) {
       // The relay stored nothing and asks to come back later: the message stays in the
-      // outbox and goes again after a pause (on_timer), or on the next connection.
+      // outbox and goes again after a pause (the relay_retry timer), or on the next connection.
       sends_in_flight_.erase(*id);
       resend_at_[*id] = now + options_.relay_busy_retry_ms;
       return {};
@@ -437,17 +447,15 @@ Result<MessageId> Engine::send_text(const Address& to, std::string_view text, Ti
   content.message_id = new_message_id();
   content.sent_at = now;
   content.body.assign(text.begin(), text.end());
-  AfterCommit after;
-  auto queued = store::in_transaction(store_.db(), [&]() -> Status {
-    return queue_pairwise(to, content, now, /*quiet=*/false, after);
-  });
+  Effects after;
+  auto queued = transact(after, [&]() -> Status { return queue_pairwise(to, content, now, /*quiet=*/false, after); });
   if (!queued) return std::move(queued).error();
   finish(after);
   return content.message_id;
 }
 
 Status Engine::queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
-                              AfterCommit& after) {
+                              Effects& after) {
   Bytes plain = envelope::encode(content);
   auto has = sessions_.has_session(to);
   if (!has) return std::move(has).error();
@@ -464,26 +472,77 @@ Status Engine::queue_pairwise(const Address& to, const envelope::Content& conten
     PARLEY_TRY(store_.outbox_put(item));
     after.sends.push_back(std::move(item));
   }
-  if (quiet) quiet_.insert(content.message_id);
+  if (quiet) after.on_commit.push_back([this, id = content.message_id](Effects&) { quiet_.insert(id); });
   return {};
 }
 
-void Engine::finish(AfterCommit& after) {
+void Engine::finish(Effects& after) {
   if (state_ == State::ready) {
     for (const auto& item : after.sends) transmit_send(item);
     for (const auto& peer : after.bundles) request_bundle(peer);
   }
+  if (after.retry_held) retry_held_ = true;
   for (auto& event : after.events) emit(std::move(event));
+  auto asks = std::move(after.asks);
   auto rebases = std::move(after.rebases);
   after = {};
+  if (!asks.empty()) send_asks(asks);
   for (const auto& lost : rebases) rebase_lost_commit(lost);
 }
 
+void Engine::send_asks(const std::vector<ResyncAsk>& asks) {
+  Effects fx;
+  auto sent = transact(fx, [&]() -> Status {
+    for (const auto& ask : asks) {
+      const charter::CharterLog* log = book_.find(ask.request.cell_id);
+      if (ask.to == self_ || !log) continue;
+      PARLEY_TRY(queue_control(&log->state(), ask.to, envelope::ContentKind::resync_request,
+                               cells::encode(ask.request), ask.at, fx));
+    }
+    return {};
+  });
+  if (!sent) {
+    emit(ProtocolError{sent.error()});
+    return;
+  }
+  finish(fx);
+}
+
+Status Engine::begin_txn() {
+  if (in_txn_) return make_error(Errc::internal, "an engine transaction is already open");
+  PARLEY_TRY(store_.db().begin());
+  book_.begin();
+  in_txn_ = true;
+  return {};
+}
+
+Status Engine::commit_txn(Effects& fx) {
+  if (auto committed = store_.db().commit(); !committed) {
+    rollback_txn();
+    return committed;
+  }
+  in_txn_ = false;
+  book_.publish();
+  // Actions may queue more actions (an acknowledgement tracked may queue a receipt).
+  while (!fx.on_commit.empty()) {
+    auto actions = std::move(fx.on_commit);
+    fx.on_commit.clear();
+    for (auto& action : actions) action(fx);
+  }
+  return {};
+}
+
+void Engine::rollback_txn() {
+  (void)store_.db().rollback();
+  book_.discard();
+  in_txn_ = false;
+}
+
 Status Engine::encrypt_pending_for(const Address& peer) {
-  auto sealed = store::in_transaction(store_.db(), [&]() -> Result<std::vector<store::OutboxItem>> {
+  Effects fx;
+  auto sealed = transact(fx, [&]() -> Status {
     auto pending = store_.pending_items();
     if (!pending) return std::move(pending).error();
-    std::vector<store::OutboxItem> items;
     for (const auto& item : *pending) {
       if (item.recipient != peer) continue;
       auto env = sessions_.encrypt(peer, item.content);
@@ -491,12 +550,12 @@ Status Engine::encrypt_pending_for(const Address& peer) {
       store::OutboxItem out{item.message_id, {peer}, envelope::encode(*env), item.created_at};
       PARLEY_TRY(store_.outbox_put(out));
       PARLEY_TRY(store_.pending_remove(item.seq));
-      items.push_back(std::move(out));
+      fx.sends.push_back(std::move(out));
     }
-    return items;
+    return {};
   });
   if (!sealed) return fail_pending_for(peer, sealed.error());
-  for (const auto& item : *sealed) transmit_send(item);
+  finish(fx);
   return {};
 }
 

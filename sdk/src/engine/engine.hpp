@@ -14,6 +14,8 @@
 #include <span>
 
 #include "cells/cell_book.hpp"
+#include "engine/effects.hpp"
+#include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
 #include "hotline/ack_tracker.hpp"
 #include "hotline/deconfliction.hpp"
@@ -126,11 +128,16 @@ class Engine {
   Result<MessageId> post_notice(const CellId& cell, std::string_view channel, DeconflictionNotice notice,
                                 Precedence precedence, TimeMs now);
   Result<std::vector<NoticeEntry>> notices(const CellId& cell, std::string_view channel);
-  // Raises MessageOverdue for every (message, party) whose deadline passed, once, and
-  // escalates this device's own overdue messages to the supervisor devices.
-  void on_timer(TimeMs now);
-  // When on_timer next has something to do (nullopt: nothing tracked).
-  std::optional<TimeMs> next_timer() const;
+
+  // --- time (engine_timers.cpp, timer_table.hpp) ---
+  // When handle_timeout next has something to do (nullopt: nothing is timed). A driver arms
+  // one timer for it after every call into the engine.
+  std::optional<TimeMs> poll_timeout();
+  // Runs what is due at `now`: MessageOverdue for every (message, party) whose deadline
+  // passed, once, and escalation of this device's own overdue messages to the supervisor
+  // devices; SecurityAlert(cell_commits_withheld); sends and bundle fetches the relay refused
+  // for now. Calling it early or often is harmless.
+  void handle_timeout(TimeMs now);
 
   // Party-admin proposals (engine_proposals.cpp). propose: signs `operations` and sends them to
   // the cell's supervisor devices after checking them against this device's charter
@@ -171,34 +178,41 @@ class Engine {
   Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
          EngineOptions options, cells::CellBook book);
 
-  // Work to do once a store transaction has committed.
-  // This device's own commit that lost a supervisor tie-break: committed again on the winner.
-  struct LostCommit {
-    CellId cell{};
-    charter::Commit commit;
-    TimeMs now = 0;
-  };
-  struct AfterCommit {
-    std::vector<store::OutboxItem> sends;
-    std::vector<Address> bundles;
-    std::vector<Event> events;
-    std::vector<LostCommit> rebases;  // memory only: a crash before it runs leaves the alert path
-  };
+  // --- transactions (effects.hpp) ---
+  // One store transaction with the memory that follows it: the cell book stages its logs,
+  // caches are not filled from uncommitted rows, and `fx` collects what to do. commit_txn
+  // commits the store, publishes the staged logs and runs fx.on_commit; rollback_txn drops
+  // them. finish() then acts on fx outside any transaction.
+  Status begin_txn();
+  Status commit_txn(Effects& fx);
+  void rollback_txn();
+  // begin_txn, body(fx), then commit_txn (or rollback_txn on an error).
+  template <class F>
+  auto transact(Effects& fx, F&& body) -> decltype(body()) {
+    if (auto began = begin_txn(); !began) return began.error();
+    auto result = body();
+    if (!result.ok()) {
+      rollback_txn();
+      return result;
+    }
+    if (auto committed = commit_txn(fx); !committed) return committed.error();
+    return result;
+  }
   // Inside a transaction: encrypt `content` for `to` into the outbox, or park it until a
   // session exists. `quiet`: control traffic, no MessageSent event.
   Status queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
-                        AfterCommit& after);
+                        Effects& after);
   // Control traffic about a cell: `state` names the key the session with `to` must have
   // (engine_identity.cpp); nullptr for the few messages that carry nothing secret.
   Status queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
-                       TimeMs now, AfterCommit& after);
+                       TimeMs now, Effects& after);
   // --- the identity rule (engine_identity.cpp) ---
   // Before cell traffic to `device`: a session built with another key than `state` binds to
   // it is deleted (SecurityAlert) and the charter's key pinned for the next one.
-  Status bind_session(const charter::CellState& state, const Address& device, AfterCommit& after);
+  Status bind_session(const charter::CellState& state, const Address& device, Effects& after);
   // After decrypting a control message about `state`'s cell from `sender`: false (and the
   // session deleted, SecurityAlert) if the session's key is not the one the charter binds.
-  Result<bool> sender_bound(const charter::CellState& state, const Address& sender, AfterCommit& after);
+  Result<bool> sender_bound(const charter::CellState& state, const Address& sender, Effects& after);
   // The comparison alone, for a charter this device has not joined (it pins nothing).
   Result<bool> session_matches(const charter::CellState& state, const Address& sender) const;
   // Whether an anchor the app gave (a supervisor key) or a joined cell's charter binds `key`
@@ -207,45 +221,51 @@ class Engine {
   // After applying commits of `cell` (before: the state it had, nullptr when joining): binds
   // every new or re-keyed device, and revokes what a removed or re-keyed address held.
   Status adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
-                            AfterCommit& after);
+                            Effects& after);
   // --- freshness (engine_freshness.cpp) ---
   // Whether a post naming `epoch` (< the current one) is still within the window.
   Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
   void heard_of_epoch(const CellId& cell, std::uint64_t epoch, const Address& from, TimeMs now);
   void caught_up(const CellId& cell, std::uint64_t epoch);
   void check_withheld_commits(TimeMs now);
+  void check_ack_deadlines(TimeMs now);
+  // Sets every slot of timers_ from the state it depends on.
+  void rearm_timers();
   // Sends the posts queued while their cell was behind, for cells that caught up.
   void flush_queued_posts(TimeMs now);
   TimeMs hotline_time(TimeMs sent_at, TimeMs received_at) const;
-  void finish(AfterCommit& after);
+  // Acts on `after` outside any transaction: frames, bundle fetches, events, resync asks
+  // (sent in a transaction of their own), re-bases.
+  void finish(Effects& after);
+  void send_asks(const std::vector<ResyncAsk>& asks);
   // Control contents (kinds other than text), inside the delivery's transaction.
-  Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after);
-  Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  Status on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
+  Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  Status on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after);
   // The checks every Welcome passes; nullopt (and a SecurityAlert) when it fails one.
   Result<std::optional<charter::CharterLog>> checked_welcome(const Address& sender, const cells::Welcome& welcome,
-                                                              AfterCommit& after) const;
+                                                              Effects& after) const;
   Result<bool> welcome_anchored(const charter::CharterLog& log) const;
-  Status join_cell(const Address& sender, charter::CharterLog log, TimeMs now, AfterCommit& after);
+  Status join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after);
   Status keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
-                         AfterCommit& after);
-  Status join_invitation(const store::StoredInvitation& stored, TimeMs now, AfterCommit& after);
+                         Effects& after);
+  Status join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after);
   Result<Invitation> describe_invitation(const Address& sender, const charter::CharterLog& log,
                                          TimeMs received_at) const;
   // Queues a re-base of each of this device's own commits that lost a supervisor tie-break.
   void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
-                         AfterCommit& after);
+                         Effects& after);
   // Commits a lost commit's operations again on the winning branch (after the transaction that
   // switched to it): nothing if the winner carried the same operations, a SecurityAlert
   // (charter_out_of_order) if they no longer apply.
   void rebase_lost_commit(const LostCommit& lost);
-  Status on_distribution(const Address& sender, ByteView body, AfterCommit& after);
-  Status on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  Status on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after);
+  Status on_distribution(const Address& sender, ByteView body, Effects& after);
+  Status on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  Status on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after);
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
-                                   AfterCommit& after);
+                                   Effects& after);
   // A channel post of any kind (text or a hotline body); attested when the policy says so.
   // `preset`: the message id to use (an incident opening derives its incident id from it).
   Result<MessageId> post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
@@ -256,13 +276,13 @@ class Engine {
   // `received_at`: this device's clock at first receipt; the hotline's times come from it
   // (hotline_time), never from the sender's word alone.
   void track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                      AfterCommit& after);
+                      Effects& after);
   void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then,
                       TimeMs at);
   void track_incident_operation(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                                TimeMs at, hotline::IncidentOperation operation, AfterCommit& after);
+                                TimeMs at, hotline::IncidentOperation operation, Effects& after);
   void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message, TimeMs at,
-                    DeconflictionNotice notice, AfterCommit& after);
+                    DeconflictionNotice notice, Effects& after);
   Result<MessageId> send_incident_operation(const CellId& cell, std::string_view channel,
                                             hotline::IncidentOperation operation, Precedence precedence, TimeMs now,
                                             std::optional<MessageId> preset = std::nullopt);
@@ -274,38 +294,33 @@ class Engine {
     std::vector<hotline::NoticeRecord> notices;
   };
   ChannelHotline* channel_hotline(const CellId& cell, const std::string& channel);
-  void forget_hotline_caches();
   hotline::AckTracker* tracker(const CellId& cell, const std::string& channel);
   Status attest(const charter::CellState& state, cells::ChannelMessage& message);
   Status check_attestation(const charter::CellState& state, const Address& sender,
                            const cells::ChannelMessage& message) const;
   void send_receipts(TimeMs now);
-  Status on_escalation(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_escalation(const Address& sender, ByteView body, TimeMs now, Effects& after);
 
   // The checks every channel message passes, however it arrived (sender key or resend):
   // charter epoch known, head matches, POST then and now; then history, cursor, event.
   // Runs inside the caller's transaction; `delivered` gets the event to emit after commit.
   enum class Acceptance { accepted, duplicate, refused, later };
   Result<Acceptance> accept_channel_message(const Address& sender, const cells::ChannelMessage& message, TimeMs now,
-                                            AfterCommit& after, std::optional<Event>& delivered);
-  // Charter resync requests accept_channel_message decided on; the caller sends them once
-  // its transaction has committed or rolled back.
-  Status send_deferred_requests(TimeMs now, AfterCommit& after);
+                                            Effects& after, std::optional<Event>& delivered);
 
   // --- recovery of lost channel traffic (engine_recovery.cpp) ---
   // Records post `post` of `sender` as accounted for and asks the sender for any gap below it.
   Status note_post(const cells::CellId& cell, const std::string& channel, const Address& sender, std::uint64_t post,
-                   TimeMs now, AfterCommit& after);
+                   TimeMs now, Effects& after);
   Status advance_cursor(const cells::CellId& cell, const std::string& channel, const Address& sender,
                         std::uint64_t next_post);
-  Status on_posts_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  Status on_posts_resend(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
-  Status on_key_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after);
+  Status on_posts_request(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  Status on_posts_resend(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  Status on_key_request(const Address& sender, ByteView body, TimeMs now, Effects& after);
   // Asks `sender` again for the key of a held envelope (throttled).
-  Status request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, AfterCommit& after);
+  Status request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, Effects& after);
   void retry_held(TimeMs now);
   void retry_held_passes(TimeMs now);
-  Status reload_cells();
 
   Status on_challenge(const wire::Challenge& challenge);
   Status on_auth_ok(const wire::AuthOk& ok);
@@ -359,11 +374,14 @@ class Engine {
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
   bool retry_held_ = false;
-  std::vector<std::pair<Address, cells::ResyncRequest>> deferred_requests_;
-  // Ack trackers of ack_required channels, rebuilt from history on first use.
+  // Ack trackers of ack_required channels, rebuilt from committed history on first use
+  // outside a transaction, and changed only by Effects::on_commit actions.
   std::map<std::pair<CellId, std::string>, hotline::AckTracker> trackers_;
   // Incident operations and notices per channel, rebuilt from history on first use.
   std::map<std::pair<CellId, std::string>, ChannelHotline> structured_;
+  // Built inside a transaction from rows it may roll back: answered from, never cached.
+  std::optional<hotline::AckTracker> scratch_tracker_;
+  std::optional<ChannelHotline> scratch_hotline_;
   struct Receipt {
     CellId cell;
     std::string channel;
@@ -390,7 +408,8 @@ class Engine {
   // (cell, epoch) a broken-chain next commit already triggered a resync for: asked once.
   std::set<std::pair<CellId, std::uint64_t>> broken_chain_asked_;
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
-  bool book_touched_ = false;  // a control message changed book_ inside the open transaction
+  bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn
+  TimerTable timers_;
   std::deque<Bytes> outbound_;
   std::deque<Event> events_;
 };

@@ -2,6 +2,7 @@
 // The engine's cell layer: charters over pairwise sessions, channel keys, channel messages.
 // The rules are normative in docs/protocol.md ("Cells", "Channels"); comments here say why.
 #include <algorithm>
+#include <memory>
 
 #include "cells/codec.hpp"
 #include "charter/codec.hpp"
@@ -56,15 +57,8 @@ bool acks_stricter_now(const charter::CellState& then, const charter::CellState&
 
 }  // namespace
 
-Status Engine::reload_cells() {
-  auto book = cells::CellBook::load(store_);
-  if (!book) return std::move(book).error();
-  book_ = std::move(*book);
-  return {};
-}
-
 Status Engine::queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
-                             TimeMs now, AfterCommit& after) {
+                             TimeMs now, Effects& after) {
   if (state) PARLEY_TRY(bind_session(*state, to, after));
   envelope::Content content;
   content.message_id = new_message_id();
@@ -90,8 +84,8 @@ Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now)
   auto log = charter::CharterLog::from_genesis(std::span(&*genesis, 1), options.cell_id);
   if (!log) return std::move(log).error();
 
-  AfterCommit after;
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  Effects after;
+  auto done = transact(after, [&]() -> Status {
     PARLEY_TRY(cells::CellBook::persist(store_, options.cell_id, *log, 1, now));
     PARLEY_TRY(adopt_charter_keys(options.cell_id, nullptr, log->state(), after));
     const Bytes welcome = cells::encode(cells::Welcome{options.cell_id, log->commits_from(1)});
@@ -124,8 +118,8 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
   if (outcome.status != charter::OfferStatus::applied)
     return outcome.error ? *outcome.error : make_error(Errc::internal, "own commit was not applied");
 
-  AfterCommit after;
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  Effects after;
+  auto done = transact(after, [&]() -> Status {
     PARLEY_TRY(cells::CellBook::persist(store_, cell, log, log.epoch(), now));
     PARLEY_TRY(adopt_charter_keys(cell, &before, log.state(), after));
     const Bytes commit_bytes = charter::encode_signed_commit(*signed_commit);
@@ -203,9 +197,9 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   message.precedence = static_cast<std::uint8_t>(precedence);
   message.body.assign(body.begin(), body.end());
 
-  AfterCommit after;
+  Effects after;
   std::vector<MessageId> distributions;  // this post's key distributions, by pairwise message id
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  auto done = transact(after, [&]() -> Status {
     distributions.clear();
     auto stored = store_.send_key_get(ByteView(cell), channel);
     if (!stored) return std::move(stored).error();
@@ -305,7 +299,7 @@ Result<std::uint32_t> Engine::send_generation(const CellId& cell, std::string_vi
 
 // --- pairwise control traffic ----------------------------------------------------------------
 
-Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, AfterCommit& after) {
+Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
   switch (content.kind) {
     case envelope::ContentKind::charter_commit:
       return on_charter_commit(sender, content.body, now, after);
@@ -331,7 +325,7 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
   return {};
 }
 
-Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, AfterCommit& after) {
+Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log || to == self_) return {};
   return queue_control(&log->state(), to, envelope::ContentKind::resync_request,
@@ -340,7 +334,7 @@ Status Engine::request_resync(const cells::CellId& cell, const Address& to, Time
 
 // Untrusted input: every failure here is an event, never an error (an error would roll back
 // the pairwise decryption and lose the delivery for nothing).
-Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto signed_commit = charter::decode_signed_commit(body);
   if (!signed_commit) {
     after.events.push_back(DecryptFailed{sender, signed_commit.error()});
@@ -371,13 +365,14 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       // its commit on the winner of a race that has not arrived here): ask the sender for its
       // commits from the current epoch, once per epoch; the winner then switches this device.
       if (outcome.error->code == Errc::charter_broken_chain && decoded->epoch == before + 1 &&
-          current->state().is_supervisor_device(sender) && broken_chain_asked_.insert({cell, before}).second)
+          current->state().is_supervisor_device(sender) && !broken_chain_asked_.count({cell, before})) {
+        after.on_commit.push_back([this, cell, before](Effects&) { broken_chain_asked_.insert({cell, before}); });
         return queue_control(&current->state(), sender, envelope::ContentKind::resync_request,
                              cells::encode(cells::ResyncRequest{cell, before}), now, after);
+      }
       after.events.push_back(security_alert(cell, sender, decoded->epoch, *outcome.error));
       return {};
     case charter::OfferStatus::buffered:
-      book_touched_ = true;
       book_.put(cell, log);  // the buffer is memory only; resync refills it after a restart
       return request_resync(cell, sender, now, after);
     case charter::OfferStatus::duplicate:
@@ -394,11 +389,10 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       PARLEY_TRY(cells::CellBook::persist(store_, cell, log, from, now));
       PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
       report_superseded(cell, outcome.superseded, now, after);
-      caught_up(cell, log.epoch());
+      after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { caught_up(cell, epoch); });
       after.events.push_back(CharterChanged{cell, log.epoch(), false});
-      book_touched_ = true;
       book_.rewrite(cell, std::move(log));
-      retry_held_ = true;
+      after.retry_held = true;
       return {};
     }
     case charter::OfferStatus::applied:
@@ -407,16 +401,15 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   report_superseded(cell, outcome.superseded, now, after);
   PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
   PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
-  caught_up(cell, log.epoch());
+  after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { caught_up(cell, epoch); });
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
-  book_touched_ = true;
   book_.put(cell, std::move(log));
-  retry_held_ = true;
+  after.retry_held = true;
   return {};
 }
 
 void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
-                               AfterCommit& after) {
+                               Effects& after) {
   for (const auto& commit : lost) {
     auto decoded = charter::decode_commit(commit.bytes);
     if (!decoded || decoded->author != self_) continue;
@@ -445,7 +438,7 @@ void Engine::rebase_lost_commit(const LostCommit& lost) {
 // Installed under the pairwise sender that delivered it, whatever the payload says: that is
 // the only binding between a sender key and its owner (pairwise/sender_keys.hpp). Whether
 // that sender may POST is decided per message, so installing a non-poster's key is harmless.
-Status Engine::on_distribution(const Address& sender, ByteView body, AfterCommit& after) {
+Status Engine::on_distribution(const Address& sender, ByteView body, Effects& after) {
   auto d = cells::decode_distribution(body);
   if (!d) {
     after.events.push_back(DecryptFailed{sender, d.error()});
@@ -479,11 +472,11 @@ Status Engine::on_distribution(const Address& sender, ByteView body, AfterCommit
   auto cursor = store_.cursor_get(ByteView(d->cell_id), d->channel, sender);
   if (!cursor) return std::move(cursor).error();
   if (!cursor->has_value()) PARLEY_TRY(store_.cursor_put(ByteView(d->cell_id), d->channel, sender, d->next_post));
-  retry_held_ = true;
+  after.retry_held = true;
   return {};
 }
 
-Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto request = cells::decode_resync(body);
   if (!request) {
     after.events.push_back(DecryptFailed{sender, request.error()});
@@ -506,7 +499,7 @@ Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, After
 // --- channel messages ----------------------------------------------------------------------
 
 Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::Envelope& env, TimeMs now,
-                                         AfterCommit& after) {
+                                         Effects& after) {
   auto record = store_.key_tag_get(ByteView(*env.key_tag));
   if (!record) return std::move(record).error();
   // Its key has not arrived: still on its way, lost (ask again), or never coming (this
@@ -530,25 +523,29 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
     return true;
   }
 
-  PARLEY_TRY(store_.db().begin());
+  PARLEY_TRY(begin_txn());
   // Every path below either commits (accepted or an exact replay) or rolls back so that the
-  // sender-key chain is untouched and the envelope can be tried again or refused again.
-  auto rollback = [&]() { (void)store_.db().rollback(); };
+  // sender-key chain is untouched and the envelope can be tried again or refused again. A
+  // rollback keeps the verdict (why it was refused, what to ask for), nothing else.
+  auto refuse = [&]() {
+    rollback_txn();
+    after = std::move(after).verdicts();
+  };
   auto plain = sender_keys_.decrypt(name, env.ciphertext);
   if (!plain) {
-    rollback();
+    refuse();
     if (plain.error().code != Errc::duplicate_message) after.events.push_back(DecryptFailed{sender, plain.error()});
     return false;
   }
   auto message = cells::decode_channel_message(*plain);
   crypto::wipe(*plain);
   if (!message) {
-    rollback();
+    refuse();
     after.events.push_back(DecryptFailed{sender, message.error()});
     return false;
   }
   if (message->cell_id != cell || message->channel != rec.channel) {
-    rollback();
+    refuse();
     after.events.push_back(DecryptFailed{sender, make_error(Errc::malformed_frame,
                                                             "channel message does not match the key it came under")});
     return false;
@@ -557,40 +554,23 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   auto accepted = accept_channel_message(sender, *message, now, after, delivered);
   crypto::wipe(message->body);
   if (!accepted) {
-    rollback();
-    forget_hotline_caches();
+    refuse();
     return std::move(accepted).error();
   }
   if (*accepted == Acceptance::refused || *accepted == Acceptance::later) {
-    rollback();
-    // Asked only now: a request queued inside the rolled-back transaction would have
-    // advanced a pairwise ratchet that the rollback then rewound.
-    PARLEY_TRY(store::in_transaction(store_.db(), [&] { return send_deferred_requests(now, after); }));
+    refuse();  // the resync asks it decided on go out in a transaction of their own (finish)
     return *accepted == Acceptance::later;
   }
-  if (auto committed = store_.db().commit(); !committed) {
-    rollback();
-    forget_hotline_caches();
+  if (auto committed = commit_txn(after); !committed) {
+    after = std::move(after).verdicts();
     return std::move(committed).error();
   }
   if (delivered) after.events.push_back(std::move(*delivered));
   return false;
 }
 
-Status Engine::send_deferred_requests(TimeMs now, AfterCommit& after) {
-  auto requests = std::move(deferred_requests_);
-  deferred_requests_.clear();
-  for (const auto& [to, request] : requests) {
-    const charter::CharterLog* log = book_.find(request.cell_id);
-    if (to == self_ || !log) continue;
-    PARLEY_TRY(
-        queue_control(&log->state(), to, envelope::ContentKind::resync_request, cells::encode(request), now, after));
-  }
-  return {};
-}
-
 Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender, const cells::ChannelMessage& message,
-                                                          TimeMs now, AfterCommit& after,
+                                                          TimeMs now, Effects& after,
                                                           std::optional<Event>& delivered) {
   const CellId& cell = message.cell_id;
   const charter::CharterLog* log = book_.find(cell);
@@ -599,9 +579,9 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
     // Sent under a charter this device has not seen yet: wait for it, and ask (the sender
     // has it; a supervisor device too). Sends on the cell wait until it is here.
     heard_of_epoch(cell, message.epoch, sender, now);
-    deferred_requests_.push_back({sender, cells::ResyncRequest{cell, log->epoch() + 1}});
+    after.asks.push_back({sender, cells::ResyncRequest{cell, log->epoch() + 1}, now});
     if (auto supervisor = a_supervisor(log->state(), self_); supervisor && *supervisor != sender)
-      deferred_requests_.push_back({*supervisor, cells::ResyncRequest{cell, log->epoch() + 1}});
+      after.asks.push_back({*supervisor, cells::ResyncRequest{cell, log->epoch() + 1}, now});
     return Acceptance::later;
   }
   // An older epoch only within the window: a sender may not pick an old charter to escape
@@ -624,7 +604,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
                        std::to_string(message.epoch))));
     // Ask the sender for its commits from that epoch: the conflicting signed commit turns
     // this suspicion into a proof (CharterLog reports it as an equivocation).
-    deferred_requests_.push_back({sender, cells::ResyncRequest{cell, message.epoch}});
+    after.asks.push_back({sender, cells::ResyncRequest{cell, message.epoch}, now});
     return Acceptance::refused;
   }
   const charter::CellState* then = book_.state_at(cell, message.epoch);
@@ -658,7 +638,12 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
   if (!added) return std::move(added).error();
   if (!*added) return Acceptance::duplicate;
   PARLEY_TRY(note_post(cell, message.channel, sender, message.post_number, now, after));
-  track_accepted(sender, message, now, after);
+  // The hotline's trackers follow the store: they learn of the post once it is committed.
+  std::shared_ptr<cells::ChannelMessage> copy(new cells::ChannelMessage(message), [](cells::ChannelMessage* m) {
+    crypto::wipe(m->body);  // committed or not, the plaintext does not outlive the action
+    delete m;
+  });
+  after.on_commit.push_back([this, sender, copy, now](Effects& fx) { track_accepted(sender, *copy, now, fx); });
   if (message.kind == cells::ChannelMessageKind::text)
     delivered = ChannelMessageReceived{cell,
                                        message.channel,
@@ -688,7 +673,7 @@ void Engine::retry_held_passes(TimeMs now) {
     }
     for (const auto& item : *held) {
       auto env = envelope::decode(item.payload);
-      AfterCommit after;
+      Effects after;
       Result<bool> hold = env ? on_channel_envelope(item.sender, *env, now, after) : Result<bool>(false);
       if (hold && *hold) {
         finish(after);

@@ -31,10 +31,16 @@ void Engine::caught_up(const CellId& cell, std::uint64_t epoch) {
 }
 
 void Engine::check_withheld_commits(TimeMs now) {
-  for (auto& [cell, newer] : newer_epochs_) {
-    if (newer.alerted || now - newer.since < options_.withheld_commit_ms) continue;
+  for (auto it = newer_epochs_.begin(); it != newer_epochs_.end();) {
+    const CellId& cell = it->first;
+    NewerEpoch& newer = it->second;
     const charter::CharterLog* log = book_.find(cell);
-    if (!log) continue;
+    if (!log) {  // no longer in the cell: nothing to wait for (and no timer left due)
+      it = newer_epochs_.erase(it);
+      continue;
+    }
+    ++it;
+    if (newer.alerted || now - newer.since < options_.withheld_commit_ms) continue;
     newer.alerted = true;
     emit(security_alert(cell, newer.from, newer.epoch,
                         make_error(Errc::cell_commits_withheld,

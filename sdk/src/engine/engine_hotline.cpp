@@ -114,11 +114,13 @@ hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& chan
       (void)built.record_receipt(*then, receipt->target, row->sender, hotline_time(row->sent_at, row->received_at));
   }
   // Overdue pairs reported before a restart stay reported (the store remembers them).
+  // Inside a transaction the history may hold rows that a rollback removes: used, not kept.
+  if (in_txn_) return &scratch_tracker_.emplace(std::move(built));
   return &trackers_.emplace(key, std::move(built)).first->second;
 }
 
 void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                            AfterCommit& after) {
+                            Effects& after) {
   const charter::CellState* then = book_.state_at(message.cell_id, message.epoch);
   if (!then) return;
   const TimeMs at = hotline_time(message.sent_at, received_at);
@@ -186,13 +188,8 @@ Engine::ChannelHotline* Engine::channel_hotline(const CellId& cell, const std::s
       built.notices.push_back(
           hotline::NoticeRecord{ref, user->party, std::move(*notice), hotline_time(row.sent_at, row.received_at)});
   }
+  if (in_txn_) return &scratch_hotline_.emplace(std::move(built));  // as in tracker()
   return &structured_.emplace(key, std::move(built)).first->second;
-}
-
-// After a rolled-back delivery the caches may hold what the store does not: rebuild them.
-void Engine::forget_hotline_caches() {
-  trackers_.clear();
-  structured_.clear();
 }
 
 // A hotline body from this device, checked by the very decoder every receiver runs (a
@@ -293,28 +290,12 @@ Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view cha
 
 // --- deadlines ------------------------------------------------------------------------------------
 
-std::optional<TimeMs> Engine::next_timer() const {
-  std::optional<TimeMs> next;
-  for (const auto& [key, t] : trackers_)
-    if (auto d = t.next_deadline(); d && (!next || *d < *next)) next = d;
-  for (const auto& [cell, newer] : newer_epochs_)
-    if (!newer.alerted && (!next || newer.since + options_.withheld_commit_ms < *next))
-      next = newer.since + options_.withheld_commit_ms;
-  for (const auto& [id, at] : resend_at_)
-    if (!next || at < *next) next = at;
-  for (const auto& [peer, at] : refetch_at_)
-    if (!next || at < *next) next = at;
-  return next;
-}
-
-void Engine::on_timer(TimeMs now) {
-  check_withheld_commits(now);
-  resend_refused(now);
+void Engine::check_ack_deadlines(TimeMs now) {
   // Trackers of every ack_required channel must exist for their deadlines to fire.
   for (const CellId& cell : book_.ids())
     for (const auto& [channel, record] : book_.find(cell)->state().channels)
       if (record.policy.ack_required) (void)tracker(cell, channel);
-  AfterCommit after;
+  Effects after;
   for (auto& [key, t] : trackers_) {
     // Named references, not a structured binding: clang 14 (wasm) cannot capture those.
     const auto& cell = key.first;
@@ -322,7 +303,7 @@ void Engine::on_timer(TimeMs now) {
     for (const auto& overdue : t.poll_overdue(now)) {
       auto seen = store_.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
       if (!seen || *seen) continue;
-      auto escalated = store::in_transaction(store_.db(), [&]() -> Status {
+      auto escalated = transact(after, [&]() -> Status {
         PARLEY_TRY(store_.overdue_mark(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party));
         const charter::CharterLog* log = book_.find(cell);
         if (overdue.message.sender != self_ || !log) return {};
@@ -347,7 +328,7 @@ void Engine::on_timer(TimeMs now) {
   finish(after);
 }
 
-Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto escalation = cells::decode_escalation(body);
   if (!escalation) {
     after.events.push_back(DecryptFailed{sender, escalation.error()});

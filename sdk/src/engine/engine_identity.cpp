@@ -22,7 +22,7 @@ constexpr std::uint64_t kRotationDue = std::numeric_limits<std::uint64_t>::max()
 
 }  // namespace
 
-Status Engine::bind_session(const charter::CellState& state, const Address& device, AfterCommit& after) {
+Status Engine::bind_session(const charter::CellState& state, const Address& device, Effects& after) {
   const Bytes* expected = charter_key(state, device);
   if (!expected || device == self_) return {};
   auto remote = sessions_.remote_identity(device);
@@ -51,7 +51,7 @@ Result<bool> Engine::session_matches(const charter::CellState& state, const Addr
   return remote->has_value() && **remote == *expected;
 }
 
-Result<bool> Engine::sender_bound(const charter::CellState& state, const Address& sender, AfterCommit& after) {
+Result<bool> Engine::sender_bound(const charter::CellState& state, const Address& sender, Effects& after) {
   auto matches = session_matches(state, sender);
   if (!matches || *matches) return matches;
   const Bytes* expected = charter_key(state, sender);
@@ -66,7 +66,7 @@ Result<bool> Engine::sender_bound(const charter::CellState& state, const Address
 }
 
 Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
-                                  AfterCommit& after) {
+                                  Effects& after) {
   std::vector<Address> revoked;
   for (const auto& [device, record] : now.devices) {
     if (device == self_) continue;

@@ -100,7 +100,7 @@ Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_
 
 void Engine::track_incident_operation(const Address& sender, const std::string& party,
                                       const cells::ChannelMessage& message, TimeMs at,
-                                      hotline::IncidentOperation operation, AfterCommit& after) {
+                                      hotline::IncidentOperation operation, Effects& after) {
   ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
   if (!held) return;
   const MessageRef ref{sender, message.message_id};

@@ -43,7 +43,7 @@ Digest genesis_hash(const charter::CharterLog& log) {
 
 Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address& sender,
                                                                     const cells::Welcome& welcome,
-                                                                    AfterCommit& after) const {
+                                                                    Effects& after) const {
   using Out = std::optional<charter::CharterLog>;
   auto log = charter::CharterLog::from_genesis(welcome.commits, welcome.cell_id);
   if (!log) {
@@ -97,7 +97,7 @@ Result<bool> Engine::welcome_anchored(const charter::CharterLog& log) const {
   return store_.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
 }
 
-Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto welcome = cells::decode_welcome(body);
   if (!welcome) {
     after.events.push_back(DecryptFailed{sender, welcome.error()});
@@ -119,15 +119,14 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Afte
   return keep_invitation(sender, body, **log, now, after);
 }
 
-Status Engine::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, AfterCommit& after) {
+Status Engine::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after) {
   const CellId cell = log.state().cell_id;
   PARLEY_TRY(store_.invitation_remove(ByteView(genesis_hash(log))));
   PARLEY_TRY(cells::CellBook::persist(store_, cell, log, 1, now));
   PARLEY_TRY(adopt_charter_keys(cell, nullptr, log.state(), after));
   after.events.push_back(CharterChanged{cell, log.epoch(), true});
-  book_touched_ = true;
-  book_.put(cell, std::move(log));
-  retry_held_ = true;
+  book_.put(cell, std::move(log));  // staged: published with the store's commit
+  after.retry_held = true;
   // Commits sent after the welcome may have overtaken it and been dropped (unknown cell):
   // ask the supervisor for anything newer right away. It answers only if there is more.
   return request_resync(cell, sender, now, after);
@@ -150,7 +149,7 @@ Result<Invitation> Engine::describe_invitation(const Address& sender, const char
 }
 
 Status Engine::keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
-                               AfterCommit& after) {
+                               Effects& after) {
   auto invitation = describe_invitation(sender, log, now);
   if (!invitation) return std::move(invitation).error();
   store::StoredInvitation stored{Bytes(invitation->genesis.begin(), invitation->genesis.end()),
@@ -161,7 +160,7 @@ Status Engine::keep_invitation(const Address& sender, ByteView welcome, const ch
   return {};
 }
 
-Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now, AfterCommit& after) {
+Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after) {
   // Checked again: the bytes sat in the store, and this device's sessions may have moved on.
   auto welcome = cells::decode_welcome(stored.welcome);
   if (!welcome) return std::move(welcome).error();
@@ -179,9 +178,8 @@ Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now
 }
 
 Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
-  AfterCommit after;
-  book_touched_ = false;
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  Effects after;
+  auto done = transact(after, [&]() -> Status {
     PARLEY_TRY(store_.join_anchor_put(static_cast<std::uint8_t>(anchor.kind), ByteView(anchor.value), now));
     // Invitations that were waiting for exactly this anchor join now.
     auto pending = store_.invitations();
@@ -201,26 +199,22 @@ Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
     }
     return {};
   });
-  if (!done) {
-    if (book_touched_) PARLEY_TRY(reload_cells());
-    return done;
-  }
+  if (!done) return done;
   finish(after);
   retry_held(now);
   return {};
 }
 
 Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
-  AfterCommit after;
-  book_touched_ = false;
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  Effects after;
+  auto done = transact(after, [&]() -> Status {
     auto stored = store_.invitation_get(ByteView(genesis));
     if (!stored) return std::move(stored).error();
     if (!*stored) return make_error(Errc::store_not_found, "no pending invitation with that genesis");
     return join_invitation(**stored, now, after);
   });
   if (!done) {
-    if (book_touched_) PARLEY_TRY(reload_cells());
+    after = std::move(after).verdicts();
     // A failed check dropped the invitation: keep that, whatever else rolled back.
     if (done.error().code == Errc::untrusted_identity || done.error().code == Errc::invalid_argument)
       PARLEY_TRY(store_.invitation_remove(ByteView(genesis)));

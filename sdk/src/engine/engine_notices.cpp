@@ -49,7 +49,7 @@ Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string
 }
 
 void Engine::track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                          TimeMs at, DeconflictionNotice notice, AfterCommit& after) {
+                          TimeMs at, DeconflictionNotice notice, Effects& after) {
   ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
   if (!held) return;
   hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), at};

@@ -53,9 +53,9 @@ Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Oper
   auto id = proposal_id(*proposal);
   if (!id) return std::move(id).error();
 
-  AfterCommit after;
+  Effects after;
   const Bytes bytes = charter::encode_signed_proposal(*proposal);
-  auto done = store::in_transaction(store_.db(), [&]() -> Status {
+  auto done = transact(after, [&]() -> Status {
     for (const auto& [device, record] : state.devices)
       if (device != self_ && state.is_supervisor_device(device))
         PARLEY_TRY(queue_control(&state, device, envelope::ContentKind::proposal, bytes, now, after));
@@ -67,7 +67,7 @@ Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Oper
 }
 
 // Untrusted input: failures are events, never errors (see on_charter_commit).
-Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto proposal = charter::decode_signed_proposal(body);
   if (!proposal) {
     after.events.push_back(DecryptFailed{sender, proposal.error()});

@@ -27,7 +27,7 @@ bool is_member_reader(const charter::CellState& state, std::string_view channel,
 }  // namespace
 
 Status Engine::note_post(const CellId& cell, const std::string& channel, const Address& sender, std::uint64_t post,
-                         TimeMs now, AfterCommit& after) {
+                         TimeMs now, Effects& after) {
   auto cursor = store_.cursor_get(ByteView(cell), channel, sender);
   if (!cursor) return std::move(cursor).error();
   // No cursor: this device never got a key announcing where the sender's posts start for
@@ -43,6 +43,7 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
   if (asked != posts_asked_.end() && asked->second.to_post >= post - 1 &&
       now - asked->second.at < options_.recovery_retry_ms)
     return {};
+  // Throttles count attempts, whether or not the transaction that made one commits.
   if (posts_asked_.size() >= kMaxAskedEntries) posts_asked_.clear();
   posts_asked_[key] = PostsAsked{post - 1, now};
   return queue_control(&log->state(), sender, envelope::ContentKind::posts_request,
@@ -68,7 +69,7 @@ Status Engine::advance_cursor(const CellId& cell, const std::string& channel, co
 
 // Asked by `sender` for this device's own posts. Only a current reader is answered, and only
 // with posts it could read when they were sent; the others are skipped by `through_post`.
-Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto request = cells::decode_posts_request(body);
   if (!request) {
     after.events.push_back(DecryptFailed{sender, request.error()});
@@ -128,7 +129,7 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   return queued;
 }
 
-Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto resend = cells::decode_posts_resend(body);
   if (!resend) {
     after.events.push_back(DecryptFailed{sender, resend.error()});
@@ -159,7 +160,6 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
     }
     if (delivered) after.events.push_back(std::move(*delivered));
   }
-  PARLEY_TRY(send_deferred_requests(now, after));  // inside the delivery's transaction
   const std::uint64_t before = **cursor;
   if (through >= before) PARLEY_TRY(advance_cursor(cell, resend->channel, sender, through + 1));
 
@@ -184,7 +184,7 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
 
 // Asked by `sender` for a key of this device it should hold: the exact distribution it was
 // sent is sent again, to a device that still reads the channel.
-Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, AfterCommit& after) {
+Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto request = cells::decode_key_request(body);
   if (!request) {
     after.events.push_back(DecryptFailed{sender, request.error()});
@@ -209,7 +209,7 @@ Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, 
   return queued;
 }
 
-Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, AfterCommit& after) {
+Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, Effects& after) {
   if (sender == self_) return {};
   const auto key = std::make_pair(sender, tag);
   auto asked = keys_asked_.find(key);
@@ -224,7 +224,7 @@ Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, T
   if (keys_asked_.size() >= kMaxAskedEntries) keys_asked_.clear();
   keys_asked_[key] = now;
   // Held envelopes are handled outside the delivery transaction: this request is its own.
-  return store::in_transaction(store_.db(), [&]() -> Status {
+  return transact(after, [&]() -> Status {
     // The tag names no cell this device knows yet: nothing to bind, and nothing secret sent.
     return queue_control(nullptr, sender, envelope::ContentKind::key_request, cells::encode(cells::KeyRequest{tag}), now,
                          after);

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The engine's one timer table: each slot is derived from the state it times (trackers,
+// epochs heard of, refused sends), so nothing can be armed and then forgotten.
+#include "engine/engine.hpp"
+
+namespace parley::engine {
+
+namespace {
+
+void earliest(std::optional<TimeMs>& slot, TimeMs at) {
+  if (!slot || at < *slot) slot = at;
+}
+
+}  // namespace
+
+void Engine::rearm_timers() {
+  std::optional<TimeMs> acks;
+  // Trackers of every ack_required channel must exist for their deadlines to count.
+  for (const CellId& cell : book_.ids())
+    for (const auto& [channel, record] : book_.find(cell)->state().channels)
+      if (record.policy.ack_required) (void)tracker(cell, channel);
+  for (const auto& [key, t] : trackers_)
+    if (auto d = t.next_deadline()) earliest(acks, *d + 1);  // overdue strictly after its deadline
+  timers_.set(Timer::ack_deadline, acks);
+
+  std::optional<TimeMs> withheld;
+  for (const auto& [cell, newer] : newer_epochs_)
+    if (!newer.alerted) earliest(withheld, newer.since + options_.withheld_commit_ms);
+  timers_.set(Timer::withheld_commit, withheld);
+
+  std::optional<TimeMs> retry;
+  if (state_ == State::ready) {  // a reconnect resends everything anyway
+    for (const auto& [id, at] : resend_at_) earliest(retry, at);
+    for (const auto& [peer, at] : refetch_at_) earliest(retry, at);
+  }
+  timers_.set(Timer::relay_retry, retry);
+}
+
+std::optional<TimeMs> Engine::poll_timeout() {
+  rearm_timers();
+  return timers_.next();
+}
+
+void Engine::handle_timeout(TimeMs now) {
+  rearm_timers();
+  if (timers_.due(Timer::withheld_commit, now)) check_withheld_commits(now);
+  if (timers_.due(Timer::relay_retry, now)) resend_refused(now);
+  if (timers_.due(Timer::ack_deadline, now)) check_ack_deadlines(now);
+}
+
+}  // namespace parley::engine
