@@ -36,11 +36,12 @@
 //     > 2000 iterations ahead                  INVALID_MESSAGE
 //
 // Because decrypt folds "unknown key id", "bad signature" and "too far ahead" into one
-// INVALID_MESSAGE, decrypt() checks the key id and the signature itself first (read-only,
-// against the same stored record) so each case gets its own code: no_session,
-// invalid_signature, and invalid_message for what remains. libsignal verifies the signature
-// before it touches the chain and stores the record only on success, so a rejected message
-// changes nothing.
+// INVALID_MESSAGE, decrypt() checks the key id and the signature itself (read-only, against
+// the same stored record) when libsignal rejected a message, so each case gets its own code:
+// no_session, invalid_signature, and invalid_message for what remains. libsignal verifies the
+// signature before it touches the chain and stores the record only on success, so a rejected
+// message changes nothing and the record read afterwards is the one libsignal checked
+// against. An accepted message is verified once (by libsignal), not twice.
 
 namespace parley::pairwise {
 
@@ -235,17 +236,6 @@ Result<Bytes> SenderKeys::decrypt(const SenderKeyName& name, ByteView ciphertext
     return parse_error(rc, what);
   SignalPtr<sender_key_message> message(raw_message);
 
-  // Read-only pre-checks that split libsignal's INVALID_MESSAGE into distinct codes.
-  auto record = load_record(adapter_.store(), name.group_id, name.sender);
-  if (!record) return std::move(record).error();
-  if (!head_state(record->get()))
-    return make_error(Errc::no_session, what + ": no sender key from this device for this group");
-  sender_key_state* state = state_by_id(record->get(), sender_key_message_get_key_id(message.get()));
-  if (!state)
-    return make_error(Errc::no_session, what + ": no sender key with this message's key id for this group");
-  if (sender_key_message_verify_signature(message.get(), sender_key_state_get_signing_key_public(state)) < 0)
-    return make_error(Errc::invalid_signature, what + ": signature does not verify under the sender's signing key");
-
   SignalName signal_name(name.group_id, name.sender);
   group_cipher* raw_cipher = nullptr;
   if (int rc = group_cipher_create(&raw_cipher, adapter_.context(), signal_name.get(), crypto::global_context());
@@ -253,12 +243,30 @@ Result<Bytes> SenderKeys::decrypt(const SenderKeyName& name, ByteView ciphertext
     return from_signal(rc, what);
   GroupCipherPtr cipher(raw_cipher);
   signal_buffer* raw_plain = nullptr;
-  int rc = group_cipher_decrypt(cipher.get(), message.get(), nullptr, &raw_plain);
-  // Key id and signature were checked above; what is left of INVALID_MESSAGE is the
-  // 2000-iteration look-ahead limit.
-  if (rc == SG_ERR_INVALID_MESSAGE)
-    return make_error(Errc::invalid_message, what + ": more than 2000 messages ahead of the stored chain");
-  if (rc < 0) return from_signal(rc, what);
+  // libsignal loads the record, picks the state by the message's key id, verifies the
+  // signature against that state's signing key, and only then derives the message key,
+  // decrypts and stores the record: a message it accepts was verified, once.
+  const int rc = group_cipher_decrypt(cipher.get(), message.get(), nullptr, &raw_plain);
+  if (rc < 0) {
+    if (rc == SG_ERR_DUPLICATE_MESSAGE) return from_signal(rc, what);
+    // Rejected, and nothing was stored: look at the same record again, read-only, to tell
+    // the cases libsignal folds into NO_SESSION / INVALID_MESSAGE apart (rejected messages
+    // pay for the signature check twice, accepted ones once).
+    auto record = load_record(adapter_.store(), name.group_id, name.sender);
+    if (!record) return std::move(record).error();
+    if (!head_state(record->get()))
+      return make_error(Errc::no_session, what + ": no sender key from this device for this group");
+    sender_key_state* state = state_by_id(record->get(), sender_key_message_get_key_id(message.get()));
+    if (!state)
+      return make_error(Errc::no_session, what + ": no sender key with this message's key id for this group");
+    if (sender_key_message_verify_signature(message.get(), sender_key_state_get_signing_key_public(state)) < 0)
+      return make_error(Errc::invalid_signature, what + ": signature does not verify under the sender's signing key");
+    // Key id and signature are fine; what is left of INVALID_MESSAGE is the 2000-iteration
+    // look-ahead limit.
+    if (rc == SG_ERR_INVALID_MESSAGE)
+      return make_error(Errc::invalid_message, what + ": more than 2000 messages ahead of the stored chain");
+    return from_signal(rc, what);
+  }
   crypto::BufferPtr plain(raw_plain);
   return crypto::to_bytes(plain.get());
 }

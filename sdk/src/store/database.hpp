@@ -3,6 +3,7 @@
 // Every failure comes back as a parley::Error; nothing throws.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,11 +20,19 @@ struct sqlite3_stmt;
 namespace parley::store {
 
 class Statement;
+namespace detail {
+class StatementCache;
+}
 
 struct DatabaseOptions {
   bool wal = true;               // journal_mode=WAL (relay and device both use it)
   bool synchronous_full = true;  // synchronous=FULL: a commit is on disk when it returns
+  // Set on the connection before the key is checked, so that an open racing another
+  // connection's lock waits for it instead of failing.
   int busy_timeout_ms = 5000;
+  // Prepared statements kept for reuse by prepare(), keyed by their SQL text (least recently
+  // used dropped first); 0 compiles every statement each time.
+  std::size_t statement_cache_size = 64;
 };
 
 class Database {
@@ -40,9 +49,20 @@ class Database {
   Database& operator=(Database&&) noexcept;
   ~Database();
 
-  // Runs one or more statements that return no rows (schema, pragmas).
+  // Runs one or more statements that return no rows (schema, pragmas). Never cached.
   Status exec(std::string_view sql);
+  // One statement. SELECT/INSERT/UPDATE/DELETE/REPLACE/WITH and transaction control come from
+  // the connection's statement cache when an idle compiled copy of exactly this text is there;
+  // a Statement given up goes back to the cache reset and with its bindings cleared, so no
+  // read snapshot, lock or bound value outlives it. Two live Statements never share one
+  // compiled statement. PRAGMAs (SQLCipher applies some while compiling) and everything
+  // else are compiled every time.
   Result<Statement> prepare(std::string_view sql);
+
+  // Idle compiled statements held by the cache (tests and diagnostics).
+  std::size_t cached_statements() const;
+  // Finalizes every idle cached statement (rekey and close do this themselves).
+  void clear_statement_cache();
 
   // BEGIN IMMEDIATE / COMMIT / ROLLBACK.
   Status begin();
@@ -55,12 +75,17 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
-  // The file opened with exactly this key as SQLCipher reads it, and the key verified.
-  static Result<Database> open_keyed(const std::string& path, const StoreKey& key);
+  // The file opened with exactly this key as SQLCipher reads it, and the key verified; the
+  // busy timeout is set first so that verifying waits for a lock another connection holds.
+  static Result<Database> open_keyed(const std::string& path, const StoreKey& key, int busy_timeout_ms);
   // Parley's passphrase KDF, the header file, and the migration of old stores (passphrase_open.cpp).
-  static Result<Database> open_passphrase(const std::string& path, const StoreKey& key);
+  static Result<Database> open_passphrase(const std::string& path, const StoreKey& key, int busy_timeout_ms);
   Status rekey(const StoreKey& raw);
+  // A cached statement for BEGIN/COMMIT/ROLLBACK, stepped to its end.
+  Status run_control(std::string_view sql);
+  void close_cache();
   sqlite3* db_ = nullptr;
+  std::shared_ptr<detail::StatementCache> cache_;
 };
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it returns an error.
@@ -97,6 +122,7 @@ class Statement {
   Status run();
   Status reset();  // ready to bind and step again
 
+  // Column values are valid until the next step(), reset() or the Statement's end.
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   Bytes column_blob(int index) const;
@@ -104,10 +130,14 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(sqlite3_stmt* stmt, sqlite3* db, std::shared_ptr<detail::StatementCache> cache = {})
+      : stmt_(stmt), db_(db), cache_(std::move(cache)) {}
+  // Finalizes the statement, or hands it back to the cache it came from.
+  void release() noexcept;
   sqlite3_stmt* stmt_ = nullptr;
   sqlite3* db_ = nullptr;
   int bind_error_ = 0;
+  std::shared_ptr<detail::StatementCache> cache_;  // null: not cacheable, finalized at the end
 };
 
 }  // namespace parley::store

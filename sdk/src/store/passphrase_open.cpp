@@ -70,17 +70,17 @@ Result<StoreKey> derive(const StoreKey& passphrase, const Result<PassphraseKdf>&
 
 }  // namespace
 
-Result<Database> Database::open_passphrase(const std::string& path, const StoreKey& key) {
+Result<Database> Database::open_passphrase(const std::string& path, const StoreKey& key, int busy_timeout_ms) {
 #ifdef __EMSCRIPTEN__
   // In the browser the database lives on OPFS behind a SQLite VFS, where a header file beside
   // it cannot be written with stdio: passphrase stores keep SQLCipher's own KDF there for now
   // (docs/threat-model.md "Store at rest"); browser apps should prefer a raw key.
-  if (!is_memory(path)) return open_keyed(path, key);
+  if (!is_memory(path)) return open_keyed(path, key, busy_timeout_ms);
 #endif
   if (is_memory(path)) {  // nothing persists: a fresh salt each time is fine
     auto derived = derive(key, new_store_kdf());
     if (!derived) return derived.error();
-    return open_keyed(path, *derived);
+    return open_keyed(path, *derived, busy_timeout_ms);
   }
   const std::string header = path + ".kdf";
   const std::string pending = path + ".kdf.new";
@@ -88,12 +88,12 @@ Result<Database> Database::open_passphrase(const std::string& path, const StoreK
   if (exists(header)) {
     auto derived = derive(key, read_header(header));
     if (!derived) return derived.error();
-    return open_keyed(path, *derived);
+    return open_keyed(path, *derived, busy_timeout_ms);
   }
   if (exists(pending)) {  // an interrupted migration or creation
     auto derived = derive(key, read_header(pending));
     if (!derived) return derived.error();
-    auto opened = open_keyed(path, *derived);
+    auto opened = open_keyed(path, *derived, busy_timeout_ms);
     if (opened) {
       PARLEY_TRY(rename_header(pending, header));
       return opened;
@@ -107,14 +107,14 @@ Result<Database> Database::open_passphrase(const std::string& path, const StoreK
     PARLEY_TRY(write_header(pending, *kdf));
     auto derived = derive(key, kdf);
     if (!derived) return derived.error();
-    auto opened = open_keyed(path, *derived);
+    auto opened = open_keyed(path, *derived, busy_timeout_ms);
     if (!opened) return opened;
     PARLEY_TRY(rename_header(pending, header));
     return opened;
   }
 
   // A store from before the header: SQLCipher's own KDF on the passphrase opens it.
-  auto opened = open_keyed(path, key);
+  auto opened = open_keyed(path, key, busy_timeout_ms);
   if (!opened) {
     Error error = std::move(opened).error();
     if (error.code == Errc::store_wrong_key)

@@ -7,6 +7,7 @@
 
 #include "store/database.hpp"
 #include "store/sqlite_error.hpp"
+#include "store/statement_cache.hpp"
 
 namespace parley::store {
 namespace {
@@ -32,19 +33,32 @@ void note_bind(int& slot, int rc) {
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)),
       db_(std::exchange(other.db_, nullptr)),
-      bind_error_(std::exchange(other.bind_error_, 0)) {}
+      bind_error_(std::exchange(other.bind_error_, 0)),
+      cache_(std::move(other.cache_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    release();
     stmt_ = std::exchange(other.stmt_, nullptr);
     db_ = std::exchange(other.db_, nullptr);
     bind_error_ = std::exchange(other.bind_error_, 0);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(); }
+
+// The cache outlives its connection's Database object while a Statement holds it; once
+// the connection closed it finalizes what comes back (sqlite3_close_v2 then completes).
+void Statement::release() noexcept {
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  if (cache_ != nullptr)
+    cache_->give_back(stmt);
+  else
+    sqlite3_finalize(stmt);
+  cache_.reset();
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   note_bind(bind_error_, stmt_ != nullptr ? sqlite3_bind_int64(stmt_, index, value) : SQLITE_MISUSE);
