@@ -34,6 +34,10 @@ struct RelayConfig {
   // of it, so a live peer (which answers pings) stays. It also ends a peer that stopped reading:
   // its pong never comes.
   std::chrono::seconds ws_idle_timeout{300};
+  // SIGTERM/SIGINT: the listener closes, each connection stops reading new requests, lets the
+  // storage commits it started finish and their answers go out, then closes with 1001 "going
+  // away". Connections still open this long after the signal are cut, and the relay exits.
+  std::chrono::seconds drain_timeout{10};
 
   // --- TLS ---
   // PEM certificate chain and private key: with both, every connection is TLS (wss://, https://)

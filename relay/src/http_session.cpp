@@ -178,6 +178,10 @@ void HttpSession::do_shutdown() {
     tls->async_shutdown([self = shared_from_this()](beast::error_code) {});
     return;
   }
+  // The place under the connection caps is given back before the peer can see the end of the
+  // response: a client (a health probe of a relay at its cap) that reconnects as soon as it read
+  // the answer must not find its own previous connection still counted.
+  transport_.slot.reset();
   beast::error_code ec;
   transport_.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
 }

@@ -32,7 +32,6 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-constexpr auto kDrainTimeout = std::chrono::seconds(3);
 constexpr std::uint32_t kPruneBatch = 500;
 
 TimeMs wall_clock_ms() {
@@ -194,8 +193,9 @@ int run_relay(RelayConfig config) {
     };
     scan_depths();
 
-    // SIGINT/SIGTERM: stop accepting, close every connection (going away), give them a moment
-    // to finish the close handshake, then stop the I/O threads.
+    // SIGINT/SIGTERM: stop accepting; every connection stops reading requests, finishes the
+    // storage commits it started (their acks go out), then closes with 1001 going away. The I/O
+    // threads stop when the last connection is gone or at drain_timeout_s, whichever is first.
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer drain(ioc);
     auto deadline = std::chrono::steady_clock::now();
@@ -203,7 +203,9 @@ int run_relay(RelayConfig config) {
       drain.expires_after(std::chrono::milliseconds(20));
       drain.async_wait([&](boost::system::error_code wait_ec) {
         if (wait_ec) return;
-        if (state->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        const std::size_t open = state->connection_count();
+        if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+          if (open > 0) log_line("drain deadline: cutting " + std::to_string(open) + " connections");
           ioc.stop();
           return;
         }
@@ -219,8 +221,8 @@ int run_relay(RelayConfig config) {
       depth_scan.cancel();
       hangup.cancel();
       const std::size_t open = state->close_all();
-      if (open > 0) log_line("closing " + std::to_string(open) + " connections");
-      deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+      if (open > 0) log_line("draining " + std::to_string(open) + " connections");
+      deadline = std::chrono::steady_clock::now() + config.drain_timeout;
       wait_drained();
     });
 

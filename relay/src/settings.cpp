@@ -224,6 +224,9 @@ std::vector<Setting> make_settings() {
   all.push_back(duration("ws_idle_timeout_s", "--ws-idle-timeout-s", &C::ws_idle_timeout, 2, 24 * 3600,
                          "a WebSocket that sends nothing (no pong to the ping sent at half-time) this long is "
                          "closed, seconds"));
+  all.push_back(duration("drain_timeout_s", "--drain-timeout-s", &C::drain_timeout, 1, 3600,
+                         "on SIGTERM/SIGINT: time for in-flight storage commits, their answers and the close "
+                         "handshakes (1001 going away) before the relay exits anyway, seconds"));
   Setting registration = named("registration", "--registration",
                                 "invite: registering needs a token from `admin mint-invite`; open: anyone may register");
   registration.parse = [](C& config, std::string_view value) -> Status {

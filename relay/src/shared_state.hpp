@@ -56,7 +56,7 @@ class SharedState {
   void set_draining() { draining_ = true; }
   bool draining() const { return draining_; }
 
-  // Asks every connection to close (going away); returns how many were open.
+  // Asks every connection to drain and close (going away); returns how many were open.
   std::size_t close_all();
   std::size_t connection_count();
 

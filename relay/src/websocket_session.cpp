@@ -84,6 +84,11 @@ void WebsocketSession::on_accept(beast::error_code ec) {
   metrics().connection_enter(Metrics::ConnState::websocket_unauthenticated);
   state_->join(id_, shared_from_this());
   log_line("conn " + std::to_string(id_) + " open from " + peer_);
+  // Upgraded after the relay began to stop (close_all() may not have seen it): drain at once.
+  if (state_->draining()) {
+    start_drain();
+    return;
+  }
   nonce_.assign(wire::kNonceBytes, 0);
   if (auto random = crypto::random_bytes(nonce_); !random) {
     log_line("conn " + std::to_string(id_) + ": no randomness for the challenge: " + random.error().to_string());
@@ -106,6 +111,10 @@ void WebsocketSession::on_accept(beast::error_code ec) {
 // --- reading ---
 
 void WebsocketSession::maybe_read() {
+  if (draining_) {
+    finish_drain();
+    return;
+  }
   if (!accepted_ || reading_ || closing_ || dead_) return;
   if (auth_ == AuthState::authenticating) return;  // one authentication attempt at a time
   if (pending_jobs_ >= config_.max_pending_jobs) return;
@@ -434,7 +443,7 @@ void WebsocketSession::on_ack(const wire::Ack& frame) {
 // --- delivery ---
 
 void WebsocketSession::pump() {
-  if (auth_ != AuthState::authenticated || closing_ || dead_ || loading_ || !dirty_) return;
+  if (auth_ != AuthState::authenticated || closing_ || dead_ || draining_ || loading_ || !dirty_) return;
   if (in_flight_.size() >= config_.delivery_window) return;
   if (!in_flight_.empty() && in_flight_bytes_ >= config_.delivery_window_bytes) return;
   const std::size_t count = config_.delivery_window - in_flight_.size();
@@ -450,7 +459,7 @@ void WebsocketSession::pump() {
 
 void WebsocketSession::on_loaded(Result<MailboxPage> page) {
   loading_ = false;
-  if (closing_ || dead_) return;
+  if (closing_ || dead_ || draining_) return;  // the rows stay queued for the next connection
   if (!page) {
     // The rows stay queued; the next wake or ack tries again.
     log_line("conn " + std::to_string(id_) + ": mailbox load failed: " + page.error().to_string());
@@ -484,10 +493,22 @@ void WebsocketSession::notify_prekeys_low(std::uint32_t remaining) {
 }
 
 void WebsocketSession::shutdown() {
-  net::post(strand_, [self = shared_from_this()] {
-    if (!self->accepted_ || self->dead_) return;
-    self->begin_close(websocket::close_code::going_away, "relay shutting down");
-  });
+  net::post(strand_, [self = shared_from_this()] { self->start_drain(); });
+}
+
+void WebsocketSession::start_drain() {
+  if (!accepted_ || dead_ || closing_ || draining_) return;
+  draining_ = true;
+  auth_timer_.cancel();
+  // A read may still be pending: a request it brings is handled like any other (a Send is
+  // committed and acknowledged before the close), but no further read is started.
+  finish_drain();
+}
+
+void WebsocketSession::finish_drain() {
+  if (closing_ || dead_ || pending_jobs_ > 0) return;
+  // Answers already queued (acks of commits that finished) are written before the close frame.
+  begin_close(websocket::close_code::going_away, "relay shutting down");
 }
 
 void WebsocketSession::replaced() {

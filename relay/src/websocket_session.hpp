@@ -49,7 +49,9 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   // Thread-safe; each posts to the connection's strand.
   void wake();                                       // the mailbox may have new messages
   void notify_prekeys_low(std::uint32_t remaining);  // push PreKeysLow
-  void shutdown();                                   // the relay is stopping
+  // The relay is stopping: read no more requests, let the storage jobs already started finish
+  // and their answers go out, then close with 1001 going away.
+  void shutdown();
   void replaced();                                   // a newer connection took this address
 
  private:
@@ -90,6 +92,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   void do_close();
   void on_close(beast::error_code ec);
   void go_offline();
+  void start_drain();
+  void finish_drain();  // closes once nothing is left in flight
   void set_end_reason(std::string reason);
 
   WsStream ws_;
@@ -110,6 +114,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   bool closing_ = false;       // no new requests are handled
   bool close_started_ = false; // async_close issued
   bool dead_ = false;          // the transport failed or closed
+  bool draining_ = false;      // the relay is stopping: no new reads or deliveries
   websocket::close_reason close_reason_;
   std::string end_reason_;
 

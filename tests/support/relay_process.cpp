@@ -49,6 +49,10 @@ std::string describe_status(int status) {
 
 }  // namespace
 
+std::string describe_exit(int status) {
+  return status == -1 ? "still running" : describe_status(status);
+}
+
 int http_get_status(std::uint16_t port, const std::string& target, std::string* body) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
@@ -234,6 +238,26 @@ void RelayProcess::kill_hard() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+}
+
+void RelayProcess::send_signal(int signal) {
+  if (running()) ::kill(pid_, signal);
+}
+
+int RelayProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (!running()) return -1;
+  int status = 0;
+  if (!wait_for_exit(pid_, timeout, status)) return -1;
+  pid_ = -1;
+  return status;
+}
+
+bool RelayProcess::alive() {
+  if (!running()) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  pid_ = -1;
+  return false;
 }
 
 void RelayProcess::restart() {

@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,13 @@ class RelayProcess {
   int stop();
   // SIGKILL + waitpid: a crash.
   void kill_hard();
+  // Sends `signal` and returns at once (a drain test reads its clients while the relay stops).
+  void send_signal(int signal);
+  // Waits up to `timeout` for the relay to exit; its status (as from waitpid), or -1 if it is
+  // still running then (it is left running).
+  int wait_exit(std::chrono::milliseconds timeout);
+  // True while the process has not exited (it is reaped if it has).
+  bool alive();
   // stop() if running, then start() on the same port.
   void restart();
 
@@ -66,6 +74,9 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_relay_command(const std::string& args, const std::string& env = "");
+
+// "exited with code N", "killed by signal N" or "still running" (-1), for failure messages.
+std::string describe_exit(int status);
 
 // One HTTP/1.0 GET to 127.0.0.1:port; returns the status code, or 0 if there was no answer.
 int http_get_status(std::uint16_t port, const std::string& target, std::string* body = nullptr);
