@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // parley-verify: checks an attested channel's transcript offline and prints one line per
 // message. Exit status: 0 when every message is valid and none is missing; 1 when something
-// is forged, equivocating (one sender signed two messages with one sequence) or missing; 2 when the transcript is refused (unreadable, not a transcript, a
-// charter that does not verify, a non-attested channel, or not the expected genesis).
+// is forged, equivocating (one sender signed two messages with one sequence) or missing; 2 when
+// the transcript is refused (unreadable, not a transcript, a charter that does not verify, a
+// non-attested channel, or not the expected genesis).
 // The report names senders, ids, times and verdicts; it never prints message bodies.
+// It uses the public API only (parley/verify.hpp), as any third-party verifier would.
 #include <CLI/CLI.hpp>
 
 #include <ctime>
@@ -11,20 +13,12 @@
 #include <iostream>
 #include <iterator>
 
-#include "hotline/precedence.hpp"
-#include "hotline/verifier.hpp"
+#include "parley/verify.hpp"
 
 namespace {
 
 using namespace parley;
-using namespace parley::hotline;
-
-std::string hex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) out += {kDigits[b >> 4], kDigits[b & 15]};
-  return out;
-}
+using namespace parley::verify;
 
 std::string utc(TimeMs ms) {
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
@@ -40,21 +34,18 @@ std::string_view label(Verdict verdict) {
     case Verdict::valid: return "valid ";
     case Verdict::forged: return "FORGED";
     case Verdict::equivocation: return "EQUIVOCATION";
-    case Verdict::missing: return "MISSING";
   }
   return "?";
 }
 
-void print(const TranscriptReport& report, const Transcript& transcript) {
-  std::cout << "transcript: cell " << hex(report.cell_id) << ", channel " << report.channel << ", charter epochs 1.."
+void print(const Report& report) {
+  std::cout << "transcript: cell " << to_hex(report.cell_id) << ", channel " << report.channel << ", charter epochs 1.."
             << report.charter_epoch << "\n"
-            << "genesis:    " << hex(report.genesis_hash) << "\n";
+            << "genesis:    " << to_hex(report.genesis_hash) << "\n";
   for (const auto& m : report.messages) {
-    const auto& raw = transcript.messages[m.index];
-    const auto precedence = precedence_from_wire(raw.precedence);
     std::cout << "#" << m.index + 1 << " " << label(m.verdict) << " "
               << m.ref.sender.to_string() << " seq " << m.sequence << " id " << m.ref.id.to_hex() << " "
-              << utc(m.sent_at) << " " << (precedence ? precedence_name(*precedence) : "?");
+              << utc(m.sent_at) << " " << (m.precedence ? precedence_name(*m.precedence) : "?");
     if (m.verdict == Verdict::forged) std::cout << " -- " << forgery_name(m.reason) << ": " << m.detail;
     if (m.verdict == Verdict::equivocation)
       std::cout << " -- the sender signed two different messages: conflicts with #" << *m.conflicts_with + 1;
@@ -68,7 +59,7 @@ void print(const TranscriptReport& report, const Transcript& transcript) {
                 << " (gap in the sender's sequence)\n";
     else
       std::cout << "MISSING " << missing.target->sender.to_string() << " id " << missing.target->id.to_hex()
-                << " (acknowledged by " << missing.referenced_by->sender.to_string() << ", absent or forged in the transcript)\n";
+                << " (acknowledged by " << missing.acknowledged_by->sender.to_string() << ", absent or forged in the transcript)\n";
   }
   std::cout << "summary: " << report.count(Verdict::valid) << " valid, " << report.count(Verdict::forged) << " forged, "
             << report.count(Verdict::equivocation) << " equivocating, " << report.missing.size() << " missing\n";
@@ -93,21 +84,21 @@ int main(int argc, char** argv) {
     std::cerr << "parley-verify: cannot read " << path << "\n";
     return 2;
   }
-  const Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto transcript = decode_transcript(bytes);
-  if (!transcript) {
-    std::cerr << "parley-verify: refused: " << transcript.error().to_string() << "\n";
-    return 2;
+  Options options;
+  if (!genesis.empty()) {
+    auto expected = parse_genesis(genesis);
+    if (!expected) {
+      std::cerr << "parley-verify: --genesis: " << expected.error().to_string() << "\n";
+      return 2;
+    }
+    options.expected_genesis = *expected;
   }
-  auto report = verify_transcript(*transcript);
+  const Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto report = check_transcript(bytes, options);
   if (!report) {
     std::cerr << "parley-verify: refused: " << report.error().to_string() << "\n";
     return 2;
   }
-  if (!genesis.empty() && genesis != hex(report->genesis_hash)) {
-    std::cerr << "parley-verify: refused: the charter's genesis is " << hex(report->genesis_hash) << ", not " << genesis << "\n";
-    return 2;
-  }
-  print(*report, *transcript);
+  print(*report);
   return report->all_valid() ? 0 : 1;
 }

@@ -31,6 +31,8 @@ cmake --build "$work/cmake" -j 2 >/dev/null
 check "find_package C consumer runs" "parley 0.1.0" "$work/cmake/c_consumer" --version
 check "it loads the installed libparley.so" "$prefix/lib/libparley.so.0" ldd "$work/cmake/c_consumer"
 check "find_package C++ consumer (static) runs" "usage:" bash -c "'$work/cmake/cpp_consumer'; true"
+check "find_package verifier (static) refuses a file that is no transcript" "parley-verify: refused:" \
+  bash -c "'$work/cmake/verify_consumer' '$src/README.md'; [ \$? -eq 2 ]"
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 # shellcheck disable=SC2046

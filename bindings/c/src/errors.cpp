@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "abi.hpp"
-#include "common/address.hpp"
+#include "parley/address.hpp"
 
 namespace parley::cabi {
 

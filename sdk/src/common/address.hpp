@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Validation of device addresses, the same on every side of the wire.
+// Validation of device addresses: declared in the public parley/address.hpp (the C ABI and
+// applications check input with it); this name stays for the SDK's and the relay's code.
 #pragma once
 
-#include "parley/error.hpp"
-#include "parley/types.hpp"
-
-namespace parley {
-
-// user: 1..64 bytes of [A-Za-z0-9_-]; device: 1..2^31-1.
-Status validate_address(const Address& address);
-
-}  // namespace parley
+#include "parley/address.hpp"
