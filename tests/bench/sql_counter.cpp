@@ -22,6 +22,17 @@ int sqlite3_prepare_v2(sqlite3* db, const char* sql, int bytes, sqlite3_stmt** s
   return real(db, sql, bytes, stmt, tail);
 }
 
+// COMMIT also runs as a (cached) prepared statement: counted when it is stepped.
+int sqlite3_step(sqlite3_stmt* stmt) {
+  using Fn = int (*)(sqlite3_stmt*);
+  static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "sqlite3_step"));
+  if (!in_exec && stmt != nullptr) {
+    const char* sql = sqlite3_sql(stmt);
+    if (sql != nullptr && ::strncmp(sql, "COMMIT", 6) == 0) ++counts.transactions;
+  }
+  return real(stmt);
+}
+
 int sqlite3_exec(sqlite3* db, const char* sql, int (*callback)(void*, int, char**, char**), void* arg, char** error) {
   using Fn = int (*)(sqlite3*, const char*, int (*)(void*, int, char**, char**), void*, char**);
   static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "sqlite3_exec"));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Counts the SQL the SDK runs, by interposing sqlite3_prepare_v2 / sqlite3_exec in the bench
+// Counts the SQL the SDK runs, by interposing sqlite3_prepare_v2 / _exec / _step in the bench
 // executable (definitions in the executable win over the shared libsqlcipher's; each forwards
 // to the real one through dlsym(RTLD_NEXT)). Linked into parley_sdk_bench only.
 #pragma once
@@ -9,9 +9,9 @@
 namespace parley::bench {
 
 struct SqlCounts {
-  std::uint64_t prepares = 0;      // statements compiled (sqlite3_prepare_v2 from the SDK)
+  std::uint64_t prepares = 0;      // statements compiled (sqlite3_prepare_v2; the statement cache avoids most)
   std::uint64_t execs = 0;         // sqlite3_exec calls (BEGIN/COMMIT/ROLLBACK, pragmas)
-  std::uint64_t transactions = 0;  // COMMITs
+  std::uint64_t transactions = 0;  // COMMITs, run by sqlite3_exec or as a prepared statement
 };
 SqlCounts sql_counts();
 
