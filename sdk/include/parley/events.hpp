@@ -46,7 +46,9 @@ struct SendFailed {
 };
 
 // A delivery could not be decrypted (tampered, wrong session, changed identity...).
-// It is acknowledged at the relay so it does not block the mailbox.
+// It is acknowledged at the relay so it does not block the mailbox. (A delivery this device's
+// own store could not keep, e.g. a full disk, is not reported here and not acknowledged: the
+// connection is closed and the relay delivers it again after the reconnect.)
 struct DecryptFailed {
   Address sender;
   Error error;
