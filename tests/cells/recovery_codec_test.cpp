@@ -41,12 +41,18 @@ TEST(RecoveryCodec, RoundTrips) {
   EXPECT_EQ(request->to_post, 9u);
   EXPECT_EQ(request->channel, "intel");
 
-  auto resend = decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 5, {message(3), message(5)}}));
+  auto resend = decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 5, {message(3), message(5)}, {}}));
   ASSERT_TRUE(resend.ok()) << resend.error().to_string();
   EXPECT_EQ(resend->through_post, 5u);
   ASSERT_EQ(resend->messages.size(), 2u);
   EXPECT_EQ(resend->messages[1].post_number, 5u);
   EXPECT_EQ(resend->messages[1].body, message(5).body);
+  EXPECT_TRUE(resend->skipped.empty());  // absent on the wire: nothing skipped
+
+  auto skipping = decode_posts_resend(
+      encode(PostsResend{cell_of(7), "intel", 5, {message(3)}, {SkippedPost{4, 2}, SkippedPost{5, 3}}}));
+  ASSERT_TRUE(skipping.ok()) << skipping.error().to_string();
+  EXPECT_EQ(skipping->skipped, (std::vector<SkippedPost>{{4, 2}, {5, 3}}));
 
   KeyRequest key;
   key.key_tag.fill(0x9c);
@@ -65,14 +71,27 @@ TEST(RecoveryCodec, FieldRulesAreEnforced) {
   EXPECT_EQ(decode_posts_request(encode(PostsRequest{cell_of(7), "no spaces", 1, 4})).error().code,
             Errc::malformed_frame);
   // A resend may only carry posts of its own channel, up to its through_post.
-  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 5, {message(3, "commercial")}})).error().code,
+  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 5, {message(3, "commercial")}, {}})).error().code,
             Errc::malformed_frame);
-  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 2, {message(3)}})).error().code,
+  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 2, {message(3)}, {}})).error().code,
             Errc::malformed_frame);
-  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 0, {}})).error().code, Errc::malformed_frame);
+  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 0, {}, {}})).error().code, Errc::malformed_frame);
+  // Skips: ascending numbers up to through_post, each with an epoch, no more than a full answer.
+  for (const auto& skipped : std::vector<std::vector<SkippedPost>>{
+           {{6, 2}}, {{3, 0}}, {{4, 2}, {4, 2}}, {{4, 2}, {3, 2}}, {{0, 1}}}) {
+    EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", 5, {}, skipped})).error().code,
+              Errc::malformed_frame)
+        << skipped.size();
+  }
+  std::vector<SkippedPost> skips;
+  for (std::uint64_t i = 1; i <= kMaxResendMessages + 1; ++i) skips.push_back({i, 1});
+  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", kMaxResendMessages + 1, {}, skips}))
+                .error()
+                .code,
+            Errc::malformed_frame);
   std::vector<ChannelMessage> too_many;
   for (std::uint64_t i = 1; i <= kMaxResendMessages + 1; ++i) too_many.push_back(message(i));
-  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", kMaxResendMessages + 1, too_many}))
+  EXPECT_EQ(decode_posts_resend(encode(PostsResend{cell_of(7), "intel", kMaxResendMessages + 1, too_many, {}}))
                 .error()
                 .code,
             Errc::malformed_frame);
@@ -86,7 +105,7 @@ TEST(RecoveryCodec, FieldRulesAreEnforced) {
 
 TEST(RecoveryCodec, GarbageNeverCrashes) {
   std::mt19937 rng(23);
-  const Bytes valid = encode(PostsResend{cell_of(7), "intel", 5, {message(3), message(5)}});
+  const Bytes valid = encode(PostsResend{cell_of(7), "intel", 5, {message(3), message(5)}, {SkippedPost{4, 1}}});
   for (int i = 0; i < 3000; ++i) {
     Bytes b = valid;
     b[rng() % b.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);

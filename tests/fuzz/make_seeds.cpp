@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     message.body = Bytes{'h', 'i'};
     write(cells_dir, "channel_message", cells::encode(message));
     write(cells_dir, "posts_request", cells::encode(cells::PostsRequest{options.cell_id, "intel", 2, 5}));
-    write(cells_dir, "posts_resend", cells::encode(cells::PostsResend{options.cell_id, "intel", 3, {message}}));
+    write(cells_dir, "posts_resend", cells::encode(cells::PostsResend{options.cell_id, "intel", 3, {message}, {cells::SkippedPost{2, 1}}}));
     write(cells_dir, "key_request", cells::encode(cells::KeyRequest{}));
 
     // Hotline bodies of every kind, and a transcript of an attested channel.

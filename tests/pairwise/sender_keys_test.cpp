@@ -14,6 +14,7 @@
 
 #include "crypto/signal_context.hpp"
 #include "crypto/signal_ptr.hpp"
+#include "pairwise/signal_address.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parley::pairwise {

@@ -16,6 +16,9 @@ namespace parley {
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
+// Lower-case hex, two digits a byte (ids, hashes, fingerprints in text).
+std::string to_hex(ByteView bytes);
+
 inline ByteView as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }

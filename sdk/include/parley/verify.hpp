@@ -140,8 +140,8 @@ std::string_view forgery_name(Forgery forgery);
 // "ROUTINE", "PRIORITY", "IMMEDIATE", "FLASH".
 std::string_view precedence_name(Precedence precedence);
 
-// Lower-case hex, two digits a byte (genesis hashes, cell ids).
-std::string to_hex(ByteView bytes);
+// Lower-case hex, two digits a byte (genesis hashes, cell ids): parley::to_hex.
+using parley::to_hex;
 // A genesis hash from 64 hex digits (either case); invalid_argument otherwise.
 Result<GenesisHash> parse_genesis(std::string_view hex);
 

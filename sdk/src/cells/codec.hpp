@@ -85,11 +85,20 @@ struct PostsRequest {
   std::uint64_t to_post = 1;
 };
 
+// A post the answer leaves out because the asker could not read it: the epoch it was sent
+// under lets the asker check that (engine_recovery.cpp).
+struct SkippedPost {
+  std::uint64_t post_number = 0;
+  std::uint64_t epoch = 0;
+  bool operator==(const SkippedPost&) const = default;
+};
+
 struct PostsResend {
   CellId cell_id{};
   std::string channel;
   std::uint64_t through_post = 0;         // accounts for every post up to this number
   std::vector<ChannelMessage> messages;  // each of this cell and channel, post_number <= through_post
+  std::vector<SkippedPost> skipped;      // the numbers up to through_post left out, ascending
 };
 
 struct KeyRequest {

@@ -13,17 +13,6 @@ constexpr std::string_view kSupervisorPrefix = "parley-supervisor:";
 constexpr std::string_view kFingerprintLabel = "parley-fingerprint-v1";
 constexpr std::size_t kIdentityKeyBytes = 33;
 
-std::string hex(const Digest& digest) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (auto b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
 int nibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -35,7 +24,7 @@ int nibble(char c) {
 
 std::string to_string(const JoinAnchor& anchor) {
   return std::string(anchor.kind == JoinAnchor::Kind::genesis ? kGenesisPrefix : kSupervisorPrefix) +
-         hex(anchor.value);
+         to_hex(anchor.value);
 }
 
 Result<JoinAnchor> parse_join_anchor(std::string_view text) {

@@ -55,9 +55,12 @@ Bytes encode(const PostsResend& resend) {
   std::vector<flatbuffers::Offset<wire::MessageBlob>> blobs;
   for (const auto& message : resend.messages)
     blobs.push_back(wire::CreateMessageBlob(fbb, fbb.CreateVector(encode(message))));
+  std::vector<wire::SkippedPost> skipped;
+  for (const auto& skip : resend.skipped) skipped.emplace_back(skip.post_number, skip.epoch);
   auto root = wire::CreatePostsResend(fbb, kCellsWireVersion,
                                       fbb.CreateVector(resend.cell_id.data(), resend.cell_id.size()),
-                                      fbb.CreateString(resend.channel), resend.through_post, fbb.CreateVector(blobs));
+                                      fbb.CreateString(resend.channel), resend.through_post, fbb.CreateVector(blobs),
+                                      fbb.CreateVectorOfStructs(skipped));
   return finish(fbb, root.o, kPostsResendId);
 }
 
@@ -83,6 +86,18 @@ Result<PostsResend> decode_posts_resend(ByteView bytes) {
     if (message->cell_id != out.cell_id || message->channel != out.channel || message->post_number > out.through_post)
       return make_error(Errc::malformed_frame, "posts resend holds a message of another channel or beyond through_post");
     out.messages.push_back(std::move(*message));
+  }
+  if (const auto* skipped = r->skipped()) {
+    if (skipped->size() > kMaxResendMessages)
+      return make_error(Errc::malformed_frame, "posts resend skips " + std::to_string(skipped->size()) +
+                                                   " posts, limit " + std::to_string(kMaxResendMessages));
+    for (const auto* skip : *skipped) {
+      const std::uint64_t previous = out.skipped.empty() ? 0 : out.skipped.back().post_number;
+      if (skip->post_number() <= previous || skip->post_number() > out.through_post || skip->epoch() == 0)
+        return make_error(Errc::malformed_frame,
+                          "posts resend skips are not ascending numbers up to through_post, each with an epoch");
+      out.skipped.push_back(SkippedPost{skip->post_number(), skip->epoch()});
+    }
   }
   return out;
 }

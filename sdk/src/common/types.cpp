@@ -3,7 +3,7 @@
 
 namespace parley {
 
-std::string MessageId::to_hex() const {
+std::string to_hex(ByteView bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
@@ -13,5 +13,7 @@ std::string MessageId::to_hex() const {
   }
   return out;
 }
+
+std::string MessageId::to_hex() const { return parley::to_hex(bytes); }
 
 }  // namespace parley

@@ -336,6 +336,9 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     if (hold && *hold) {
       auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes,
                                   options_.max_held_per_sender);
+      held_changed_ = true;
+      held_pass_at_ = now;  // its key was just asked for: the recovery timer asks again later
+      held_retries_ = 0;
       if (!held && own_store_failed(held.error())) return std::move(held).error();  // not acknowledged
       if (!held) emit(DecryptFailed{*sender, held.error()});
     }

@@ -4,6 +4,7 @@
 // moves bytes. parley::Client drives it over a WebSocket; tests can drive it directly.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -33,6 +34,12 @@ struct Welcome;
 
 namespace parley::engine {
 
+// Times the recovery timer asks again for one gap, or for held envelopes' keys, before it
+// leaves that to the poster's next post (or the next envelope held).
+inline constexpr unsigned kMaxRecoveryAttempts = 6;
+// The wait before the recovery timer asks again after `attempts` asks: doubling each time.
+inline TimeMs recovery_backoff(TimeMs retry_ms, unsigned attempts) { return retry_ms << std::min(attempts, 16u); }
+
 struct EngineOptions {
   std::uint32_t prekey_batch = 100;  // one-time prekeys uploaded when the relay says "low"
   // Source of message ids; defaults to the OpenSSL CSPRNG. Tests inject a seeded one.
@@ -43,8 +50,12 @@ struct EngineOptions {
   TimeMs rotate_after_ms = TimeMs{7} * 24 * 3600 * 1000;
   // Channel envelopes waiting for their key or a charter epoch; the oldest go first.
   std::size_t max_held_envelopes = 1024;
+  // A held envelope whose key or epoch has not come after this long is dropped, with
+  // DecryptFailed(timeout) naming its sender.
+  TimeMs held_expiry_ms = TimeMs{7} * 24 * 3600 * 1000;
   // A request for lost posts or a lost key is not repeated sooner than this (unless the
-  // gap grew): the answer may still be on its way.
+  // gap grew): the answer may still be on its way. Unanswered, it is asked again after this
+  // long, then twice as long each time, at most kMaxRecoveryAttempts times (a timer).
   TimeMs recovery_retry_ms = 5000;
   // Freshness (docs/protocol.md "Freshness"): a post naming an epoch older than this device's
   // is accepted only within this many epochs and this long after the next epoch was applied.
@@ -229,6 +240,12 @@ class Engine {
   void caught_up(const CellId& cell, std::uint64_t epoch);
   void check_withheld_commits(TimeMs now);
   void check_ack_deadlines(TimeMs now);
+  // Asks again for lost posts and keys whose answer did not come (engine_recovery.cpp).
+  void retry_recovery(TimeMs now);
+  // Drops held envelopes older than held_expiry_ms (DecryptFailed, timeout).
+  void expire_held(TimeMs now);
+  // When the oldest held envelope arrived, read from the store after held envelopes changed.
+  std::optional<TimeMs> held_oldest();
   // Sets every slot of timers_ from the state it depends on.
   void rearm_timers();
   // Sends the posts queued while their cell was behind, for cells that caught up.
@@ -316,6 +333,15 @@ class Engine {
                         std::uint64_t next_post);
   Status on_posts_request(const Address& sender, ByteView body, TimeMs now, Effects& after);
   Status on_posts_resend(const Address& sender, ByteView body, TimeMs now, Effects& after);
+  // The last number from `from` on that a resend accounts for: each number up to `through` is
+  // answered, already held here, or a skip this device checked it could not read (else
+  // SecurityAlert{cell_posts_withheld}). `waiting`: a skip names an epoch not here yet.
+  Result<std::uint64_t> accounted_through(const Address& sender, const cells::PostsResend& resend,
+                                          const std::set<std::uint64_t>& answered, std::uint64_t from,
+                                          std::uint64_t through, bool& waiting, Effects& after);
+  enum class SkipCheck { proven, later, unproven };
+  Result<SkipCheck> check_skip(const Address& sender, const cells::PostsResend& resend, const cells::SkippedPost& skip,
+                               std::string& why);
   Status on_key_request(const Address& sender, ByteView body, TimeMs now, Effects& after);
   // Asks `sender` again for the key of a held envelope (throttled).
   Status request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, Effects& after);
@@ -393,9 +419,18 @@ class Engine {
   struct PostsAsked {
     std::uint64_t to_post = 0;
     TimeMs at = 0;
+    unsigned attempts = 0;  // asked again by the recovery timer this many times
   };
   std::map<std::tuple<CellId, std::string, Address>, PostsAsked> posts_asked_;
   std::map<std::pair<Address, envelope::KeyTag>, TimeMs> keys_asked_;
+  // Held envelopes: the store's oldest, re-read only after a change, and the re-asks for
+  // their keys (held_retries_ times so far, the last at held_pass_at_).
+  bool held_changed_ = true;
+  std::optional<TimeMs> held_oldest_;
+  TimeMs held_pass_at_ = 0;
+  unsigned held_retries_ = 0;
+  // Posts a poster left out of a resend without proof, alerted once each (bounded).
+  std::set<std::tuple<CellId, std::string, Address, std::uint64_t>> skips_alerted_;
   // Epochs this device heard of (from a post naming it) and lacks, per cell: sends on the
   // cell wait (cell_epoch_behind) until the commit arrives; past withheld_commit_ms an alert.
   struct NewerEpoch {

@@ -681,6 +681,7 @@ void Engine::retry_held_passes(TimeMs now) {
       }
       if (!hold) emit(DecryptFailed{item.sender, hold.error()});
       (void)store_.held_remove(item.seq);
+      held_changed_ = true;
       finish(after);
     }
   }

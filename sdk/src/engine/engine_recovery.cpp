@@ -6,10 +6,12 @@
 // receiver ask for the key again. Requests are throttled; answers are checked like any
 // channel message, so a recovered post passes exactly the rules a live one does.
 #include <algorithm>
+#include <set>
 
 #include "cells/codec.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
+#include "engine/alerts.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -90,24 +92,30 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   auto rows = store_.history_posts(ByteView(cell), request->channel, self_, request->from_post, last);
   if (!rows) return std::move(rows).error();
 
-  cells::PostsResend resend{cell, request->channel, last, {}};
+  // Every number the answer accounts for is either included or skipped with the epoch it was
+  // sent under, so that the asker can check it could not read it (on_posts_resend). The answer
+  // stops before a post it cannot show (not in history here) or one that does not fit.
+  cells::PostsResend resend{cell, request->channel, 0, {}, {}};
+  std::uint64_t expected = request->from_post;
   std::size_t payload = 0;
   for (auto& row : *rows) {
+    if (row.post_number != expected) break;
+    const charter::CellState* then = book_.state_at(cell, row.epoch);
+    auto head = log->hash_at(row.epoch);
+    if (!then || !head) break;
     // Only posts the asker could read when they were sent, as the same device: an address
     // that came back under another key is a new device, and its predecessor's history is
     // not its to have.
-    const charter::CellState* then = book_.state_at(cell, row.epoch);
-    if (!then || !charter::may_read(*then, request->channel, sender)) continue;
-    if (auto was = then->devices.find(sender); was == then->devices.end() || was->second.identity_key != current_key)
+    const auto was = then->devices.find(sender);
+    if (!charter::may_read(*then, request->channel, sender) || was == then->devices.end() ||
+        was->second.identity_key != current_key) {
+      resend.skipped.push_back(cells::SkippedPost{row.post_number, row.epoch});
+      ++expected;
       continue;
-    const std::size_t cost = row.body.size() + 512;
-    if (payload + cost > cells::kMaxResendPayloadBytes && !resend.messages.empty()) {
-      resend.through_post = resend.messages.back().post_number;  // the rest in the next answer
-      break;
     }
+    const std::size_t cost = row.body.size() + 512;
+    if (payload + cost > cells::kMaxResendPayloadBytes && !resend.messages.empty()) break;  // the rest next time
     payload += cost;
-    auto head = log->hash_at(row.epoch);
-    if (!head) continue;
     cells::ChannelMessage message;
     message.cell_id = cell;
     message.channel = request->channel;
@@ -121,7 +129,11 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
     message.precedence = row.precedence;
     message.attestation = std::move(row.attestation);
     resend.messages.push_back(std::move(message));
+    ++expected;
   }
+  for (auto& row : *rows) crypto::wipe(row.body);
+  if (expected == request->from_post) return {};  // nothing this device can account for
+  resend.through_post = expected - 1;
   Bytes answer = cells::encode(resend);
   for (auto& m : resend.messages) crypto::wipe(m.body);
   auto queued =
@@ -148,6 +160,7 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
             [](const auto& a, const auto& b) { return a.post_number < b.post_number; });
   std::uint64_t through = resend->through_post;
   bool waiting = false;
+  std::set<std::uint64_t> answered;
   for (auto& message : resend->messages) {
     std::optional<Event> delivered;
     auto accepted = accept_channel_message(sender, message, now, after, delivered);
@@ -158,9 +171,13 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
       waiting = true;
       break;
     }
+    answered.insert(message.post_number);
     if (delivered) after.events.push_back(std::move(*delivered));
   }
   const std::uint64_t before = **cursor;
+  auto accounted = accounted_through(sender, *resend, answered, before, through, waiting, after);
+  if (!accounted) return std::move(accounted).error();
+  through = *accounted;
   if (through >= before) PARLEY_TRY(advance_cursor(cell, resend->channel, sender, through + 1));
 
   // A partial answer that made progress: ask for the rest of the gap now rather than at the
@@ -180,6 +197,166 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
                        envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, resend->channel, next, asked->second.to_post}), now,
                        after);
+}
+
+Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cells::PostsResend& resend,
+                                                const std::set<std::uint64_t>& answered, std::uint64_t from,
+                                                std::uint64_t through, bool& waiting, Effects& after) {
+  // An honest answer covers at most one request's worth of numbers from the cursor.
+  through = std::min(through, from + cells::kMaxResendMessages - 1);
+  if (through < from) return through;
+  auto held = store_.history_posts(ByteView(resend.cell_id), resend.channel, sender, from, through);
+  if (!held) return std::move(held).error();
+  std::set<std::uint64_t> known = answered;
+  for (auto& row : *held) {
+    crypto::wipe(row.body);
+    known.insert(row.post_number);
+  }
+  for (std::uint64_t number = from; number <= through; ++number) {
+    if (known.count(number)) continue;
+    std::string why = "the answer neither includes nor skips it";
+    SkipCheck check = SkipCheck::unproven;
+    auto skip = std::find_if(resend.skipped.begin(), resend.skipped.end(),
+                             [number](const cells::SkippedPost& s) { return s.post_number == number; });
+    if (skip != resend.skipped.end()) {
+      auto checked = check_skip(sender, resend, *skip, why);
+      if (!checked) return std::move(checked).error();
+      check = *checked;
+    }
+    if (check == SkipCheck::proven) continue;
+    if (check == SkipCheck::later) {
+      waiting = true;
+    } else if (skips_alerted_.emplace(resend.cell_id, resend.channel, sender, number).second) {
+      if (skips_alerted_.size() > kMaxAskedEntries) skips_alerted_.clear();
+      const charter::CharterLog* log = book_.find(resend.cell_id);
+      after.events.push_back(security_alert(
+          resend.cell_id, sender, log ? log->epoch() : 0,
+          make_error(Errc::cell_posts_withheld, "post " + std::to_string(number) + " on " + resend.channel +
+                                                    " was left out of a resend without proof: " + why)));
+    }
+    return number - 1;  // the cursor stays here: the next post asks again
+  }
+  return through;
+}
+
+// A skipped post is proven if, at the epoch it names, this device (under its own key) could not
+// read the channel, and that epoch fits between the poster's neighbouring posts held here (a
+// poster's posts name non-decreasing epochs) and is not older than this device's first epoch
+// in the cell (nothing it was sent is). What remains open to a lying poster: an epoch next to a
+// real change of this device's READ, within those bounds (docs/protocol.md).
+Result<Engine::SkipCheck> Engine::check_skip(const Address& sender, const cells::PostsResend& resend,
+                                             const cells::SkippedPost& skip, std::string& why) {
+  const CellId& cell = resend.cell_id;
+  const charter::CharterLog* log = book_.find(cell);
+  if (!log) return SkipCheck::later;
+  const std::string epoch = "epoch " + std::to_string(skip.epoch);
+  auto lower = store_.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, true);
+  if (!lower) return std::move(lower).error();
+  auto upper = store_.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, false);
+  if (!upper) return std::move(upper).error();
+  if (*upper && skip.epoch > **upper) {
+    why = epoch + " is after that of the poster's next post (" + std::to_string(**upper) + ")";
+    return SkipCheck::unproven;
+  }
+  if (skip.epoch > log->epoch()) return SkipCheck::later;
+  if (*lower && skip.epoch < **lower) {
+    why = epoch + " is before that of the poster's previous post (" + std::to_string(**lower) + ")";
+    return SkipCheck::unproven;
+  }
+  auto identity = store_.local_identity();
+  if (!identity) return std::move(identity).error();
+  if (!*identity) return make_error(Errc::store_corrupt, "the device identity is missing");
+  const Bytes& own_key = (*identity)->identity_public;
+  auto listed = [&](const charter::CellState& state) {
+    auto it = state.devices.find(self_);
+    return it != state.devices.end() && it->second.identity_key == own_key;
+  };
+  const charter::CellState* then = book_.state_at(cell, skip.epoch);
+  if (!then) return SkipCheck::later;
+  if (listed(*then) && charter::may_read(*then, resend.channel, self_)) {
+    why = "this device could read the channel at " + epoch;
+    return SkipCheck::unproven;
+  }
+  if (*lower) return SkipCheck::proven;
+  // Nothing of the poster's below it here: the epoch must not predate this device in the cell.
+  charter::CellState state;
+  std::uint64_t at = 0;
+  for (const auto& commit : log->commits_from(1)) {
+    if (++at > skip.epoch) break;
+    auto next = charter::apply(state, commit);
+    if (!next) return std::move(next).error();
+    state = std::move(*next);
+    if (listed(state)) return SkipCheck::proven;
+  }
+  why = epoch + " is before this device was in the cell";
+  return SkipCheck::unproven;
+}
+
+// The recovery timer: a gap asked for whose answer has not come is asked for again, from the
+// cursor as it is now; held envelopes ask again for their keys. Each waits twice as long as
+// the last time, kMaxRecoveryAttempts times at most (then the poster's next post asks).
+void Engine::retry_recovery(TimeMs now) {
+  std::vector<std::tuple<CellId, std::string, Address>> due;
+  for (const auto& [key, asked] : posts_asked_)
+    if (asked.attempts < kMaxRecoveryAttempts &&
+        asked.at + recovery_backoff(options_.recovery_retry_ms, asked.attempts) <= now)
+      due.push_back(key);
+  for (const auto& key : due) {
+    const auto& [cell, channel, poster] = key;
+    const std::uint64_t to_post = posts_asked_.at(key).to_post;
+    bool open = false;
+    Effects after;
+    auto sent = transact(after, [&]() -> Status {
+      open = false;
+      const charter::CharterLog* log = book_.find(cell);
+      auto cursor = store_.cursor_get(ByteView(cell), channel, poster);
+      if (!cursor) return std::move(cursor).error();
+      if (!log || !cursor->has_value() || **cursor > to_post) return {};  // closed meanwhile
+      open = true;
+      return queue_control(&log->state(), poster, envelope::ContentKind::posts_request,
+                           cells::encode(cells::PostsRequest{cell, channel, **cursor, to_post}), now, after);
+    });
+    if (!sent) emit(ProtocolError{sent.error()});
+    finish(after);
+    auto asked = posts_asked_.find(key);
+    if (asked == posts_asked_.end()) continue;
+    if (!open && sent) {
+      posts_asked_.erase(asked);
+      continue;
+    }
+    asked->second.at = now;  // counted even if it failed: no busy loop on a broken store
+    ++asked->second.attempts;
+  }
+
+  if (held_oldest() && held_retries_ < kMaxRecoveryAttempts &&
+      held_pass_at_ + recovery_backoff(options_.recovery_retry_ms, held_retries_) <= now) {
+    held_pass_at_ = now;
+    ++held_retries_;
+    retry_held_ = true;  // each envelope still without its key asks for it again
+    retry_held(now);
+  }
+}
+
+void Engine::expire_held(TimeMs now) {
+  auto held = store_.held_items();
+  bool failed = !held;
+  if (held) {
+    for (const auto& item : *held) {
+      if (now - item.received_at < options_.held_expiry_ms) continue;
+      if (auto removed = store_.held_remove(item.seq); !removed) {
+        emit(ProtocolError{removed.error()});
+        failed = true;
+        continue;
+      }
+      emit(DecryptFailed{item.sender, make_error(Errc::timeout, "a channel envelope waited " +
+                                                                   std::to_string((now - item.received_at) / 1000) +
+                                                                   " s for its key or charter epoch and was dropped")});
+    }
+  } else {
+    emit(ProtocolError{held.error()});
+  }
+  held_changed_ = !failed;
+  if (failed) held_oldest_.reset();  // not timed again until held envelopes change: no busy loop
 }
 
 // Asked by `sender` for a key of this device it should hold: the exact distribution it was

@@ -34,6 +34,33 @@ void Engine::rearm_timers() {
     for (const auto& [peer, at] : refetch_at_) earliest(retry, at);
   }
   timers_.set(Timer::relay_retry, retry);
+
+  std::optional<TimeMs> recovery;
+  const std::optional<TimeMs> oldest_held = held_oldest();
+  if (state_ == State::ready) {  // requests go out only while connected
+    for (const auto& [key, asked] : posts_asked_)
+      if (asked.attempts < kMaxRecoveryAttempts)
+        earliest(recovery, asked.at + recovery_backoff(options_.recovery_retry_ms, asked.attempts));
+    if (oldest_held && held_retries_ < kMaxRecoveryAttempts)
+      earliest(recovery, held_pass_at_ + recovery_backoff(options_.recovery_retry_ms, held_retries_));
+  }
+  timers_.set(Timer::recovery_retry, recovery);
+  timers_.set(Timer::held_expiry,
+              oldest_held ? std::optional<TimeMs>(*oldest_held + options_.held_expiry_ms) : std::nullopt);
+}
+
+std::optional<TimeMs> Engine::held_oldest() {
+  if (held_changed_) {
+    auto oldest = store_.held_oldest();
+    held_changed_ = false;  // on an error, read again at the next change, not at every pump
+    held_oldest_.reset();
+    if (!oldest) {
+      emit(ProtocolError{oldest.error()});
+      return std::nullopt;
+    }
+    held_oldest_ = *oldest;
+  }
+  return held_oldest_;
 }
 
 std::optional<TimeMs> Engine::poll_timeout() {
@@ -46,6 +73,8 @@ void Engine::handle_timeout(TimeMs now) {
   if (timers_.due(Timer::withheld_commit, now)) check_withheld_commits(now);
   if (timers_.due(Timer::relay_retry, now)) resend_refused(now);
   if (timers_.due(Timer::ack_deadline, now)) check_ack_deadlines(now);
+  if (timers_.due(Timer::recovery_retry, now)) retry_recovery(now);
+  if (timers_.due(Timer::held_expiry, now)) expire_held(now);
 }
 
 }  // namespace parley::engine

@@ -17,6 +17,8 @@ enum class Timer : std::size_t {
   ack_deadline,     // an acknowledgement deadline passes (MessageOverdue, escalation)
   withheld_commit,  // a newer epoch was heard of and its commit is still missing
   relay_retry,      // a send or bundle fetch the relay refused for now goes again
+  recovery_retry,   // lost posts or keys asked for and not answered are asked for again
+  held_expiry,      // a held envelope waited too long for its key or epoch
   count,
 };
 

@@ -10,6 +10,7 @@
 
 #include "crypto/signal_context.hpp"
 #include "crypto/signal_ptr.hpp"
+#include "pairwise/signal_address.hpp"
 #include "pairwise/signal_error.hpp"
 
 namespace parley::pairwise {

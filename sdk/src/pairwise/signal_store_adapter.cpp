@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pairwise/signal_store_adapter.hpp"
 
+#include <signal_protocol.h>
+
 #include "crypto/signal_context.hpp"
 
 namespace parley::pairwise {

@@ -2,11 +2,12 @@
 // Maps libsignal-protocol-c's synchronous store callbacks onto a DeviceStore.
 #pragma once
 
-#include <signal_protocol.h>
-
 #include <functional>
 
 #include "store/device_store.hpp"
+
+// libsignal's store context, opaque here: its headers stay inside crypto/ and pairwise/.
+struct signal_protocol_store_context;
 
 namespace parley::pairwise {
 
@@ -41,10 +42,5 @@ class SignalStoreAdapter {
   IdentityCheck identity_check_;
   IdentityVouch identity_vouch_;
 };
-
-// libsignal's address view of a parley::Address (borrows address.user).
-inline signal_protocol_address to_signal_address(const Address& address) {
-  return signal_protocol_address{address.user.data(), address.user.size(), static_cast<std::int32_t>(address.device)};
-}
 
 }  // namespace parley::pairwise

@@ -186,6 +186,25 @@ Result<std::vector<HistoryRecord>> DeviceStore::history_posts(ByteView cell_id, 
   return read_history(*stmt, cell_id, channel);
 }
 
+Result<std::optional<std::uint64_t>> DeviceStore::history_epoch_near(ByteView cell_id, std::string_view channel,
+                                                                      const Address& sender, std::uint64_t post,
+                                                                      bool below) const {
+  auto stmt = db_.prepare(below ? "SELECT epoch FROM channel_history WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 "
+                                  "AND device = ?4 AND post_number BETWEEN 1 AND ?5 - 1 ORDER BY post_number DESC LIMIT 1"
+                                : "SELECT epoch FROM channel_history WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 "
+                                  "AND device = ?4 AND post_number > ?5 ORDER BY post_number LIMIT 1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id)
+      .bind(2, channel)
+      .bind(3, sender.user)
+      .bind(4, std::int64_t{sender.device})
+      .bind(5, static_cast<std::int64_t>(post));
+  auto row = stmt->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt->column_int(0)));
+}
+
 // Bounded: when full, the oldest held envelope goes (it is the least likely to become readable).
 Status DeviceStore::held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held,
                              std::size_t max_per_sender) {
@@ -235,6 +254,15 @@ Result<std::vector<HeldEnvelope>> DeviceStore::held_items() const {
     h.received_at = stmt->column_int(4);
     out.push_back(std::move(h));
   }
+}
+
+Result<std::optional<TimeMs>> DeviceStore::held_oldest() const {
+  auto stmt = db_.prepare("SELECT min(received_at) FROM held_envelopes");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return std::move(row).error();
+  if (!*row || stmt->column_is_null(0)) return std::optional<TimeMs>();
+  return std::optional<TimeMs>(stmt->column_int(0));
 }
 
 Status DeviceStore::held_remove(std::int64_t seq) {

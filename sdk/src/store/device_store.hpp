@@ -184,11 +184,18 @@ class DeviceStore {
   // The sender's posts numbered from..to on the channel, ascending.
   Result<std::vector<HistoryRecord>> history_posts(ByteView cell_id, std::string_view channel, const Address& sender,
                                                    std::uint64_t from_post, std::uint64_t to_post) const;
+  // The charter epoch of the sender's nearest post on the channel numbered below (`below`) or
+  // above `post` that this device holds; nullopt if it holds none.
+  Result<std::optional<std::uint64_t>> history_epoch_near(ByteView cell_id, std::string_view channel,
+                                                           const Address& sender, std::uint64_t post,
+                                                           bool below) const;
   // Holds an envelope; at most `max_per_sender` per sender and `max_held` in all (the
   // sender holding the most loses its oldest first).
   Status held_put(const Address& sender, ByteView payload, TimeMs now, std::size_t max_held,
                   std::size_t max_per_sender);
   Result<std::vector<HeldEnvelope>> held_items() const;
+  // When the oldest held envelope arrived; nullopt if none is held.
+  Result<std::optional<TimeMs>> held_oldest() const;
   Status held_remove(std::int64_t seq);
 
   // --- recovery of lost channel traffic (store/recovery.cpp) ---

@@ -27,13 +27,6 @@ Error corrupt(const std::string& what) {
   return make_error(Errc::store_corrupt, "the store's key-derivation header is invalid: " + what);
 }
 
-std::string hex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) out += {kDigits[b >> 4], kDigits[b & 15]};
-  return out;
-}
-
 std::optional<Bytes> unhex(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
   Bytes out(text.size() / 2);
@@ -80,7 +73,7 @@ std::string encode_kdf_header(const PassphraseKdf& kdf) {
     out << "algorithm scrypt\nn " << kdf.n << "\nr " << kdf.r << "\np " << kdf.p << "\n";
   else
     out << "algorithm pbkdf2-sha256\niterations " << kdf.iterations << "\n";
-  out << "salt " << hex(kdf.salt) << "\n";
+  out << "salt " << to_hex(kdf.salt) << "\n";
   return out.str();
 }
 

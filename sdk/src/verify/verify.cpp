@@ -131,17 +131,6 @@ std::string_view precedence_name(Precedence precedence) {
   return p ? hotline::precedence_name(*p) : "UNKNOWN";
 }
 
-std::string to_hex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (auto b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
 Result<GenesisHash> parse_genesis(std::string_view hex) {
   GenesisHash hash{};
   if (hex.size() != hash.size() * 2)
