@@ -2,6 +2,7 @@
 /* A device that waits to be welcomed into a cell, posts one message on a channel, waits for
  * the first reply there and exits.
  *   parley-sample-c USER STORE PASSPHRASE RELAY_PORT CHANNEL TEXT
+ * CHANNEL "-" picks the first channel this device may post on, from the cell's view.
  * It prints "identity HEX" first: give that key to the supervisor, who adds the device. It then
  * reads the supervisor's join anchor ("parley-supervisor:HEX", one line on stdin), which the
  * supervisor hands over the same way: only a cell that supervisor created can join it.
@@ -19,6 +20,7 @@ static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER;
 static int g_joined, g_sent, g_replied;
 static const char* g_channel;
+static char g_channel_chosen[128]; /* channel ids are at most 64 bytes */
 static parley_cell_id g_cell;
 static parley_message_id g_post_id;
 
@@ -59,6 +61,35 @@ static int failed(const char* what, const parley_error* err) {
   return 1;
 }
 
+/* Prints what the SDK says about the cell (the fingerprint is for people to compare with the
+ * supervisor's) and, for CHANNEL "-", picks the first channel this device may post on. */
+static int describe_cell(parley_client* client, int choose, parley_error* err) {
+  parley_cell_view* view = NULL;
+  if (parley_client_cell_view(client, g_cell, &view, err) != PARLEY_OK) return 0;
+  const parley_cell_info* info = parley_cell_view_info(view);
+  printf("joined %s (supervisor %s, fingerprint %s)\n", info->name, info->supervisor_party,
+         info->supervisor_fingerprint_digits);
+  for (size_t i = 0; i < info->channel_count; ++i) {
+    const parley_cell_channel_info* channel = &info->channels[i];
+    printf("channel %s (%s):%s%s\n", channel->name, channel->display_name, channel->can_read ? " read" : "",
+           channel->can_post ? " post" : "");
+    if (choose && channel->can_post && !g_channel_chosen[0] && strlen(channel->name) < sizeof g_channel_chosen) {
+      strcpy(g_channel_chosen, channel->name);
+    }
+  }
+  fflush(stdout);
+  parley_cell_view_free(view);
+  if (!choose) return 1;
+  if (!g_channel_chosen[0]) {
+    fprintf(stderr, "this device may post on no channel of the cell\n");
+    return 0;
+  }
+  pthread_mutex_lock(&g_mutex); /* g_channel is read by the callback */
+  g_channel = g_channel_chosen;
+  pthread_mutex_unlock(&g_mutex);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "--version") == 0) {
     printf("parley %s\n", parley_version());
@@ -77,6 +108,7 @@ int main(int argc, char** argv) {
   options.store_key = (const uint8_t*)argv[3];
   options.store_key_len = strlen(argv[3]);
   options.relay_port = (uint16_t)atoi(argv[4]);
+  const int choose = strcmp(argv[5], "-") == 0;
   g_channel = argv[5];
 
   parley_error err;
@@ -105,9 +137,11 @@ int main(int argc, char** argv) {
     failed("start", &err);
   } else if (!wait_flag(&g_joined)) {
     fprintf(stderr, "not welcomed into a cell within 30 s\n");
+  } else if (!describe_cell(client, choose, &err)) {
+    if (err.code != PARLEY_OK) failed("cell view", &err);
   } else {
     pthread_mutex_lock(&g_mutex); /* g_post_id is read by the callback */
-    const parley_status s = parley_channel_post(client, g_cell, argv[5], (const uint8_t*)argv[6], strlen(argv[6]),
+    const parley_status s = parley_channel_post(client, g_cell, g_channel, (const uint8_t*)argv[6], strlen(argv[6]),
                                                 &g_post_id, &err);
     pthread_mutex_unlock(&g_mutex);
     if (s != PARLEY_OK) {
@@ -115,7 +149,7 @@ int main(int argc, char** argv) {
     } else if (!wait_flag(&g_sent)) {
       fprintf(stderr, "the relay did not acknowledge the post within 30 s\n");
     } else {
-      printf("posted on %s\n", argv[5]);
+      printf("posted on %s\n", g_channel);
       fflush(stdout);
       if (wait_flag(&g_replied)) rc = 0;
       else fprintf(stderr, "no reply within 30 s\n");

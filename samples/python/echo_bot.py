@@ -32,6 +32,11 @@ def main():
         for event in bot.events():
             if event.kind != parley.EventKind.CHANNEL_MESSAGE_RECEIVED or event.text.startswith("echo: "):
                 continue
+            # The cell's view says whether this device may post there now (the SDK computes it).
+            channel = bot.cell(event.cell).channel(event.channel)
+            if channel is None or not channel.can_post:
+                print(f"not echoed on {event.channel}: no POST there", file=sys.stderr, flush=True)
+                continue
             try:
                 bot.post(event.cell, event.channel, f"echo: {event.text}")
             except parley.ParleyError as e:  # e.g. no POST on that channel

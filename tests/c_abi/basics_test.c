@@ -287,6 +287,7 @@ static void null_handles(void) {
   parley_notice notice;
   parley_notice_init(&notice);
   parley_notice_list* notices = NULL;
+  parley_cell_view* view = NULL;
 
   parley_status results[] = {
       parley_client_address(NULL, &to, &err),
@@ -320,6 +321,7 @@ static void null_handles(void) {
       parley_channel_incidents(NULL, cell, "ops", &incidents, &err),
       parley_channel_post_notice(NULL, cell, "ops", &notice, PARLEY_PRECEDENCE_ROUTINE, NULL, &err),
       parley_channel_notices(NULL, cell, "ops", &notices, &err),
+      parley_client_cell_view(NULL, cell, &view, &err),
   };
   for (size_t i = 0; i < sizeof results / sizeof results[0]; ++i) {
     if (results[i] != PARLEY_E_INVALID_ARGUMENT) check_fail(__FILE__, __LINE__, "NULL client refused", "");
@@ -337,6 +339,8 @@ static void null_handles(void) {
   CHECK(parley_incident_list_count(NULL) == 0 && parley_incident_list_at(NULL, 0) == NULL);
   parley_notice_list_free(NULL);
   CHECK(parley_notice_list_count(NULL) == 0 && parley_notice_list_at(NULL, 0) == NULL);
+  parley_cell_view_free(NULL);
+  CHECK(parley_cell_view_info(NULL) == NULL);
 }
 
 static void noop_callback(const parley_event* event, void* user) { (void)event, (void)user; }
@@ -393,6 +397,10 @@ static void unknown_cell(void) {
   parley_channel_policy_init(&p);
   parley_history* h = (parley_history*)&err;
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_add_member(c, cell, &m, &err), &err);
+  parley_cell_view* view = (parley_cell_view*)&err;
+  CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_client_cell_view(c, cell, &view, &err), &err);
+  CHECK(view == NULL);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_client_cell_view(c, cell, NULL, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_remove_member(c, cell, someone, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_cell_set_role(c, cell, "bob", PARLEY_ROLE_OBSERVER, &err), &err);
   CHECK_STATUS(PARLEY_E_CELL_UNKNOWN, parley_channel_create(c, cell, "ops", "Ops", &err), &err);
@@ -533,6 +541,36 @@ static void local_cell(void) {
   CHECK(parley_cell_list_at(list, 0) && memcmp(parley_cell_list_at(list, 0), &cell, sizeof cell) == 0);
   CHECK(parley_cell_list_at(list, 1) == NULL);
   parley_cell_list_free(list);
+
+  /* The view: the template's cell as its supervisor sees it. */
+  parley_cell_view* view = NULL;
+  CHECK_OK(parley_client_cell_view(c, cell, &view, &err), &err);
+  const parley_cell_info* info = parley_cell_view_info(view);
+  CHECK(info && info->struct_size == sizeof *info);
+  if (info) {
+    CHECK(memcmp(&info->id, &cell, sizeof cell) == 0 && strcmp(info->name, "IL-SY coordination") == 0);
+    CHECK(info->epoch == 1 && strcmp(info->party, "US") == 0 && info->role == PARLEY_ROLE_SUPERVISOR);
+    CHECK(strcmp(info->supervisor_party, "US") == 0);
+    CHECK(info->party_count == 2 && strcmp(info->parties[0], "IL") == 0 && strcmp(info->parties[1], "US") == 0);
+    CHECK(info->member_count == 2 && strcmp(info->members[0].user, "il_local") == 0 &&
+          info->members[0].device_count == 1 && info->members[0].devices[0].identity_key_len == 33 &&
+          info->members[0].role == PARLEY_ROLE_MEMBER);
+    CHECK(info->channel_count == 4 && info->pending_proposal_count == 0);
+    for (size_t i = 0; i < info->channel_count; ++i) {
+      CHECK(info->channels[i].can_read && !info->channels[i].can_post && !info->channels[i].archived);
+      CHECK(info->channels[i].read_count == 3 && info->channels[i].post_count == 2);
+    }
+    char anchor[PARLEY_JOIN_ANCHOR_MAX], digits[PARLEY_FINGERPRINT_DIGITS_MAX], hex[65];
+    CHECK_OK(parley_cell_join_anchor(c, cell, anchor, sizeof anchor, &err), &err);
+    for (int i = 0; i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", info->genesis.bytes[i]);
+    CHECK(strcmp(anchor + strlen("parley-cell:"), hex) == 0);
+    CHECK_OK(parley_client_supervisor_anchor(c, anchor, sizeof anchor, &err), &err);
+    for (int i = 0; i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", info->supervisor_fingerprint.bytes[i]);
+    CHECK(strcmp(anchor + strlen("parley-supervisor:"), hex) == 0);
+    CHECK_OK(parley_fingerprint_digits(info->supervisor_fingerprint, digits, sizeof digits, &err), &err);
+    CHECK(strcmp(digits, info->supervisor_fingerprint_digits) == 0);
+  }
+  parley_cell_view_free(view);
 
   /* The supervisor reads every channel but posts on none by default. */
   CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED, parley_channel_post(c, cell, "intel", (const uint8_t*)"x", 1, NULL, &err),

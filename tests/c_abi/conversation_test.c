@@ -148,6 +148,30 @@ static void cell_conversation(void) {
   CHECK(parley_cell_list_count(list) == 1 && memcmp(parley_cell_list_at(list, 0), &cell, sizeof cell) == 0);
   parley_cell_list_free(list);
 
+  /* The trade delegate's view: a member of IL that neither reads nor posts on intel, with
+   * the same genesis and supervisor fingerprint as the supervisor's own view. */
+  parley_cell_view *trade_view = NULL, *us_view = NULL;
+  CHECK_OK(parley_client_cell_view(trade.client, cell, &trade_view, &err), &err);
+  CHECK_OK(parley_client_cell_view(us.client, cell, &us_view, &err), &err);
+  const parley_cell_info* ti = parley_cell_view_info(trade_view);
+  const parley_cell_info* ui = parley_cell_view_info(us_view);
+  CHECK(ti && ui && ti->epoch == 2 && strcmp(ti->party, "IL") == 0 && ti->role == PARLEY_ROLE_MEMBER);
+  if (ti && ui) {
+    CHECK(memcmp(&ti->genesis, &ui->genesis, sizeof ti->genesis) == 0);
+    CHECK(memcmp(&ti->supervisor_fingerprint, &ui->supervisor_fingerprint, sizeof ti->supervisor_fingerprint) == 0);
+    CHECK(ti->member_count == 4 && ti->channel_count == 4);
+    for (size_t i = 0; i < ti->channel_count; ++i) {
+      const parley_cell_channel_info* ch = &ti->channels[i];
+      if (strcmp(ch->name, "intel") == 0) {
+        CHECK(!ch->can_read && !ch->can_post && ch->read_count == 3 && ch->post_count == 2);
+      } else {
+        CHECK(ch->can_read && ch->can_post);
+      }
+    }
+  }
+  parley_cell_view_free(trade_view);
+  parley_cell_view_free(us_view);
+
   const char* convoy = "convoy moves at 0400";
   const char* tender = "tender opens monday";
   parley_message_id convoy_id;
@@ -189,9 +213,23 @@ static void cell_conversation(void) {
   CHECK_OK(parley_channel_post(sy.client, cell, "liaison", (const uint8_t*)liaison, strlen(liaison), NULL, &err), &err);
   CHECK(device_wait(&deputy, match_text, liaison, kWait, &e));
   CHECK(device_wait(&il, match_text, liaison, kWait, &e));
-  /* The observer reads but may not post. */
+  /* The observer reads but may not post, and its view says so. */
   CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
                parley_channel_post(deputy.client, cell, "liaison", (const uint8_t*)"me too", 6, NULL, &err), &err);
+  parley_cell_view* deputy_view = NULL;
+  CHECK_OK(parley_client_cell_view(deputy.client, cell, &deputy_view, &err), &err);
+  const parley_cell_info* di = parley_cell_view_info(deputy_view);
+  CHECK(di && di->role == PARLEY_ROLE_OBSERVER && strcmp(di->party, "SY") == 0);
+  int saw_liaison = 0;
+  for (size_t i = 0; di && i < di->channel_count; ++i) {
+    if (strcmp(di->channels[i].name, "liaison") != 0) continue;
+    saw_liaison = 1;
+    CHECK(di->channels[i].can_read && !di->channels[i].can_post && strcmp(di->channels[i].display_name, "Liaison") == 0);
+    CHECK(di->channels[i].post_count == 1 && di->channels[i].post[0].kind == PARLEY_GRANT_DEVICE &&
+          strcmp(di->channels[i].post[0].name, "sy_officer") == 0 && di->channels[i].post[0].device == 1);
+  }
+  CHECK(saw_liaison);
+  parley_cell_view_free(deputy_view);
 
   /* Removing the trade delegate: it reads nothing posted after. */
   CHECK_OK(parley_cell_remove_member(us.client, cell, device_address(&trade), &err), &err);
@@ -206,6 +244,13 @@ static void cell_conversation(void) {
   CHECK_STATUS(PARLEY_E_CELL_PERMISSION_DENIED,
                parley_channel_post(trade.client, cell, "commercial", (const uint8_t*)"still here?", 11, NULL, &err),
                &err);
+  /* The removed delegate still has a view (its history stays), with no party or role. */
+  CHECK(device_wait(&trade, match_epoch, &epoch7, kWait, &e));
+  CHECK_OK(parley_client_cell_view(trade.client, cell, &trade_view, &err), &err);
+  ti = parley_cell_view_info(trade_view);
+  CHECK(ti && ti->epoch == 7 && ti->party == NULL && (int)ti->role == 0);
+  for (size_t i = 0; ti && i < ti->channel_count; ++i) CHECK(!ti->channels[i].can_read && !ti->channels[i].can_post);
+  parley_cell_view_free(trade_view);
 
   /* Archived channels take no more posts. */
   CHECK_OK(parley_channel_archive(us.client, cell, "liaison", &err), &err);
@@ -240,10 +285,27 @@ static void cell_conversation(void) {
   CHECK(memcmp(&e.proposal_id, &pid, sizeof pid) == 0 && strcmp(e.peer_user, "sy_officer") == 0 && same_cell(&e, &cell));
   CHECK(e.proposal_roles == 1 && e.proposal_adds == 0 && e.proposal_removes == 0);
   CHECK(strcmp(e.proposal_role_user, "sy_deputy") == 0 && e.proposal_role == PARLEY_ROLE_MEMBER);
+  /* The supervisor's view lists it until it decides; the proposer's does not. */
+  CHECK_OK(parley_client_cell_view(us.client, cell, &us_view, &err), &err);
+  ui = parley_cell_view_info(us_view);
+  CHECK(ui && ui->pending_proposal_count == 1);
+  if (ui && ui->pending_proposal_count == 1) {
+    const parley_pending_proposal_info* pp = &ui->pending_proposals[0];
+    CHECK(memcmp(&pp->id, &pid, sizeof pid) == 0 && strcmp(pp->proposer.user, "sy_officer") == 0);
+    CHECK(strcmp(pp->summary, "role of sy_deputy: member") == 0);
+    CHECK(pp->changes && pp->changes->role_count == 1 && strcmp(pp->changes->roles[0].user, "sy_deputy") == 0);
+  }
+  parley_cell_view_free(us_view);
+  CHECK_OK(parley_client_cell_view(sy.client, cell, &us_view, &err), &err);
+  CHECK(parley_cell_view_info(us_view)->pending_proposal_count == 0);
+  parley_cell_view_free(us_view);
   CHECK_OK(parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
   CHECK_STATUS(PARLEY_E_STORE_NOT_FOUND, parley_cell_accept_proposal(us.client, cell, pid, &err), &err);
   const uint64_t epoch9 = 9;
   CHECK(device_wait(&deputy, match_epoch, &epoch9, kWait, &e));
+  CHECK_OK(parley_client_cell_view(us.client, cell, &us_view, &err), &err);
+  CHECK(parley_cell_view_info(us_view)->pending_proposal_count == 0);
+  parley_cell_view_free(us_view);
 
   /* No event reported a refused or undecryptable message along the way. */
   const parley_event_kind denied = PARLEY_EVENT_PERMISSION_DENIED, alert = PARLEY_EVENT_SECURITY_ALERT,

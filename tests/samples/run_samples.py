@@ -34,8 +34,9 @@ def main():
                            "--registration", "open"])
             procs.append(relay)
             port = first_line(relay, "parley-relay listening on ").rsplit(":", 1)[1]
-            c_dev = start([sample_c, "il_c", os.path.join(tmp, "c.db"), "pw-c", port, "diplomatic",
-                           "hello from C"])
+            # "-": the C sample picks the first channel it may post on from the cell's view
+            # (commercial: the template's channels, by name, all posted on by IL).
+            c_dev = start([sample_c, "il_c", os.path.join(tmp, "c.db"), "pw-c", port, "-", "hello from C"])
             procs.append(c_dev)
             env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "../../bindings/python"))
             bot = start([sys.executable, echo_bot, "sy_bot", os.path.join(tmp, "bot.db"), "pw-bot", port], env=env)
@@ -59,8 +60,9 @@ def main():
             timer.cancel()
             print(sup_out, c_out, bot_out, sep="")
             ok = (sup.returncode == 0 and c_dev.returncode == 0 and bot.returncode == 0
-                  and "diplomatic il_c.1: hello from C" in sup_out
-                  and "diplomatic sy_bot.1: echo: hello from C" in sup_out
+                  and "commercial il_c.1: hello from C" in sup_out
+                  and "commercial sy_bot.1: echo: hello from C" in sup_out
+                  and "channel intel (Intelligence sharing): read post" in c_out
                   and "reply from sy_bot.1: echo: hello from C" in c_out)
         finally:
             for p in procs:

@@ -295,9 +295,18 @@ class Device {
     return JSON.parse(this.resultText());
   }
 
-  /** The cells of this device with their channels and this device's READ/POST. */
+  /**
+   * The SDK's view of every cell of this device: name, genesis, supervisor fingerprint, members,
+   * channels with their policy and this device's READ/POST, pending proposals (supervisors).
+   */
   cells() {
     check(this.m, this.m._parley_device_cells(this.ptr));
+    return JSON.parse(this.resultText());
+  }
+
+  /** The SDK's view of one cell (as in cells()). cell_unknown (110) if this device is not in it. */
+  cell(cell) {
+    check(this.m, withStrings(this.m, [cell], ([c]) => this.m._parley_device_cell(this.ptr, c)));
     return JSON.parse(this.resultText());
   }
 

@@ -181,30 +181,91 @@ export interface CellMember extends Address {
   identityKey: string;
 }
 
+export type Role = 'supervisor' | 'party_admin' | 'member' | 'observer';
+
+/** A READ or POST grant of a channel policy. */
+export type Grant =
+  | { kind: 'party'; name: string }
+  | { kind: 'user'; name: string }
+  | { kind: 'device'; name: string; device: number };
+
 export interface ChannelInfo {
+  /** The channel id that post(), history() and the hotline calls take. */
   id: string;
+  /** Its display name. */
   name: string;
   archived: boolean;
+  /** This device's READ and POST at the current epoch. */
   read: boolean;
   post: boolean;
+  /** The policy: who may READ and POST (sorted: parties, users, devices). */
+  readGrants: Grant[];
+  postGrants: Grant[];
   ackRequired: boolean;
   /** The channel's acknowledgement deadline (0 when none); a precedence may shorten it. */
   ackDeadlineSeconds: number;
   attested: boolean;
+  /** 0: kept. */
+  retentionSeconds: number;
 }
 
+export interface CellDeviceInfo {
+  address: Address;
+  /** The 33-byte identity key the charter binds to the device, hex. */
+  identityKey: string;
+  /** Its fingerprint (as supervisorAnchor() hashes a key), hex. */
+  identityFingerprint: string;
+}
+
+export interface CellMemberInfo {
+  user: string;
+  party: string;
+  role: Role;
+  devices: CellDeviceInfo[];
+}
+
+/** A party admin's proposal waiting on this supervisor device. */
+export interface PendingProposalInfo {
+  id: string;
+  proposer: Address;
+  baseEpoch: number;
+  receivedAt: number;
+  /** One line: "add IL il_analyst.1 (member); remove IL il_trade.1; role of sy_analyst: observer". */
+  summary: string;
+  changes: {
+    add: { user: string; device: number; party: string; role: Role; identityKey: string }[];
+    remove: Address[];
+    roles: { user: string; role: Role }[];
+  };
+}
+
+/**
+ * The SDK's view of a cell (the same function computes it for C++, C, Python and JS), as this
+ * device's charter says at its current epoch.
+ */
 export interface CellInfo {
   id: string;
   name: string;
   epoch: number;
   /** This device's party and its user's role in the cell (null once it is no longer a member). */
   party: string | null;
-  role: 'supervisor' | 'party_admin' | 'member' | 'observer' | null;
+  role: Role | null;
   /** The cell's supervisor party (fixed when the cell was created). */
   supervisorParty: string;
   /** Every party with a user in the cell, sorted. */
   parties: string[];
+  /** The genesis hash, hex: what joinAnchor(cell) encodes after 'parley-cell:'. */
+  genesis: string;
+  /** Fingerprint of the key that signed the genesis, hex (a supervisor anchor's value)... */
+  supervisorFingerprint: string;
+  /** ...and its six groups of five digits, for people to compare. */
+  supervisorFingerprintDigits: string;
+  /** By user name. */
+  members: CellMemberInfo[];
+  /** By channel id, archived ones included. */
   channels: ChannelInfo[];
+  /** Supervisor devices only (empty elsewhere), by arrival. */
+  pendingProposals: PendingProposalInfo[];
 }
 
 export interface HistoryEntry {
@@ -276,6 +337,8 @@ export class Device {
   acknowledge(cell: string, channel: string, sender: Address, id: string): Promise<string>;
   ackStatus(cell: string, channel: string, sender: Address, id: string): Answer<Record<string, AckState>>;
   cells(): Answer<CellInfo[]>;
+  /** One cell's view; cell_unknown (110) if this device is not in it. */
+  cell(cell: string): Answer<CellInfo>;
   history(cell: string, channel: string): Answer<HistoryEntry[]>;
   /** Opens an incident; resolves to its id. Errors: invalid_argument (1), cell_permission_denied (111), those of post(). */
   openIncident(cell: string, channel: string, incident: IncidentInput, options?: { precedence?: Precedence }): Promise<string>;

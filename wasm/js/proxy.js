@@ -121,7 +121,7 @@ class Device {
 
 // Every other call goes to the Worker's device unchanged (worker.js lists what it accepts).
 for (const method of ['info', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge', 'ackStatus',
-  'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'history',
+  'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
   'channelKeyRecords', 'persist', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
   'declineInvitation', 'invitations']) {
   Device.prototype[method] = function forwarded(...args) { return this.forward(method, args); };

@@ -6,7 +6,7 @@
 // device releases it (after its commit is durable), so the page sees nothing undurable.
 
 const WORKER_CALLS = new Set(['info', 'connect', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge',
-  'ackStatus', 'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'history',
+  'ackStatus', 'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
   'channelKeyRecords', 'persist', 'close', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
   'declineInvitation', 'invitations']);
 

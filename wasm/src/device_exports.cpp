@@ -297,9 +297,21 @@ EMSCRIPTEN_KEEPALIVE int parley_device_invitations(Device* device) {
   return ok();
 }
 
-// Cells with their charter state (epoch, channels, what this device may read and post).
+// The SDK's view of every cell (Engine::cell_views; wasm::cell_json for the shape).
 EMSCRIPTEN_KEEPALIVE int parley_device_cells(Device* device) {
-  device->result = wasm::to_text(wasm::cells_json(*device->engine));
+  auto cells = wasm::cells_json(*device->engine);
+  if (!cells) return fail(cells.error());
+  device->result = wasm::to_text(*cells);
+  return ok();
+}
+
+// The SDK's view of one cell: cell_unknown.
+EMSCRIPTEN_KEEPALIVE int parley_device_cell(Device* device, const char* cell_hex) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto view = device->engine->cell_view(*cell);
+  if (!view) return fail(view.error());
+  device->result = wasm::to_text(wasm::cell_json(*view));
   return ok();
 }
 

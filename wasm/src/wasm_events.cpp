@@ -419,35 +419,90 @@ Result<charter::SeedCellOptions> seed_options(std::string_view json_text) {
   return options;
 }
 
-json cells_json(const engine::Engine& engine) {
-  json cells = json::array();
-  for (const auto& id : engine.cells()) {
-    const charter::CharterLog* log = engine.charter(id);
-    if (!log) continue;
-    const auto& state = log->state();
-    json channels = json::array();
-    for (const auto& [channel, record] : state.channels) {
-      channels.push_back({{"id", channel},
-                          {"name", record.display_name},
-                          {"archived", record.archived},
-                          {"read", charter::may_read(state, channel, engine.address())},
-                          {"post", charter::may_post(state, channel, engine.address())},
-                          {"ackRequired", record.policy.ack_required},
-                          {"ackDeadlineSeconds", record.policy.ack_deadline_seconds},
-                          {"attested", record.policy.attested}});
+namespace {
+
+std::string_view role_text(CellRole role) { return charter::role_name(static_cast<charter::Role>(role)); }
+
+json grants_json(const std::vector<CellGrant>& grants) {
+  json out = json::array();
+  for (const auto& g : grants) {
+    switch (g.kind) {
+      case CellGrant::Kind::party:
+        out.push_back({{"kind", "party"}, {"name", g.name}});
+        break;
+      case CellGrant::Kind::user:
+        out.push_back({{"kind", "user"}, {"name", g.name}});
+        break;
+      case CellGrant::Kind::device:
+        out.push_back({{"kind", "device"}, {"name", g.name}, {"device", g.device}});
+        break;
     }
-    const charter::UserRecord* user = state.user_of(engine.address());
-    std::set<std::string> parties;
-    for (const auto& [name, record] : state.users) parties.insert(record.party);
-    cells.push_back({{"id", hex(id)},
-                     {"name", state.name},
-                     {"epoch", state.epoch},
-                     {"party", user ? json(user->party) : json(nullptr)},
-                     {"role", user ? json(charter::role_name(user->role)) : json(nullptr)},
-                     {"supervisorParty", state.supervisor_party},
-                     {"parties", parties},
-                     {"channels", channels}});
   }
+  return out;
+}
+
+}  // namespace
+
+// The SDK's CellView (cells/cell_view.cpp), field for field: the wasm layer computes nothing.
+json cell_json(const CellView& view) {
+  json members = json::array();
+  for (const auto& m : view.members) {
+    json devices = json::array();
+    for (const auto& d : m.devices)
+      devices.push_back({{"address", address_json(d.address)},
+                         {"identityKey", hex(ByteView(d.identity_key))},
+                         {"identityFingerprint", hex(d.identity_fingerprint)}});
+    members.push_back({{"user", m.user}, {"party", m.party}, {"role", role_text(m.role)}, {"devices", devices}});
+  }
+  json channels = json::array();
+  for (const auto& c : view.channels) {
+    channels.push_back({{"id", c.name},
+                        {"name", c.display_name},
+                        {"archived", c.archived},
+                        {"read", c.can_read},
+                        {"post", c.can_post},
+                        {"readGrants", grants_json(c.policy.read)},
+                        {"postGrants", grants_json(c.policy.post)},
+                        {"ackRequired", c.policy.ack_required},
+                        {"ackDeadlineSeconds", c.policy.ack_deadline_seconds},
+                        {"attested", c.policy.attested},
+                        {"retentionSeconds", c.policy.retention_seconds}});
+  }
+  json pending = json::array();
+  for (const auto& p : view.pending_proposals) {
+    json add = json::array(), remove = json::array(), roles = json::array();
+    for (const auto& m : p.changes.add)
+      add.push_back({{"user", m.device.user}, {"device", m.device.device}, {"party", m.party},
+                     {"role", role_text(m.role)}, {"identityKey", hex(ByteView(m.identity_key))}});
+    for (const auto& a : p.changes.remove) remove.push_back(address_json(a));
+    for (const auto& r : p.changes.roles) roles.push_back({{"user", r.user}, {"role", role_text(r.role)}});
+    pending.push_back({{"id", hex(p.id)},
+                       {"proposer", address_json(p.proposer)},
+                       {"baseEpoch", p.base_epoch},
+                       {"receivedAt", p.received_at},
+                       {"summary", p.summary},
+                       {"changes", {{"add", add}, {"remove", remove}, {"roles", roles}}}});
+  }
+  return {{"id", hex(view.id)},
+          {"name", view.name},
+          {"epoch", view.epoch},
+          {"party", view.party ? json(*view.party) : json(nullptr)},
+          {"role", view.role ? json(role_text(*view.role)) : json(nullptr)},
+          {"supervisorParty", view.supervisor_party},
+          {"parties", view.parties},
+          {"genesis", hex(view.genesis)},
+          {"supervisorFingerprint", hex(view.supervisor_fingerprint)},
+          {"supervisorFingerprintDigits", view.supervisor_fingerprint_digits},
+          {"members", members},
+          {"channels", channels},
+          {"pendingProposals", pending}};
+}
+
+Result<json> cells_json(const engine::Engine& engine) {
+  auto views = engine.cell_views();
+  if (!views) return std::move(views).error();
+  json cells = json::array();
+  for (const auto& view : *views) cells.push_back(cell_json(view));
   return cells;
 }
 

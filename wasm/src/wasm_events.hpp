@@ -45,9 +45,12 @@ nlohmann::json ack_status_json(const std::map<std::string, AckState>& status);
 // SeedCellOptions from {"name", "members": [{"user", "device", "party", "role", "identityKey"}]}.
 Result<charter::SeedCellOptions> seed_options(std::string_view json_text);
 
-// [{"id", "name", "epoch", "party", "role", "supervisorParty", "parties", "channels": [{"id", "name", "read", "post",
-// "archived", "ackRequired", "ackDeadlineSeconds", "attested"}]}] for the engine's device.
-nlohmann::json cells_json(const engine::Engine& engine);
+// The SDK's CellView (parley/cells.hpp) as JSON, the shape of parley.d.ts's CellInfo: {"id", "name", "epoch",
+// "party", "role", "supervisorParty", "parties", "genesis", "supervisorFingerprint",
+// "supervisorFingerprintDigits", "members", "channels": [{"id", "name", "read", "post", "readGrants", ...}],
+// "pendingProposals"}. cells_json: every cell of the engine's device (engine.cell_views()).
+nlohmann::json cell_json(const CellView& view);
+Result<nlohmann::json> cells_json(const engine::Engine& engine);
 // Pending invitations (Engine::invitations), as the invitationReceived event shows each.
 nlohmann::json invitations_json(const std::vector<Invitation>& invitations);
 

@@ -75,6 +75,26 @@ test('two wasm devices talk through the real relay', async (t) => {
   assert.equal(bobCells.length, 1);
   const intel = bobCells[0].channels.find((c) => c.id === 'intel');
   assert.deepEqual([intel.read, intel.post], [true, true]);
+  // The SDK's cell view: genesis and supervisor fingerprint are the anchors, on both devices.
+  const view = bobCells[0];
+  assert.deepEqual(bob.cell(cell), view);
+  assert.equal(`parley-cell:${view.genesis}`, alice.joinAnchor(cell));
+  assert.equal(`parley-supervisor:${view.supervisorFingerprint}`, alice.supervisorAnchor());
+  assert.equal(view.supervisorFingerprintDigits, invitation.fingerprintDigits);
+  assert.deepEqual([view.name, view.party, view.role, view.supervisorParty], ['wasm cell', 'IL', 'member', 'US']);
+  assert.deepEqual(view.members.map((m) => [m.user, m.party, m.role]),
+    [['alice', 'US', 'supervisor'], ['bob', 'IL', 'member']]);
+  assert.deepEqual(view.members[1].devices.map((d) => [d.address, d.identityKey]),
+    [[{ user: 'bob', device: 1 }, bob.info().identityKey]]);
+  assert.match(view.members[1].devices[0].identityFingerprint, /^[0-9a-f]{64}$/);
+  assert.deepEqual(intel.readGrants, [{ kind: 'party', name: 'IL' }, { kind: 'party', name: 'SY' },
+    { kind: 'party', name: 'US' }]);
+  assert.deepEqual(intel.postGrants, [{ kind: 'party', name: 'IL' }, { kind: 'party', name: 'SY' }]);
+  assert.deepEqual(view.pendingProposals, []);
+  const own = alice.cell(cell);
+  assert.deepEqual([own.party, own.role, own.genesis], ['US', 'supervisor', view.genesis]);
+  assert.deepEqual(own.channels.find((c) => c.id === 'intel').post, false);
+  assert.throws(() => bob.cell('00'.repeat(16)), (e) => e instanceof ParleyError && e.code === 110);
 
   const posted = nextEvent(alice, (e) => e.type === 'channelMessage');
   await bob.post(cell, 'intel', 'channel message from bob');

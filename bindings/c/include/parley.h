@@ -603,6 +603,88 @@ PARLEY_API const parley_history_entry* parley_history_at(const parley_history* h
 /* Overwrites every text with zeros and releases the history. NULL-safe. */
 PARLEY_API void parley_history_free(parley_history* history);
 
+/* ------------------------------------------------------------------ cell view ----------- */
+
+/* A view of one cell as this device's charter says at its current epoch, computed by the SDK
+ * (the same for C++, Python and JS). Everything it points to is owned by its parley_cell_view
+ * and lives until parley_cell_view_free. Structs may grow at their end: read struct_size. */
+
+/* A device of a member, with the 33-byte key the charter binds to it and its fingerprint. */
+typedef struct parley_cell_device_info {
+  parley_address address;
+  const uint8_t* identity_key;
+  size_t identity_key_len;
+  parley_digest identity_fingerprint; /* as parley_client_supervisor_anchor hashes a key */
+} parley_cell_device_info;
+
+/* A user of the cell, its party and role, and its devices (by device number). */
+typedef struct parley_cell_member_info {
+  const char* user;
+  const char* party;
+  parley_role role;
+  const parley_cell_device_info* devices;
+  size_t device_count;
+} parley_cell_member_info;
+
+/* A channel (archived ones included) with its policy and this device's rights on it now. */
+typedef struct parley_cell_channel_info {
+  const char* name;         /* the channel id that parley_channel_post takes */
+  const char* display_name;
+  bool archived;
+  const parley_grant* read; /* sorted: parties, users, devices, each by name */
+  size_t read_count;
+  const parley_grant* post;
+  size_t post_count;
+  bool ack_required;
+  uint32_t ack_deadline_seconds;
+  bool attested;
+  uint64_t retention_seconds;
+  bool can_read;            /* this device's READ at the current epoch */
+  bool can_post;            /* this device's POST at the current epoch */
+} parley_cell_channel_info;
+
+/* A party admin's proposal waiting on this supervisor device (parley_cell_accept_proposal). */
+typedef struct parley_pending_proposal_info {
+  parley_proposal_id id;
+  parley_address proposer;
+  uint64_t base_epoch;            /* the epoch the proposer saw */
+  int64_t received_at_ms;
+  const parley_cell_proposal* changes;
+  const char* summary;            /* one line: "add IL il_analyst.1 (member); remove IL il_trade.1" */
+} parley_pending_proposal_info;
+
+typedef struct parley_cell_info {
+  size_t struct_size;
+  parley_cell_id id;
+  const char* name;
+  parley_digest genesis;                /* the genesis hash: parley_cell_join_anchor's value */
+  parley_digest supervisor_fingerprint; /* of the key that signed the genesis */
+  const char* supervisor_fingerprint_digits; /* six groups of five digits */
+  uint64_t epoch;
+  const char* party;                    /* this device's party; NULL once it is no longer in the cell */
+  parley_role role;                     /* its user's role; 0 once it is no longer in the cell */
+  const char* supervisor_party;
+  const char* const* parties;           /* every party with a user in the cell, sorted */
+  size_t party_count;
+  const parley_cell_member_info* members; /* by user name */
+  size_t member_count;
+  const parley_cell_channel_info* channels; /* by channel name */
+  size_t channel_count;
+  const parley_pending_proposal_info* pending_proposals; /* supervisor devices only; by arrival */
+  size_t pending_proposal_count;
+} parley_cell_info;
+
+typedef struct parley_cell_view parley_cell_view;
+
+/* The view of `cell`. Errors: CELL_UNKNOWN (this device is not and was not in the cell),
+ * INVALID_ARGUMENT (NULL out), STORE_IO. On failure *out is set to NULL. Release with
+ * parley_cell_view_free. */
+PARLEY_API parley_status parley_client_cell_view(const parley_client* client, parley_cell_id cell,
+                                                 parley_cell_view** out, parley_error* err);
+/* The view's contents, owned by the view; NULL for NULL. */
+PARLEY_API const parley_cell_info* parley_cell_view_info(const parley_cell_view* view);
+PARLEY_API void parley_cell_view_free(parley_cell_view* view); /* NULL-safe */
+
 /* ------------------------------------------------------------------ incidents ----------- */
 
 /*

@@ -8,12 +8,14 @@
 from ._lib import lib as _clib
 from .client import Client, fingerprint_digits
 from .errors import ErrorCode, ParleyError
-from .types import (AckState, Address, Circle, Event, EventKind, GeoPoint, Grant, HistoryEntry, Incident,
-                    IncidentComment, Member, MessageRef, Notice, NoticeEntry, Polygon, Precedence, Proposal, Resolution,
-                    ResolutionProposal, ResolvedBy, Role, Severity)
+from .types import (AckState, Address, CellDevice, CellMemberView, CellView, ChannelView, Circle, Event, EventKind,
+                    GeoPoint, Grant, HistoryEntry, Incident, IncidentComment, Member, MessageRef, Notice, NoticeEntry,
+                    PendingProposal, Polygon, Precedence, Proposal, Resolution, ResolutionProposal, ResolvedBy, Role,
+                    Severity)
 
 __version__ = _clib.parley_version().decode()
-__all__ = ["AckState", "fingerprint_digits", "Precedence", "Address", "Circle", "Client", "ErrorCode", "Event", "EventKind", "GeoPoint",
+__all__ = ["AckState", "fingerprint_digits", "Precedence", "Address", "CellDevice", "CellMemberView", "CellView",
+           "ChannelView", "PendingProposal", "Circle", "Client", "ErrorCode", "Event", "EventKind", "GeoPoint",
            "Grant", "HistoryEntry", "Incident", "IncidentComment", "Member", "MessageRef", "Notice", "NoticeEntry",
            "ParleyError", "Polygon", "Proposal", "Resolution", "ResolutionProposal", "ResolvedBy", "Role", "Severity",
            "__version__"]

@@ -188,6 +188,38 @@ class HistoryEntry(Structure):
                 ("text", POINTER(c_uint8)), ("text_len", c_size_t), ("precedence", c_int)]
 
 
+class CellDeviceInfo(Structure):
+    _fields_ = [("address", Address), ("identity_key", POINTER(c_uint8)), ("identity_key_len", c_size_t),
+                ("identity_fingerprint", Digest)]
+
+
+class CellMemberInfo(Structure):
+    _fields_ = [("user", c_char_p), ("party", c_char_p), ("role", c_int), ("devices", POINTER(CellDeviceInfo)),
+                ("device_count", c_size_t)]
+
+
+class CellChannelInfo(Structure):
+    _fields_ = [("name", c_char_p), ("display_name", c_char_p), ("archived", c_bool), ("read", POINTER(Grant)),
+                ("read_count", c_size_t), ("post", POINTER(Grant)), ("post_count", c_size_t),
+                ("ack_required", c_bool), ("ack_deadline_seconds", c_uint32), ("attested", c_bool),
+                ("retention_seconds", c_uint64), ("can_read", c_bool), ("can_post", c_bool)]
+
+
+class PendingProposalInfo(Structure):
+    _fields_ = [("id", ProposalId), ("proposer", Address), ("base_epoch", c_uint64), ("received_at_ms", c_int64),
+                ("changes", POINTER(CellProposal)), ("summary", c_char_p)]
+
+
+class CellInfo(Structure):
+    _fields_ = [("struct_size", c_size_t), ("id", CellId), ("name", c_char_p), ("genesis", Digest),
+                ("supervisor_fingerprint", Digest), ("supervisor_fingerprint_digits", c_char_p),
+                ("epoch", c_uint64), ("party", c_char_p), ("role", c_int), ("supervisor_party", c_char_p),
+                ("parties", POINTER(c_char_p)), ("party_count", c_size_t),
+                ("members", POINTER(CellMemberInfo)), ("member_count", c_size_t),
+                ("channels", POINTER(CellChannelInfo)), ("channel_count", c_size_t),
+                ("pending_proposals", POINTER(PendingProposalInfo)), ("pending_proposal_count", c_size_t)]
+
+
 EVENT_FN = CFUNCTYPE(None, POINTER(Event), c_void_p)
 _client = c_void_p
 _list = c_void_p
@@ -267,6 +299,9 @@ SIGNATURES = {
     "parley_notice_list_count": (c_size_t, [c_void_p]),
     "parley_notice_list_at": (POINTER(NoticeEntry), [c_void_p, c_size_t]),
     "parley_notice_list_free": (None, [c_void_p]),
+    "parley_client_cell_view": (status, [_client, CellId, POINTER(c_void_p), _err]),
+    "parley_cell_view_info": (POINTER(CellInfo), [c_void_p]),
+    "parley_cell_view_free": (None, [c_void_p]),
 }
 
 for _name, (_restype, _argtypes) in SIGNATURES.items():

@@ -8,9 +8,10 @@ import weakref
 
 from . import _lib
 from .errors import ParleyError, check
-from .types import (AckState, Address, Circle, Event, EventKind, GeoPoint, HistoryEntry, Incident, IncidentComment,
-                    Member, MessageRef, Notice, NoticeEntry, Polygon, Precedence, Proposal, Resolution,
-                    ResolutionProposal, ResolvedBy, Role, Severity)
+from .types import (AckState, Address, CellDevice, CellMemberView, CellView, ChannelView, Circle, Event, EventKind,
+                    GeoPoint, Grant, HistoryEntry, Incident, IncidentComment, Member, MessageRef, Notice, NoticeEntry,
+                    PendingProposal, Polygon, Precedence, Proposal, Resolution, ResolutionProposal, ResolvedBy, Role,
+                    Severity)
 
 _NO_PEER = ("", 0)
 
@@ -131,6 +132,35 @@ def _digest(value):
     if len(value) != 32:
         raise ValueError("a genesis or fingerprint is 32 bytes")
     return _lib.Digest((ctypes.c_uint8 * 32)(*value))
+
+
+def _grants(pointer, count):
+    return tuple(Grant(g.kind, g.name.decode(), g.device) for g in pointer[:count]) if count else ()
+
+
+def _cell_view(c):
+    members = tuple(
+        CellMemberView(m.user.decode(), m.party.decode(), Role(m.role),
+                       tuple(CellDevice(_address(d.address), _read(d.identity_key, d.identity_key_len),
+                                        bytes(d.identity_fingerprint.bytes)) for d in m.devices[:m.device_count])
+                       if m.device_count else ())
+        for m in c.members[:c.member_count]) if c.member_count else ()
+    channels = tuple(
+        ChannelView(ch.name.decode(), ch.display_name.decode(), ch.archived, _grants(ch.read, ch.read_count),
+                    _grants(ch.post, ch.post_count), ch.ack_required, ch.ack_deadline_seconds, ch.attested,
+                    ch.retention_seconds, ch.can_read, ch.can_post)
+        for ch in c.channels[:c.channel_count]) if c.channel_count else ()
+    pending = tuple(
+        PendingProposal(bytes(p.id.bytes), _address(p.proposer), p.base_epoch, p.received_at_ms,
+                        _proposal(p.changes.contents), p.summary.decode())
+        for p in c.pending_proposals[:c.pending_proposal_count]) if c.pending_proposal_count else ()
+    return CellView(id=bytes(c.id.bytes), name=c.name.decode(), genesis=bytes(c.genesis.bytes),
+                    supervisor_fingerprint=bytes(c.supervisor_fingerprint.bytes),
+                    supervisor_fingerprint_digits=c.supervisor_fingerprint_digits.decode(), epoch=c.epoch,
+                    party=c.party.decode() if c.party else None, role=Role(c.role) if c.role else None,
+                    supervisor_party=c.supervisor_party.decode(),
+                    parties=tuple(p.decode() for p in c.parties[:c.party_count]) if c.party_count else (),
+                    members=members, channels=channels, pending_proposals=pending)
 
 
 def fingerprint_digits(fingerprint):
@@ -388,6 +418,22 @@ class Client:
             return [bytes(_lib.lib.parley_cell_list_at(handle, i).contents.bytes) for i in range(n)]
         finally:
             _lib.lib.parley_cell_list_free(handle)
+
+    def cell(self, cell):
+        """A CellView of one cell as this device's charter says now: name, genesis, supervisor fingerprint,
+        members, channels with this device's READ/POST, and (on supervisor devices) pending proposals.
+
+        CELL_UNKNOWN if this device is not (and was not) in the cell."""
+        handle = ctypes.c_void_p()
+        self._call(_lib.lib.parley_client_cell_view, _cell(cell), ctypes.byref(handle))
+        try:
+            return _cell_view(_lib.lib.parley_cell_view_info(handle).contents)
+        finally:
+            _lib.lib.parley_cell_view_free(handle)
+
+    def cell_views(self):
+        """A CellView of every cell of cells(), in that order."""
+        return [self.cell(c) for c in self.cells()]
 
     # -- channels ----------------------------------------------------------------------------
     def create_channel(self, cell, channel, display_name):

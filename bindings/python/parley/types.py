@@ -245,3 +245,71 @@ class Event:
     notice: Optional[Notice] = None     # NOTICE_RECEIVED
     genesis: bytes = b""      # INVITATION_RECEIVED: pass to Client.accept_invitation
     fingerprint: bytes = b""  # INVITATION_RECEIVED: of the key that signed the cell's genesis
+
+
+# --- a view of a cell (Client.cell, Client.cell_views) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CellDevice:
+    """A device of a cell member, with the key the charter binds to it and that key's fingerprint."""
+    address: Address
+    identity_key: bytes
+    identity_fingerprint: bytes  # 32 bytes; fingerprint_digits() gives the digits people compare
+
+
+@dataclass(frozen=True)
+class CellMemberView:
+    user: str
+    party: str
+    role: Role
+    devices: tuple  # CellDevice values, by device number
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel (archived ones included), its policy, and this device's READ/POST on it now."""
+    name: str          # the channel id that post() and history() take
+    display_name: str
+    archived: bool
+    read: tuple        # Grant values
+    post: tuple        # Grant values
+    ack_required: bool
+    ack_deadline_seconds: int
+    attested: bool
+    retention_seconds: int
+    can_read: bool
+    can_post: bool
+
+
+@dataclass(frozen=True)
+class PendingProposal:
+    """A party admin's proposal waiting for this supervisor device to accept or reject it."""
+    id: bytes
+    proposer: Address
+    base_epoch: int
+    received_at_ms: int
+    changes: Proposal
+    summary: str
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One cell as this device's charter says now (the same view the C++, C and JS APIs give)."""
+    id: bytes
+    name: str
+    genesis: bytes                 # the genesis hash: what join_anchor(cell) encodes
+    supervisor_fingerprint: bytes  # of the key that signed the genesis
+    supervisor_fingerprint_digits: str
+    epoch: int
+    party: Optional[str]           # this device's party; None once it is no longer in the cell
+    role: Optional[Role]
+    supervisor_party: str
+    parties: tuple                 # sorted
+    members: tuple                 # CellMemberView values, by user
+    channels: tuple                # ChannelView values, by name
+    pending_proposals: tuple = ()  # PendingProposal values (supervisor devices only)
+
+    def channel(self, name):
+        """The ChannelView called `name`, or None."""
+        return next((c for c in self.channels if c.name == name), None)

@@ -151,6 +151,12 @@ class Client {
   Result<std::vector<ChannelHistoryEntry>> history(const CellId& cell, std::string channel) const;
   // Cells this device is a member of (or was: a removed device keeps its history).
   std::vector<CellId> cells() const;
+  // A view of one cell as this device's charter says now (parley/cells.hpp, CellView): its
+  // genesis and supervisor fingerprint, members, channels with this device's READ/POST, and
+  // (on supervisor devices) pending proposals. cell_unknown; store errors.
+  Result<CellView> cell(const CellId& cell) const;
+  // The view of every cell of cells(), in that order.
+  Result<std::vector<CellView>> cell_views() const;
 
   class Impl;
 

@@ -54,6 +54,11 @@ std::optional<Hash> CharterLog::hash_at(std::uint64_t epoch) const {
   return hashes_[epoch - 1];
 }
 
+const SignedCommit* CharterLog::commit_at(std::uint64_t epoch) const {
+  if (epoch == 0 || epoch > commits_.size()) return nullptr;
+  return &commits_[epoch - 1];
+}
+
 std::vector<SignedCommit> CharterLog::commits_from(std::uint64_t epoch) const {
   if (epoch == 0) epoch = 1;
   if (epoch > commits_.size()) return {};

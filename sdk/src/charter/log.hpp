@@ -110,6 +110,8 @@ class CharterLog {
   std::optional<Hash> hash_at(std::uint64_t epoch) const;
   // Applied commits from `epoch` to the head, in order; commits_from(1) is the whole charter.
   std::vector<SignedCommit> commits_from(std::uint64_t epoch) const;
+  // The applied commit of `epoch` (1..epoch()), or nullptr.
+  const SignedCommit* commit_at(std::uint64_t epoch) const;
   std::size_t buffered() const { return buffered_count_; }
   std::size_t strays() const { return strays_.size(); }
 

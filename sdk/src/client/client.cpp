@@ -446,4 +446,12 @@ std::vector<CellId> Client::cells() const {
   return impl_->query([](engine::Engine& e, store::DeviceStore&) { return e.cells(); });
 }
 
+Result<CellView> Client::cell(const CellId& cell) const {
+  return impl_->query([&](engine::Engine& e, store::DeviceStore&) { return e.cell_view(cell); });
+}
+
+Result<std::vector<CellView>> Client::cell_views() const {
+  return impl_->query([](engine::Engine& e, store::DeviceStore&) { return e.cell_views(); });
+}
+
 }  // namespace parley

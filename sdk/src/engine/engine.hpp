@@ -21,6 +21,7 @@
 #include "hotline/ack_tracker.hpp"
 #include "hotline/deconfliction.hpp"
 #include "hotline/incidents.hpp"
+#include "parley/cells.hpp"
 #include "parley/events.hpp"
 #include "parley/joining.hpp"
 #include "pairwise/sender_keys.hpp"
@@ -173,6 +174,9 @@ class Engine {
   Result<JoinAnchor> supervisor_anchor() const;
 
   std::vector<CellId> cells() const { return book_.ids(); }
+  // A view of a cell (engine_cell_view.cpp; parley::CellView): cell_unknown, store errors.
+  Result<CellView> cell_view(const CellId& cell) const;
+  Result<std::vector<CellView>> cell_views() const;  // in the order of cells()
   const charter::CharterLog* charter(const CellId& cell) const { return book_.find(cell); }
   // Accepted messages of the channel (own posts included) in the order this device saw them.
   Result<std::vector<store::HistoryRecord>> history(const CellId& cell, std::string_view channel) const;

@@ -244,6 +244,13 @@ class DeviceStore {
   Status proposal_put(ByteView cell_id, ByteView id, const StoredCommit& signed_proposal, TimeMs now);
   Result<std::optional<StoredCommit>> proposal_get(ByteView cell_id, ByteView id) const;  // epoch unused
   Status proposal_remove(ByteView cell_id, ByteView id);
+  // The cell's pending proposals by arrival (received_at, then id): id, signed bytes, time.
+  struct PendingProposal {
+    Bytes id;
+    Bytes bytes;
+    TimeMs received_at = 0;
+  };
+  Result<std::vector<PendingProposal>> proposals(ByteView cell_id) const;
 
  private:
   explicit DeviceStore(Database db) : db_(std::move(db)) {}

@@ -29,4 +29,18 @@ Status DeviceStore::proposal_remove(ByteView cell_id, ByteView id) {
   return stmt->run();
 }
 
+Result<std::vector<DeviceStore::PendingProposal>> DeviceStore::proposals(ByteView cell_id) const {
+  auto stmt = db_.prepare("SELECT id, bytes, received_at FROM cell_proposals WHERE cell_id = ?1 ORDER BY received_at, id");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id);
+  std::vector<PendingProposal> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(PendingProposal{stmt->column_blob(0), stmt->column_blob(1), stmt->column_int(2)});
+  }
+  return out;
+}
+
 }  // namespace parley::store
