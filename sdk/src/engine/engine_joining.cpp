@@ -4,6 +4,7 @@
 // or decline. Nothing a relay or another registered device sends makes this device join by itself.
 #include "engine/alerts.hpp"
 #include "engine/engine.hpp"
+#include "cells/cell_view.hpp"
 #include "cells/codec.hpp"
 #include "charter/codec.hpp"
 #include "parley/joining.hpp"
@@ -15,31 +16,14 @@ namespace {
 constexpr std::size_t kMaxInvitations = 32;
 constexpr std::size_t kMaxInvitationsPerSender = 4;
 
-// Who signed the genesis, and with which key: the genesis alone, folded on its own.
-Result<Digest> genesis_signer_fingerprint(const charter::CharterLog& log) {
-  const auto commits = log.commits_from(1);
-  if (commits.empty()) return make_error(Errc::charter_invalid_operation, "a charter without a genesis");
-  auto decoded = charter::decode_commit(commits.front().bytes);
-  if (!decoded) return std::move(decoded).error();
-  auto genesis = charter::CharterLog::from_genesis(std::span(commits.data(), 1), log.state().cell_id);
-  if (!genesis) return std::move(genesis).error();
-  auto device = genesis->state().devices.find(decoded->author);
-  if (device == genesis->state().devices.end())
-    return make_error(Errc::charter_not_authorized, "the genesis author is not a device of its cell");
-  return identity_fingerprint(device->second.identity_key);
-}
-
 bool is_store_failure(const Error& error) {
   return error.code == Errc::store_io || error.code == Errc::store_corrupt || error.code == Errc::store_wrong_key;
 }
 
-Digest genesis_hash(const charter::CharterLog& log) {
-  Digest out{};
-  if (auto hash = log.hash_at(1)) std::copy(hash->begin(), hash->end(), out.begin());
-  return out;
-}
-
 }  // namespace
+
+using cells::genesis_hash;
+using cells::genesis_signer_fingerprint;
 
 Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address& sender,
                                                                     const cells::Welcome& welcome,
