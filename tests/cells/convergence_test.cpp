@@ -5,6 +5,7 @@
 
 #include "cells/codec.hpp"
 #include "cells_fixture.hpp"
+#include "engine/relay_faults.hpp"
 #include "pairwise/sessions.hpp"
 
 namespace parley::cells::test {
@@ -100,47 +101,110 @@ TEST_F(CellsTest, MessageFromAFutureEpochIsHeldUntilTheCharterCatchesUp) {
 
 class ConvergenceTest : public CellsTest, public ::testing::WithParamInterface<int> {};
 
+// Over many seeds, a malicious relay (tests/engine/relay_faults.hpp) meddles with everything
+// after the cell is set up, while posts, a new channel and a removal race each other.
+//  - First round (posts, a new channel): it loses, duplicates, flips bits in, withholds from
+//    some recipients (a split view, one of them sustained against one device), reorders and
+//    replays old traffic. Then it behaves, hands over what it sat on (even seeds) or loses it
+//    for good (odd ones), and each poster posts once more: the recovery trigger
+//    (docs/protocol.md "Recovering lost messages").
+//  - Second round (a removal and posts racing it): it duplicates, reorders, replays, and
+//    shows members different traffic for a while (everything it withholds is handed over
+//    late). It loses nothing here: two losses across a removal are not recovered today
+//    (tests/cells/relay_gaps_test.cpp). Then each poster still in the cell posts once more.
+// Every device ends with the same charter and exactly the posted messages, each reported
+// once: no altered or replayed envelope is ever taken for a message.
 TEST_P(ConvergenceTest, EveryDeviceEndsWithTheSameCharterAndMessages) {
-  rng.seed(static_cast<std::uint64_t>(GetParam()));
+  const auto seed = static_cast<std::uint64_t>(GetParam());
+  rng.seed(seed);
   shuffle = true;
   const CellId cell = make_seed_cell();
+  const std::vector<Address> members{kUs, kIl, kSy, kSy2};
+  const std::vector<Address> everyone{kUs, kIl, kSy, kSy2, kTrade};
+  std::map<std::string, std::multiset<std::string>> posted{{"intel", {}}, {"diplomatic", {}}, {"commercial", {}}};
+  auto say = [&](const Address& from, const char* channel, const std::string& text) {
+    ASSERT_TRUE(node(from).engine->post(cell, channel, text, now).ok()) << text;
+    posted[channel].insert(text);
+  };
+  // The trade delegate's traffic is exempt: it is removed below and never posts again, and
+  // a post lost at its poster's tail is recovered only at that poster's next post (ibid.,
+  // "Limits"). Replays of it, and faults on traffic to it, still happen.
+  auto trade_exempt = [](const Address& from) { return from == kTrade; };
+  parley::test::SeededFaults first(seed * 7919, {.lose = 120, .duplicate = 60, .flip = 120, .withhold = 80});
+  first.start(relay, members, trade_exempt);
   // Concurrent: nobody waits for anything between these steps.
   auto& us = *node(kUs).engine;
-  ASSERT_TRUE(node(kIl).engine->post(cell, "intel", "i1", now).ok());
-  ASSERT_TRUE(node(kSy).engine->post(cell, "diplomatic", "d1", now).ok());
+  say(kIl, "intel", "i1");
+  say(kSy, "diplomatic", "d1");
   ASSERT_TRUE(us.commit(cell, {charter::CreateChannel{"ops", "Operations"}}, now).ok());
-  ASSERT_TRUE(node(kTrade).engine->post(cell, "commercial", "c1", now).ok());
-  ASSERT_TRUE(node(kSy2).engine->post(cell, "intel", "i2", now).ok());
+  say(kTrade, "commercial", "c1");
+  say(kSy2, "intel", "i2");
   run();
-  // A removal, then posts racing its delivery (the removed device does not post).
-  ASSERT_TRUE(us.commit(cell, {charter::RemoveDevice{kTrade}}, now).ok());
-  ASSERT_TRUE(node(kIl).engine->post(cell, "commercial", "c2", now).ok());
-  ASSERT_TRUE(node(kSy).engine->post(cell, "intel", "i3", now).ok());
+  first.replay_some(relay, 8, everyone);
+  relay.push_all(inbox);
+  run();
+  first.stop(relay, /*release=*/seed % 2 == 0);
+  relay.push_all(inbox);
+  run();
+  now += 60'000;  // past every recovery throttle
+  say(kIl, "intel", "il-flush-1");
+  say(kSy, "diplomatic", "sy-flush-1");
+  say(kSy2, "intel", "sy2-flush-1");
   run();
 
+  parley::test::SeededFaults second(seed * 104'729, {.lose = 0, .duplicate = 100, .flip = 0, .withhold = 150});
+  second.start(relay, members, trade_exempt);
+  // A removal, then posts racing its delivery (the removed device does not post).
+  ASSERT_TRUE(us.commit(cell, {charter::RemoveDevice{kTrade}}, now).ok());
+  say(kIl, "commercial", "c2");
+  say(kSy, "intel", "i3");
+  run();
+  second.replay_some(relay, 8, everyone);
+  relay.push_all(inbox);
+  run();
+  second.stop(relay, /*release=*/true);
+  relay.push_all(inbox);
+  run();
+  now += 60'000;
+  say(kIl, "intel", "il-flush-2");
+  say(kIl, "commercial", "il-flush-2");
+  say(kSy, "intel", "sy-flush-2");
+  say(kSy, "diplomatic", "sy-flush-2");
+  say(kSy2, "intel", "sy2-flush-2");
+  run();
+
+  const std::string context = "seed " + std::to_string(seed) + ": split views of " + first.split_from().to_string() +
+                              " to " + first.split_victim().to_string() + ", then of " +
+                              second.split_from().to_string() + " to " + second.split_victim().to_string();
+  EXPECT_GT(first.counts.flipped, 0u) << context;
+  EXPECT_GT(first.counts.withheld, 0u) << context;
+  EXPECT_GT(second.counts.withheld, 0u) << context;
+  EXPECT_GT(first.counts.reordered + second.counts.reordered, 0u) << context;
   const auto* reference = node(kUs).engine->charter(cell);
   ASSERT_EQ(reference->epoch(), 4u);
   const auto digest = *reference->state().digest();
   for (const Address& a : {kIl, kSy, kSy2}) {
     ASSERT_NE(node(a).engine->charter(cell), nullptr);
-    EXPECT_EQ(node(a).engine->charter(cell)->epoch(), 4u) << a.to_string() << " seed " << GetParam();
-    EXPECT_EQ(*node(a).engine->charter(cell)->state().digest(), digest) << a.to_string();
+    EXPECT_EQ(node(a).engine->charter(cell)->epoch(), 4u) << a.to_string() << " " << context;
+    EXPECT_EQ(*node(a).engine->charter(cell)->state().digest(), digest) << a.to_string() << " " << context;
   }
-  const std::map<std::string, std::set<std::string>> posted{
-      {"intel", {"i1", "i2", "i3"}}, {"diplomatic", {"d1"}}, {"commercial", {"c1", "c2"}}};
-  for (const Address& a : {kUs, kIl, kSy, kSy2}) {
+  for (const Address& a : members) {
     for (const auto& [channel, texts] : posted) {
       auto history = node(a).engine->history(cell, channel);
       ASSERT_TRUE(history.ok());
       std::multiset<std::string> got;
       for (const auto& h : *history) got.insert(std::string(h.body.begin(), h.body.end()));
-      EXPECT_EQ(got, std::multiset<std::string>(texts.begin(), texts.end()))
-          << a.to_string() << " " << channel << " seed " << GetParam();
+      EXPECT_EQ(got, texts) << a.to_string() << " " << channel << " " << context;
     }
-  }
-  for (const Address& a : {kUs, kIl, kSy, kSy2}) {
-    EXPECT_TRUE(node(a).all<SecurityAlert>().empty()) << a.to_string();
-    EXPECT_TRUE(node(a).all<PermissionDenied>().empty()) << a.to_string();
+    std::set<std::pair<Address, MessageId>> reported;
+    for (const auto& m : node(a).all<ChannelMessageReceived>()) {
+      EXPECT_TRUE(reported.insert({m.sender, m.id}).second) << a.to_string() << " got a post twice, " << context;
+      EXPECT_TRUE(posted.count(m.channel) && posted.at(m.channel).count(m.text))
+          << a.to_string() << " took \"" << m.text << "\" on " << m.channel << " for a post, " << context;
+    }
+    EXPECT_TRUE(node(a).all<MessageReceived>().empty()) << a.to_string();
+    EXPECT_TRUE(node(a).all<SecurityAlert>().empty()) << a.to_string() << " " << context;
+    EXPECT_TRUE(node(a).all<PermissionDenied>().empty()) << a.to_string() << " " << context;
   }
 }
 

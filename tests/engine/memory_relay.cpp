@@ -97,12 +97,19 @@ void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::dequ
           return;
         }
         stored_[{sender, id}] = refused;
-        Captured c{sender, {}, copy(s->payload())};
+        Captured c{sender, id, {}, copy(s->payload())};
         for (const auto* r : *s->recipients()) c.recipients.push_back(*wire::to_address(r));
         captured_.push_back(std::move(c));
         for (const Address& to : accepted) {
           const int n = copies ? copies(sender, to, wire::view(s->payload())) : 1;
-          for (int i = 0; i < n; ++i) mailboxes_[to].push_back(Mail{next_delivery_++, sender, id, copy(s->payload())});
+          for (int i = 0; i < n; ++i) {
+            Mail mail{next_delivery_++, sender, id, copy(s->payload())};
+            if (tamper) tamper(sender, to, mail.payload);
+            if (withhold && withhold(sender, to, mail.payload))
+              withheld_.emplace_back(to, std::move(mail));
+            else
+              mailboxes_[to].push_back(std::move(mail));
+          }
         }
       }
       if (!drop_send_acks) {
@@ -134,14 +141,28 @@ void MemoryRelay::deliver_pending(int connection, std::map<int, std::deque<Bytes
   auto who = connections_.at(connection);
   if (!who) return;
   auto& last = pushed_up_to_[connection];
-  for (const auto& mail : mailboxes_[*who]) {
-    if (mail.delivery_id <= last) continue;
-    last = mail.delivery_id;
+  std::vector<const Mail*> batch;
+  for (const auto& mail : mailboxes_[*who])
+    if (mail.delivery_id > last) batch.push_back(&mail);
+  if (batch.empty()) return;
+  last = batch.back()->delivery_id;  // delivery ids grow along the mailbox
+  if (reorder) reorder(*who, batch);
+  for (const Mail* mail : batch) {
     flatbuffers::FlatBufferBuilder fbb;
-    auto d = wire::CreateDeliver(fbb, mail.delivery_id, wire::make_address(fbb, mail.sender),
-                                 fbb.CreateVector(mail.message_id.bytes.data(), mail.message_id.bytes.size()),
-                                 fbb.CreateVector(mail.payload), 0);
+    auto d = wire::CreateDeliver(fbb, mail->delivery_id, wire::make_address(fbb, mail->sender),
+                                 fbb.CreateVector(mail->message_id.bytes.data(), mail->message_id.bytes.size()),
+                                 fbb.CreateVector(mail->payload), 0);
     out[connection].push_back(wire::finish_relay_frame(fbb, wire::RelayBody::Deliver, d.Union()));
+  }
+}
+
+// Behind everything queued: new delivery ids, so each is pushed on the next delivery round.
+void MemoryRelay::release_withheld() {
+  auto held = std::move(withheld_);
+  withheld_.clear();
+  for (auto& [to, mail] : held) {
+    mail.delivery_id = next_delivery_++;
+    mailboxes_[to].push_back(std::move(mail));
   }
 }
 

@@ -4,8 +4,6 @@
 // device or purge its mailbox.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "invites.hpp"
+#include "raw_ws.hpp"
 #include "sqlite_storage.hpp"
 #include "support/relay_process.hpp"
 #include "support/temp_dir.hpp"
@@ -217,21 +216,6 @@ TEST(RelayAdmission, ConnectionsOverTheGlobalCapAreClosedAtOnce) {
   EXPECT_FALSE(again.nonce().empty());
 }
 
-// A TCP connection to the relay that never sends a byte; -1 if connect failed.
-int idle_socket(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST(RelayAdmission, TwoThousandIdleSocketsAreClosedAtTheDeadlineAndARealClientStillConnects) {
   constexpr int kIdle = 2000;
   TempDir data;
@@ -240,7 +224,7 @@ TEST(RelayAdmission, TwoThousandIdleSocketsAreClosedAtTheDeadlineAndARealClientS
   relay.start();
   std::vector<int> idle;
   for (int i = 0; i < kIdle; ++i) {
-    const int fd = idle_socket(relay.port());
+    const int fd = connect_loopback(relay.port());  // a TCP connection that never sends a byte
     ASSERT_GE(fd, 0) << "connect #" << i;
     idle.push_back(fd);
   }

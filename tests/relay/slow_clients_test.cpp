@@ -5,8 +5,6 @@
 // read are disconnected at the idle deadline while the relay's memory stays bounded.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "support/relay_process.hpp"
+#include "raw_ws.hpp"
 #include "support/temp_dir.hpp"
 #include "ws_client.hpp"
 
@@ -29,20 +28,6 @@ using parley::test::http_get_status;
 using parley::test::RelayProcess;
 using parley::test::TempDir;
 using Clock = std::chrono::steady_clock;
-
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // True if the relay has ended the connection (EOF or reset) — nothing is ever sent to these.
 bool ended(int fd) {
@@ -63,7 +48,7 @@ TEST(RelaySlowClients, SlowlorisSocketsAreClosedAtTheRequestDeadlineAndARealClie
                               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   std::vector<int> sockets;
   for (int i = 0; i < kSockets; ++i) {
-    const int fd = connect_to(relay.port());
+    const int fd = connect_loopback(relay.port());
     ASSERT_GE(fd, 0) << "connect #" << i;
     sockets.push_back(fd);
   }

@@ -19,6 +19,19 @@ namespace {
 
 constexpr std::size_t kMaxResyncCommits = 256;  // per ResyncRequest answer
 
+// A device that an earlier epoch of the cell's charter lists and the current one does not.
+// Its sender keys were dropped when the removal was applied (forget_peer_in_cell) and nothing
+// it posts can be accepted any more: a key it sends is not installed again, and an envelope
+// under one of its keys is neither held nor asked about. Installing the key again would only
+// let replays of its old posts decrypt a second time (and each be refused as a new post).
+bool removed_from(cells::CellBook& book, const CellId& cell, const Address& device) {
+  const charter::CharterLog* log = book.find(cell);
+  if (!log || log->state().devices.count(device)) return false;
+  for (std::uint64_t epoch = 1; epoch < log->epoch(); ++epoch)
+    if (const charter::CellState* then = book.state_at(cell, epoch); then && then->devices.count(device)) return true;
+  return false;
+}
+
 bool contains(const std::vector<Address>& list, const Address& a) {
   return std::find(list.begin(), list.end(), a) != list.end();
 }
@@ -446,6 +459,10 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
   }
   // A key is only as good as the session it came over: it must be the member's own.
   const charter::CharterLog* log = book_.find(d->cell_id);
+  if (log && removed_from(book_, d->cell_id, sender)) {
+    crypto::wipe(d->distribution);
+    return {};
+  }
   if (log) {
     auto bound = sender_bound(log->state(), sender, after);
     if (!bound || !*bound) {
@@ -518,6 +535,7 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   if (!book_.find(cell)) return true;
   // The tag names (cell, channel, generation) but not the sender: another poster's key may
   // be here and this sender's not yet.
+  if (!*has && removed_from(book_, cell, sender)) return false;
   if (!*has) {
     PARLEY_TRY(request_key(sender, *env.key_tag, now, after));
     return true;
