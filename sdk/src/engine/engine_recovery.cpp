@@ -302,7 +302,10 @@ void Engine::retry_recovery(TimeMs now) {
         asked.at + recovery_backoff(options_.recovery_retry_ms, asked.attempts) <= now)
       due.push_back(key);
   for (const auto& key : due) {
-    const auto& [cell, channel, poster] = key;
+    // Named references, not a structured binding: clang before 16 cannot capture those.
+    const CellId& cell = std::get<0>(key);
+    const std::string& channel = std::get<1>(key);
+    const Address& poster = std::get<2>(key);
     const std::uint64_t to_post = posts_asked_.at(key).to_post;
     bool open = false;
     Effects after;
