@@ -42,9 +42,18 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
   if (!log || !log->state().devices.count(sender) || sender == self_) return {};
   const auto key = std::make_tuple(cell, channel, sender);
   auto asked = posts_asked_.find(key);
-  if (asked != posts_asked_.end() && asked->second.to_post >= post - 1 &&
-      now - asked->second.at < options_.recovery_retry_ms)
-    return {};
+  if (asked != posts_asked_.end() && now - asked->second.at < options_.recovery_retry_ms) {
+    if (asked->second.to_post >= post - 1) return {};
+    // Later posts arriving above an open gap do not make it grow: only a number missing
+    // right below this one does (each earlier arrival was checked the same way). Without
+    // this, every post behind one lost envelope asked again, and each answer resent up to
+    // 32 posts.
+    auto previous = store_.history_posts(ByteView(cell), channel, sender, post - 1, post - 1);
+    if (!previous) return std::move(previous).error();
+    const bool grew = previous->empty();
+    for (auto& row : *previous) crypto::wipe(row.body);
+    if (!grew) return {};
+  }
   // Throttles count attempts, whether or not the transaction that made one commits.
   if (posts_asked_.size() >= kMaxAskedEntries) posts_asked_.clear();
   posts_asked_[key] = PostsAsked{post - 1, now};
