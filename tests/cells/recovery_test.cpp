@@ -198,6 +198,31 @@ TEST_F(CellsTest, APostTheAskerCouldNotReadIsSkippedWithItsEpoch) {
   EXPECT_TRUE(withheld_alerts(node(kSy2)).empty());
 }
 
+// One lost envelope, then a burst of posts behind it while the answer is on its way: the
+// reader asks once, not once per post (each answer resends up to 32 posts).
+TEST_F(CellsTest, PostsBehindAnOpenGapDoNotAskAgain) {
+  const CellId cell = make_seed_cell();
+  post(kIl, cell, "intel", "one");
+  relay.copies = [](const Address& from, const Address& to, ByteView payload) {
+    return from == kIl && to == kSy && is_channel_envelope(payload) ? 0 : 1;
+  };
+  post(kIl, cell, "intel", "two");
+  relay.copies = [](const Address& from, const Address& to, ByteView payload) {
+    return from == kIl && to == kSy && !is_channel_envelope(payload) ? 0 : 1;  // answers
+  };
+  const std::size_t before = relay.captured().size();
+  for (int i = 0; i < 20; ++i) post(kIl, cell, "intel", "behind the gap " + std::to_string(i));
+  std::size_t requests = 0;
+  for (std::size_t i = before; i < relay.captured().size(); ++i) {
+    const auto& sent = relay.captured()[i];
+    if (sent.sender == kSy && !is_channel_envelope(sent.payload)) ++requests;
+  }
+  EXPECT_EQ(requests, 1u);
+  relay.copies = nullptr;
+  tick(now + 6000);  // the recovery timer asks again
+  EXPECT_EQ(count_text(node(kSy), "intel", "two"), 1u);
+}
+
 // The answer to a request for a lost post is lost too: the recovery timer asks again after
 // recovery_retry_ms, without waiting for the poster's next post.
 TEST_F(CellsTest, AnUnansweredRequestForLostPostsIsAskedAgainByTheTimer) {
