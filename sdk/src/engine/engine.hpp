@@ -316,9 +316,6 @@ class Engine {
   };
   ChannelHotline* channel_hotline(const CellId& cell, const std::string& channel);
   hotline::AckTracker* tracker(const CellId& cell, const std::string& channel);
-  Status attest(const charter::CellState& state, cells::ChannelMessage& message);
-  Status check_attestation(const charter::CellState& state, const Address& sender,
-                           const cells::ChannelMessage& message) const;
   void send_receipts(TimeMs now);
   Status on_escalation(const Address& sender, ByteView body, TimeMs now, Effects& after);
 

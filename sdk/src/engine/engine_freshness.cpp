@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "crypto/keys.hpp"
-#include "engine/alerts.hpp"
+#include "cells/alerts.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -42,7 +42,7 @@ void Engine::check_withheld_commits(TimeMs now) {
     ++it;
     if (newer.alerted || now - newer.since < options_.withheld_commit_ms) continue;
     newer.alerted = true;
-    emit(security_alert(cell, newer.from, newer.epoch,
+    emit(cells::security_alert(cell, newer.from, newer.epoch,
                         make_error(Errc::cell_commits_withheld,
                                    "posts name charter epoch " + std::to_string(newer.epoch) + " but this device holds " +
                                        std::to_string(log->epoch()) + " and the missing commits did not arrive within " +

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The engine's hotline layer (docs/hotline.md): precedence and attestation of posts,
-// acknowledgements and delivery receipts tracked per ack_required channel, overdue events on
-// the engine's clock and escalation to the supervisor's devices. The rules themselves live in
+// The engine's hotline layer (docs/hotline.md): acknowledgements and delivery receipts tracked
+// per ack_required channel, overdue events on the engine's clock, escalation to the supervisor's
+// devices, transcripts. Posts are attested in sdk/src/channels/attestation.hpp. The rules themselves live in
 // sdk/src/hotline (pure); this file feeds them accepted posts and acts on their answers.
 #include <algorithm>
 
 #include "cells/codec.hpp"
+#include "channels/channel_rules.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
 #include "engine/engine.hpp"
@@ -27,52 +28,7 @@ AckState to_public(hotline::PartyStatus status) {
   return AckState::pending;
 }
 
-const charter::ChannelPolicy* policy_of(const charter::CellState& state, std::string_view channel) {
-  auto it = state.channels.find(std::string(channel));
-  return it == state.channels.end() ? nullptr : &it->second.policy;
-}
-
-Result<hotline::AttestedFields> attested_fields(const cells::ChannelMessage& m, const Address& sender) {
-  auto body_hash = crypto::sha256(ByteView(m.body));
-  if (!body_hash) return std::move(body_hash).error();
-  return hotline::AttestedFields{m.cell_id,   m.channel,  m.epoch, m.head, m.message_id, sender, m.sent_at,
-                                 static_cast<std::uint8_t>(m.kind), m.precedence, m.post_number, *body_hash};
-}
-
 }  // namespace
-
-// --- attestation -------------------------------------------------------------------------------
-
-Status Engine::attest(const charter::CellState& state, cells::ChannelMessage& message) {
-  const auto* policy = policy_of(state, message.channel);
-  if (!policy || !policy->attested) return {};
-  auto fields = attested_fields(message, self_);
-  if (!fields) return std::move(fields).error();
-  auto identity = store_.local_identity();
-  if (!identity) return std::move(identity).error();
-  auto signature = hotline::sign_attestation(*fields, (*identity)->identity_private);
-  if (!signature) return std::move(signature).error();
-  message.attestation = std::move(*signature);
-  return {};
-}
-
-// On an attested channel (at the epoch the post names) every post must carry the sender's
-// signature under the identity key the charter binds to it: that is what makes a transcript
-// checkable later. Elsewhere an attestation is ignored (the channel stays deniable).
-Status Engine::check_attestation(const charter::CellState& state, const Address& sender,
-                                 const cells::ChannelMessage& message) const {
-  const auto* policy = policy_of(state, message.channel);
-  if (!policy || !policy->attested) return {};
-  if (message.attestation.empty())
-    return make_error(Errc::hotline_not_attested, "a post on an attested channel carries no attestation");
-  auto device = state.devices.find(sender);
-  if (device == state.devices.end()) return make_error(Errc::invalid_signature, "the sender is not in the charter");
-  auto fields = attested_fields(message, sender);
-  if (!fields) return std::move(fields).error();
-  if (!hotline::verify_attestation(*fields, device->second.identity_key, message.attestation))
-    return make_error(Errc::invalid_signature, "the attestation does not verify under the sender's charter key");
-  return {};
-}
 
 // --- acknowledgement tracking -------------------------------------------------------------------
 
@@ -81,7 +37,7 @@ hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& chan
   if (auto it = trackers_.find(key); it != trackers_.end()) return &it->second;
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return nullptr;
-  const auto* policy = policy_of(log->state(), channel);
+  const auto* policy = channels::policy_at(log->state(), channel);
   if (!policy || !policy->ack_required) return nullptr;
   auto rows = store_.history(ByteView(cell), channel);
   if (!rows) return nullptr;
@@ -246,7 +202,7 @@ std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::stri
 Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view channel, TimeMs from, TimeMs to) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  const auto* policy = policy_of(log->state(), channel);
+  const auto* policy = channels::policy_at(log->state(), channel);
   if (!policy || !policy->attested)
     return make_error(Errc::hotline_not_attested, "channel '" + std::string(channel) +
                                                       "' is not attested: its posts are deniable and carry no signatures");

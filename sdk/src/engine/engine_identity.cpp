@@ -5,7 +5,7 @@
 // against the charter before every use for cell traffic, and again on every control message
 // it acts on. A session built with another key is deleted, never used, and reported.
 #include "cells/codec.hpp"
-#include "engine/alerts.hpp"
+#include "cells/alerts.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -29,7 +29,7 @@ Status Engine::bind_session(const charter::CellState& state, const Address& devi
   if (!remote) return std::move(remote).error();
   if (remote->has_value() && **remote != *expected) {
     PARLEY_TRY(sessions_.forget(device));
-    after.events.push_back(security_alert(
+    after.events.push_back(cells::security_alert(
         state.cell_id, device, state.epoch,
         make_error(Errc::untrusted_identity, "the pairwise session with " + device.to_string() +
                                                  " was built with an identity key the cell's charter does not bind "
@@ -57,7 +57,7 @@ Result<bool> Engine::sender_bound(const charter::CellState& state, const Address
   const Bytes* expected = charter_key(state, sender);
   PARLEY_TRY(sessions_.forget(sender));
   PARLEY_TRY(store_.identity_save(sender, *expected));
-  after.events.push_back(security_alert(
+  after.events.push_back(cells::security_alert(
       state.cell_id, sender, state.epoch,
       make_error(Errc::untrusted_identity, "a control message about the cell came from " + sender.to_string() +
                                                " over a session built with an identity key the charter does not "

@@ -2,7 +2,7 @@
 // Joining a cell (docs/protocol.md "Joining"): a Welcome is checked, then joins at once if it
 // matches an anchor the app gave, and otherwise waits as an invitation for the app to accept
 // or decline. Nothing a relay or another registered device sends makes this device join by itself.
-#include "engine/alerts.hpp"
+#include "cells/alerts.hpp"
 #include "engine/engine.hpp"
 #include "cells/cell_view.hpp"
 #include "cells/codec.hpp"
@@ -31,13 +31,13 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   using Out = std::optional<charter::CharterLog>;
   auto log = charter::CharterLog::from_genesis(welcome.commits, welcome.cell_id);
   if (!log) {
-    after.events.push_back(security_alert(welcome.cell_id, sender, 0, log.error()));
+    after.events.push_back(cells::security_alert(welcome.cell_id, sender, 0, log.error()));
     return Out();
   }
   // A genesis certifies itself; what ties this one to its sender is that a supervisor device
   // of it handed it over an authenticated pairwise session.
   if (!log->state().is_supervisor_device(sender)) {
-    after.events.push_back(security_alert(welcome.cell_id, sender, log->epoch(),
+    after.events.push_back(cells::security_alert(welcome.cell_id, sender, log->epoch(),
                                           make_error(Errc::charter_not_authorized,
                                                      "a welcome must come from a supervisor device of the cell")));
     return Out();
@@ -45,7 +45,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   auto listed = log->state().devices.find(self_);
   if (listed == log->state().devices.end()) {
     after.events.push_back(
-        security_alert(welcome.cell_id, sender, log->epoch(),
+        cells::security_alert(welcome.cell_id, sender, log->epoch(),
                        make_error(Errc::cell_unknown, "a welcome to a cell that does not list this device")));
     return Out();
   }
@@ -53,7 +53,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   auto identity = store_.local_identity();
   if (!identity) return std::move(identity).error();
   if (!*identity || listed->second.identity_key != (*identity)->identity_public) {
-    after.events.push_back(security_alert(
+    after.events.push_back(cells::security_alert(
         welcome.cell_id, sender, log->epoch(),
         make_error(Errc::untrusted_identity, "a welcome to a cell that names this device under another key")));
     return Out();
@@ -63,7 +63,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   auto bound = session_matches(log->state(), sender);
   if (!bound) return std::move(bound).error();
   if (!*bound) {
-    after.events.push_back(security_alert(
+    after.events.push_back(cells::security_alert(
         welcome.cell_id, sender, log->epoch(),
         make_error(Errc::untrusted_identity, "a welcome came from " + sender.to_string() +
                                                  " over a session built with another key than its charter names")));

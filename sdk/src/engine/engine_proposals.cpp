@@ -7,7 +7,7 @@
 #include "charter/proposal.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
-#include "engine/alerts.hpp"
+#include "cells/alerts.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -81,7 +81,7 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
   const charter::CharterLog* log = book_.find(decoded->cell_id);
   if (!log || !log->state().is_supervisor_device(self_)) return {};
   if (decoded->proposer != sender) {
-    after.events.push_back(security_alert(decoded->cell_id, sender, log->epoch(),
+    after.events.push_back(cells::security_alert(decoded->cell_id, sender, log->epoch(),
                                           make_error(Errc::charter_not_authorized,
                                                      "a proposal signed by " + decoded->proposer.to_string() +
                                                          " arrived from " + sender.to_string())));
@@ -89,7 +89,7 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
   }
   auto valid = charter::validate_proposal(log->state(), *proposal);
   if (!valid) {
-    after.events.push_back(security_alert(decoded->cell_id, sender, log->epoch(), valid.error()));
+    after.events.push_back(cells::security_alert(decoded->cell_id, sender, log->epoch(), valid.error()));
     return {};
   }
   auto id = proposal_id(*proposal);

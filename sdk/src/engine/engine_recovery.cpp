@@ -11,7 +11,7 @@
 #include "cells/codec.hpp"
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
-#include "engine/alerts.hpp"
+#include "cells/alerts.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -238,7 +238,7 @@ Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cel
     } else if (skips_alerted_.emplace(resend.cell_id, resend.channel, sender, number).second) {
       if (skips_alerted_.size() > kMaxAskedEntries) skips_alerted_.clear();
       const charter::CharterLog* log = book_.find(resend.cell_id);
-      after.events.push_back(security_alert(
+      after.events.push_back(cells::security_alert(
           resend.cell_id, sender, log ? log->epoch() : 0,
           make_error(Errc::cell_posts_withheld, "post " + std::to_string(number) + " on " + resend.channel +
                                                     " was left out of a resend without proof: " + why)));

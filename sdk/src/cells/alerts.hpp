@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Building the SecurityAlert events the engine raises (engine-internal).
+// Building the SecurityAlert events raised about a cell (by the engine and the channel rules).
 #pragma once
 
 #include "parley/events.hpp"
 
-namespace parley::engine {
+namespace parley::cells {
 
 // An alert about `cell` revealed by a delivery from `sender`, at the charter epoch it names.
 inline SecurityAlert security_alert(const CellId& cell, const Address& sender, std::uint64_t epoch, Error error) {
@@ -16,4 +16,4 @@ inline SecurityAlert security_alert(const CellId& cell, const Address& sender, s
   return a;
 }
 
-}  // namespace parley::engine
+}  // namespace parley::cells
