@@ -47,18 +47,6 @@ Result<pairwise::PreKeyBundle> to_bundle(const wire::Bundle& bundle) {
   return out;
 }
 
-Error refusal_error(const wire::Refused& refused) {
-  const std::string who = refused.recipient.to_string();
-  switch (refused.code) {
-    case Errc::unknown_device:
-      return make_error(refused.code, "relay: recipient " + who + " is not registered at the relay");
-    case Errc::mailbox_full:
-      return make_error(refused.code, "relay: the mailbox of recipient " + who + " is full");
-    default:
-      return make_error(refused.code, "relay: refused recipient " + who);
-  }
-}
-
 Error failure_error(const wire::Failure& failure) {
   Errc code = errc_known(failure.code()) ? static_cast<Errc>(failure.code()) : Errc::protocol_violation;
   std::string message = failure.message() ? failure.message()->str() : std::string{};
@@ -84,7 +72,8 @@ Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, Engine
 Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
                EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
-      options_(std::move(options)), sender_keys_(*adapter_), book_(std::move(book)) {
+      options_(std::move(options)), reports_([this](Event event) { emit(std::move(event)); }),
+      sender_keys_(*adapter_), book_(std::move(book)) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
   // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
   // session from a bundle or a first message; a key an anchor or a joined charter binds
@@ -109,7 +98,7 @@ void Engine::on_close(const Error& reason, TimeMs) {
   outbound_.clear();
   bundle_requests_.clear();
   bundles_in_flight_.clear();
-  sends_in_flight_.clear();
+  reports_.disconnected();
   if (was_open) emit(Disconnected{reason});
 }
 
@@ -238,68 +227,8 @@ Status Engine::on_send_ack(const wire::SendAck& ack) {
   auto refused = wire::to_refusals(ack.refused());
   if (!refused) return std::move(refused).error();
   PARLEY_TRY(store_.outbox_remove(*id));
-  auto it = sends_in_flight_.find(*id);
-  if (it == sends_in_flight_.end()) return {};
-  const std::vector<Address> recipients = std::move(it->second);
-  sends_in_flight_.erase(it);
-  // Only this Send's own recipients can be refused: a relay naming any other is ignored.
-  std::vector<Address> took;
-  std::vector<std::pair<Address, Error>> failed;
-  for (const auto& r : recipients) {
-    auto x = std::find_if(refused->begin(), refused->end(), [&](const wire::Refused& f) { return f.recipient == r; });
-    if (x == refused->end())
-      took.push_back(r);
-    else
-      failed.emplace_back(r, refusal_error(*x));
-  }
-  if (quiet_.erase(*id)) {
-    // Control traffic is pairwise: one recipient, refused or not.
-    settle_distribution(*id, recipients.front(), failed.empty() ? nullptr : &failed.front().second);
-    return {};
-  }
-  for (const auto& [r, error] : failed) report_send_failed(*id, r, error);
-  // A SendAck that refuses everyone stored nothing (a conforming relay sends a Failure).
-  if (took.empty()) {
-    posts_awaiting_keys_.erase(*id);
-    return {};
-  }
-  if (auto waiting = posts_awaiting_keys_.find(*id); waiting != posts_awaiting_keys_.end()) {
-    waiting->second.acked_for = took.front();
-    if (waiting->second.distributions.empty()) {
-      emit(MessageSent{*id, took.front()});
-      posts_awaiting_keys_.erase(waiting);
-    }
-  } else {
-    emit(MessageSent{*id, took.front()});
-  }
+  reports_.acknowledged(*id, *refused);
   return {};
-}
-
-void Engine::report_send_failed(const MessageId& id, const Address& recipient, const Error& error) {
-  auto waiting = posts_awaiting_keys_.find(id);
-  if (waiting != posts_awaiting_keys_.end() && !waiting->second.failed.insert(recipient).second) return;
-  emit(SendFailed{id, recipient, error});
-}
-
-bool Engine::settle_distribution(const MessageId& id, const Address& recipient, const Error* failure) {
-  auto d = distribution_post_.find(id);
-  if (d == distribution_post_.end()) return false;
-  const MessageId post = d->second;
-  distribution_post_.erase(d);
-  quiet_.erase(id);
-  auto waiting = posts_awaiting_keys_.find(post);
-  if (waiting == posts_awaiting_keys_.end()) return true;  // the post itself failed already
-  // The app knows the post, not its control traffic: a reader who cannot get the key will
-  // not read the post.
-  if (failure) report_send_failed(post, recipient, *failure);
-  waiting->second.distributions.erase(id);
-  // Still waiting for the post's own SendAck: it may name this reader again, and it says
-  // whom MessageSent is for.
-  if (waiting->second.distributions.empty() && waiting->second.acked_for) {
-    emit(MessageSent{post, *waiting->second.acked_for});
-    posts_awaiting_keys_.erase(waiting);
-  }
-  return true;
 }
 
 namespace {
@@ -415,25 +344,12 @@ Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
     if (error.code == Errc::rate_limited || error.code == Errc::storage_full) {
       // The relay stored nothing and asks to come back later: the message stays in the
       // outbox and goes again after a pause (the relay_retry timer), or on the next connection.
-      sends_in_flight_.erase(*id);
+      reports_.paused(*id);
       resend_at_[*id] = now + options_.relay_busy_retry_ms;
       return {};
     }
     PARLEY_TRY(store_.outbox_remove(*id));
-    std::vector<Address> recipients;
-    if (auto it = sends_in_flight_.find(*id); it != sends_in_flight_.end()) {
-      recipients = std::move(it->second);
-      sends_in_flight_.erase(it);
-    }
-    if (settle_distribution(*id, recipients.empty() ? Address{} : recipients.front(), &error)) return {};
-    if (recipients.empty()) recipients.push_back(Address{});  // unknown here (not sent on this connection)
-    // The post reaches none of its readers: each one fails, with the relay's own reason for
-    // it where the Failure names one.
-    for (const auto& r : recipients) {
-      auto x = std::find_if(refused->begin(), refused->end(), [&](const wire::Refused& f) { return f.recipient == r; });
-      report_send_failed(*id, r, x == refused->end() ? error : refusal_error(*x));
-    }
-    posts_awaiting_keys_.erase(*id);  // its distributions settle quietly from here on
+    reports_.failed(*id, error, *refused);
     return {};
   }
   emit(ProtocolError{error});
@@ -475,7 +391,7 @@ Status Engine::queue_pairwise(const Address& to, const envelope::Content& conten
     PARLEY_TRY(store_.outbox_put(item));
     after.sends.push_back(std::move(item));
   }
-  if (quiet) after.on_commit.push_back([this, id = content.message_id](Effects&) { quiet_.insert(id); });
+  if (quiet) after.on_commit.push_back([this, id = content.message_id](Effects&) { reports_.mark_quiet(id); });
   return {};
 }
 
@@ -568,7 +484,7 @@ Status Engine::fail_pending_for(const Address& peer, const Error& error) {
   for (const auto& item : *pending) {
     if (item.recipient != peer) continue;
     PARLEY_TRY(store_.pending_remove(item.seq));
-    if (!settle_distribution(item.message_id, peer, &error)) emit(SendFailed{item.message_id, peer, error});
+    reports_.never_sent(item.message_id, peer, error);
   }
   return {};
 }
@@ -607,7 +523,7 @@ void Engine::transmit_send(const store::OutboxItem& item) {
   auto body = wire::CreateSend(fbb, fbb.CreateVector(item.message_id.bytes.data(), item.message_id.bytes.size()),
                                fbb.CreateVector(recipients), fbb.CreateVector(item.payload));
   outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Send, body.Union()));
-  if (!item.recipients.empty()) sends_in_flight_[item.message_id] = item.recipients;
+  reports_.transmitted(item.message_id, item.recipients);
 }
 
 void Engine::request_bundle(const Address& peer) {

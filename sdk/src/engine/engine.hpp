@@ -15,6 +15,7 @@
 #include <span>
 
 #include "cells/cell_book.hpp"
+#include "engine/delivery_reports.hpp"
 #include "engine/effects.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
@@ -359,11 +360,6 @@ class Engine {
   // Sends the relay refused with rate_limited / storage_full whose pause is over.
   void resend_refused(TimeMs now);
 
-  // A key distribution of a post reached the relay (failure == nullptr) or will not be
-  // delivered (SendFailed against the post). Returns false if `id` is no such distribution.
-  bool settle_distribution(const MessageId& id, const Address& recipient, const Error* failure);
-  // SendFailed{id, recipient, error}, once per (post, reader) while the post is awaiting keys.
-  void report_send_failed(const MessageId& id, const Address& recipient, const Error& error);
   void transmit_send(const store::OutboxItem& item);
   void request_bundle(const Address& peer);
   Status encrypt_pending_for(const Address& peer);
@@ -383,21 +379,9 @@ class Engine {
   std::uint32_t next_request_id_ = 1;
   std::map<std::uint32_t, Address> bundle_requests_;  // request id -> peer
   std::set<Address> bundles_in_flight_;
-  std::map<MessageId, std::vector<Address>> sends_in_flight_;  // recipients, for MessageSent / SendFailed
-  std::set<MessageId> quiet_;                          // control traffic: no MessageSent event
   std::map<MessageId, TimeMs> resend_at_;  // refused for now by a busy relay (memory: a reconnect resends all)
   std::map<Address, TimeMs> refetch_at_;   // bundle fetches refused as rate_limited
-  // Posts whose MessageSent waits for the key distributions they triggered (memory only:
-  // after a restart a post is reported on its own SendAck). See settle_distribution. Kept
-  // until both the distributions and the post's own answer are in, so that a reader whose
-  // key and post both fail (an unknown device) gets one SendFailed, not two.
-  struct PostAwaitingKeys {
-    std::set<MessageId> distributions;
-    std::optional<Address> acked_for;  // the post's own SendAck arrived (its first accepted recipient)
-    std::set<Address> failed;          // readers SendFailed was raised for
-  };
-  std::map<MessageId, PostAwaitingKeys> posts_awaiting_keys_;
-  std::map<MessageId, MessageId> distribution_post_;  // distribution id -> post id
+  DeliveryReports reports_;  // MessageSent / SendFailed for what was sent
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
   bool retry_held_ = false;

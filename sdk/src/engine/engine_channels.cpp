@@ -137,8 +137,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   } else if (!distributions.empty()) {
     // MessageSent waits for the key too: a reader without a pairwise session gets it only
     // once its prekey bundle has arrived, possibly well after the envelope itself.
-    posts_awaiting_keys_[message.message_id].distributions.insert(distributions.begin(), distributions.end());
-    for (const auto& d : distributions) distribution_post_[d] = message.message_id;
+    reports_.await_keys(message.message_id, distributions);
   }
   finish(after);
   return message.message_id;
