@@ -47,6 +47,11 @@ TEST(CellsCodec, RoundTrips) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->channel, "commercial");
   EXPECT_EQ(d->generation, 2u);
+  EXPECT_EQ(d->first_post, 0u);  // not said: the reader starts at next_post
+  auto since = decode_distribution(encode(KeyDistribution{cell_of(1), "commercial", 2, Bytes(40, 9), 9, 4}));
+  ASSERT_TRUE(since.ok());
+  EXPECT_EQ(since->next_post, 9u);
+  EXPECT_EQ(since->first_post, 4u);
   auto r = decode_resync(encode(ResyncRequest{cell_of(2), 5}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->from_epoch, 5u);
@@ -62,6 +67,9 @@ TEST(CellsCodec, FieldRulesAreEnforced) {
   EXPECT_EQ(decode_distribution(encode(KeyDistribution{cell_of(1), "intel", 0, Bytes(40, 9)})).error().code,
             Errc::malformed_frame);
   EXPECT_EQ(decode_distribution(encode(KeyDistribution{cell_of(1), "intel", 1, Bytes{}})).error().code,
+            Errc::malformed_frame);
+  // A reader's share cannot start after the sender's next post.
+  EXPECT_EQ(decode_distribution(encode(KeyDistribution{cell_of(1), "intel", 1, Bytes(40, 9), 3, 4})).error().code,
             Errc::malformed_frame);
   // One identifier is not another: a resync is not a channel message.
   EXPECT_EQ(decode_channel_message(encode(ResyncRequest{cell_of(2), 5})).error().code, Errc::malformed_frame);

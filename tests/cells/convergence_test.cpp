@@ -108,10 +108,11 @@ class ConvergenceTest : public CellsTest, public ::testing::WithParamInterface<i
 //    replays old traffic. Then it behaves, hands over what it sat on (even seeds) or loses it
 //    for good (odd ones), and each poster posts once more: the recovery trigger
 //    (docs/protocol.md "Recovering lost messages").
-//  - Second round (a removal and posts racing it): it duplicates, reorders, replays, and
-//    shows members different traffic for a while (everything it withholds is handed over
-//    late). It loses nothing here: two losses across a removal are not recovered today
-//    (tests/cells/relay_gaps_test.cpp). Then each poster still in the cell posts once more.
+//  - Second round (a removal and posts racing it): it loses, duplicates, reorders, replays,
+//    and shows members different traffic for a while (everything it withholds is handed over
+//    late). A removal commit lost for every member at once is not noticed today
+//    (tests/cells/relay_gaps_test.cpp); no seed here does that. Then each poster still in the
+//    cell posts once more.
 // Every device ends with the same charter and exactly the posted messages, each reported
 // once: no altered or replayed envelope is ever taken for a message.
 TEST_P(ConvergenceTest, EveryDeviceEndsWithTheSameCharterAndMessages) {
@@ -152,7 +153,7 @@ TEST_P(ConvergenceTest, EveryDeviceEndsWithTheSameCharterAndMessages) {
   say(kSy2, "intel", "sy2-flush-1");
   run();
 
-  parley::test::SeededFaults second(seed * 104'729, {.lose = 0, .duplicate = 100, .flip = 0, .withhold = 150});
+  parley::test::SeededFaults second(seed * 104'729, {.lose = 120, .duplicate = 100, .flip = 0, .withhold = 150});
   second.start(relay, members, trade_exempt);
   // A removal, then posts racing its delivery (the removed device does not post).
   ASSERT_TRUE(us.commit(cell, {charter::RemoveDevice{kTrade}}, now).ok());

@@ -18,12 +18,11 @@ std::size_t count_text(const Node& n, std::string_view channel, std::string_view
 }
 
 // A reader loses both a poster's key distribution and its post; before the next post, a
-// removal makes the poster rekey. The new distribution names the new post number, which the
-// reader takes as where the poster's posts start for it (docs/protocol.md "Cursors"): the
-// lost post, which it was meant to read, is never asked for. And its old key is no longer
-// kept for a KeyRequest (only the current generation is). Found by ConvergenceTest: d1 or
-// c2 missing on one device when the delegate's removal made their posters rekey.
-TEST_F(CellsTest, DISABLED_APostWhoseKeyWasLostIsRecoveredAfterItsPosterRekeys) {
+// removal makes the poster rekey. The new distribution says where the reader's share of the
+// poster's posts starts (first_post), so the reader asks for the lost post instead of taking
+// the new post number as its start (docs/protocol.md "Cursors"). Found by ConvergenceTest:
+// d1 or c2 missing on one device when the delegate's removal made their posters rekey.
+TEST_F(CellsTest, APostWhoseKeyWasLostIsRecoveredAfterItsPosterRekeys) {
   const CellId cell = make_seed_cell();
   post(kSy, cell, "commercial", "sessions");  // pairwise sessions exist; IL has no key out yet
   relay.copies = [](const Address& from, const Address& to, ByteView) { return from == kIl && to == kSy ? 0 : 1; };

@@ -44,6 +44,7 @@ TEST(SendKeyPlanTest, AReaderWhoLeftForcesANewGenerationForEveryoneLeft) {
   EXPECT_EQ(plan.key.next_post, 42u);  // post numbers continue across generations
   EXPECT_EQ(plan.key.sent_count, 0u);
   EXPECT_EQ(plan.missing, std::vector<Address>{kA});
+  EXPECT_EQ(plan.departed, std::vector<Address>{kB});
 }
 
 TEST(SendKeyPlanTest, AKeyRotatesAfterItsMessageCountOrItsAge) {

@@ -84,7 +84,7 @@ Bytes encode(const KeyDistribution& d) {
   flatbuffers::FlatBufferBuilder fbb(256);
   auto root = wire::CreateSenderKeyDistribution(fbb, kCellsWireVersion, fbb.CreateVector(d.cell_id.data(), d.cell_id.size()),
                                                 fbb.CreateString(d.channel), d.generation,
-                                                fbb.CreateVector(d.distribution), d.next_post);
+                                                fbb.CreateVector(d.distribution), d.next_post, d.first_post);
   return finish(fbb, root.o, kDistributionId);
 }
 
@@ -107,6 +107,9 @@ Result<KeyDistribution> decode_distribution(ByteView bytes) {
   out.distribution.assign(r->distribution()->begin(), r->distribution()->end());
   if (r->next_post() == 0) return make_error(Errc::malformed_frame, "key distribution next_post must be >= 1");
   out.next_post = r->next_post();
+  if (r->first_post() > r->next_post())
+    return make_error(Errc::malformed_frame, "key distribution first_post must not be after next_post");
+  out.first_post = r->first_post();
   return out;
 }
 

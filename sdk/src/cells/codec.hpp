@@ -51,6 +51,8 @@ struct KeyDistribution {
   std::uint32_t generation = 0;
   Bytes distribution;
   std::uint64_t next_post = 1;  // the sender's next post number on the channel
+  // The sender's first post this reader was meant to read (1..next_post; 0: not said).
+  std::uint64_t first_post = 0;
 };
 
 struct ResyncRequest {

@@ -20,7 +20,8 @@ SendKeyPlan plan_send_key(const std::optional<store::ChannelSendKey>& stored, co
   if (stored) {
     plan.key = *stored;
     for (const auto& d : stored->distributed)
-      if (d != self && !contains(others, d)) plan.fresh = true;
+      if (d != self && !contains(others, d)) plan.departed.push_back(d);
+    plan.fresh = !plan.departed.empty();
     if (stored->sent_count >= rotation.after_messages || now - stored->created_at >= rotation.after_ms)
       plan.fresh = true;
   }

@@ -20,6 +20,9 @@ struct SendKeyPlan {
   bool fresh = false;         // a new generation: its own key must be created first
   // Readers (other than this device) that do not hold `key` yet: each gets it before the post.
   std::vector<Address> missing;
+  // Devices the stored key went to that no longer read the channel (the reason for a new
+  // generation): where their share of the posts started is forgotten.
+  std::vector<Address> departed;
 };
 
 // `stored`: this device's key on the channel (nullopt: it never posted there); `others`: the

@@ -75,6 +75,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     const bool fresh = plan.fresh;
     const std::vector<Address>& missing = plan.missing;
     if (fresh) PARLEY_TRY(store_.sent_distributions_prune(ByteView(cell), channel, key.generation));
+    for (const auto& gone : plan.departed) PARLEY_TRY(store_.reader_since_forget(ByteView(cell), channel, gone));
     message.post_number = key.next_post;
     if (auto identity = store_.local_identity(); !identity) {
       return std::move(identity).error();
@@ -94,19 +95,33 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
       envelope::Content content;
       content.sent_at = now;
       content.kind = envelope::ContentKind::sender_key_distribution;
-      content.body = cells::encode(
-          cells::KeyDistribution{cell, std::string(channel), key.generation, *distribution, key.next_post});
-      crypto::wipe(*distribution);
+      cells::KeyDistribution d{cell, std::string(channel), key.generation, std::move(*distribution), key.next_post};
       for (const auto& r : missing) {
+        // Where r's share of this device's posts starts: a reader that lost its first key
+        // asks for the posts from there (docs/protocol.md "Cursors").
+        auto since = store_.reader_since_note(ByteView(cell), channel, r, key.next_post);
+        if (!since) {
+          crypto::wipe(d.distribution);
+          return std::move(since).error();
+        }
+        d.first_post = *since;
+        content.body = cells::encode(d);
         content.message_id = new_message_id();
-        PARLEY_TRY(bind_session(state, r, after));
-        PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
+        auto sent = [&]() -> Status {
+          PARLEY_TRY(bind_session(state, r, after));
+          PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
+          // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
+          return store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body);
+        }();
+        crypto::wipe(content.body);
+        if (!sent) {
+          crypto::wipe(d.distribution);
+          return sent;
+        }
         distributions.push_back(content.message_id);
-        // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
-        PARLEY_TRY(store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body));
         key.distributed.push_back(r);
       }
-      crypto::wipe(content.body);
+      crypto::wipe(d.distribution);
     }
     Bytes plain = cells::encode(message);
     auto sealed = sender_keys_.encrypt(group, self_, plain);
@@ -196,7 +211,10 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
   // earlier ones were never meant for it, so they are not gaps.
   auto cursor = store_.cursor_get(ByteView(d->cell_id), d->channel, sender);
   if (!cursor) return std::move(cursor).error();
-  if (!cursor->has_value()) PARLEY_TRY(store_.cursor_put(ByteView(d->cell_id), d->channel, sender, d->next_post));
+  // A first_post before next_post says this device was meant to read earlier posts whose key
+  // it never got: the cursor starts there, and the next post asks for them.
+  const std::uint64_t start = d->first_post != 0 ? d->first_post : d->next_post;
+  if (!cursor->has_value()) PARLEY_TRY(store_.cursor_put(ByteView(d->cell_id), d->channel, sender, start));
   after.retry_held = true;
   return {};
 }

@@ -224,12 +224,27 @@ CREATE TABLE cell_invitations (
 ) WITHOUT ROWID;
 )sql";
 
+// Where each reader's share of this device's posts on a channel starts (issue 11): sent in
+// every key distribution, so that a reader who lost its first key still asks for the posts
+// it was meant to read.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE channel_reader_since (
+  cell_id    BLOB NOT NULL,
+  channel    TEXT NOT NULL,
+  user       TEXT NOT NULL,
+  device     INTEGER NOT NULL,
+  first_post INTEGER NOT NULL,
+  PRIMARY KEY (cell_id, channel, user, device)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kVersion1},
     Migration{2, kVersion2},
     Migration{3, kVersion3},
     Migration{4, kVersion4},
     Migration{5, kVersion5},
+    Migration{6, kVersion6},
 };
 
 static_assert(kMigrations.back().to_version == kDeviceSchemaVersion);

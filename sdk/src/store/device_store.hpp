@@ -210,6 +210,12 @@ class DeviceStore {
                                                      std::uint32_t generation, const Address& recipient) const;
   // Forgets the distributions of generations below `generation` (they are no longer used).
   Status sent_distributions_prune(ByteView cell_id, std::string_view channel, std::uint32_t generation);
+  // The first post of this device on `channel` that `reader` was meant to read: `post` if none
+  // is recorded yet (then recorded), else the one recorded. Forgotten when the reader stops
+  // reading the channel (or leaves the cell: forget_peer_in_cell).
+  Result<std::uint64_t> reader_since_note(ByteView cell_id, std::string_view channel, const Address& reader,
+                                          std::uint64_t post);
+  Status reader_since_forget(ByteView cell_id, std::string_view channel, const Address& reader);
 
   // --- trust (store/trust.cpp) ---
   // Forgets the cell's commits from `epoch` on (a supervisor tie-break replaced them).

@@ -71,4 +71,36 @@ Status DeviceStore::sent_distributions_prune(ByteView cell_id, std::string_view 
   return stmt->run();
 }
 
+Result<std::uint64_t> DeviceStore::reader_since_note(ByteView cell_id, std::string_view channel, const Address& reader,
+                                                     std::uint64_t post) {
+  {
+    auto stmt = db_.prepare(
+        "INSERT OR IGNORE INTO channel_reader_since (cell_id, channel, user, device, first_post) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, cell_id)
+        .bind(2, channel)
+        .bind(3, reader.user)
+        .bind(4, std::int64_t{reader.device})
+        .bind(5, static_cast<std::int64_t>(post));
+    PARLEY_TRY(stmt->run());
+  }
+  auto stmt = db_.prepare(
+      "SELECT first_post FROM channel_reader_since WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, channel).bind(3, reader.user).bind(4, std::int64_t{reader.device});
+  auto row = stmt->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return make_error(Errc::store_corrupt, "reader_since row vanished inside its transaction");
+  return static_cast<std::uint64_t>(stmt->column_int(0));
+}
+
+Status DeviceStore::reader_since_forget(ByteView cell_id, std::string_view channel, const Address& reader) {
+  auto stmt = db_.prepare(
+      "DELETE FROM channel_reader_since WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, cell_id).bind(2, channel).bind(3, reader.user).bind(4, std::int64_t{reader.device});
+  return stmt->run();
+}
+
 }  // namespace parley::store

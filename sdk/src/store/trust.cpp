@@ -34,7 +34,8 @@ Status DeviceStore::forget_peer_in_cell(ByteView cell_id, ByteView group_prefix,
     PARLEY_TRY(stmt->run());
   }
   for (const char* sql : {"DELETE FROM channel_cursors WHERE cell_id = ?1 AND user = ?2 AND device = ?3",
-                          "DELETE FROM sent_distributions WHERE cell_id = ?1 AND user = ?2 AND device = ?3"}) {
+                          "DELETE FROM sent_distributions WHERE cell_id = ?1 AND user = ?2 AND device = ?3",
+                          "DELETE FROM channel_reader_since WHERE cell_id = ?1 AND user = ?2 AND device = ?3"}) {
     auto stmt = db_.prepare(sql);
     if (!stmt) return stmt.error();
     stmt->bind(1, cell_id).bind(2, device.user).bind(3, d);
