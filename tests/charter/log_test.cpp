@@ -436,3 +436,27 @@ TEST_F(LogTest, EveryDeliveryOrderGivesTheSameState) {
 
 }  // namespace
 }  // namespace parley::charter::test
+
+namespace parley::charter::test {
+namespace {
+
+// removed_from (channels/channel_rules.hpp) asks this for every envelope whose key is not
+// here: it must not fold past states.
+TEST_F(LogTest, RemembersEveryDeviceAnAppliedEpochListed) {
+  cell.commit({RemoveDevice{kIlTrade}});
+  simple_chain(cell, 40);
+  auto log = log_from(cell.chain(), cell.chain().size());
+  EXPECT_TRUE(log.ever_listed(kIlTrade));
+  EXPECT_FALSE(log.state().devices.count(kIlTrade));
+  EXPECT_TRUE(log.ever_listed(kSyOfficer));  // listed now
+  EXPECT_FALSE(log.ever_listed(Address{"never", 1}));
+  // Offered one by one, the same answer.
+  auto stepwise = log_from(cell.chain(), 1);
+  for (std::size_t i = 1; i < cell.chain().size(); ++i)
+    ASSERT_EQ(stepwise.offer(cell.chain()[i]).status, OfferStatus::applied);
+  EXPECT_TRUE(stepwise.ever_listed(kIlTrade));
+  EXPECT_FALSE(stepwise.ever_listed(Address{"never", 1}));
+}
+
+}  // namespace
+}  // namespace parley::charter::test

@@ -10,12 +10,9 @@ const charter::ChannelPolicy* policy_at(const charter::CellState& state, std::st
   return it == state.channels.end() ? nullptr : &it->second.policy;
 }
 
-bool removed_from(cells::CellBook& book, const CellId& cell, const Address& device) {
+bool removed_from(const cells::CellBook& book, const CellId& cell, const Address& device) {
   const charter::CharterLog* log = book.find(cell);
-  if (!log || log->state().devices.count(device)) return false;
-  for (std::uint64_t epoch = 1; epoch < log->epoch(); ++epoch)
-    if (const charter::CellState* then = book.state_at(cell, epoch); then && then->devices.count(device)) return true;
-  return false;
+  return log && !log->state().devices.count(device) && log->ever_listed(device);
 }
 
 bool acks_stricter_now(const charter::CellState& then, const charter::CellState& now, std::string_view channel,

@@ -17,8 +17,7 @@ const charter::ChannelPolicy* policy_at(const charter::CellState& state, std::st
 // Nothing it posts is accepted any more: a key it sends is not installed again, and an
 // envelope under one of its keys is neither held nor asked about (installing the key again
 // would only let replays of its old posts decrypt a second time).
-// (Non-const: past states are folded and cached by the book.)
-bool removed_from(cells::CellBook& book, const CellId& cell, const Address& device);
+bool removed_from(const cells::CellBook& book, const CellId& cell, const Address& device);
 
 // Whether the channel's acknowledgement rule asks more at `now` than at `then` for posts of
 // `sender` (ack_required switched on, or a party added to those who must acknowledge): a post

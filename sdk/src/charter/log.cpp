@@ -42,6 +42,8 @@ Result<CharterLog> CharterLog::from_genesis(std::span<const SignedCommit> commit
 }
 
 void CharterLog::accept(const SignedCommit& commit, const Hash& hash, CellState next) {
+  for (const auto& [device, record] : next.devices)
+    if (!state_.devices.count(device)) ever_listed_.insert(device);
   prior_.push_back(std::exchange(state_, std::move(next)));
   if (prior_.size() > kMaxReorgDepth) prior_.pop_front();
   commits_.push_back(commit);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <deque>
+#include <set>
 #include <map>
 #include <optional>
 #include <span>
@@ -114,6 +115,10 @@ class CharterLog {
   const SignedCommit* commit_at(std::uint64_t epoch) const;
   std::size_t buffered() const { return buffered_count_; }
   std::size_t strays() const { return strays_.size(); }
+  // Whether any applied epoch listed `device` (the current one included). Answered from
+  // memory: a removed device's traffic is recognised without folding past states, which a
+  // stream of planted envelopes would otherwise make cost O(epochs^2) each.
+  bool ever_listed(const Address& device) const { return ever_listed_.count(device) > 0; }
 
   // Check a proof received from elsewhere against this log's history: both commits decode,
   // are for proof.cell_id/proof.epoch (<= epoch()), differ, are no race between two devices,
@@ -149,6 +154,9 @@ class CharterLog {
   // the back is the state before the head), so a switch needs no refold from the genesis.
   std::deque<CellState> prior_;
   std::vector<SignedCommit> strays_;
+  // Every device an applied state listed (a branch given up in a switch included: a device
+  // only it listed is not listed now either, so it counts as removed, which is harmless).
+  std::set<Address> ever_listed_;
   std::map<std::uint64_t, std::vector<Pending>> buffer_;
   std::size_t buffered_count_ = 0;
 };
