@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The relay's protocol rules that need no socket: checks of Register / UploadPreKeys /
-// Authenticate contents and the builders of every relay frame. The session
-// (websocket_session.cpp) calls these; tests can call them directly.
+// Authenticate contents and the builders of every relay frame. The protocol core
+// (relay_core.cpp) calls these; tests can call them directly.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// One device connection: the relay protocol over a WebSocket (binary messages only).
+// One device connection: the relay protocol over a WebSocket (binary messages only). The
+// protocol rules live in RelayCore (relay_core.hpp); this class moves its frames, runs its
+// storage jobs on the storage worker, arms its deadline and closes when it says so.
 //
 // Everything runs on the connection's strand. Exactly one async_write is in flight, with a
 // queue in front bounded in frames and bytes; a consumer that lets it overflow is closed
 // ("client is not reading"). Reads pause while the queue is above half its bounds or too
 // many storage jobs are outstanding, so a fast sender is slowed by TCP instead of growing
-// memory. Deliveries have their own window (count and bytes) refilled by acks.
+// memory. Deliveries have their own window (count and bytes) refilled by acks, kept by the core.
 #pragma once
 
 #include <boost/asio/dispatch.hpp>
@@ -23,6 +25,7 @@
 
 #include "parley/error.hpp"
 #include "parley/types.hpp"
+#include "relay_core.hpp"
 #include "shared_state.hpp"
 #include "storage.hpp"
 #include "transport.hpp"
@@ -55,46 +58,30 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   void replaced();                                   // a newer connection took this address
 
  private:
-  enum class AuthState { awaiting, authenticating, authenticated };
-
   void do_accept(http::request<http::string_body> request);
   void on_accept(beast::error_code ec);
   void maybe_read();
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void handle(const wire::ClientFrame& frame);
 
-  void on_register(const wire::Register& frame);
-  void on_authenticate(const wire::Authenticate& frame);
-  void on_upload(const wire::UploadPreKeys& frame);
-  void on_fetch(const wire::FetchBundle& frame);
-  void on_send(const wire::Send& frame);
-  void on_ack(const wire::Ack& frame);
-  // Takes a token from the device's (or pair's) bucket and the IP's; false after answering
-  // the request with a non-fatal Failure{rate_limited}.
-  bool within_rate(RateLimits::Kind own, const std::string& own_key, RateLimits::Kind per_ip, const char* what,
-                   std::uint32_t request_id = 0, const MessageId* message_id = nullptr);
-  void become_authenticated(const Address& address, Bytes identity_key, const char* how);
-
-  // Delivery: loads the next page of the mailbox when the window has room.
-  void pump();
-  void on_loaded(Result<MailboxPage> page);
-
-  template <class T, class Done>
-  void submit(std::function<Result<T>(Storage&)> job, Done done);
+  // Carries out what the core asked for: frames out, storage jobs, wakes, a fatal close.
+  void apply(Actions actions);
+  // Runs `job` on the storage worker and hands its result back to the core on the strand.
+  void submit(StorageJob job);
+  void arm_auth_deadline();
 
   void send(Bytes frame);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
-  void fail(const Error& error, std::uint32_t request_id = 0, const MessageId* message_id = nullptr);
-  void fatal(const Error& error);
   void begin_close(websocket::close_code code, std::string reason);
   void do_close();
   void on_close(beast::error_code ec);
+  void mark_dead();  // the transport failed or closed
   void go_offline();
   void start_drain();
   void finish_drain();  // closes once nothing is left in flight
   void set_end_reason(std::string reason);
+  bool authenticated() const { return core_.auth() == RelayCore::Auth::authenticated; }
 
   WsStream ws_;
   const net::any_io_executor strand_;
@@ -123,18 +110,8 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   std::size_t queue_bytes_ = 0;
   std::uint32_t pending_jobs_ = 0;
 
-  // authentication
-  AuthState auth_ = AuthState::awaiting;
-  Bytes nonce_;
-  Address address_;
-  Bytes identity_key_;
-
-  // delivery
-  std::map<std::uint64_t, std::size_t> in_flight_;  // delivery id -> payload bytes
-  std::size_t in_flight_bytes_ = 0;
-  std::uint64_t last_loaded_ = 0;  // highest delivery id queued on this connection
-  bool loading_ = false;
-  bool dirty_ = false;  // the mailbox may hold rows past last_loaded_
+  // The protocol rules of this connection (sans-IO): the session only moves bytes for it.
+  RelayCore core_;
 };
 
 }  // namespace parley::relay

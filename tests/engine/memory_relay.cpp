@@ -2,158 +2,234 @@
 #include "engine/memory_relay.hpp"
 
 #include <algorithm>
+#include <variant>
+
+#include "memory_storage.hpp"
+#include "relay_core.hpp"
 
 namespace parley::test {
 
 namespace {
-Bytes copy(const flatbuffers::Vector<std::uint8_t>* v) { return v ? Bytes(v->begin(), v->end()) : Bytes{}; }
+
+using relay::Actions;
+using relay::Now;
+
+// No clock: messages are stored at time 0 and no deadline ever passes.
+constexpr Now kNow{};
+
+// The relay's rules with limits no test meets, and without PreKeysLow (engines here are
+// given enough prekeys; a relay that asks for more is tested against the real relay).
+relay::RelayConfig memory_config() {
+  relay::RelayConfig config;
+  config.registration = "open";
+  config.max_frame_bytes = std::size_t{1} << 30;
+  config.max_recipients = 1u << 20;
+  config.max_prekeys_per_upload = 1u << 20;
+  config.max_stored_prekeys = 1u << 20;
+  config.prekeys_low_threshold = 0;
+  config.delivery_window = std::size_t{1} << 30;
+  config.delivery_window_bytes = std::size_t{1} << 40;
+  return config;
+}
+
+Error unsupported(const char* what) {
+  return make_error(Errc::internal, std::string("MemoryRelay's storage does not do ") + what);
+}
+
 }  // namespace
 
+// Devices and prekeys in the relay's own MemoryStorage; mailboxes in the MemoryRelay, where
+// the faults can reach each copy of each message.
+class MemoryRelay::Store final : public relay::Storage {
+ public:
+  explicit Store(MemoryRelay& relay)
+      : relay_(relay), devices_(relay::StorageLimits{1u << 30, 1u << 20, 0}) {}
+
+  Status begin_batch() override { return {}; }
+  Status commit_batch() override { return {}; }
+  void rollback_batch() override {}
+  bool in_batch() const override { return false; }
+  Status savepoint() override { return {}; }
+  Status release_savepoint() override { return {}; }
+  void rollback_savepoint() override {}
+
+  Result<std::uint32_t> register_device(const relay::DeviceRecord& device,
+                                        const std::vector<relay::PreKeyRecord>& prekeys,
+                                        const relay::Admission& admission) override {
+    // An address taken over by a new identity key (TrustTest): the deployed relay wants an
+    // admin's remove-device first; here the newcomer replaces the device, mail stays queued.
+    auto existing = devices_.find_device(device.address);
+    if (existing && existing->device.identity_key != device.identity_key) {
+      auto removed = devices_.remove_device(device.address);
+      if (!removed) return std::move(removed).error();
+    }
+    return devices_.register_device(device, prekeys, admission);
+  }
+  Result<relay::AuthRecord> find_device(const Address& address) override { return devices_.find_device(address); }
+  Result<std::uint32_t> upload_prekeys(const Address& address,
+                                       const std::optional<relay::SignedPreKeyRecord>& signed_prekey,
+                                       const std::vector<relay::PreKeyRecord>& prekeys) override {
+    return devices_.upload_prekeys(address, signed_prekey, prekeys);
+  }
+  Result<std::uint32_t> prekey_count(const Address& address) override { return devices_.prekey_count(address); }
+  Result<relay::BundleRecord> fetch_bundle(const Address& address) override {
+    auto substitute = relay_.impersonate.find(address);
+    if (substitute == relay_.impersonate.end()) return devices_.fetch_bundle(address);
+    auto bundle = devices_.fetch_bundle(substitute->second);
+    if (bundle) bundle->device.address = address;  // the victim's address, the attacker's keys
+    return bundle;
+  }
+
+  Result<relay::StoreOutcome> store_message(const Address& sender, const MessageId& message_id,
+                                            const std::vector<Address>& recipients, ByteView payload,
+                                            TimeMs) override {
+    relay::StoreOutcome outcome;
+    if (auto it = relay_.stored_.find({sender, message_id}); it != relay_.stored_.end()) {
+      outcome.duplicate = true;
+      for (const auto& r : it->second) outcome.refused.push_back(relay::Refusal{r.recipient, r.code});
+      return outcome;
+    }
+    std::vector<wire::Refused> refused;
+    for (const Address& to : recipients) {
+      if (relay_.refuse_unknown && !devices_.find_device(to))
+        refused.push_back({to, Errc::unknown_device});
+      else if (relay_.max_mailbox > 0 && relay_.mailbox_size(to) >= relay_.max_mailbox)
+        refused.push_back({to, Errc::mailbox_full});
+      else
+        outcome.accepted.push_back(to);
+    }
+    for (const auto& r : refused) outcome.refused.push_back(relay::Refusal{r.recipient, r.code});
+    if (outcome.accepted.empty()) return outcome;  // nothing stored, nothing remembered
+    relay_.stored_[{sender, message_id}] = refused;
+    relay_.captured_.push_back(Captured{sender, message_id, recipients, Bytes(payload.begin(), payload.end())});
+    for (const Address& to : outcome.accepted) {
+      const int n = relay_.copies ? relay_.copies(sender, to, payload) : 1;
+      for (int i = 0; i < n; ++i) {
+        Mail mail{relay_.next_delivery_++, sender, message_id, Bytes(payload.begin(), payload.end())};
+        if (relay_.tamper) relay_.tamper(sender, to, mail.payload);
+        if (relay_.withhold && relay_.withhold(sender, to, mail.payload))
+          relay_.withheld_.emplace_back(to, std::move(mail));
+        else
+          relay_.mailboxes_[to].push_back(std::move(mail));
+      }
+    }
+    return outcome;
+  }
+
+  // Everything queued after `after` (the window is never the limit here), in the order
+  // `reorder` chooses.
+  Result<relay::MailboxPage> load_mailbox(const Address& recipient, std::uint64_t after, std::size_t,
+                                          std::size_t) override {
+    relay::MailboxPage page;
+    std::vector<const Mail*> batch;
+    for (const auto& mail : relay_.mailboxes_[recipient])
+      if (mail.delivery_id > after) batch.push_back(&mail);
+    if (batch.empty()) return page;
+    if (relay_.reorder) relay_.reorder(recipient, batch);
+    page.messages.reserve(batch.size());
+    for (const Mail* mail : batch)
+      page.messages.push_back(relay::StoredMessage{mail->delivery_id, mail->sender, mail->message_id, mail->payload, 0});
+    return page;
+  }
+  Result<std::uint32_t> ack(const Address& recipient, std::span<const std::uint64_t> delivery_ids) override {
+    if (relay_.drop_acks) return 0u;
+    auto& box = relay_.mailboxes_[recipient];
+    std::uint32_t deleted = 0;
+    for (std::uint64_t id : delivery_ids)
+      deleted += static_cast<std::uint32_t>(std::erase_if(box, [&](const Mail& m) { return m.delivery_id == id; }));
+    return deleted;
+  }
+  Result<std::uint32_t> mailbox_size(const Address& recipient) override {
+    return static_cast<std::uint32_t>(relay_.mailbox_size(recipient));
+  }
+
+  // Not used by the protocol core.
+  Result<std::uint32_t> prune_dedup(TimeMs) override { return unsupported("pruning"); }
+  Result<std::uint32_t> prune_expired(TimeMs, std::uint32_t) override { return unsupported("pruning"); }
+  Result<std::uint64_t> message_count() override { return static_cast<std::uint64_t>(relay_.stored_.size()); }
+  Status mint_invite(ByteView, std::uint32_t, TimeMs, TimeMs) override { return unsupported("invites"); }
+  Result<bool> revoke_invite(ByteView) override { return unsupported("invites"); }
+  Result<bool> remove_device(const Address&) override { return unsupported("administration"); }
+  Result<std::uint32_t> purge_mailbox(const Address&) override { return unsupported("administration"); }
+  Result<relay::RelayStats> stats(TimeMs) override { return unsupported("statistics"); }
+  Result<std::vector<std::uint64_t>> mailbox_depths() override { return unsupported("statistics"); }
+  Status ping() override { return {}; }
+  Result<std::uint64_t> used_bytes() override { return std::uint64_t{0}; }
+
+ private:
+  MemoryRelay& relay_;
+  relay::MemoryStorage devices_;
+};
+
+MemoryRelay::MemoryRelay()
+    : config_(std::make_unique<relay::RelayConfig>(memory_config())), store_(std::make_unique<Store>(*this)) {}
+
+MemoryRelay::~MemoryRelay() = default;
+
 Bytes MemoryRelay::open(int connection) {
-  connections_[connection] = std::nullopt;
-  pushed_up_to_[connection] = 0;
-  flatbuffers::FlatBufferBuilder fbb;
-  Bytes nonce(wire::kNonceBytes, static_cast<std::uint8_t>(connection));
-  auto body = wire::CreateChallenge(fbb, fbb.CreateVector(nonce));
-  return wire::finish_relay_frame(fbb, wire::RelayBody::Challenge, body.Union());
+  auto core = std::make_unique<relay::RelayCore>(relay::CoreContext{config_.get(), nullptr, nullptr, "memory"});
+  Actions actions = core->open(Bytes(wire::kNonceBytes, static_cast<std::uint8_t>(connection)), kNow);
+  connections_[connection] = std::move(core);
+  return std::move(actions.frames.front());
 }
 
-void MemoryRelay::handle(int connection, ByteView bytes, std::map<int, std::deque<Bytes>>& out) {
-  auto parsed = wire::parse_client_frame(bytes);
-  if (!parsed) throw std::runtime_error("engine sent a bad frame: " + parsed.error().to_string());
-  const wire::ClientFrame* frame = *parsed;
-  auto reply = [&](int conn, Bytes b) { out[conn].push_back(std::move(b)); };
-  flatbuffers::FlatBufferBuilder fbb;
-
-  switch (frame->body_type()) {
-    case wire::ClientBody::Register: {
-      auto* r = frame->body_as_Register();
-      Address who = *wire::to_address(r->address());
-      Device& d = devices_[who];
-      d = Device{};  // a new registration replaces the old keys, prekeys included
-      d.registration_id = r->registration_id();
-      d.identity_key = copy(r->identity_key());
-      d.spk_id = r->signed_prekey()->id();
-      d.spk_public = copy(r->signed_prekey()->public_key());
-      d.spk_signature = copy(r->signed_prekey()->signature());
-      if (r->one_time_prekeys())
-        for (const auto* pk : *r->one_time_prekeys()) d.prekeys.emplace_back(pk->id(), copy(pk->public_key()));
-      [[fallthrough]];
-    }
-    case wire::ClientBody::Authenticate: {
-      const wire::Address* addr = frame->body_type() == wire::ClientBody::Register
-                                      ? frame->body_as_Register()->address()
-                                      : frame->body_as_Authenticate()->address();
-      Address who = *wire::to_address(addr);
-      connections_[connection] = who;
-      auto ok = wire::CreateAuthOk(fbb, static_cast<std::uint32_t>(devices_[who].prekeys.size()));
-      reply(connection, wire::finish_relay_frame(fbb, wire::RelayBody::AuthOk, ok.Union()));
-      deliver_pending(connection, out);
-      return;
-    }
-    case wire::ClientBody::FetchBundle: {
-      auto* f = frame->body_as_FetchBundle();
-      Address who = *wire::to_address(f->address());
-      auto substitute = impersonate.find(who);
-      auto it = devices_.find(substitute == impersonate.end() ? who : substitute->second);
-      if (it == devices_.end()) {
-        reply(connection, wire::make_failure({Errc::unknown_device, "no such device"}, false, f->request_id()));
-        return;
-      }
-      Device& d = it->second;
-      flatbuffers::Offset<wire::PreKey> otk;
-      if (!d.prekeys.empty()) {
-        otk = wire::CreatePreKey(fbb, d.prekeys.front().first, fbb.CreateVector(d.prekeys.front().second));
-        d.prekeys.pop_front();
-      }
-      auto spk = wire::CreateSignedPreKey(fbb, d.spk_id, fbb.CreateVector(d.spk_public), fbb.CreateVector(d.spk_signature));
-      auto bundle = wire::CreateBundle(fbb, f->request_id(), wire::make_address(fbb, who), d.registration_id,
-                                       fbb.CreateVector(d.identity_key), spk, otk);
-      reply(connection, wire::finish_relay_frame(fbb, wire::RelayBody::Bundle, bundle.Union()));
-      return;
-    }
-    case wire::ClientBody::Send: {
-      auto* s = frame->body_as_Send();
-      Address sender = *connections_.at(connection);
-      MessageId id = *wire::to_message_id(s->message_id());
-      const bool duplicate = stored_.count({sender, id}) > 0;
-      if (!duplicate) {
-        std::vector<Address> accepted;
-        std::vector<wire::Refused> refused;
-        for (const auto* r : *s->recipients()) {
-          const Address to = *wire::to_address(r);
-          if (std::find(accepted.begin(), accepted.end(), to) != accepted.end() ||
-              std::any_of(refused.begin(), refused.end(), [&](const wire::Refused& x) { return x.recipient == to; }))
-            continue;
-          if (refuse_unknown && !devices_.count(to))
-            refused.push_back({to, Errc::unknown_device});
-          else if (max_mailbox > 0 && mailbox_size(to) >= max_mailbox)
-            refused.push_back({to, Errc::mailbox_full});
-          else
-            accepted.push_back(to);
-        }
-        if (accepted.empty()) {
-          reply(connection, wire::make_failure({refused.front().code, "no recipient can take it"}, false, 0, &id, refused));
-          return;
-        }
-        stored_[{sender, id}] = refused;
-        Captured c{sender, id, {}, copy(s->payload())};
-        for (const auto* r : *s->recipients()) c.recipients.push_back(*wire::to_address(r));
-        captured_.push_back(std::move(c));
-        for (const Address& to : accepted) {
-          const int n = copies ? copies(sender, to, wire::view(s->payload())) : 1;
-          for (int i = 0; i < n; ++i) {
-            Mail mail{next_delivery_++, sender, id, copy(s->payload())};
-            if (tamper) tamper(sender, to, mail.payload);
-            if (withhold && withhold(sender, to, mail.payload))
-              withheld_.emplace_back(to, std::move(mail));
-            else
-              mailboxes_[to].push_back(std::move(mail));
-          }
-        }
-      }
-      if (!drop_send_acks) {
-        auto idv = fbb.CreateVector(id.bytes.data(), id.bytes.size());
-        auto refusals = wire::make_refusals(fbb, stored_[{sender, id}]);
-        auto ack = wire::CreateSendAck(fbb, idv, duplicate, refusals);
-        reply(connection, wire::finish_relay_frame(fbb, wire::RelayBody::SendAck, ack.Union()));
-      }
-      for (auto& [conn, who] : connections_)
-        if (who) deliver_pending(conn, out);
-      return;
-    }
-    case wire::ClientBody::Ack: {
-      if (drop_acks) return;
-      Address who = *connections_.at(connection);
-      auto& box = mailboxes_[who];
-      for (auto id : *frame->body_as_Ack()->delivery_ids())
-        std::erase_if(box, [&](const Mail& m) { return m.delivery_id == id; });
-      return;
-    }
-    default:
-      return;
-  }
+void MemoryRelay::close(int connection) {
+  connections_.erase(connection);
+  std::erase_if(online_, [&](const auto& entry) { return entry.second == connection; });
 }
 
-// Pushes everything queued for the connection's device (no flow control: tests are small).
-// A mail already pushed on this connection is not pushed again until it reconnects.
-void MemoryRelay::deliver_pending(int connection, std::map<int, std::deque<Bytes>>& out) {
-  auto who = connections_.at(connection);
-  if (!who) return;
-  auto& last = pushed_up_to_[connection];
-  std::vector<const Mail*> batch;
-  for (const auto& mail : mailboxes_[*who])
-    if (mail.delivery_id > last) batch.push_back(&mail);
-  if (batch.empty()) return;
-  last = batch.back()->delivery_id;  // delivery ids grow along the mailbox
-  if (reorder) reorder(*who, batch);
-  for (const Mail* mail : batch) {
-    flatbuffers::FlatBufferBuilder fbb;
-    auto d = wire::CreateDeliver(fbb, mail->delivery_id, wire::make_address(fbb, mail->sender),
-                                 fbb.CreateVector(mail->message_id.bytes.data(), mail->message_id.bytes.size()),
-                                 fbb.CreateVector(mail->payload), 0);
-    out[connection].push_back(wire::finish_relay_frame(fbb, wire::RelayBody::Deliver, d.Union()));
+void MemoryRelay::handle(int connection, ByteView frame, Out& out) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;  // closed: the bytes go nowhere
+  run(connection, it->second->handle_frame(frame, kNow), out);
+}
+
+void MemoryRelay::push_all(Out& out) {
+  for (const auto& [address, connection] : online_) run(connection, connections_.at(connection)->wake(), out);
+}
+
+void MemoryRelay::run(int connection, Actions first, Out& out) {
+  std::deque<std::pair<int, Actions>> work;
+  work.emplace_back(connection, std::move(first));
+  bool stored = false;
+  while (!work.empty()) {
+    auto [conn, actions] = std::move(work.front());
+    work.pop_front();
+    auto found = connections_.find(conn);
+    if (found == connections_.end()) continue;
+    relay::RelayCore& core = *found->second;
+    if (actions.authenticated) online_[*actions.authenticated] = conn;  // replaces an older connection
+    for (auto& frame : actions.frames) {
+      if (drop_send_acks) {
+        auto parsed = wire::parse_relay_frame(frame);
+        if (parsed && (*parsed)->body_type() == wire::RelayBody::SendAck) continue;
+      }
+      out[conn].push_back(std::move(frame));
+    }
+    for (auto& job : actions.jobs) {
+      work.emplace_back(conn, std::visit(
+                                  [&](const auto& typed) {
+                                    auto result = relay::run_job(*store_, typed);
+                                    if constexpr (std::is_same_v<std::decay_t<decltype(typed)>, relay::StoreMessageJob>)
+                                      stored = stored || (result && (result->duplicate || !result->accepted.empty()));
+                                    return core.done(typed, std::move(result), kNow);
+                                  },
+                                  job));
+    }
+    for (const Address& recipient : actions.wake)
+      if (auto online = online_.find(recipient); online != online_.end())
+        work.emplace_back(online->second, connections_.at(online->second)->wake());
+    for (const auto& notice : actions.prekeys_low)
+      if (auto online = online_.find(notice.device); online != online_.end())
+        work.emplace_back(online->second, connections_.at(online->second)->prekeys_low(notice.remaining));
+    if (actions.fatal) {
+      // The relay closes the connection after the Failure.
+      std::erase_if(online_, [&](const auto& entry) { return entry.second == conn; });
+    }
   }
+  // As a relay that polls: a stored Send also brings every device what else is queued for it
+  // (injected, replayed or released mail).
+  if (stored) push_all(out);
 }
 
 // Behind everything queued: new delivery ids, so each is pushed on the next delivery round.

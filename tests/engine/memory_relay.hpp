@@ -1,19 +1,32 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A minimal in-memory stand-in for the relay, for driving sans-IO engines deterministically
-// (no sockets, no threads). It trusts every signature — authentication is tested against the
-// real relay — and implements just what the engine relies on: challenge, register/auth,
-// bundles (one-time prekeys handed out once), idempotent sends, ordered mailboxes, acks.
+// The relay in memory, for driving sans-IO engines deterministically (no sockets, no threads,
+// no clock): the real relay's protocol core (relay/src/relay_core.hpp), one per connection,
+// run synchronously over storage kept here. Registration, authentication and every send check
+// are the relay's own; signatures are checked, so engines must use real keys. Unlike the
+// deployed relay it has no rate limits, no delivery window to speak of, no size limits that
+// tests would meet, never says PreKeysLow, accepts mail for devices that have not registered
+// (yet) unless refuse_unknown is set, and lets a Register under a new identity key take an
+// address over (the deployed relay needs an admin to free it first).
 //
-// It also plays a malicious or broken relay, per test: it can lose, duplicate, plant, alter,
-// withhold, reorder and replay traffic, show different members different traffic, substitute
-// prekey bundles and lose acks. Each knob below names the attacker it models.
+// Its storage also plays a malicious or broken relay, per test: it can lose, duplicate,
+// plant, alter, withhold, reorder and replay traffic, show different members different
+// traffic, substitute prekey bundles and lose acks. Each knob below names the attacker it
+// models.
 #pragma once
 
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "wire/frames.hpp"
+
+namespace parley::relay {
+class RelayCore;
+struct Actions;
+struct RelayConfig;
+}  // namespace parley::relay
 
 namespace parley::test {
 
@@ -26,23 +39,27 @@ class MemoryRelay {
     Bytes payload;
   };
 
+  MemoryRelay();
+  ~MemoryRelay();
+  MemoryRelay(const MemoryRelay&) = delete;
+  MemoryRelay& operator=(const MemoryRelay&) = delete;
+
   // A connection opens: returns the Challenge frame.
   Bytes open(int connection);
-  void close(int connection) { connections_.erase(connection); }
+  void close(int connection);
 
-  // One client frame in; the frames for each connection out (appended to `out`).
+  // One client frame in; the frames for each connection out (appended to `out`). A fatal
+  // error closes the connection as the relay would: later frames on it are ignored.
   void handle(int connection, ByteView frame, std::map<int, std::deque<Bytes>>& out);
 
+  // Distinct Sends stored (a resend with the same message id counts once).
   std::size_t stored_messages() const { return stored_.size(); }
   std::size_t mailbox_size(const Address& a) const {
     auto it = mailboxes_.find(a);
     return it == mailboxes_.end() ? 0 : it->second.size();
   }
   // Pushes whatever is queued (e.g. after inject) to every authenticated connection.
-  void push_all(std::map<int, std::deque<Bytes>>& out) {
-    for (auto& [conn, who] : connections_)
-      if (who) deliver_pending(conn, out);
-  }
+  void push_all(std::map<int, std::deque<Bytes>>& out);
   // Every Send the relay accepted, as the relay saw it: what an attacker who copies the
   // relay's storage holds.
   struct Captured {
@@ -104,21 +121,20 @@ class MemoryRelay {
   }
 
  private:
-  struct Device {
-    std::uint32_t registration_id = 0;
-    Bytes identity_key;
-    std::uint32_t spk_id = 0;
-    Bytes spk_public, spk_signature;
-    std::deque<std::pair<std::uint32_t, Bytes>> prekeys;
-  };
+  class Store;  // relay::Storage over the members below, with the faults applied
 
-  void deliver_pending(int connection, std::map<int, std::deque<Bytes>>& out);
+  struct Connection;
+  using Out = std::map<int, std::deque<Bytes>>;
+  // Carries out `actions` of `connection`'s core and of every core they reach, until idle.
+  void run(int connection, relay::Actions actions, Out& out);
 
-  std::map<int, std::optional<Address>> connections_;
-  std::map<Address, Device> devices_;
+  std::unique_ptr<relay::RelayConfig> config_;
+  std::unique_ptr<Store> store_;
+  std::map<int, std::unique_ptr<relay::RelayCore>> connections_;
+  std::map<Address, int> online_;  // the newest authenticated connection of each device
+
   std::map<Address, std::deque<Mail>> mailboxes_;
   std::map<std::pair<Address, MessageId>, std::vector<wire::Refused>> stored_;  // -> its refusals
-  std::map<int, std::uint64_t> pushed_up_to_;
   std::uint64_t next_delivery_ = 1;
   std::vector<Captured> captured_;
   std::vector<std::pair<Address, Mail>> withheld_;  // (recipient, mail), in the order set aside
