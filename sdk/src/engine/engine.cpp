@@ -73,7 +73,7 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
                EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
       options_(std::move(options)), reports_([this](Event event) { emit(std::move(event)); }),
-      sender_keys_(*adapter_), book_(std::move(book)) {
+      sender_keys_(*adapter_), book_(std::move(book)), recovery_(options_.recovery_retry_ms) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
   // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
   // session from a bundle or a first message; a key an anchor or a joined charter binds
@@ -266,8 +266,7 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
       auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes,
                                   options_.max_held_per_sender);
       held_changed_ = true;
-      held_pass_at_ = now;  // its key was just asked for: the recovery timer asks again later
-      held_retries_ = 0;
+      recovery_.held(now);  // its key was just asked for: the recovery timer asks again later
       if (!held && own_store_failed(held.error())) return std::move(held).error();  // not acknowledged
       if (!held) emit(DecryptFailed{*sender, held.error()});
     }

@@ -17,6 +17,7 @@
 #include "cells/cell_book.hpp"
 #include "engine/delivery_reports.hpp"
 #include "engine/effects.hpp"
+#include "engine/recovery_throttle.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
 #include "hotline/ack_tracker.hpp"
@@ -35,12 +36,6 @@ struct Welcome;
 }
 
 namespace parley::engine {
-
-// Times the recovery timer asks again for one gap, or for held envelopes' keys, before it
-// leaves that to the poster's next post (or the next envelope held).
-inline constexpr unsigned kMaxRecoveryAttempts = 6;
-// The wait before the recovery timer asks again after `attempts` asks: doubling each time.
-inline TimeMs recovery_backoff(TimeMs retry_ms, unsigned attempts) { return retry_ms << std::min(attempts, 16u); }
 
 struct EngineOptions {
   std::uint32_t prekey_batch = 100;  // one-time prekeys uploaded when the relay says "low"
@@ -399,23 +394,11 @@ class Engine {
     hotline::MessageRef target;
   };
   std::vector<Receipt> receipts_due_;  // sent once the delivery's transaction is over
-  // When each recovery request last went out, so that a burst of messages behind one gap
-  // asks once. Memory only and bounded: after a restart the next message asks again.
-  struct PostsAsked {
-    std::uint64_t to_post = 0;
-    TimeMs at = 0;
-    unsigned attempts = 0;  // asked again by the recovery timer this many times
-  };
-  std::map<std::tuple<CellId, std::string, Address>, PostsAsked> posts_asked_;
-  std::map<std::pair<Address, envelope::KeyTag>, TimeMs> keys_asked_;
-  // Held envelopes: the store's oldest, re-read only after a change, and the re-asks for
-  // their keys (held_retries_ times so far, the last at held_pass_at_).
+  // Which lost posts and keys were asked for, and when to ask again (recovery_throttle.hpp).
+  RecoveryThrottle recovery_;
+  // Held envelopes: the store's oldest, re-read only after a change.
   bool held_changed_ = true;
   std::optional<TimeMs> held_oldest_;
-  TimeMs held_pass_at_ = 0;
-  unsigned held_retries_ = 0;
-  // Posts a poster left out of a resend without proof, alerted once each (bounded).
-  std::set<std::tuple<CellId, std::string, Address, std::uint64_t>> skips_alerted_;
   // Epochs this device heard of (from a post naming it) and lacks, per cell: sends on the
   // cell wait (cell_epoch_behind) until the commit arrives; past withheld_commit_ms an alert.
   struct NewerEpoch {

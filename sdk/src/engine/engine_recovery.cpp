@@ -18,9 +18,7 @@ namespace parley::engine {
 
 namespace {
 
-constexpr std::size_t kMaxAskedEntries = 4096;  // throttle memory; cleared when full
-constexpr std::uint64_t kCursorScan = 256;      // history rows read per step of a cursor walk
-constexpr std::size_t kMaxKeyRequestsPerSender = 8;  // per recovery_retry_ms
+constexpr std::uint64_t kCursorScan = 256;  // history rows read per step of a cursor walk
 
 bool is_member_reader(const charter::CellState& state, std::string_view channel, const Address& device) {
   return state.devices.count(device) && charter::may_read(state, channel, device);
@@ -40,23 +38,22 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
 
   const charter::CharterLog* log = book_.find(cell);
   if (!log || !log->state().devices.count(sender) || sender == self_) return {};
-  const auto key = std::make_tuple(cell, channel, sender);
-  auto asked = posts_asked_.find(key);
-  if (asked != posts_asked_.end() && now - asked->second.at < options_.recovery_retry_ms) {
-    if (asked->second.to_post >= post - 1) return {};
-    // Later posts arriving above an open gap do not make it grow: only a number missing
-    // right below this one does (each earlier arrival was checked the same way). Without
-    // this, every post behind one lost envelope asked again, and each answer resent up to
-    // 32 posts.
-    auto previous = store_.history_posts(ByteView(cell), channel, sender, post - 1, post - 1);
-    if (!previous) return std::move(previous).error();
-    const bool grew = previous->empty();
-    for (auto& row : *previous) crypto::wipe(row.body);
-    if (!grew) return {};
+  const GapKey gap{cell, channel, sender};
+  switch (recovery_.on_gap(gap, post, now)) {
+    case RecoveryThrottle::GapAsk::wait:
+      return {};
+    case RecoveryThrottle::GapAsk::ask_if_grew: {
+      auto previous = store_.history_posts(ByteView(cell), channel, sender, post - 1, post - 1);
+      if (!previous) return std::move(previous).error();
+      const bool grew = previous->empty();
+      for (auto& row : *previous) crypto::wipe(row.body);
+      if (!grew) return {};
+      break;
+    }
+    case RecoveryThrottle::GapAsk::ask:
+      break;
   }
-  // Throttles count attempts, whether or not the transaction that made one commits.
-  if (posts_asked_.size() >= kMaxAskedEntries) posts_asked_.clear();
-  posts_asked_[key] = PostsAsked{post - 1, now};
+  recovery_.asked(gap, post - 1, now);
   return queue_control(&log->state(), sender, envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, channel, next, post - 1}), now, after);
 }
@@ -191,21 +188,20 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
 
   // A partial answer that made progress: ask for the rest of the gap now rather than at the
   // sender's next post. Waiting for a charter epoch: the next post asks again.
-  const auto key = std::make_tuple(cell, resend->channel, sender);
-  auto asked = posts_asked_.find(key);
-  if (asked == posts_asked_.end()) return {};
+  const GapKey gap{cell, resend->channel, sender};
+  const std::optional<std::uint64_t> to_post = recovery_.asked_to(gap);
+  if (!to_post) return {};
   auto after_cursor = store_.cursor_get(ByteView(cell), resend->channel, sender);
   if (!after_cursor) return std::move(after_cursor).error();
   const std::uint64_t next = after_cursor->value_or(before);
-  if (waiting || next > asked->second.to_post || next <= before) {
-    posts_asked_.erase(asked);
+  if (waiting || next > *to_post || next <= before) {
+    recovery_.close(gap);
     return {};
   }
-  asked->second.at = now;
+  recovery_.asked_rest(gap, now);
   return queue_control(book_.find(cell) ? &book_.find(cell)->state() : nullptr, sender,
                        envelope::ContentKind::posts_request,
-                       cells::encode(cells::PostsRequest{cell, resend->channel, next, asked->second.to_post}), now,
-                       after);
+                       cells::encode(cells::PostsRequest{cell, resend->channel, next, *to_post}), now, after);
 }
 
 Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cells::PostsResend& resend,
@@ -235,8 +231,7 @@ Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cel
     if (check == SkipCheck::proven) continue;
     if (check == SkipCheck::later) {
       waiting = true;
-    } else if (skips_alerted_.emplace(resend.cell_id, resend.channel, sender, number).second) {
-      if (skips_alerted_.size() > kMaxAskedEntries) skips_alerted_.clear();
+    } else if (recovery_.first_unproven_skip(GapKey{resend.cell_id, resend.channel, sender}, number)) {
       const charter::CharterLog* log = book_.find(resend.cell_id);
       after.events.push_back(cells::security_alert(
           resend.cell_id, sender, log ? log->epoch() : 0,
@@ -305,17 +300,13 @@ Result<Engine::SkipCheck> Engine::check_skip(const Address& sender, const cells:
 // cursor as it is now; held envelopes ask again for their keys. Each waits twice as long as
 // the last time, kMaxRecoveryAttempts times at most (then the poster's next post asks).
 void Engine::retry_recovery(TimeMs now) {
-  std::vector<std::tuple<CellId, std::string, Address>> due;
-  for (const auto& [key, asked] : posts_asked_)
-    if (asked.attempts < kMaxRecoveryAttempts &&
-        asked.at + recovery_backoff(options_.recovery_retry_ms, asked.attempts) <= now)
-      due.push_back(key);
-  for (const auto& key : due) {
+  for (const auto& due : recovery_.gaps_due(now)) {
     // Named references, not a structured binding: clang before 16 cannot capture those.
-    const CellId& cell = std::get<0>(key);
-    const std::string& channel = std::get<1>(key);
-    const Address& poster = std::get<2>(key);
-    const std::uint64_t to_post = posts_asked_.at(key).to_post;
+    const GapKey& gap = due.first;
+    const CellId& cell = std::get<0>(gap);
+    const std::string& channel = std::get<1>(gap);
+    const Address& poster = std::get<2>(gap);
+    const std::uint64_t to_post = due.second;
     bool open = false;
     Effects after;
     auto sent = transact(after, [&]() -> Status {
@@ -330,20 +321,14 @@ void Engine::retry_recovery(TimeMs now) {
     });
     if (!sent) emit(ProtocolError{sent.error()});
     finish(after);
-    auto asked = posts_asked_.find(key);
-    if (asked == posts_asked_.end()) continue;
-    if (!open && sent) {
-      posts_asked_.erase(asked);
-      continue;
-    }
-    asked->second.at = now;  // counted even if it failed: no busy loop on a broken store
-    ++asked->second.attempts;
+    if (!open && sent)
+      recovery_.close(gap);
+    else
+      recovery_.retried(gap, now);  // counted even if it failed: no busy loop on a broken store
   }
 
-  if (held_oldest() && held_retries_ < kMaxRecoveryAttempts &&
-      held_pass_at_ + recovery_backoff(options_.recovery_retry_ms, held_retries_) <= now) {
-    held_pass_at_ = now;
-    ++held_retries_;
+  if (held_oldest() && recovery_.held_pass_due(now)) {
+    recovery_.held_passed(now);
     retry_held_ = true;  // each envelope still without its key asks for it again
     retry_held(now);
   }
@@ -400,18 +385,7 @@ Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, 
 
 Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, Effects& after) {
   if (sender == self_) return {};
-  const auto key = std::make_pair(sender, tag);
-  auto asked = keys_asked_.find(key);
-  if (asked != keys_asked_.end() && now - asked->second < options_.recovery_retry_ms) return {};
-  // Per sender, a few requests per retry period: junk tags from one device do not turn this
-  // device into a flood of key requests.
-  std::size_t recent = 0;
-  for (auto it = keys_asked_.lower_bound({sender, envelope::KeyTag{}}); it != keys_asked_.end() && it->first.first == sender;
-       ++it)
-    if (now - it->second < options_.recovery_retry_ms) ++recent;
-  if (recent >= kMaxKeyRequestsPerSender) return {};
-  if (keys_asked_.size() >= kMaxAskedEntries) keys_asked_.clear();
-  keys_asked_[key] = now;
+  if (!recovery_.may_ask_key(sender, tag, now)) return {};
   // Held envelopes are handled outside the delivery transaction: this request is its own.
   return transact(after, [&]() -> Status {
     // The tag names no cell this device knows yet: nothing to bind, and nothing secret sent.

@@ -37,13 +37,7 @@ void Engine::rearm_timers() {
 
   std::optional<TimeMs> recovery;
   const std::optional<TimeMs> oldest_held = held_oldest();
-  if (state_ == State::ready) {  // requests go out only while connected
-    for (const auto& [key, asked] : posts_asked_)
-      if (asked.attempts < kMaxRecoveryAttempts)
-        earliest(recovery, asked.at + recovery_backoff(options_.recovery_retry_ms, asked.attempts));
-    if (oldest_held && held_retries_ < kMaxRecoveryAttempts)
-      earliest(recovery, held_pass_at_ + recovery_backoff(options_.recovery_retry_ms, held_retries_));
-  }
+  if (state_ == State::ready) recovery = recovery_.next_retry(oldest_held.has_value());  // asks need a connection
   timers_.set(Timer::recovery_retry, recovery);
   timers_.set(Timer::held_expiry,
               oldest_held ? std::optional<TimeMs>(*oldest_held + options_.held_expiry_ms) : std::nullopt);
