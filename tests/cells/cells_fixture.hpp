@@ -51,6 +51,18 @@ struct Node {
   Bytes identity_public() const { return (*store->local_identity())->identity_public; }
 };
 
+// How many times `text` reached the app of `n` on `channel` (1 = once, no duplicate).
+inline std::size_t count_text(const Node& n, std::string_view channel, std::string_view text) {
+  const auto texts = n.texts(channel);
+  return static_cast<std::size_t>(std::count(texts.begin(), texts.end(), text));
+}
+
+// Whether a relayed payload is a channel post (sender-key), not pairwise control traffic.
+inline bool is_channel_envelope(ByteView payload) {
+  auto env = envelope::decode(payload);
+  return env.ok() && env->type == envelope::CipherType::sender_key;
+}
+
 class CellsTest : public ::testing::Test {
  protected:
   Node& add(const Address& address) {

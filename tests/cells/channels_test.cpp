@@ -9,11 +9,6 @@
 namespace parley::cells::test {
 namespace {
 
-std::size_t count_text(const Node& n, std::string_view channel, std::string_view text) {
-  auto t = n.texts(channel);
-  return static_cast<std::size_t>(std::count(t.begin(), t.end(), text));
-}
-
 TEST_F(CellsTest, ReadersReceiveAndTheDelegateNeverHoldsTheIntelKey) {
   const CellId cell = make_seed_cell();
   post(kIl, cell, "intel", "convoy moves at 0400");

@@ -10,16 +10,6 @@
 namespace parley::cells::test {
 namespace {
 
-bool is_channel_envelope(ByteView payload) {
-  auto env = envelope::decode(payload);
-  return env.ok() && env->type == envelope::CipherType::sender_key;
-}
-
-std::size_t count_text(const Node& n, std::string_view channel, std::string_view text) {
-  const auto texts = n.texts(channel);
-  return static_cast<std::size_t>(std::count(texts.begin(), texts.end(), text));
-}
-
 TEST_F(CellsTest, LostChannelEnvelopeIsRecoveredAtTheSendersNextPost) {
   const CellId cell = make_seed_cell();
   post(kIl, cell, "intel", "one");

@@ -7,16 +7,6 @@
 namespace parley::cells::test {
 namespace {
 
-bool is_channel_envelope(ByteView payload) {
-  auto env = envelope::decode(payload);
-  return env.ok() && env->type == envelope::CipherType::sender_key;
-}
-
-std::size_t count_text(const Node& n, std::string_view channel, std::string_view text) {
-  const auto texts = n.texts(channel);
-  return static_cast<std::size_t>(std::count(texts.begin(), texts.end(), text));
-}
-
 // A reader loses both a poster's key distribution and its post; before the next post, a
 // removal makes the poster rekey. The new distribution says where the reader's share of the
 // poster's posts starts (first_post), so the reader asks for the lost post instead of taking

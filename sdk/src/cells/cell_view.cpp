@@ -16,6 +16,8 @@ CellGrant to_grant(const charter::Grant& grant) {
   return CellGrant{static_cast<CellGrant::Kind>(grant.kind), grant.name, grant.device};
 }
 
+}  // namespace
+
 CellProposal describe_changes(const std::vector<charter::Operation>& operations) {
   CellProposal out;
   for (const auto& op : operations) {
@@ -30,8 +32,6 @@ CellProposal describe_changes(const std::vector<charter::Operation>& operations)
   }
   return out;
 }
-
-}  // namespace
 
 Digest genesis_hash(const charter::CharterLog& log) {
   Digest out{};

@@ -35,4 +35,8 @@ Result<CellView> describe_cell(const charter::CharterLog& log, const Address& se
 // role of sy_analyst: observer"), parties from `state` where the operation does not name one.
 std::string summarize_operations(const charter::CellState& state, const std::vector<charter::Operation>& operations);
 
+// The members added, removed and re-roled by a proposal's operations, as the app sees them
+// (ProposalReceived, and the pending proposals of a cell view).
+CellProposal describe_changes(const std::vector<charter::Operation>& operations);
+
 }  // namespace parley::cells

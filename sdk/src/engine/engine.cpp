@@ -73,7 +73,9 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
                EngineOptions options, cells::CellBook book)
     : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
       options_(std::move(options)), reports_([this](Event event) { emit(std::move(event)); }),
-      sender_keys_(*adapter_), book_(std::move(book)), recovery_(options_.recovery_retry_ms) {
+      sender_keys_(*adapter_), book_(std::move(book)),
+      hotline_(store, book_, options_.max_clock_skew_ms), recovery_(options_.recovery_retry_ms),
+      epochs_(options_.withheld_commit_ms) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
   // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
   // session from a bundle or a first message; a key an anchor or a joined charter binds
@@ -88,16 +90,13 @@ MessageId Engine::new_message_id() {
 }
 
 void Engine::on_open(TimeMs) {
-  state_ = State::awaiting_challenge;
+  link_.opened();
   outbound_.clear();
 }
 
 void Engine::on_close(const Error& reason, TimeMs) {
-  const bool was_open = state_ != State::closed;
-  state_ = State::closed;
+  const bool was_open = link_.closed();
   outbound_.clear();
-  bundle_requests_.clear();
-  bundles_in_flight_.clear();
   reports_.disconnected();
   if (was_open) emit(Disconnected{reason});
 }
@@ -115,7 +114,7 @@ Status Engine::on_frame(ByteView bytes, TimeMs now) {
     case wire::RelayBody::AuthOk:
       return on_auth_ok(*frame->body_as_AuthOk());
     case wire::RelayBody::PreKeysLow:
-      return state_ == State::ready ? on_prekeys_low() : Status{};
+      return link_.ready() ? on_prekeys_low() : Status{};
     case wire::RelayBody::Bundle:
       return on_bundle(*frame->body_as_Bundle());
     case wire::RelayBody::SendAck:
@@ -130,7 +129,7 @@ Status Engine::on_frame(ByteView bytes, TimeMs now) {
 }
 
 Status Engine::on_challenge(const wire::Challenge& challenge) {
-  if (state_ != State::awaiting_challenge)
+  if (link_.state() != RelayLink::State::awaiting_challenge)
     return make_error(Errc::protocol_violation, "relay sent a challenge outside the handshake");
   auto nonce = wire::view(challenge.nonce());
   if (nonce.size() != wire::kNonceBytes)
@@ -144,10 +143,10 @@ Status Engine::on_challenge(const wire::Challenge& challenge) {
 
   auto registered = store_.meta_get(kRegistered);
   if (!registered) return std::move(registered).error();
-  registering_ = !registered->has_value();
+  const bool registering = !registered->has_value();
 
   flatbuffers::FlatBufferBuilder fbb;
-  if (registering_) {
+  if (registering) {
     auto spk = pairwise::current_signed_prekey(store_);
     if (!spk) return std::move(spk).error();
     auto otks = pairwise::unused_one_time_prekeys(store_);
@@ -161,19 +160,16 @@ Status Engine::on_challenge(const wire::Challenge& challenge) {
     auto body = wire::CreateAuthenticate(fbb, wire::make_address(fbb, self_), fbb.CreateVector(*signature));
     outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Authenticate, body.Union()));
   }
-  state_ = State::awaiting_auth;
-  return {};
+  return link_.challenged(registering);
 }
 
 Status Engine::on_auth_ok(const wire::AuthOk& ok) {
-  if (state_ != State::awaiting_auth) return make_error(Errc::protocol_violation, "unexpected AuthOk");
-  if (registering_) PARLEY_TRY(store_.meta_set(kRegistered, Bytes{1}));
-  state_ = State::ready;
+  auto registered = link_.authenticated();
+  if (!registered) return std::move(registered).error();
+  if (*registered) PARLEY_TRY(store_.meta_set(kRegistered, Bytes{1}));
   emit(Connected{ok.prekeys_remaining()});
 
   // Resend everything not yet acknowledged, with the same ids and bytes.
-  resend_at_.clear();
-  refetch_at_.clear();  // the pending messages below ask for their bundles again
   auto outbox = store_.outbox_items();
   if (!outbox) return std::move(outbox).error();
   for (const auto& item : *outbox) transmit_send(item);
@@ -204,12 +200,9 @@ Status Engine::on_prekeys_low() {
 }
 
 Status Engine::on_bundle(const wire::Bundle& frame) {
-  auto request = bundle_requests_.find(frame.request_id());
-  if (request == bundle_requests_.end())
-    return make_error(Errc::protocol_violation, "relay answered a bundle request that was not made");
-  Address peer = request->second;
-  bundle_requests_.erase(request);
-  bundles_in_flight_.erase(peer);
+  auto answered = link_.answered(frame.request_id());
+  if (!answered) return make_error(Errc::protocol_violation, "relay answered a bundle request that was not made");
+  const Address peer = std::move(*answered);
 
   auto bundle = to_bundle(frame);
   if (bundle && bundle->address != peer)
@@ -243,7 +236,7 @@ bool own_store_failed(const Error& error) { return error.code == Errc::store_io 
 }  // namespace
 
 Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
-  if (state_ != State::ready) return make_error(Errc::protocol_violation, "delivery before authentication");
+  if (!link_.ready()) return make_error(Errc::protocol_violation, "delivery before authentication");
   const std::uint64_t delivery_id = deliver.delivery_id();
   auto sender = wire::to_address(deliver.sender());
   if (!sender) {
@@ -323,17 +316,13 @@ Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
     emit(ProtocolError{error});
     return error;
   }
-  if (auto request = bundle_requests_.find(failure.request_id());
-      failure.request_id() != 0 && request != bundle_requests_.end()) {
-    Address peer = request->second;
-    bundle_requests_.erase(request);
-    bundles_in_flight_.erase(peer);
+  if (auto peer = link_.answered(failure.request_id())) {
     if (error.code == Errc::rate_limited) {
       // Its messages stay pending; the bundle is asked for again after a pause.
-      refetch_at_[peer] = now + options_.relay_busy_retry_ms;
+      link_.refetch_later(*peer, now + options_.relay_busy_retry_ms);
       return {};
     }
-    return fail_pending_for(peer, error);
+    return fail_pending_for(*peer, error);
   }
   if (failure.message_id()) {
     auto id = wire::to_message_id(failure.message_id());
@@ -344,7 +333,7 @@ Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
       // The relay stored nothing and asks to come back later: the message stays in the
       // outbox and goes again after a pause (the relay_retry timer), or on the next connection.
       reports_.paused(*id);
-      resend_at_[*id] = now + options_.relay_busy_retry_ms;
+      link_.resend_later(*id, now + options_.relay_busy_retry_ms);
       return {};
     }
     PARLEY_TRY(store_.outbox_remove(*id));
@@ -395,7 +384,7 @@ Status Engine::queue_pairwise(const Address& to, const envelope::Content& conten
 }
 
 void Engine::finish(Effects& after) {
-  if (state_ == State::ready) {
+  if (link_.ready()) {
     for (const auto& item : after.sends) transmit_send(item);
     for (const auto& peer : after.bundles) request_bundle(peer);
   }
@@ -489,33 +478,18 @@ Status Engine::fail_pending_for(const Address& peer, const Error& error) {
 }
 
 void Engine::resend_refused(TimeMs now) {
-  if (state_ != State::ready || (resend_at_.empty() && refetch_at_.empty())) return;
-  bool due = false;
-  for (const auto& [id, at] : resend_at_) due = due || at <= now;
-  for (const auto& [peer, at] : refetch_at_) due = due || at <= now;
-  if (!due) return;
+  if (!link_.due(now)) return;
   auto outbox = store_.outbox_items();
-  if (!outbox) return;  // tried again on the next tick
-  for (const auto& item : *outbox) {
-    auto it = resend_at_.find(item.message_id);
-    if (it == resend_at_.end() || it->second > now) continue;
-    resend_at_.erase(it);
-    transmit_send(item);
-  }
-  for (auto it = refetch_at_.begin(); it != refetch_at_.end();) {
-    if (it->second > now) {
-      ++it;
-      continue;
-    }
-    request_bundle(it->first);
-    it = refetch_at_.erase(it);
-  }
+  if (!outbox) return;  // tried again at the next timeout
+  const RelayLink::Due due = link_.take_due(now);
   // Ids no longer in the outbox (acknowledged meanwhile) need no resend.
-  for (auto it = resend_at_.begin(); it != resend_at_.end();) it = it->second <= now ? resend_at_.erase(it) : std::next(it);
+  for (const auto& item : *outbox)
+    if (due.resends.count(item.message_id)) transmit_send(item);
+  for (const auto& peer : due.refetches) request_bundle(peer);
 }
 
 void Engine::transmit_send(const store::OutboxItem& item) {
-  if (state_ != State::ready) return;
+  if (!link_.ready()) return;
   flatbuffers::FlatBufferBuilder fbb(item.payload.size() + 128);
   std::vector<flatbuffers::Offset<wire::Address>> recipients;
   for (const auto& r : item.recipients) recipients.push_back(wire::make_address(fbb, r));
@@ -526,13 +500,10 @@ void Engine::transmit_send(const store::OutboxItem& item) {
 }
 
 void Engine::request_bundle(const Address& peer) {
-  if (state_ != State::ready || bundles_in_flight_.count(peer)) return;
-  const std::uint32_t id = next_request_id_++;
-  if (next_request_id_ == 0) next_request_id_ = 1;  // 0 means "no request" on the wire
-  bundle_requests_[id] = peer;
-  bundles_in_flight_.insert(peer);
+  const auto id = link_.ask_bundle(peer);
+  if (!id) return;  // not connected (asked again at AuthOk), or already in flight
   flatbuffers::FlatBufferBuilder fbb;
-  auto body = wire::CreateFetchBundle(fbb, id, wire::make_address(fbb, peer));
+  auto body = wire::CreateFetchBundle(fbb, *id, wire::make_address(fbb, peer));
   outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::FetchBundle, body.Union()));
 }
 

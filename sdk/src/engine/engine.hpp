@@ -17,7 +17,10 @@
 #include "cells/cell_book.hpp"
 #include "engine/delivery_reports.hpp"
 #include "engine/effects.hpp"
+#include "engine/epoch_watch.hpp"
+#include "engine/hotline_book.hpp"
 #include "engine/recovery_throttle.hpp"
+#include "engine/relay_link.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
 #include "hotline/ack_tracker.hpp"
@@ -79,7 +82,7 @@ class Engine {
   static Result<std::unique_ptr<Engine>> create(store::DeviceStore& store, EngineOptions options = {});
 
   const Address& address() const { return self_; }
-  bool ready() const { return state_ == State::ready; }
+  bool ready() const { return link_.ready(); }
 
   // --- transport lifecycle ---
   void on_open(TimeMs now);                          // the relay's Challenge comes next
@@ -184,8 +187,6 @@ class Engine {
   std::optional<Event> poll_event();
 
  private:
-  enum class State { closed, awaiting_challenge, awaiting_auth, ready };
-
   Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
          EngineOptions options, cells::CellBook book);
 
@@ -236,8 +237,6 @@ class Engine {
   // --- freshness (engine_freshness.cpp) ---
   // Whether a post naming `epoch` (< the current one) is still within the window.
   Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
-  void heard_of_epoch(const CellId& cell, std::uint64_t epoch, const Address& from, TimeMs now);
-  void caught_up(const CellId& cell, std::uint64_t epoch);
   void check_withheld_commits(TimeMs now);
   void check_ack_deadlines(TimeMs now);
   // Asks again for lost posts and keys whose answer did not come (engine_recovery.cpp).
@@ -250,7 +249,6 @@ class Engine {
   void rearm_timers();
   // Sends the posts queued while their cell was behind, for cells that caught up.
   void flush_queued_posts(TimeMs now);
-  TimeMs hotline_time(TimeMs sent_at, TimeMs received_at) const;
   // Acts on `after` outside any transaction: frames, bundle fetches, events, resync asks
   // (sent in a transaction of their own), re-bases.
   void finish(Effects& after);
@@ -291,7 +289,7 @@ class Engine {
   // Hotline bookkeeping of an accepted post (own or received): track messages that need
   // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
   // `received_at`: this device's clock at first receipt; the hotline's times come from it
-  // (hotline_time), never from the sender's word alone.
+  // (HotlineBook::time_of), never from the sender's word alone.
   void track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
                       Effects& after);
   void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then,
@@ -306,12 +304,6 @@ class Engine {
   Result<MessageId> post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
                                       Precedence precedence, TimeMs now,
                                       std::optional<MessageId> preset = std::nullopt);
-  struct ChannelHotline {
-    std::vector<hotline::IncidentEvent> incident_ops;
-    std::vector<hotline::NoticeRecord> notices;
-  };
-  ChannelHotline* channel_hotline(const CellId& cell, const std::string& channel);
-  hotline::AckTracker* tracker(const CellId& cell, const std::string& channel);
   void send_receipts(TimeMs now);
   Status on_escalation(const Address& sender, ByteView body, TimeMs now, Effects& after);
 
@@ -369,47 +361,21 @@ class Engine {
   Address self_;
   EngineOptions options_;
 
-  State state_ = State::closed;
-  bool registering_ = false;
-  std::uint32_t next_request_id_ = 1;
-  std::map<std::uint32_t, Address> bundle_requests_;  // request id -> peer
-  std::set<Address> bundles_in_flight_;
-  std::map<MessageId, TimeMs> resend_at_;  // refused for now by a busy relay (memory: a reconnect resends all)
-  std::map<Address, TimeMs> refetch_at_;   // bundle fetches refused as rate_limited
+  RelayLink link_;  // the handshake, bundle fetches in flight, sends a busy relay paused
   DeliveryReports reports_;  // MessageSent / SendFailed for what was sent
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
   bool retry_held_ = false;
-  // Ack trackers of ack_required channels, rebuilt from committed history on first use
-  // outside a transaction, and changed only by Effects::on_commit actions.
-  std::map<std::pair<CellId, std::string>, hotline::AckTracker> trackers_;
-  // Incident operations and notices per channel, rebuilt from history on first use.
-  std::map<std::pair<CellId, std::string>, ChannelHotline> structured_;
-  // Built inside a transaction from rows it may roll back: answered from, never cached.
-  std::optional<hotline::AckTracker> scratch_tracker_;
-  std::optional<ChannelHotline> scratch_hotline_;
-  struct Receipt {
-    CellId cell;
-    std::string channel;
-    hotline::MessageRef target;
-  };
-  std::vector<Receipt> receipts_due_;  // sent once the delivery's transaction is over
+  // Ack trackers, incident operations and notices per channel, receipts owed (hotline_book.hpp).
+  HotlineBook hotline_;
   // Which lost posts and keys were asked for, and when to ask again (recovery_throttle.hpp).
   RecoveryThrottle recovery_;
   // Held envelopes: the store's oldest, re-read only after a change.
   bool held_changed_ = true;
   std::optional<TimeMs> held_oldest_;
-  // Epochs this device heard of (from a post naming it) and lacks, per cell: sends on the
-  // cell wait (cell_epoch_behind) until the commit arrives; past withheld_commit_ms an alert.
-  struct NewerEpoch {
-    std::uint64_t epoch = 0;
-    TimeMs since = 0;
-    Address from;
-    bool alerted = false;
-  };
-  std::map<CellId, NewerEpoch> newer_epochs_;
-  // (cell, epoch) a broken-chain next commit already triggered a resync for: asked once.
-  std::set<std::pair<CellId, std::uint64_t>> broken_chain_asked_;
+  // Epochs this device heard of and lacks: sends on the cell wait until the commit arrives,
+  // past withheld_commit_ms an alert; broken chains asked for once (epoch_watch.hpp).
+  EpochWatch epochs_;
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn
   TimerTable timers_;

@@ -191,8 +191,8 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       // its commit on the winner of a race that has not arrived here): ask the sender for its
       // commits from the current epoch, once per epoch; the winner then switches this device.
       if (outcome.error->code == Errc::charter_broken_chain && decoded->epoch == before + 1 &&
-          current->state().is_supervisor_device(sender) && !broken_chain_asked_.count({cell, before})) {
-        after.on_commit.push_back([this, cell, before](Effects&) { broken_chain_asked_.insert({cell, before}); });
+          current->state().is_supervisor_device(sender) && epochs_.first_broken_chain(cell, before)) {
+        after.on_commit.push_back([this, cell, before](Effects&) { epochs_.broken_chain_asked(cell, before); });
         return queue_control(&current->state(), sender, envelope::ContentKind::resync_request,
                              cells::encode(cells::ResyncRequest{cell, before}), now, after);
       }
@@ -215,7 +215,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       PARLEY_TRY(cells::CellBook::persist(store_, cell, log, from, now));
       PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
       report_superseded(cell, outcome.superseded, now, after);
-      after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { caught_up(cell, epoch); });
+      after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { epochs_.caught_up(cell, epoch); });
       after.events.push_back(CharterChanged{cell, log.epoch(), false});
       book_.rewrite(cell, std::move(log));
       after.retry_held = true;
@@ -227,7 +227,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   report_superseded(cell, outcome.superseded, now, after);
   PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
   PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
-  after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { caught_up(cell, epoch); });
+  after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { epochs_.caught_up(cell, epoch); });
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
   book_.put(cell, std::move(log));
   after.retry_held = true;

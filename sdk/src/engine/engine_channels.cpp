@@ -37,7 +37,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     return make_error(Errc::cell_permission_denied,
                       "this device may not post on channel '" + std::string(channel) + "' at epoch " +
                           std::to_string(state.epoch));
-  if (newer_epochs_.count(cell)) {
+  if (epochs_.behind(cell)) {
     // This device heard of a newer charter and lacks it (a removal, perhaps): its keys may
     // no longer be for these readers. The post waits, durably, until the commit is here.
     const MessageId id = preset ? *preset : new_message_id();
@@ -310,7 +310,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
   if (judgement.event) after.events.push_back(*judgement.event);
   if (judgement.verdict == channels::Verdict::later) {
     // Sends on the cell wait until the commits are here (or the relay is said to withhold them).
-    heard_of_epoch(cell, message.epoch, sender, now);
+    epochs_.heard_of(cell, message.epoch, sender, now);
     return Acceptance::later;
   }
   if (judgement.verdict == channels::Verdict::refused) return Acceptance::refused;

@@ -20,34 +20,20 @@ Result<bool> Engine::epoch_fresh(const CellId& cell, std::uint64_t epoch, std::u
   return now - **applied <= options_.stale_epoch_window_ms;
 }
 
-void Engine::heard_of_epoch(const CellId& cell, std::uint64_t epoch, const Address& from, TimeMs now) {
-  auto [it, fresh] = newer_epochs_.try_emplace(cell, NewerEpoch{epoch, now, from, false});
-  if (!fresh && epoch > it->second.epoch) it->second.epoch = epoch;  // keep `since`: still waiting
-}
-
-void Engine::caught_up(const CellId& cell, std::uint64_t epoch) {
-  auto it = newer_epochs_.find(cell);
-  if (it != newer_epochs_.end() && epoch >= it->second.epoch) newer_epochs_.erase(it);
-}
-
 void Engine::check_withheld_commits(TimeMs now) {
-  for (auto it = newer_epochs_.begin(); it != newer_epochs_.end();) {
-    const CellId& cell = it->first;
-    NewerEpoch& newer = it->second;
-    const charter::CharterLog* log = book_.find(cell);
-    if (!log) {  // no longer in the cell: nothing to wait for (and no timer left due)
-      it = newer_epochs_.erase(it);
+  for (const auto& overdue : epochs_.take_overdue(now)) {
+    const charter::CharterLog* log = book_.find(overdue.cell);
+    if (!log) {  // no longer in the cell: nothing to wait for
+      epochs_.forget(overdue.cell);
       continue;
     }
-    ++it;
-    if (newer.alerted || now - newer.since < options_.withheld_commit_ms) continue;
-    newer.alerted = true;
-    emit(cells::security_alert(cell, newer.from, newer.epoch,
-                        make_error(Errc::cell_commits_withheld,
-                                   "posts name charter epoch " + std::to_string(newer.epoch) + " but this device holds " +
-                                       std::to_string(log->epoch()) + " and the missing commits did not arrive within " +
-                                       std::to_string(options_.withheld_commit_ms / 1000) +
-                                       " s: the relay may be withholding them")));
+    emit(cells::security_alert(overdue.cell, overdue.from, overdue.epoch,
+                               make_error(Errc::cell_commits_withheld,
+                                          "posts name charter epoch " + std::to_string(overdue.epoch) +
+                                              " but this device holds " + std::to_string(log->epoch()) +
+                                              " and the missing commits did not arrive within " +
+                                              std::to_string(options_.withheld_commit_ms / 1000) +
+                                              " s: the relay may be withholding them")));
   }
 }
 
@@ -63,7 +49,7 @@ void Engine::flush_queued_posts(TimeMs now) {
     CellId cell{};
     if (post.cell_id.size() != cell.size()) continue;
     std::copy(post.cell_id.begin(), post.cell_id.end(), cell.begin());
-    if (newer_epochs_.count(cell)) {
+    if (epochs_.behind(cell)) {
       ++waiting;
       continue;
     }
@@ -78,8 +64,5 @@ void Engine::flush_queued_posts(TimeMs now) {
   posts_queued_ = waiting > 0;
 }
 
-TimeMs Engine::hotline_time(TimeMs sent_at, TimeMs received_at) const {
-  return std::clamp(sent_at, received_at - options_.max_clock_skew_ms, received_at);
-}
 
 }  // namespace parley::engine

@@ -32,54 +32,11 @@ AckState to_public(hotline::PartyStatus status) {
 
 // --- acknowledgement tracking -------------------------------------------------------------------
 
-hotline::AckTracker* Engine::tracker(const CellId& cell, const std::string& channel) {
-  const auto key = std::make_pair(cell, channel);
-  if (auto it = trackers_.find(key); it != trackers_.end()) return &it->second;
-  const charter::CharterLog* log = book_.find(cell);
-  if (!log) return nullptr;
-  const auto* policy = channels::policy_at(log->state(), channel);
-  if (!policy || !policy->ack_required) return nullptr;
-  auto rows = store_.history(ByteView(cell), channel);
-  if (!rows) return nullptr;
-  hotline::AckTracker built(channel);
-  // Messages first, then acknowledgements and receipts: the result does not depend on the
-  // order in which they arrived.
-  std::vector<std::pair<const store::HistoryRecord*, hotline::Body>> bodies;
-  for (const auto& row : *rows) {
-    const charter::CellState* then = book_.state_at(cell, row.epoch);
-    if (!then) continue;
-    const auto precedence = hotline::precedence_from_wire(row.precedence).value_or(hotline::Precedence::routine);
-    if (row.kind == static_cast<std::uint8_t>(cells::ChannelMessageKind::text)) {
-      (void)built.record_message(*then, {row.sender, row.message_id}, hotline_time(row.sent_at, row.received_at),
-                                 precedence);
-      continue;
-    }
-    auto body = hotline::decode_body(row.body);
-    if (!body) continue;
-    if (std::holds_alternative<hotline::DeconflictionNotice>(*body))
-      (void)built.record_message(*then, {row.sender, row.message_id}, hotline_time(row.sent_at, row.received_at),
-                                 precedence);
-    else
-      bodies.emplace_back(&row, std::move(*body));
-  }
-  for (const auto& [row, body] : bodies) {
-    const charter::CellState* then = book_.state_at(cell, row->epoch);
-    if (const auto* ack = std::get_if<hotline::Acknowledgement>(&body))
-      (void)built.record_ack(*then, ack->target, row->sender, hotline_time(row->sent_at, row->received_at));
-    else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&body))
-      (void)built.record_receipt(*then, receipt->target, row->sender, hotline_time(row->sent_at, row->received_at));
-  }
-  // Overdue pairs reported before a restart stay reported (the store remembers them).
-  // Inside a transaction the history may hold rows that a rollback removes: used, not kept.
-  if (in_txn_) return &scratch_tracker_.emplace(std::move(built));
-  return &trackers_.emplace(key, std::move(built)).first->second;
-}
-
 void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
                             Effects& after) {
   const charter::CellState* then = book_.state_at(message.cell_id, message.epoch);
   if (!then) return;
-  const TimeMs at = hotline_time(message.sent_at, received_at);
+  const TimeMs at = hotline_.time_of(message.sent_at, received_at);
   if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then, at);
   auto body = hotline::decode_body(message.body);
   if (!body) {
@@ -97,7 +54,7 @@ void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& 
     track_notice(sender, party, message, at, std::move(*notice), after);
     return track_for_acks(sender, message, *then, at);
   }
-  hotline::AckTracker* t = tracker(message.cell_id, message.channel);
+  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
   if (!t) return;
   if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
     auto recorded = t->record_ack(*then, ack->target, sender, at);
@@ -114,38 +71,14 @@ void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& 
 // A post that the readers of an ack_required channel must acknowledge (text or notice).
 void Engine::track_for_acks(const Address& sender, const cells::ChannelMessage& message,
                             const charter::CellState& then, TimeMs at) {
-  hotline::AckTracker* t = tracker(message.cell_id, message.channel);
+  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
   if (!t) return;
   const hotline::MessageRef ref{sender, message.message_id};
   auto outcome = t->record_message(then, ref, at,
                                    hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
   // duplicate: the tracker was just rebuilt from history, which already holds this post.
   if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
-    receipts_due_.push_back(Receipt{message.cell_id, message.channel, ref});
-}
-
-// Incident operations and notices of a channel, rebuilt from history on first use.
-Engine::ChannelHotline* Engine::channel_hotline(const CellId& cell, const std::string& channel) {
-  const auto key = std::make_pair(cell, channel);
-  if (auto it = structured_.find(key); it != structured_.end()) return &it->second;
-  auto rows = store_.history(ByteView(cell), channel);
-  if (!rows) return nullptr;
-  ChannelHotline built;
-  for (const auto& row : *rows) {
-    if (row.kind != static_cast<std::uint8_t>(cells::ChannelMessageKind::hotline)) continue;
-    const charter::CellState* then = book_.state_at(cell, row.epoch);
-    auto body = then ? hotline::decode_body(row.body) : Result<hotline::Body>(make_error(Errc::invalid_argument, ""));
-    const auto* user = then ? then->user_of(row.sender) : nullptr;
-    if (!body || !user) continue;
-    const MessageRef ref{row.sender, row.message_id};
-    if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
-      built.incident_ops.push_back(hotline::IncidentEvent{ref, user->party, row.sent_at, std::move(*operation)});
-    else if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body))
-      built.notices.push_back(
-          hotline::NoticeRecord{ref, user->party, std::move(*notice), hotline_time(row.sent_at, row.received_at)});
-  }
-  if (in_txn_) return &scratch_hotline_.emplace(std::move(built));  // as in tracker()
-  return &structured_.emplace(key, std::move(built)).first->second;
+    hotline_.receipt_due(ReceiptDue{message.cell_id, message.channel, ref});
 }
 
 // A hotline body from this device, checked by the very decoder every receiver runs (a
@@ -161,9 +94,7 @@ Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view
 }
 
 void Engine::send_receipts(TimeMs now) {
-  auto due = std::move(receipts_due_);
-  receipts_due_.clear();
-  for (const auto& r : due) {
+  for (const auto& r : hotline_.take_receipts()) {
     const charter::CharterLog* log = book_.find(r.cell);
     if (!log || !charter::may_post(log->state(), r.channel, self_)) continue;  // receipts are posts
     const Bytes body = hotline::encode(hotline::Body{hotline::DeliveryReceipt{r.target}});
@@ -176,7 +107,7 @@ Result<MessageId> Engine::acknowledge(const CellId& cell, std::string_view chann
                                       TimeMs now) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  hotline::AckTracker* t = tracker(cell, std::string(channel));
+  hotline::AckTracker* t = hotline_.tracker(cell, std::string(channel));
   const hotline::TrackedMessage* tracked = t ? t->find(target) : nullptr;
   if (!tracked)
     return make_error(Errc::hotline_unknown_message, "no message awaiting acknowledgement with that sender and id on '" +
@@ -190,7 +121,7 @@ Result<MessageId> Engine::acknowledge(const CellId& cell, std::string_view chann
 std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::string_view channel,
                                                    const hotline::MessageRef& target, TimeMs now) {
   std::map<std::string, AckState> out;
-  if (hotline::AckTracker* t = tracker(cell, std::string(channel)))
+  if (hotline::AckTracker* t = hotline_.tracker(cell, std::string(channel)))
     for (const auto& [party, status] : t->status(target, now)) out[party] = to_public(status);
   return out;
 }
@@ -247,15 +178,8 @@ Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view cha
 // --- deadlines ------------------------------------------------------------------------------------
 
 void Engine::check_ack_deadlines(TimeMs now) {
-  // Trackers of every ack_required channel must exist for their deadlines to fire.
-  for (const CellId& cell : book_.ids())
-    for (const auto& [channel, record] : book_.find(cell)->state().channels)
-      if (record.policy.ack_required) (void)tracker(cell, channel);
   Effects after;
-  for (auto& [key, t] : trackers_) {
-    // Named references, not a structured binding: clang 14 (wasm) cannot capture those.
-    const auto& cell = key.first;
-    const auto& channel = key.second;
+  hotline_.for_each_tracker([&](const CellId& cell, const std::string& channel, hotline::AckTracker& t) {
     for (const auto& overdue : t.poll_overdue(now)) {
       auto seen = store_.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
       if (!seen || *seen) continue;
@@ -280,7 +204,7 @@ void Engine::check_ack_deadlines(TimeMs now) {
       after.events.push_back(
           MessageOverdue{cell, channel, overdue.message.sender, overdue.message.id, overdue.party, overdue.deadline});
     }
-  }
+  });
   finish(after);
 }
 
@@ -305,7 +229,7 @@ Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, E
   bool party_known = false;
   for (const auto& [user, record] : log->state().users) party_known |= record.party == e->overdue_party;
   if (!party_known || e->deadline > now) return {};
-  if (hotline::AckTracker* t = tracker(escalation->cell_id, escalation->channel)) {
+  if (hotline::AckTracker* t = hotline_.tracker(escalation->cell_id, escalation->channel)) {
     const auto status = t->status(e->target, now);
     if (!status.empty()) {
       auto party = status.find(e->overdue_party);

@@ -70,7 +70,7 @@ Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::strin
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   const auto* user = log->state().user_of(self_);
-  ChannelHotline* held = channel_hotline(cell, std::string(channel));
+  ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   if (!user || !held) return make_error(Errc::cell_permission_denied, "this device is not a member of the cell");
   std::vector<hotline::IncidentEvent> trial = held->incident_ops;
   // A message id no real one can equal sorts this operation after any of ours at `now`.
@@ -87,7 +87,7 @@ Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::strin
 Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_view channel) {
   const charter::CharterLog* log = book_.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  ChannelHotline* held = channel_hotline(cell, std::string(channel));
+  ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   std::vector<Incident> out;
   if (!held) return out;
   auto folded = hotline::fold_incidents(held->incident_ops, log->state().supervisor_party);
@@ -101,7 +101,7 @@ Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_
 void Engine::track_incident_operation(const Address& sender, const std::string& party,
                                       const cells::ChannelMessage& message, TimeMs at,
                                       hotline::IncidentOperation operation, Effects& after) {
-  ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
+  ChannelHotline* held = hotline_.channel(message.cell_id, message.channel);
   if (!held) return;
   const MessageRef ref{sender, message.message_id};
   const bool known = std::any_of(held->incident_ops.begin(), held->incident_ops.end(),

@@ -31,7 +31,7 @@ Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view chann
 Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string_view channel) {
   if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   std::vector<NoticeEntry> out;
-  ChannelHotline* held = channel_hotline(cell, std::string(channel));
+  ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   if (!held) return out;
   const auto conflicts = hotline::find_conflicts(held->notices);
   for (const auto& n : held->notices) {
@@ -50,7 +50,7 @@ Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string
 
 void Engine::track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
                           TimeMs at, DeconflictionNotice notice, Effects& after) {
-  ChannelHotline* held = channel_hotline(message.cell_id, message.channel);
+  ChannelHotline* held = hotline_.channel(message.cell_id, message.channel);
   if (!held) return;
   hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), at};
   const bool known = std::any_of(held->notices.begin(), held->notices.end(),

@@ -8,6 +8,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
 #include "cells/alerts.hpp"
+#include "cells/cell_view.hpp"
 #include "engine/engine.hpp"
 
 namespace parley::engine {
@@ -20,21 +21,6 @@ Result<ProposalId> proposal_id(const charter::Proposal& proposal) {
   ProposalId id;
   std::copy_n(digest->begin(), id.size(), id.begin());
   return id;
-}
-
-CellProposal describe(const std::vector<charter::Operation>& operations) {
-  CellProposal out;
-  for (const auto& op : operations) {
-    if (const auto* add = std::get_if<charter::AddDevice>(&op)) {
-      out.add.push_back(CellMember{add->device, add->party,
-                                   static_cast<CellRole>(add->role.value_or(charter::Role::member)), add->identity_key});
-    } else if (const auto* remove = std::get_if<charter::RemoveDevice>(&op)) {
-      out.remove.push_back(remove->device);
-    } else if (const auto* role = std::get_if<charter::SetRole>(&op)) {
-      out.roles.push_back(RoleChange{role->user, static_cast<CellRole>(role->role)});
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -96,7 +82,7 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
   if (!id) return std::move(id).error();
   PARLEY_TRY(store_.proposal_put(ByteView(decoded->cell_id), ByteView(*id),
                                  store::StoredCommit{0, proposal->bytes, proposal->signature}, now));
-  after.events.push_back(ProposalReceived{decoded->cell_id, *id, sender, decoded->base_epoch, describe(valid->operations)});
+  after.events.push_back(ProposalReceived{decoded->cell_id, *id, sender, decoded->base_epoch, cells::describe_changes(valid->operations)});
   return {};
 }
 

@@ -5,39 +5,17 @@
 
 namespace parley::engine {
 
-namespace {
-
-void earliest(std::optional<TimeMs>& slot, TimeMs at) {
-  if (!slot || at < *slot) slot = at;
-}
-
-}  // namespace
-
 void Engine::rearm_timers() {
-  std::optional<TimeMs> acks;
-  // Trackers of every ack_required channel must exist for their deadlines to count.
-  for (const CellId& cell : book_.ids())
-    for (const auto& [channel, record] : book_.find(cell)->state().channels)
-      if (record.policy.ack_required) (void)tracker(cell, channel);
-  for (const auto& [key, t] : trackers_)
-    if (auto d = t.next_deadline()) earliest(acks, *d + 1);  // overdue strictly after its deadline
-  timers_.set(Timer::ack_deadline, acks);
+  const auto acks = hotline_.next_deadline();
+  timers_.set(Timer::ack_deadline, acks ? std::optional<TimeMs>(*acks + 1) : std::nullopt);  // overdue strictly after
 
-  std::optional<TimeMs> withheld;
-  for (const auto& [cell, newer] : newer_epochs_)
-    if (!newer.alerted) earliest(withheld, newer.since + options_.withheld_commit_ms);
-  timers_.set(Timer::withheld_commit, withheld);
+  timers_.set(Timer::withheld_commit, epochs_.next_deadline());
 
-  std::optional<TimeMs> retry;
-  if (state_ == State::ready) {  // a reconnect resends everything anyway
-    for (const auto& [id, at] : resend_at_) earliest(retry, at);
-    for (const auto& [peer, at] : refetch_at_) earliest(retry, at);
-  }
-  timers_.set(Timer::relay_retry, retry);
+  timers_.set(Timer::relay_retry, link_.next_retry());
 
   std::optional<TimeMs> recovery;
   const std::optional<TimeMs> oldest_held = held_oldest();
-  if (state_ == State::ready) recovery = recovery_.next_retry(oldest_held.has_value());  // asks need a connection
+  if (link_.ready()) recovery = recovery_.next_retry(oldest_held.has_value());  // asks need a connection
   timers_.set(Timer::recovery_retry, recovery);
   timers_.set(Timer::held_expiry,
               oldest_held ? std::optional<TimeMs>(*oldest_held + options_.held_expiry_ms) : std::nullopt);
