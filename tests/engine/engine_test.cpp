@@ -246,6 +246,40 @@ TEST_F(EngineTest, MalformedRelayFrameIsATypedError) {
   EXPECT_EQ(handled.error().code, Errc::malformed_frame);
 }
 
+// The signed prekey is replaced on its schedule and the new one reaches the relay: a device
+// that meets this one afterwards builds its session on the new key, and replaced keys are
+// pruned once they are older than signed_prekey_keep_ms (docs/protocol.md "Prekeys").
+TEST_F(EngineTest, TheSignedPrekeyIsRotatedOnScheduleAndOldOnesArePruned) {
+  auto bob = make({"bob", 1});
+  connect(*bob);
+  run();
+  const EngineOptions defaults;
+  const auto uploads = [&] {
+    return std::count(bob->sent_types.begin(), bob->sent_types.end(), wire::ClientBody::UploadPreKeys);
+  };
+  ASSERT_TRUE(bob->engine->poll_timeout().has_value());
+  EXPECT_LE(*bob->engine->poll_timeout(), now + defaults.signed_prekey_rotate_ms);
+  bob->engine->handle_timeout(now + defaults.signed_prekey_rotate_ms - 1000);
+  run();
+  EXPECT_EQ(uploads(), 0);  // not yet
+  for (int week = 1; week <= 6; ++week) {
+    now += defaults.signed_prekey_rotate_ms;
+    bob->engine->handle_timeout(now);
+    run();
+    EXPECT_EQ(uploads(), week);
+  }
+  EXPECT_EQ(pairwise::current_signed_prekey(*bob->store)->id, 7u);
+  // Key 1 was replaced 5 weeks ago (pruned); key 2 four weeks ago, within the 30 days kept.
+  EXPECT_EQ(bob->store->signed_prekey_ids()->front(), 2u);
+
+  auto carol = make({"carol", 1});
+  connect(*carol);
+  run();
+  ASSERT_TRUE(carol->engine->send_text(bob->engine->address(), "after the rotation", now).ok());
+  run();
+  EXPECT_EQ(bob->texts(), std::vector<std::string>{"after the rotation"});
+}
+
 TEST_F(EngineTest, SendingToSelfOrAnInvalidAddressIsRefused) {
   auto alice = make({"alice", 1});
   EXPECT_EQ(alice->engine->send_text(alice->engine->address(), "x", now).error().code, Errc::invalid_argument);

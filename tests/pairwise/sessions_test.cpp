@@ -168,6 +168,34 @@ TEST_F(SessionsTest, GarbageCiphertextIsInvalidMessage) {
   EXPECT_EQ(bob.sessions->decrypt(alice.address, garbage).error().code, Errc::invalid_message);
 }
 
+// Signed prekey rotation (docs/protocol.md "Prekeys"): a first message built from the bundle
+// fetched before a rotation still opens while the old key is kept, and not after it is pruned.
+TEST_F(SessionsTest, AFirstMessageBuiltBeforeARotationOpensUntilTheOldKeyIsPruned) {
+  const PreKeyBundle old_bundle = bob.bundle();
+  EXPECT_EQ(old_bundle.signed_prekey.created_at, kNow);
+  auto rotated = rotate_signed_prekey(*bob.store, kNow + 1000);
+  ASSERT_TRUE(rotated.ok()) << rotated.error().to_string();
+  EXPECT_EQ(rotated->id, old_bundle.signed_prekey.id + 1);
+  EXPECT_NE(rotated->public_key, old_bundle.signed_prekey.public_key);
+  EXPECT_EQ(current_signed_prekey(*bob.store)->id, rotated->id);  // the relay gets this one now
+
+  // Nothing replaced after kNow + 999: the old key stays.
+  EXPECT_EQ(*prune_signed_prekeys(*bob.store, kNow + 999), 0u);
+  ASSERT_TRUE(alice.sessions->process_bundle(old_bundle).ok());
+  EXPECT_EQ(*bob.sessions->decrypt(alice.address, alice_to_bob("sent before")), text("sent before"));
+
+  // A second sender with the same old bundle, after the old key was pruned: refused, typed.
+  Device carol(dir, {"carol", 1});
+  ASSERT_TRUE(carol.sessions->process_bundle(old_bundle).ok());
+  auto late = carol.sessions->encrypt(bob.address, text("too late"));
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(*prune_signed_prekeys(*bob.store, kNow + 1000), 1u);
+  EXPECT_EQ(*bob.store->signed_prekey_ids(), std::vector<std::uint32_t>{rotated->id});
+  auto refused = bob.sessions->decrypt(carol.address, *late);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(*prune_signed_prekeys(*bob.store, kNow + 10'000'000), 0u);  // never the newest
+}
+
 TEST_F(SessionsTest, PrekeysContinueAfterTheLastId) {
   auto first = unused_one_time_prekeys(*bob.store);
   auto more = generate_one_time_prekeys(*bob.store, 3);

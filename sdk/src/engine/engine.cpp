@@ -199,6 +199,32 @@ Status Engine::on_prekeys_low() {
   return {};
 }
 
+std::optional<TimeMs> Engine::signed_prekey_made_at() {
+  if (!signed_prekey_made_at_) {
+    auto current = pairwise::current_signed_prekey(store_);
+    if (!current) return std::nullopt;  // read again at the next look
+    signed_prekey_made_at_ = current->created_at;
+  }
+  return signed_prekey_made_at_;
+}
+
+void Engine::rotate_signed_prekey(TimeMs now) {
+  auto fresh = pairwise::rotate_signed_prekey(store_, now);
+  if (!fresh) {
+    emit(ProtocolError{fresh.error()});
+    signed_prekey_made_at_ = now;  // not again before the next period: no busy loop
+    return;
+  }
+  signed_prekey_made_at_ = fresh->created_at;
+  flatbuffers::FlatBufferBuilder fbb;
+  auto body = wire::CreateUploadPreKeys(fbb, make_signed_prekey(fbb, *fresh), 0);
+  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::UploadPreKeys, body.Union()));
+  // If this frame is lost with the connection, the relay serves the previous key until the
+  // next rotation: at most two periods old, still within signed_prekey_keep_ms.
+  if (auto pruned = pairwise::prune_signed_prekeys(store_, now - options_.signed_prekey_keep_ms); !pruned)
+    emit(ProtocolError{pruned.error()});
+}
+
 Status Engine::on_bundle(const wire::Bundle& frame) {
   auto answered = link_.answered(frame.request_id());
   if (!answered) return make_error(Errc::protocol_violation, "relay answered a bundle request that was not made");

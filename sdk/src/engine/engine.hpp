@@ -73,6 +73,11 @@ struct EngineOptions {
   TimeMs relay_busy_retry_ms = 5000;
   // Sent in Register to a relay that admits new devices by invite (empty: none).
   std::string invite_token;
+  // The signed prekey is replaced this long after it was made, and the new one uploaded
+  // (forward secrecy of session setup); a replaced one is kept this long, so that first
+  // messages built from an older bundle can still open (at least the relay's message TTL).
+  TimeMs signed_prekey_rotate_ms = TimeMs{7} * 24 * 3600 * 1000;
+  TimeMs signed_prekey_keep_ms = TimeMs{30} * 24 * 3600 * 1000;
 };
 
 class Engine {
@@ -340,6 +345,10 @@ class Engine {
   Status on_challenge(const wire::Challenge& challenge);
   Status on_auth_ok(const wire::AuthOk& ok);
   Status on_prekeys_low();
+  // Makes a new signed prekey, uploads it and prunes the replaced ones past their keep time.
+  void rotate_signed_prekey(TimeMs now);
+  // When the current signed prekey was made, read from the store after each rotation.
+  std::optional<TimeMs> signed_prekey_made_at();
   Status on_bundle(const wire::Bundle& bundle);
   Status on_send_ack(const wire::SendAck& ack);
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
@@ -376,6 +385,7 @@ class Engine {
   // Epochs this device heard of and lacks: sends on the cell wait until the commit arrives,
   // past withheld_commit_ms an alert; broken chains asked for once (epoch_watch.hpp).
   EpochWatch epochs_;
+  std::optional<TimeMs> signed_prekey_made_at_;  // nullopt: read it from the store
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn
   TimerTable timers_;

@@ -17,6 +17,11 @@ void Engine::rearm_timers() {
   const std::optional<TimeMs> oldest_held = held_oldest();
   if (link_.ready()) recovery = recovery_.next_retry(oldest_held.has_value());  // asks need a connection
   timers_.set(Timer::recovery_retry, recovery);
+  std::optional<TimeMs> rotation;
+  if (link_.ready()) {  // the new key must reach the relay at once
+    if (auto made = signed_prekey_made_at()) rotation = *made + options_.signed_prekey_rotate_ms;
+  }
+  timers_.set(Timer::prekey_rotation, rotation);
   timers_.set(Timer::held_expiry,
               oldest_held ? std::optional<TimeMs>(*oldest_held + options_.held_expiry_ms) : std::nullopt);
 }
@@ -47,6 +52,7 @@ void Engine::handle_timeout(TimeMs now) {
   if (timers_.due(Timer::ack_deadline, now)) check_ack_deadlines(now);
   if (timers_.due(Timer::recovery_retry, now)) retry_recovery(now);
   if (timers_.due(Timer::held_expiry, now)) expire_held(now);
+  if (timers_.due(Timer::prekey_rotation, now)) rotate_signed_prekey(now);
 }
 
 }  // namespace parley::engine

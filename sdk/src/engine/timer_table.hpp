@@ -19,6 +19,7 @@ enum class Timer : std::size_t {
   relay_retry,      // a send or bundle fetch the relay refused for now goes again
   recovery_retry,   // lost posts or keys asked for and not answered are asked for again
   held_expiry,      // a held envelope waited too long for its key or epoch
+  prekey_rotation,  // the signed prekey is old enough to be replaced
   count,
 };
 

@@ -59,7 +59,36 @@ Result<SignedPreKeyPublic> signed_prekey_public(const session_signed_pre_key* sp
   if (!key) return std::move(key).error();
   const std::uint8_t* sig = session_signed_pre_key_get_signature(spk);
   return SignedPreKeyPublic{session_signed_pre_key_get_id(spk), std::move(*key),
-                            Bytes(sig, sig + session_signed_pre_key_get_signature_len(spk))};
+                            Bytes(sig, sig + session_signed_pre_key_get_signature_len(spk)),
+                            static_cast<TimeMs>(session_signed_pre_key_get_timestamp(spk))};
+}
+
+Result<SignalPtr<session_signed_pre_key>> load_signed_prekey(store::DeviceStore& store, std::uint32_t id) {
+  auto record = store.signed_prekey_load(id);
+  if (!record) return std::move(record).error();
+  if (!record->has_value()) return make_error(Errc::store_not_found, "signed prekey " + std::to_string(id) + " vanished");
+  session_signed_pre_key* raw = nullptr;
+  if (int rc = session_signed_pre_key_deserialize(&raw, (*record)->data(), (*record)->size(), crypto::global_context());
+      rc != 0)
+    return from_signal(rc, "load signed prekey " + std::to_string(id));
+  return SignalPtr<session_signed_pre_key>(raw);
+}
+
+// Generates signed prekey `id` under the identity key pair and stores it; the caller owns
+// the transaction.
+Result<SignedPreKeyPublic> generate_signed_prekey(store::DeviceStore& store, const ratchet_identity_key_pair* pair,
+                                                  std::uint32_t id, TimeMs now) {
+  session_signed_pre_key* raw_spk = nullptr;
+  if (int rc = signal_protocol_key_helper_generate_signed_pre_key(&raw_spk, pair, id, static_cast<std::uint64_t>(now),
+                                                                  crypto::global_context());
+      rc != 0)
+    return from_signal(rc, "generate signed prekey");
+  SignalPtr<session_signed_pre_key> spk(raw_spk);
+  signal_buffer* raw = nullptr;
+  if (int rc = session_signed_pre_key_serialize(&raw, spk.get()); rc != 0) return from_signal(rc, "serialize signed prekey");
+  BufferPtr record(raw);
+  PARLEY_TRY(store.signed_prekey_store(id, ByteView(signal_buffer_data(record.get()), signal_buffer_len(record.get()))));
+  return signed_prekey_public(spk.get());
 }
 
 // Generates and stores prekeys; the caller owns the transaction.
@@ -117,17 +146,8 @@ Status create_device_identity(store::DeviceStore& store, const Address& address,
     PARLEY_TRY(store.set_local_identity(identity));
     crypto::wipe(identity.identity_private);
 
-    session_signed_pre_key* raw_spk = nullptr;
-    if (int rc = signal_protocol_key_helper_generate_signed_pre_key(&raw_spk, pair.get(), 1,
-                                                                    static_cast<std::uint64_t>(now), ctx);
-        rc != 0)
-      return from_signal(rc, "generate signed prekey");
-    SignalPtr<session_signed_pre_key> spk(raw_spk);
-    signal_buffer* raw = nullptr;
-    if (int rc = session_signed_pre_key_serialize(&raw, spk.get()); rc != 0)
-      return from_signal(rc, "serialize signed prekey");
-    BufferPtr record(raw);
-    PARLEY_TRY(store.signed_prekey_store(1, ByteView(signal_buffer_data(record.get()), signal_buffer_len(record.get()))));
+    auto spk = generate_signed_prekey(store, pair.get(), 1, now);
+    if (!spk) return std::move(spk).error();
 
     auto prekeys = generate_prekeys_unlocked(store, prekey_count);
     if (!prekeys) return std::move(prekeys).error();
@@ -143,15 +163,60 @@ Result<SignedPreKeyPublic> current_signed_prekey(store::DeviceStore& store) {
   auto ids = store.signed_prekey_ids();
   if (!ids) return std::move(ids).error();
   if (ids->empty()) return make_error(Errc::store_not_found, "no signed prekey: the device has no identity yet");
-  auto record = store.signed_prekey_load(ids->back());
-  if (!record) return std::move(record).error();
-  if (!record->has_value()) return make_error(Errc::store_not_found, "signed prekey vanished");
-  session_signed_pre_key* raw = nullptr;
-  if (int rc = session_signed_pre_key_deserialize(&raw, (*record)->data(), (*record)->size(), crypto::global_context());
-      rc != 0)
-    return from_signal(rc, "load signed prekey");
-  SignalPtr<session_signed_pre_key> spk(raw);
-  return signed_prekey_public(spk.get());
+  auto spk = load_signed_prekey(store, ids->back());
+  if (!spk) return std::move(spk).error();
+  return signed_prekey_public(spk->get());
+}
+
+Result<SignedPreKeyPublic> rotate_signed_prekey(store::DeviceStore& store, TimeMs now) {
+  return store::in_transaction(store.db(), [&]() -> Result<SignedPreKeyPublic> {
+    auto ids = store.signed_prekey_ids();
+    if (!ids) return std::move(ids).error();
+    if (ids->empty()) return make_error(Errc::store_not_found, "no signed prekey: the device has no identity yet");
+    if (ids->back() >= kMaxPreKeyId)
+      return make_error(Errc::limit_exceeded, "signed prekey ids are used up (" + std::to_string(kMaxPreKeyId) + ")");
+    auto identity = store.local_identity();
+    if (!identity) return std::move(identity).error();
+    if (!identity->has_value()) return make_error(Errc::store_not_found, "no device identity");
+    store::LocalIdentity& id = **identity;
+    ec_public_key* raw_pub = nullptr;
+    if (int rc = curve_decode_point(&raw_pub, id.identity_public.data(), id.identity_public.size(),
+                                    crypto::global_context());
+        rc != 0)
+      return from_signal(rc, "load identity public key");
+    SignalPtr<ec_public_key> pub(raw_pub);
+    ec_private_key* raw_priv = nullptr;
+    if (int rc = curve_decode_private_point(&raw_priv, id.identity_private.data(), id.identity_private.size(),
+                                            crypto::global_context());
+        rc != 0) {
+      crypto::wipe(id.identity_private);
+      return from_signal(rc, "load identity private key");
+    }
+    crypto::wipe(id.identity_private);
+    SignalPtr<ec_private_key> priv(raw_priv);
+    ratchet_identity_key_pair* raw_pair = nullptr;
+    if (int rc = ratchet_identity_key_pair_create(&raw_pair, pub.get(), priv.get()); rc != 0)
+      return from_signal(rc, "load identity key pair");
+    SignalPtr<ratchet_identity_key_pair> pair(raw_pair);
+    return generate_signed_prekey(store, pair.get(), ids->back() + 1, now);
+  });
+}
+
+Result<std::size_t> prune_signed_prekeys(store::DeviceStore& store, TimeMs replaced_before) {
+  return store::in_transaction(store.db(), [&]() -> Result<std::size_t> {
+    auto ids = store.signed_prekey_ids();
+    if (!ids) return std::move(ids).error();
+    std::size_t removed = 0;
+    // Key i was replaced when key i+1 was made; the newest is never removed.
+    for (std::size_t i = 0; i + 1 < ids->size(); ++i) {
+      auto successor = load_signed_prekey(store, (*ids)[i + 1]);
+      if (!successor) return std::move(successor).error();
+      if (static_cast<TimeMs>(session_signed_pre_key_get_timestamp(successor->get())) > replaced_before) break;
+      PARLEY_TRY(store.signed_prekey_remove((*ids)[i]));
+      ++removed;
+    }
+    return removed;
+  });
 }
 
 Result<std::vector<PreKeyPublic>> unused_one_time_prekeys(store::DeviceStore& store) {

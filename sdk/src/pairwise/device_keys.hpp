@@ -21,6 +21,7 @@ struct SignedPreKeyPublic {
   std::uint32_t id = 0;
   Bytes public_key;  // 33 bytes
   Bytes signature;   // 64 bytes, XEdDSA by the identity key over public_key
+  TimeMs created_at = 0;  // this device's clock when it was made (not sent to the relay)
 };
 
 // What another device needs to start a session with this one (X3DH).
@@ -43,5 +44,13 @@ Result<std::vector<PreKeyPublic>> generate_one_time_prekeys(store::DeviceStore& 
 // Public parts of the newest signed prekey and of every unused one-time prekey.
 Result<SignedPreKeyPublic> current_signed_prekey(store::DeviceStore& store);
 Result<std::vector<PreKeyPublic>> unused_one_time_prekeys(store::DeviceStore& store);
+
+// A new signed prekey, with the id after the newest, made now (its own transaction). The
+// older ones stay: first messages built from a bundle fetched before the rotation may still
+// be on their way (docs/protocol.md "Prekeys").
+Result<SignedPreKeyPublic> rotate_signed_prekey(store::DeviceStore& store, TimeMs now);
+// Removes every signed prekey that was replaced (its successor made) at or before
+// `replaced_before`; never the newest. Returns how many went.
+Result<std::size_t> prune_signed_prekeys(store::DeviceStore& store, TimeMs replaced_before);
 
 }  // namespace parley::pairwise
