@@ -83,6 +83,13 @@ struct RelayConfig {
   RateLimit rate_upload_device{20, 10};
   RateLimit rate_upload_ip{1000, 6000};
 
+  // --- per-connection frame budgets (frame_meter.hpp, RelayCore::wire_frames): frames that cost
+  // CPU without carrying a request. Over either, the connection gets a fatal
+  // Failure{rate_limited} and is closed with 1008. A client that follows the protocol sends a
+  // ping now and then and answers the relay's pings; it never sends tiny fragments. ---
+  RateLimit rate_control_frames{100, 600};  // pings and pongs
+  RateLimit rate_tiny_fragments{100, 600};  // data frames with FIN clear and < 256 bytes, empty ones too
+
   // --- storage quota ---
   // Bytes of live database pages (messages, keys, dedup entries) above which Sends are refused
   // with storage_full; 0: no quota (a full disk still gives storage_full).

@@ -65,6 +65,17 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   out += name + "_count " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
 }
 
+static_assert(RateLimits::kKinds == 6, "Metrics::kRequestLimits follows RateLimits::Kind");
+
+const char* Metrics::name(FrameLimit limit) {
+  switch (limit) {
+    case FrameLimit::control_frames: return "control_frames";
+    case FrameLimit::tiny_fragments: return "tiny_fragments";
+    case FrameLimit::count: break;
+  }
+  return "unknown";
+}
+
 void Metrics::refused(Errc code) {
   const auto n = static_cast<std::size_t>(code);
   if (n < refusals_.size()) add(refusals_[n], 1);
@@ -101,11 +112,14 @@ std::string Metrics::render() const {
            "\"} " + std::to_string(n) + "\n";
   }
   header(out, "parley_relay_rate_limited_total", "counter",
-         "Requests refused with rate_limited, by the token bucket that was empty.");
-  for (std::size_t i = 0; i < rate_limited_.size(); ++i)
-    out += std::string("parley_relay_rate_limited_total{limit=\"") +
-           std::string(RateLimits::name(static_cast<RateLimits::Kind>(i))) + "\"} " +
+         "Requests refused with rate_limited (and connections closed for a frame flood), by the token bucket "
+         "that was empty.");
+  for (std::size_t i = 0; i < rate_limited_.size(); ++i) {
+    const std::string limit = i < kRequestLimits ? std::string(RateLimits::name(static_cast<RateLimits::Kind>(i)))
+                                                 : name(static_cast<FrameLimit>(i - kRequestLimits));
+    out += "parley_relay_rate_limited_total{limit=\"" + limit + "\"} " +
            std::to_string(rate_limited_[i].load(std::memory_order_relaxed)) + "\n";
+  }
   header(out, "parley_relay_storage_bytes", "gauge",
          "Bytes of live database pages at the latest measurement (compared with max_storage_bytes).");
   out += "parley_relay_storage_bytes " + std::to_string(storage_bytes_.load(std::memory_order_relaxed)) + "\n";

@@ -60,7 +60,15 @@ class Metrics {
   // A request refused by rate limit `kind` (RateLimits::Kind as a number; counted also in
   // refusals_total{reason="rate_limited"}).
   void rate_limited(std::size_t kind) {
-    if (kind < rate_limited_.size()) add(rate_limited_[kind], 1);
+    if (kind < kRequestLimits) add(rate_limited_[kind], 1);
+  }
+  // A connection closed for spending a per-connection frame budget (RelayCore::wire_frames);
+  // counted in rate_limited_total{limit="control_frames"|"tiny_fragments"} beside the request
+  // limits, and in refusals_total{reason="rate_limited"}.
+  enum class FrameLimit { control_frames, tiny_fragments, count };
+  static const char* name(FrameLimit limit);
+  void frame_limited(FrameLimit limit) {
+    add(rate_limited_[kRequestLimits + static_cast<std::size_t>(limit)], 1);
   }
   // Bytes of live database pages, as last measured (for the storage quota).
   void storage_bytes(std::uint64_t bytes) { storage_bytes_.store(bytes, std::memory_order_relaxed); }
@@ -87,7 +95,8 @@ class Metrics {
   std::atomic<std::uint64_t> refused_total_{0}, refused_per_ip_{0};
   std::atomic<std::uint64_t> tls_handshake_failures_{0};
   std::array<std::atomic<std::uint64_t>, 128> refusals_{};  // by error code number
-  std::array<std::atomic<std::uint64_t>, 6> rate_limited_{};  // by RateLimits::Kind
+  static constexpr std::size_t kRequestLimits = 6;  // RateLimits::Kind, then FrameLimit
+  std::array<std::atomic<std::uint64_t>, kRequestLimits + static_cast<std::size_t>(FrameLimit::count)> rate_limited_{};
   std::atomic<std::uint64_t> storage_bytes_{0};
 };
 

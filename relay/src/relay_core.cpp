@@ -14,7 +14,9 @@ RelayCore::RelayCore(CoreContext context)
     : config_(*context.config),
       rate_limits_(context.rate_limits),
       metrics_(context.metrics),
-      ip_(std::move(context.ip)) {}
+      ip_(std::move(context.ip)),
+      control_frames_(config_.rate_control_frames, TokenBucket::Clock::time_point{}),
+      tiny_fragments_(config_.rate_tiny_fragments, TokenBucket::Clock::time_point{}) {}
 
 Actions RelayCore::open(Bytes nonce, Now now) {
   Actions out;
@@ -55,6 +57,32 @@ Actions RelayCore::handle_frame(ByteView bytes, Now now) {
     return out;
   }
   dispatch(**frame, now, out);  // copies what it keeps: `bytes` is the driver's buffer
+  return out;
+}
+
+namespace {
+
+std::string budget_text(const char* what, const char* limit, const RateLimit& rate) {
+  return std::string("too many ") + what + " (limit " + limit + ": " + std::to_string(rate.burst) + " at once, " +
+         std::to_string(rate.per_min) + " a minute)";
+}
+
+}  // namespace
+
+Actions RelayCore::wire_frames(const FrameCounts& counts, Now now) {
+  Actions out;
+  if (closed_) return out;
+  if (!control_frames_.take(now.steady, counts.control)) {
+    if (metrics_) metrics_->frame_limited(Metrics::FrameLimit::control_frames);
+    fatal(make_error(Errc::rate_limited,
+                     budget_text("pings and pongs", "control_frames", config_.rate_control_frames)),
+          out);
+  } else if (!tiny_fragments_.take(now.steady, counts.tiny_fragments)) {
+    if (metrics_) metrics_->frame_limited(Metrics::FrameLimit::tiny_fragments);
+    fatal(make_error(Errc::rate_limited,
+                     budget_text("tiny fragments", "tiny_fragments", config_.rate_tiny_fragments)),
+          out);
+  }
   return out;
 }
 

@@ -17,9 +17,11 @@
 
 #include "config.hpp"
 #include "core_actions.hpp"
+#include "frame_meter.hpp"
 #include "metrics.hpp"
 #include "rate_limits.hpp"
 #include "storage_jobs.hpp"
+#include "token_bucket.hpp"
 #include "wire/frames.hpp"
 
 namespace parley::relay {
@@ -45,6 +47,12 @@ class RelayCore {
 
   // One client frame (a binary message). Frames while closed are ignored.
   Actions handle_frame(ByteView bytes, Now now);
+
+  // WebSocket frames the client sent that carry no request (pings, pongs, tiny fragments),
+  // counted under the WebSocket layer (frame_meter.hpp). Each takes a token from this
+  // connection's bucket of its kind (rate_control_frames, rate_tiny_fragments); a bucket that
+  // runs dry is a fatal Failure{rate_limited}: such a peer costs CPU and sends no requests.
+  Actions wire_frames(const FrameCounts& counts, Now now);
 
   // The driver refuses the connection for a reason of its own (a text frame): a fatal Failure.
   Actions reject(const Error& error);
@@ -108,6 +116,10 @@ class RelayCore {
 
   bool closed_ = false;
   bool draining_ = false;
+
+  // per-connection frame budgets
+  TokenBucket control_frames_;
+  TokenBucket tiny_fragments_;
 
   // authentication
   Auth auth_ = Auth::awaiting;

@@ -273,6 +273,14 @@ std::vector<Setting> make_settings() {
        "--rate-upload-device-per-min", &C::rate_upload_device, "prekey uploads per device at once (0: no limit)");
   rate(all, "rate_upload_ip_burst", "--rate-upload-ip-burst", "rate_upload_ip_per_min", "--rate-upload-ip-per-min",
        &C::rate_upload_ip, "prekey uploads per peer IP address at once (0: no limit)");
+  rate(all, "rate_control_frames_burst", "--rate-control-frames-burst", "rate_control_frames_per_min",
+       "--rate-control-frames-per-min", &C::rate_control_frames,
+       "pings and pongs per connection at once (0: no limit); over it the connection is closed "
+       "(Failure rate_limited, close code 1008)");
+  rate(all, "rate_tiny_fragments_burst", "--rate-tiny-fragments-burst", "rate_tiny_fragments_per_min",
+       "--rate-tiny-fragments-per-min", &C::rate_tiny_fragments,
+       "fragments per connection at once that leave their message unfinished with under 256 bytes (empty "
+       "ones too; 0: no limit); over it the connection is closed (rate_limited, 1008)");
   all.push_back(number("max_storage_bytes", "--max-storage-bytes", &C::max_storage_bytes, 0,
                        std::uint64_t{1} << 50,
                        "quota of live database pages, bytes: over it Sends get storage_full; 0: none (a full disk "

@@ -11,11 +11,13 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <variant>
 
 #include "connection_limits.hpp"
+#include "metered_stream.hpp"
 
 namespace parley::relay {
 
@@ -47,11 +49,12 @@ struct Transport {
   }
 };
 
-// A WebSocket over either kind of transport, with the operations WebsocketSession uses.
+// A WebSocket over either kind of transport, with the operations WebsocketSession uses. A
+// MeteredStream sits between the two so the session sees every frame header (frame_meter.hpp).
 class WsStream {
  public:
-  using Plain = boost::beast::websocket::stream<PlainStream>;
-  using Tls = boost::beast::websocket::stream<TlsStream>;
+  using Plain = boost::beast::websocket::stream<MeteredStream<PlainStream>>;
+  using Tls = boost::beast::websocket::stream<MeteredStream<TlsStream>>;
 
   explicit WsStream(Transport&& transport)
       : slot_(std::move(transport.slot)),
@@ -67,6 +70,10 @@ class WsStream {
   template <class Option>
   void set_option(Option&& option) {
     std::visit([&](auto& ws) { ws.set_option(std::forward<Option>(option)); }, ws_);
+  }
+  // `observer` sees each chunk of plaintext read from the client before Beast parses it.
+  void observe(std::function<void(parley::ByteView)> observer) {
+    std::visit([&](auto& ws) { ws.next_layer().observe(std::move(observer)); }, ws_);
   }
   void read_message_max(std::size_t bytes) {
     std::visit([&](auto& ws) { ws.read_message_max(bytes); }, ws_);

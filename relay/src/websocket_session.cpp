@@ -75,6 +75,8 @@ void WebsocketSession::do_accept(http::request<http::string_body> request) {
       [](websocket::response_type& response) { response.set(http::field::server, "parley-relay"); }));
   ws_.read_message_max(config_.max_frame_bytes);
   ws_.binary(true);
+  // The observer lives in ws_, a member: it cannot outlive this session.
+  ws_.observe([this](ByteView bytes) { on_wire_bytes(bytes); });
   ws_.async_accept(request, beast::bind_front_handler(&WebsocketSession::on_accept, shared_from_this()));
 }
 
@@ -165,6 +167,17 @@ void WebsocketSession::on_read(beast::error_code ec, std::size_t) {
   apply(core_.handle_frame(bytes, now()));  // copies what it keeps: the buffer is reused
   buffer_.consume(buffer_.size());
   maybe_read();
+}
+
+void WebsocketSession::on_wire_bytes(ByteView bytes) {
+  const FrameCounts counts = meter_.feed(bytes);
+  if (!counts.any()) return;
+  Actions actions = core_.wire_frames(counts, now());
+  if (actions.empty()) return;
+  // This runs inside Beast's read operation: close once it has returned.
+  net::post(strand_, [self = shared_from_this(), actions = std::move(actions)]() mutable {
+    self->apply(std::move(actions));
+  });
 }
 
 // --- the core's actions ---

@@ -25,6 +25,7 @@
 
 #include "parley/error.hpp"
 #include "parley/types.hpp"
+#include "frame_meter.hpp"
 #include "relay_core.hpp"
 #include "shared_state.hpp"
 #include "storage.hpp"
@@ -63,6 +64,10 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
   void maybe_read();
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
+
+  // Bytes read from the client, before Beast parses them: counts pings, pongs and tiny
+  // fragments for the core's frame budgets.
+  void on_wire_bytes(ByteView bytes);
 
   // Carries out what the core asked for: frames out, storage jobs, wakes, a fatal close.
   void apply(Actions actions);
@@ -112,6 +117,7 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
 
   // The protocol rules of this connection (sans-IO): the session only moves bytes for it.
   RelayCore core_;
+  FrameMeter meter_;
 };
 
 }  // namespace parley::relay

@@ -36,6 +36,11 @@ void temp_dir_file(const temp_dir* dir, const char* name, char* out) { snprintf(
 /* ---------------------------------------------------------------- relay ---- */
 
 int relay_start(relay_process* relay, const char* binary, const char* data_dir) {
+  static const char* const open_registration[] = {"--registration", "open", NULL};
+  return relay_start_args(relay, binary, data_dir, open_registration);
+}
+
+int relay_start_args(relay_process* relay, const char* binary, const char* data_dir, const char* const* args) {
   int fds[2];
   relay->pid = -1;
   relay->port = 0;
@@ -47,7 +52,11 @@ int relay_start(relay_process* relay, const char* binary, const char* data_dir) 
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* no relay outlives a crashed test */
     if (getppid() != parent) _exit(126);
     dup2(fds[1], STDOUT_FILENO);
-    execl(binary, binary, "--listen", "127.0.0.1:0", "--data", data_dir, "--registration", "open", (char*)NULL);
+    const char* argv[32] = {binary, "--listen", "127.0.0.1:0", "--data", data_dir};
+    int argc = 5;
+    for (const char* const* a = args; a && *a && argc < 31; ++a) argv[argc++] = *a;
+    argv[argc] = NULL;
+    execv(binary, (char* const*)argv);
     _exit(127);
   }
   close(fds[1]);
@@ -179,6 +188,11 @@ int device_anchor_supervisor(device* member, const device* supervisor) {
 }
 
 parley_status device_open(device* d, const temp_dir* dir, const char* user, uint16_t port, parley_error* err) {
+  return device_open_relay(d, dir, user, port, NULL, err);
+}
+
+parley_status device_open_relay(device* d, const temp_dir* dir, const char* user, uint16_t port,
+                                const device_relay_options* relay, parley_error* err) {
   memset(d, 0, sizeof *d);
   snprintf(d->user, sizeof d->user, "%s", user);
   d->number = 1;
@@ -201,6 +215,12 @@ parley_status device_open(device* d, const temp_dir* dir, const char* user, uint
   options.reconnect_initial_ms = 50;
   options.reconnect_max_ms = 500;
   options.initial_prekeys = 20;
+  if (relay) {
+    options.relay_tls = relay->tls;
+    options.relay_ca_file = relay->ca_file;
+    options.relay_cert_sha256 = relay->cert_sha256;
+    options.invite_token = relay->invite_token;
+  }
   parley_status s = parley_client_open(&options, &d->client, err);
   if (s == PARLEY_OK) s = parley_client_set_event_callback(d->client, record, d, err);
   return s;

@@ -24,6 +24,8 @@ typedef struct relay_process {
   uint16_t port;
 } relay_process;
 int relay_start(relay_process* relay, const char* binary, const char* data_dir);
+/* The same with `args` (NULL-terminated) instead of "--registration open". */
+int relay_start_args(relay_process* relay, const char* binary, const char* data_dir, const char* const* args);
 void relay_stop(relay_process* relay);
 
 /* One event as copied out of a callback. */
@@ -79,6 +81,16 @@ typedef struct device {
 /* Opens user.1 with a passphrase store in `dir` against `port` and records its events.
  * Returns the status of parley_client_open. */
 parley_status device_open(device* d, const temp_dir* dir, const char* user, uint16_t port, parley_error* err);
+/* The version-2 fields of parley_client_options (TLS and the invite); NULL strings are unset. */
+typedef struct device_relay_options {
+  bool tls;
+  const char* ca_file;
+  const char* cert_sha256;
+  const char* invite_token;
+} device_relay_options;
+/* device_open with those fields set (`relay` may be NULL: none). */
+parley_status device_open_relay(device* d, const temp_dir* dir, const char* user, uint16_t port,
+                                const device_relay_options* relay, parley_error* err);
 void device_close(device* d);
 parley_address device_address(const device* d);
 /* Hands `member` the supervisor's join anchor (out of band in real life), so that Welcomes of

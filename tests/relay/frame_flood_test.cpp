@@ -4,6 +4,9 @@
 // tiny fragments of a message that never ends (1-byte fragments run into max_frame_bytes,
 // empty ones never grow). Meanwhile another device connects, authenticates and is served;
 // the relay stays up and its resident memory stays within a stated bound of its baseline.
+// Then the same floods against the per-connection frame budgets (rate_control_frames,
+// rate_tiny_fragments): the flooder is closed with Failure{rate_limited} and 1008, counted in
+// /metrics, while a client within the budgets keeps its connection.
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -155,9 +158,11 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The two floods below run with the per-connection frame budgets off, to show what the relay
+// does without them (bounded memory, CPU spent); the tests after them turn the budgets on.
 TEST(RelayFloods, PingFloodLeavesTheRelayUpServingAndItsMemoryBounded) {
   TempDir dir;
-  RelayProcess relay(dir.file("relay"));
+  RelayProcess relay(dir.file("relay"), {"--rate-control-frames-burst", "0"});
   relay.start();
   const std::uint64_t baseline = baseline_rss(relay);
   ASSERT_GT(baseline, 0u) << "cannot read /proc/" << relay.pid() << "/status";
@@ -194,7 +199,8 @@ TEST(RelayFloods, PingFloodLeavesTheRelayUpServingAndItsMemoryBounded) {
 TEST(RelayFloods, TinyFragmentFloodIsBoundedByTheMessageLimitAndLeavesTheRelayServing) {
   constexpr std::size_t kMaxFrame = 65536;
   TempDir dir;
-  RelayProcess relay(dir.file("relay"), {"--max-frame-bytes", std::to_string(kMaxFrame)});
+  RelayProcess relay(dir.file("relay"),
+                     {"--max-frame-bytes", std::to_string(kMaxFrame), "--rate-tiny-fragments-burst", "0"});
   relay.log_to(dir.file("relay.log"));
   relay.start();
   const std::uint64_t baseline = baseline_rss(relay);
@@ -239,6 +245,171 @@ TEST(RelayFloods, TinyFragmentFloodIsBoundedByTheMessageLimitAndLeavesTheRelaySe
   relay.stop();
   const std::string log = read_file(dir.file("relay.log"));
   EXPECT_NE(log.find("frame larger than " + std::to_string(kMaxFrame) + " bytes"), std::string::npos) << log;
+}
+
+// --- the per-connection frame budgets ---
+
+std::string metrics_text(std::uint16_t port) {
+  std::string body;
+  EXPECT_EQ(http_get_status(port, "/metrics", &body), 200);
+  return body;
+}
+
+// What a flooding connection got back before the relay ended it.
+struct Cutoff {
+  std::uint64_t sent = 0;     // frames written
+  std::uint64_t pongs = 0;
+  bool rate_limited = false;  // a fatal Failure{rate_limited} came
+  std::string failure_message;
+  bool closed = false;        // a close frame came
+  std::uint16_t close_code = 0;
+};
+
+// Writes `frame` up to `max_frames` times, in batches, reading what comes back, until the relay
+// sends its close frame or `limit` passes.
+Cutoff flood_until_closed(RawWs& ws, const std::string& frame, std::uint64_t max_frames,
+                          std::chrono::milliseconds limit = 10s) {
+  Cutoff out;
+  std::string batch;
+  for (int i = 0; i < 64; ++i) batch += frame;
+  const auto end = Clock::now() + limit;
+  bool writing = true;
+  while (!out.closed && Clock::now() < end) {
+    if (writing && out.sent < max_frames) {
+      if (ws.write_all(batch, 1s))
+        out.sent += 64;
+      else
+        writing = false;  // the relay stopped taking them
+    }
+    const auto wait = writing && out.sent < max_frames ? 0ms : 100ms;
+    while (auto reply = ws.read_frame(wait)) {
+      if (reply->opcode == 0xA) ++out.pongs;
+      if (reply->opcode == 0x2) {
+        Bytes bytes(reply->payload.begin(), reply->payload.end());
+        auto parsed = wire::parse_relay_frame(bytes);
+        if (parsed && (*parsed)->body_type() == wire::RelayBody::Failure) {
+          const auto* failure = (*parsed)->body_as_Failure();
+          out.rate_limited = failure->code() == static_cast<std::uint16_t>(Errc::rate_limited) && failure->fatal();
+          if (failure->message()) out.failure_message = failure->message()->str();
+        }
+      }
+      if (reply->opcode == 0x8) {
+        out.closed = true;
+        out.close_code = ws.close_code();
+        break;
+      }
+    }
+    if (ws.ended()) break;
+  }
+  return out;
+}
+
+bool real_client_served(std::uint16_t port, const std::string& user) {
+  try {
+    const auto device = TestDevice::make(user, 1, 2);
+    auto client = connect_registered(port, device);
+    client->send(fetch_frame(3, device.address));
+    return client->read_until(wire::RelayBody::Bundle, 10s).has_value();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "a real client could not get in: " << e.what();
+    return false;
+  }
+}
+
+TEST(RelayFrameBudgets, APingFloodIsClosedAtTheControlFrameBudgetBeforeAndAfterAuthentication) {
+  TempDir dir;
+  RelayProcess relay(dir.file("relay"), {"--rate-control-frames-burst", "100", "--rate-control-frames-per-min", "60"});
+  relay.start();
+  const std::string ping = RawWs::frame(0x9, std::string(125, 'p'));
+
+  RawWs device(relay.port());
+  ASSERT_TRUE(register_raw(device, TestDevice::make("pinger", 1, 2)));
+  const Cutoff after_auth = flood_until_closed(device, ping, 200'000);
+  std::printf("[ping budget] authenticated: %llu pings sent, %llu pongs, close code %u: %s\n",
+              static_cast<unsigned long long>(after_auth.sent), static_cast<unsigned long long>(after_auth.pongs),
+              after_auth.close_code, after_auth.failure_message.c_str());
+  EXPECT_TRUE(after_auth.rate_limited) << "no fatal Failure{rate_limited} before the close";
+  EXPECT_NE(after_auth.failure_message.find("limit control_frames"), std::string::npos) << after_auth.failure_message;
+  EXPECT_TRUE(after_auth.closed) << "the relay did not close a ping flood";
+  EXPECT_EQ(after_auth.close_code, 1008);
+  // At most the burst (plus the refill of these few seconds) is answered.
+  EXPECT_LE(after_auth.pongs, 120u);
+
+  // Before authentication: the Challenge is waiting, the budget applies all the same.
+  RawWs stranger(relay.port());
+  ASSERT_TRUE(stranger.upgraded());
+  const Cutoff before_auth = flood_until_closed(stranger, ping, 200'000);
+  EXPECT_TRUE(before_auth.rate_limited);
+  EXPECT_TRUE(before_auth.closed);
+  EXPECT_EQ(before_auth.close_code, 1008);
+
+  const std::string metrics = metrics_text(relay.port());
+  EXPECT_NE(metrics.find("parley_relay_rate_limited_total{limit=\"control_frames\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_TRUE(real_client_served(relay.port(), "after-pings"));
+  ASSERT_TRUE(relay.alive());
+  EXPECT_EQ(http_get_status(relay.port(), "/healthz"), 200);
+}
+
+TEST(RelayFrameBudgets, AnEmptyFragmentFloodIsClosedAtTheTinyFragmentBudget) {
+  TempDir dir;
+  RelayProcess relay(dir.file("relay"));  // the default budget: 100 at once, 600 a minute
+  relay.start();
+  RawWs device(relay.port());
+  ASSERT_TRUE(register_raw(device, TestDevice::make("fragmenter", 1, 2)));
+  // A binary message that never ends, continued by empty fragments: before the budget, Beast
+  // swallowed these in its read loop without a trace.
+  ASSERT_TRUE(device.write_all(RawWs::frame(0x2, std::string(1000, 'x'), false)));
+  const Cutoff cutoff = flood_until_closed(device, RawWs::frame(0x0, "", false), 200'000);
+  std::printf("[fragment budget] %llu empty fragments sent, close code %u: %s\n",
+              static_cast<unsigned long long>(cutoff.sent), cutoff.close_code, cutoff.failure_message.c_str());
+  EXPECT_TRUE(cutoff.rate_limited);
+  EXPECT_NE(cutoff.failure_message.find("limit tiny_fragments"), std::string::npos) << cutoff.failure_message;
+  EXPECT_TRUE(cutoff.closed) << "the relay did not close an empty-fragment flood";
+  EXPECT_EQ(cutoff.close_code, 1008);
+  const std::string metrics = metrics_text(relay.port());
+  EXPECT_NE(metrics.find("parley_relay_rate_limited_total{limit=\"tiny_fragments\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("parley_relay_rate_limited_total{limit=\"control_frames\"} 0\n"), std::string::npos) << metrics;
+  EXPECT_TRUE(real_client_served(relay.port(), "after-fragments"));
+  ASSERT_TRUE(relay.alive());
+}
+
+TEST(RelayFrameBudgets, PingsAndFragmentsWithinTheBudgetsKeepTheConnectionServed) {
+  TempDir dir;
+  RelayProcess relay(dir.file("relay"));
+  relay.start();
+  const auto device = TestDevice::make("polite", 1, 2);
+  RawWs ws(relay.port());
+  ASSERT_TRUE(register_raw(ws, device));
+  // 60 pings, each answered.
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(ws.write_all(RawWs::frame(0x9, "hi")));
+    auto pong = ws.read_frame();
+    ASSERT_TRUE(pong) << "no pong for ping " << i;
+    ASSERT_EQ(pong->opcode, 0xA);
+  }
+  // A request in tiny fragments, 8 bytes each: well within the fragment budget.
+  const Bytes fetch = fetch_frame(5, device.address);
+  const std::string whole(fetch.begin(), fetch.end());
+  std::string pieces;
+  for (std::size_t at = 0; at < whole.size(); at += 8) {
+    const bool first = at == 0, last = at + 8 >= whole.size();
+    pieces += RawWs::frame(first ? 0x2 : 0x0, whole.substr(at, 8), last);
+  }
+  ASSERT_TRUE(ws.write_all(pieces));
+  bool bundle = false;
+  while (auto reply = ws.read_frame()) {
+    ASSERT_NE(reply->opcode, 0x8) << "closed with " << ws.close_code();
+    Bytes bytes(reply->payload.begin(), reply->payload.end());
+    auto parsed = wire::parse_relay_frame(bytes);
+    if (parsed && (*parsed)->body_type() == wire::RelayBody::Bundle) {
+      bundle = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(bundle) << "the fragmented FetchBundle was not answered";
+  const std::string metrics = metrics_text(relay.port());
+  EXPECT_NE(metrics.find("parley_relay_rate_limited_total{limit=\"control_frames\"} 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("parley_relay_rate_limited_total{limit=\"tiny_fragments\"} 0\n"), std::string::npos) << metrics;
 }
 
 }  // namespace

@@ -173,6 +173,14 @@ typedef struct parley_client_options {
   uint32_t reconnect_max_ms;    /* default 5000: ... up to this, with random jitter */
   uint32_t initial_prekeys;     /* default 100: one-time prekeys made on first run */
   uint32_t deadline_tick_ms;    /* default 60000: longest sleep between timer checks (deadlines are armed exactly) */
+  /* Version 2: TLS and invites. A version-1 struct (it ends at deadline_tick_ms) connects over
+   * plain ws:// without a token, as before. */
+  bool relay_tls;                /* default false: connect over wss:// and verify the relay's certificate */
+  const char* relay_ca_file;     /* PEM file of the roots the certificate must chain to; NULL: the system's */
+  const char* relay_cert_sha256; /* optional pin: SHA-256 of the relay's certificate (DER), 64 hex digits,
+                                    colons allowed; any other certificate is refused. NULL: no pin */
+  const char* invite_token;      /* the token the relay's operator minted, sent when this device
+                                    registers; NULL: none (a relay with open registration) */
 } parley_client_options;
 
 /* Zeroes `options`, sets struct_size and the defaults above. NULL-safe. */
@@ -180,8 +188,12 @@ PARLEY_API void parley_client_options_init(parley_client_options* options);
 
 /* Opens the device's store (creating the identity on first use) and returns a stopped client.
  * Errors: INVALID_ARGUMENT (NULL or too-small options, bad address, missing path/key/port,
- * raw key not 32 bytes, store belonging to another device), STORE_WRONG_KEY, STORE_IO,
- * STORE_CORRUPT. On failure *out is set to NULL. */
+ * raw key not 32 bytes, store belonging to another device, a pin that is not 64 hex digits,
+ * relay_ca_file or relay_cert_sha256 without relay_tls), STORE_WRONG_KEY, STORE_IO,
+ * STORE_CORRUPT. On failure *out is set to NULL. A certificate the client refuses, or an
+ * invite the relay refuses, is not an error here: the client retries with backoff; a refused
+ * invite arrives as PROTOCOL_ERROR (INVITE_REQUIRED / INVITE_INVALID), a refused certificate
+ * only as the absence of CONNECTED (no event yet names it). */
 PARLEY_API parley_status parley_client_open(const parley_client_options* options, parley_client** out,
                                             parley_error* err);
 

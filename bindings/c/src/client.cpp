@@ -10,8 +10,10 @@ using namespace parley::cabi;
 
 namespace {
 
-// Version 1 of parley_client_options ends with deadline_tick_ms.
+// Version 1 of parley_client_options ends with deadline_tick_ms; version 2 adds TLS and the
+// invite token.
 constexpr std::size_t kClientOptionsV1 = offsetof(parley_client_options, deadline_tick_ms) + sizeof(std::uint32_t);
+constexpr std::size_t kClientOptionsV2 = offsetof(parley_client_options, invite_token) + sizeof(const char*);
 
 Result<ClientOptions> to_options(const parley_client_options* in) {
   PARLEY_TRY(check_struct(in, kClientOptionsV1, "options"));
@@ -48,6 +50,13 @@ Result<ClientOptions> to_options(const parley_client_options* in) {
   out.initial_prekeys = in->initial_prekeys;
   if (in->deadline_tick_ms == 0) return make_error(Errc::invalid_argument, "options.deadline_tick_ms must be > 0");
   out.deadline_tick = std::chrono::milliseconds(in->deadline_tick_ms);
+  if (in->struct_size >= kClientOptionsV2) {
+    // The C++ client checks the pin's form and that CA and pin come with TLS (Client::open).
+    out.relay_tls = in->relay_tls;
+    if (in->relay_ca_file) out.relay_ca_file = in->relay_ca_file;
+    if (in->relay_cert_sha256) out.relay_cert_sha256 = in->relay_cert_sha256;
+    if (in->invite_token) out.invite_token = in->invite_token;
+  }
   return out;
 }
 

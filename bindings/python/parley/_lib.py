@@ -58,7 +58,10 @@ class ClientOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("address", Address), ("store_path", c_char_p),
                 ("store_key_kind", c_int), ("store_key", POINTER(c_uint8)), ("store_key_len", c_size_t),
                 ("relay_host", c_char_p), ("relay_port", c_uint16), ("reconnect_initial_ms", c_uint32),
-                ("reconnect_max_ms", c_uint32), ("initial_prekeys", c_uint32), ("deadline_tick_ms", c_uint32)]
+                ("reconnect_max_ms", c_uint32), ("initial_prekeys", c_uint32), ("deadline_tick_ms", c_uint32),
+                # version 2: TLS and invites
+                ("relay_tls", c_bool), ("relay_ca_file", c_char_p), ("relay_cert_sha256", c_char_p),
+                ("invite_token", c_char_p)]
 
 
 class RoleChange(Structure):

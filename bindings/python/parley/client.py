@@ -212,7 +212,18 @@ class Client:
 
     def __init__(self, user, store_path, *, device=1, passphrase=None, raw_key=None, relay_port,
                  relay_host="127.0.0.1", reconnect_initial_ms=200, reconnect_max_ms=5000, initial_prekeys=100,
-                 deadline_tick_ms=60000):
+                 deadline_tick_ms=60000, relay_tls=False, relay_ca_file=None, relay_cert_sha256=None,
+                 invite_token=None):
+        """Opens the device's store (creating its identity on first use); start() connects.
+
+        relay_tls: connect over wss:// and verify the relay's certificate against relay_ca_file
+        (a PEM file; None: the system's roots) and relay_host; relay_cert_sha256 additionally
+        pins the certificate (SHA-256 of its DER, 64 hex digits, colons allowed). A refused
+        certificate is a DISCONNECTED event, and the client retries.
+        invite_token: the token the relay's operator minted (`parley-relay admin mint-invite`),
+        sent when this device registers; a refusal is a PROTOCOL_ERROR event with
+        INVITE_REQUIRED or INVITE_INVALID.
+        """
         self._handle = ctypes.c_void_p()
         if (passphrase is None) == (raw_key is None):
             raise ValueError("give exactly one of passphrase= or raw_key=")
@@ -230,6 +241,10 @@ class Client:
         options.reconnect_max_ms = reconnect_max_ms
         options.initial_prekeys = initial_prekeys
         options.deadline_tick_ms = deadline_tick_ms
+        options.relay_tls = bool(relay_tls)
+        options.relay_ca_file = str(relay_ca_file).encode() if relay_ca_file is not None else None
+        options.relay_cert_sha256 = relay_cert_sha256.encode() if relay_cert_sha256 is not None else None
+        options.invite_token = invite_token.encode() if invite_token is not None else None
         self._events = queue.Queue()
         err = _lib.Error()
         status = _lib.lib.parley_client_open(ctypes.byref(options), ctypes.byref(self._handle), ctypes.byref(err))
