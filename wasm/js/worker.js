@@ -5,10 +5,7 @@
 // value} or {id, error: {code, message}}, and {device, event} for each event, posted as the
 // device releases it (after its commit is durable), so the page sees nothing undurable.
 
-const WORKER_CALLS = new Set(['info', 'connect', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge',
-  'ackStatus', 'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
-  'channelKeyRecords', 'persist', 'close', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
-  'declineInvitation', 'invitations']);
+const WORKER_CALLS = new Set([...DEVICE_CALLS, 'connect', 'close']);
 
 let workerParley = null;
 const workerDevices = new Map();
@@ -22,7 +19,7 @@ async function answer(data) {
     workerParley = workerParley || await init({ moduleOptions: { locateFile, ...(data.options || {}).moduleOptions } });
     return true;
   }
-  if (!workerParley) throw new ParleyError(2, 'the Parley worker is not initialised');
+  if (!workerParley) throw new ParleyError(ErrorCode.internal, 'the Parley worker is not initialised');
   if (data.op === 'open') {
     const device = await workerParley.openDevice(data.options);
     const id = nextWorkerDevice++;
@@ -31,8 +28,8 @@ async function answer(data) {
     return id;
   }
   const device = workerDevices.get(data.device);
-  if (!device) throw new ParleyError(89, 'the device is closed');
-  if (data.op !== 'call' || !WORKER_CALLS.has(data.method)) throw new ParleyError(1, `no such call: ${data.method}`);
+  if (!device) throw new ParleyError(ErrorCode.closed, 'the device is closed');
+  if (data.op !== 'call' || !WORKER_CALLS.has(data.method)) throw new ParleyError(ErrorCode.invalid_argument, `no such call: ${data.method}`);
   const value = await device[data.method](...data.args);
   if (data.method === 'close') workerDevices.delete(data.device);
   return value;
