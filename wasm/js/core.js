@@ -54,6 +54,28 @@ class Parley {
     d.armTimer();
     return d;
   }
+
+  /**
+   * Checks an attested channel's transcript offline (exportTranscript's bytes, any device's),
+   * as parley-verify does: the charter from its genesis, each message's signature and
+   * authority. `expectedGenesis` (64 hex digits, agreed out of band) refuses another cell's.
+   * Resolves to the report; forged, equivocating and missing messages are findings in it.
+   */
+  async verifyTranscript(bytes, { expectedGenesis = '' } = {}) {
+    const m = this.module;
+    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const at = m._malloc(data.length || 1);
+    m.HEAPU8.set(data, at);
+    let rc;
+    try {
+      rc = withStrings(m, [expectedGenesis], ([g]) => m._parley_verify_transcript(at, data.length, g));
+    } finally {
+      m._free(at);
+    }
+    if (rc !== 0) throw new ParleyError(rc, m.UTF8ToString(m._parley_verify_last_error()));
+    const from = m._parley_verify_result();
+    return JSON.parse(new TextDecoder().decode(m.HEAPU8.slice(from, from + m._parley_verify_result_size())));
+  }
 }
 
 class Device {

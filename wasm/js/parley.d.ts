@@ -304,7 +304,8 @@ export type ParleyEvent =
    * both commits (PLS1 bytes, hex), a proof a third party can check; '' otherwise.
    */
   | { type: 'securityAlert'; cell: string; sender: Address; epoch: number; error: ErrorInfo; applied: string; conflicting: string }
-  | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number }
+  /** Supervisor devices: a party admin's proposal, pending until acceptProposal / rejectProposal. */
+  | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number; changes: PendingProposalInfo['changes'] }
   | { type: 'acknowledgement'; cell: string; channel: string; sender: Address; id: string; party: string; by: Address }
   | { type: 'messageOverdue'; cell: string; channel: string; sender: Address; id: string; party: string; deadline: number }
   | { type: 'escalation'; cell: string; channel: string; from: Address; id: string; party: string; deadline: number }
@@ -553,8 +554,48 @@ export class Device {
   free(): Promise<void>;
 }
 
+/** One message's verdict in a TranscriptReport (parley/verify.hpp). */
+export interface TranscriptMessage {
+  index: number;
+  ref: MessageRef;
+  sequence: number;
+  epoch: number;
+  sentAt: number;
+  precedence: Precedence | null;
+  verdict: 'valid' | 'forged' | 'equivocation';
+  /** forged: the first failed check ('none' otherwise). */
+  reason: 'none' | 'unknown_epoch' | 'wrong_head' | 'not_a_member' | 'bad_signature' | 'not_attested'
+    | 'not_a_poster' | 'bad_precedence' | 'bad_sequence' | 'duplicate';
+  detail: string;
+  /** equivocation: the index of the other message. */
+  conflictsWith: number | null;
+  acks: { party: string; device: Address; at: number }[];
+}
+
+/** What Parley.verifyTranscript found; never message bodies. */
+export interface TranscriptReport {
+  cell: string;
+  channel: string;
+  genesis: string;
+  charterEpoch: number;
+  from: number;
+  to: number;
+  messages: TranscriptMessage[];
+  missing: ({ kind: 'sequenceGap'; sender: Address; firstSequence: number; lastSequence: number }
+    | { kind: 'acknowledgedMessage'; sender: Address; target?: MessageRef; acknowledgedBy?: MessageRef })[];
+  /** Every message valid and nothing missing. */
+  allValid: boolean;
+}
+
 export class Parley {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
+  /**
+   * Checks a transcript (Device.exportTranscript's bytes) offline, as parley-verify does; no
+   * device needed. Refused as a whole: malformed_frame (40) / truncated (42) / ... for bytes
+   * that are no transcript, hotline_transcript_invalid (125) for a charter that does not fold
+   * or another genesis than `expectedGenesis` (64 hex digits), hotline_not_attested (124).
+   */
+  verifyTranscript(transcript: Uint8Array, options?: { expectedGenesis?: string }): Promise<TranscriptReport>;
 }
 
 /**

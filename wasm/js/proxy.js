@@ -80,6 +80,11 @@ class Parley {
     proxyRegistry.register(device, { rpc: this.rpc, id }, device);
     return device;
   }
+
+  /** As core.js: checks a transcript offline (in the Worker). */
+  verifyTranscript(bytes, options) {
+    return this.rpc.call({ op: 'verify', bytes, options });
+  }
 }
 
 class Device {

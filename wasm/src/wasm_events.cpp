@@ -57,6 +57,18 @@ std::string_view severity_text(Severity severity) {
 // The event and invitations() share it; hex() is defined below, outside this namespace.
 json invitation_json(const Invitation& i);
 
+// A proposal's changes, as the proposalReceived event and a cell view's pendingProposals show them.
+json proposal_changes_json(const CellProposal& changes) {
+  const auto role = [](CellRole r) { return charter::role_name(static_cast<charter::Role>(r)); };
+  json add = json::array(), remove = json::array(), roles = json::array();
+  for (const auto& m : changes.add)
+    add.push_back({{"user", m.device.user}, {"device", m.device.device}, {"party", m.party},
+                   {"role", role(m.role)}, {"identityKey", hex(ByteView(m.identity_key))}});
+  for (const auto& a : changes.remove) remove.push_back(address_json(a));
+  for (const auto& r : changes.roles) roles.push_back({{"user", r.user}, {"role", role(r.role)}});
+  return {{"add", add}, {"remove", remove}, {"roles", roles}};
+}
+
 struct EventToJson {
   json operator()(const Connected& e) const { return {{"prekeysRemaining", e.prekeys_remaining}}; }
   json operator()(const Disconnected& e) const { return {{"error", error_json(e.reason)}}; }
@@ -94,8 +106,8 @@ struct EventToJson {
             {"error", error_json(e.error)}, {"applied", hex(e.applied)}, {"conflicting", hex(e.conflicting)}};
   }
   json operator()(const ProposalReceived& e) const {
-    return {{"cell", hex(e.cell)}, {"id", hex(e.id)},
-            {"proposer", address_json(e.proposer)}, {"baseEpoch", e.base_epoch}};
+    return {{"cell", hex(e.cell)}, {"id", hex(e.id)}, {"proposer", address_json(e.proposer)},
+            {"baseEpoch", e.base_epoch}, {"changes", proposal_changes_json(e.changes)}};
   }
   json operator()(const AcknowledgementReceived& e) const {
     return {{"cell", hex(e.cell)}, {"channel", e.channel},
@@ -469,18 +481,12 @@ json cell_json(const CellView& view) {
   }
   json pending = json::array();
   for (const auto& p : view.pending_proposals) {
-    json add = json::array(), remove = json::array(), roles = json::array();
-    for (const auto& m : p.changes.add)
-      add.push_back({{"user", m.device.user}, {"device", m.device.device}, {"party", m.party},
-                     {"role", role_text(m.role)}, {"identityKey", hex(ByteView(m.identity_key))}});
-    for (const auto& a : p.changes.remove) remove.push_back(address_json(a));
-    for (const auto& r : p.changes.roles) roles.push_back({{"user", r.user}, {"role", role_text(r.role)}});
     pending.push_back({{"id", hex(p.id)},
                        {"proposer", address_json(p.proposer)},
                        {"baseEpoch", p.base_epoch},
                        {"receivedAt", p.received_at},
                        {"summary", p.summary},
-                       {"changes", {{"add", add}, {"remove", remove}, {"roles", roles}}}});
+                       {"changes", proposal_changes_json(p.changes)}});
   }
   return {{"id", hex(view.id)},
           {"name", view.name},

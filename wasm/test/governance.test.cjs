@@ -66,7 +66,10 @@ test('a wasm supervisor governs a cell; a wasm party admin proposes', async (t) 
     add: [{ user: 'carol', device: 1, party: 'IL', role: 'member', identityKey: carol.info().identityKey }],
   });
   assert.match(proposal, /^[0-9a-f]{32}$/);
-  assert.equal((await proposed).id, proposal);
+  const received = await proposed;
+  assert.equal(received.id, proposal);
+  assert.deepEqual(received.changes, { add: [{ user: 'carol', device: 1, party: 'IL', role: 'member',
+    identityKey: carol.info().identityKey }], remove: [], roles: [] });
   const pending = sup.cell(cell).pendingProposals;
   assert.deepEqual(pending.map((p) => [p.id, p.proposer.user, p.changes.add.map((a) => a.user)]),
     [[proposal, 'iladmin', ['carol']]]);
@@ -98,6 +101,17 @@ test('a wasm supervisor governs a cell; a wasm party admin proposes', async (t) 
   const transcript = sup.exportTranscript(cell, 'ops');
   assert.ok(transcript instanceof Uint8Array && transcript.length > 100);
   assert.throws(() => sup.exportTranscript(cell, 'intel'), named('hotline_not_attested'));
+  // ...and verified offline, from JS as by parley-verify.
+  const genesis = sup.cell(cell).genesis;
+  const report = await parley.verifyTranscript(transcript, { expectedGenesis: genesis });
+  assert.deepEqual([report.cell, report.channel, report.genesis, report.allValid], [cell, 'ops', genesis, true]);
+  assert.deepEqual(report.messages.map((m) => [m.verdict, m.ref.sender.user, m.precedence]),
+    [['valid', 'iladmin', 'routine']]);
+  assert.equal(JSON.stringify(report).includes('attested post'), false);  // never bodies
+  await assert.rejects(parley.verifyTranscript(transcript, { expectedGenesis: '00'.repeat(32) }),
+    named('hotline_transcript_invalid'));
+  const cut = transcript.slice(0, transcript.length - 7);
+  await assert.rejects(parley.verifyTranscript(cut), (e) => e instanceof ParleyError && e.code >= 40 && e.code <= 43);
 
   await sup.archiveChannel(cell, 'ops');
   assert.equal(sup.cell(cell).channels.find((c) => c.id === 'ops').archived, true);
