@@ -46,7 +46,8 @@ test('a wasm supervisor governs a cell; a wasm party admin proposes', async (t) 
   assert.equal(admin.cell(cell).role, 'party_admin');
 
   // Channels: create, restrict to IL, check what the admin's SDK says it may do.
-  const policyChanged = nextEvent(admin, (e) => e.type === 'charterChanged' && e.epoch === sup.cell(cell).epoch + 2);
+  const target = sup.cell(cell).epoch + 2;  // a commit each
+  const policyChanged = nextEvent(admin, (e) => e.type === 'charterChanged' && e.epoch === target);
   await sup.createChannel(cell, 'ops', 'Operations');
   await sup.setChannelPolicy(cell, 'ops', {
     readGrants: [{ kind: 'party', name: 'IL' }, { kind: 'party', name: 'US' }],
