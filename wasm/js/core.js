@@ -56,6 +56,18 @@ class Parley {
   }
 
   /**
+   * The six groups of five digits of a fingerprint (64 hex digits, e.g. a member device's
+   * identityFingerprint), for people to read aloud and compare. invalid_argument otherwise.
+   */
+  async fingerprintDigits(fingerprint) {
+    const m = this.module;
+    const rc = withStrings(m, [String(fingerprint)], ([f]) => m._parley_fingerprint_digits_of(f));
+    if (rc !== 0) throw new ParleyError(rc, m.UTF8ToString(m._parley_verify_last_error()));
+    const from = m._parley_verify_result();
+    return new TextDecoder().decode(m.HEAPU8.slice(from, from + m._parley_verify_result_size()));
+  }
+
+  /**
    * Checks an attested channel's transcript offline (exportTranscript's bytes, any device's),
    * as parley-verify does: the charter from its genesis, each message's signature and
    * authority. `expectedGenesis` (64 hex digits, agreed out of band) refuses another cell's.

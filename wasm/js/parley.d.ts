@@ -596,6 +596,8 @@ export class Parley {
    * or another genesis than `expectedGenesis` (64 hex digits), hotline_not_attested (124).
    */
   verifyTranscript(transcript: Uint8Array, options?: { expectedGenesis?: string }): Promise<TranscriptReport>;
+  /** Six groups of five digits of a fingerprint (64 hex digits), to read aloud; invalid_argument (1) otherwise. */
+  fingerprintDigits(fingerprint: string): Promise<string>;
 }
 
 /**

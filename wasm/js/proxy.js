@@ -83,7 +83,12 @@ class Parley {
 
   /** As core.js: checks a transcript offline (in the Worker). */
   verifyTranscript(bytes, options) {
-    return this.rpc.call({ op: 'verify', bytes, options });
+    return this.rpc.call({ op: 'parley', method: 'verifyTranscript', args: [bytes, options] });
+  }
+
+  /** As core.js (in the Worker). */
+  fingerprintDigits(fingerprint) {
+    return this.rpc.call({ op: 'parley', method: 'fingerprintDigits', args: [fingerprint] });
   }
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The dedicated Worker of the browser flavour (parley-worker.mjs): it runs the SDK in-process
 // (core.js: the wasm module, its OPFS store, the relay WebSocket, the clock) and answers the
-// page's proxy (proxy.js). Messages in: {id, op: 'init' | 'open' | 'verify' | 'call', ...}; out: {id,
+// page's proxy (proxy.js). Messages in: {id, op: 'init' | 'open' | 'parley' | 'call', ...}; out: {id,
 // value} or {id, error: {code, message}}, and {device, event} for each event, posted as the
 // device releases it (after its commit is durable), so the page sees nothing undurable.
 
@@ -20,7 +20,13 @@ async function answer(data) {
     return true;
   }
   if (!workerParley) throw new ParleyError(ErrorCode.internal, 'the Parley worker is not initialised');
-  if (data.op === 'verify') return workerParley.verifyTranscript(data.bytes, data.options);
+  // Device-less calls of the Parley object.
+  if (data.op === 'parley') {
+    if (!['verifyTranscript', 'fingerprintDigits'].includes(data.method)) {
+      throw new ParleyError(ErrorCode.invalid_argument, `no such call: ${data.method}`);
+    }
+    return workerParley[data.method](...data.args);
+  }
   if (data.op === 'open') {
     const device = await workerParley.openDevice(data.options);
     const id = nextWorkerDevice++;

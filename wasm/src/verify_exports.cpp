@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Offline transcript verification for JS (Parley.verifyTranscript): parley::verify, the same
+// Device-less checks for JS: fingerprint digits (Parley.fingerprintDigits) and offline
+// transcript verification (Parley.verifyTranscript): parley::verify, the same
 // check parley-verify and the C ABI run, with its report as JSON. No device, no store, no
 // network. Like the device exports, it returns a Parley error code; the JSON report is in
 // parley_verify_result*.
@@ -9,6 +10,7 @@
 
 #include <string>
 
+#include "parley/joining.hpp"
 #include "parley/verify.hpp"
 #include "wasm_events.hpp"
 
@@ -96,6 +98,18 @@ EMSCRIPTEN_KEEPALIVE int parley_verify_transcript(const std::uint8_t* data, std:
     return static_cast<int>(report.error().code);
   }
   result() = wasm::to_text(report_json(*report));
+  last_message().clear();
+  return 0;
+}
+
+// The six groups of five digits of a fingerprint (64 hex digits), in parley_verify_result.
+EMSCRIPTEN_KEEPALIVE int parley_fingerprint_digits_of(const char* fingerprint_hex) {
+  auto digest = wasm::digest(fingerprint_hex ? fingerprint_hex : "");
+  if (!digest) {
+    last_message() = digest.error().message;
+    return static_cast<int>(digest.error().code);
+  }
+  result() = fingerprint_digits(*digest);
   last_message().clear();
   return 0;
 }

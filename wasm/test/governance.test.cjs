@@ -75,10 +75,18 @@ test('a wasm supervisor governs a cell; a wasm party admin proposes', async (t) 
   assert.deepEqual(pending.map((p) => [p.id, p.proposer.user, p.changes.add.map((a) => a.user)]),
     [[proposal, 'iladmin', ['carol']]]);
   const carolJoined = nextEvent(carol, (e) => e.type === 'charterChanged' && e.joined);
+  const withCarol = sup.cell(cell).epoch + 1;
+  const adminSeesCarol = nextEvent(admin, (e) => e.type === 'charterChanged' && e.epoch === withCarol);
   await sup.acceptProposal(cell, proposal);
-  await carolJoined;
+  await Promise.all([carolJoined, adminSeesCarol]);  // the admin's next proposal names carol
   assert.deepEqual(sup.cell(cell).pendingProposals, []);
   assert.equal(carol.cell(cell).role, 'member');
+  // The digits people compare, for any device's fingerprint.
+  const view = sup.cell(cell);
+  assert.equal(await parley.fingerprintDigits(view.supervisorFingerprint), view.supervisorFingerprintDigits);
+  const carolDevice = view.members.find((m) => m.user === 'carol').devices[0];
+  assert.match(await parley.fingerprintDigits(carolDevice.identityFingerprint), /^(\d{5} ){5}\d{5}$/);
+  await assert.rejects(parley.fingerprintDigits('abc'), named('invalid_argument'));
 
   // A second proposal, rejected: nothing changes.
   const second = nextEvent(sup, (e) => e.type === 'proposalReceived');

@@ -63,6 +63,7 @@ const COUNTERPARTS = {
   parley_channel_incidents: 'Device.incidents',
   parley_channel_post_notice: 'Device.postNotice',
   parley_channel_notices: 'Device.notices',
+  parley_fingerprint_digits: 'Parley.fingerprintDigits',
 };
 
 // C functions with no JS meaning, and why.
@@ -97,9 +98,6 @@ const NO_JS_MEANING = {
   parley_channel_policy_init: 'C struct defaults (JS: a ChannelPolicyInput literal)',
   parley_new_incident_init: 'C struct defaults (JS: an IncidentInput literal)',
   parley_notice_init: 'C struct defaults (JS: a NoticeInput literal)',
-  // The SDK computes the digits wherever JS meets a fingerprint it should compare
-  // (CellInfo.supervisorFingerprintDigits, Invitation.fingerprintDigits).
-  parley_fingerprint_digits: 'digits come with every fingerprint in JS values',
 };
 
 // Every `PARLEY_API <type> name(` declaration of the header.
@@ -130,9 +128,9 @@ function deviceCalls() {
   return new Set([...m[1].matchAll(/'([A-Za-z]+)'/g)].map((x) => x[1]));
 }
 
-// The proxy's own Device methods (those it does not forward unchanged).
-function proxyOwnMethods() {
-  const start = proxyJs.indexOf('class Device {');
+// The methods the proxy's class `name` defines itself (for Device: those it does not forward unchanged).
+function proxyOwnMethods(name = 'Device') {
+  const start = proxyJs.indexOf(`class ${name} {`);
   const body = proxyJs.slice(start, proxyJs.indexOf('\n}', start));
   return new Set([...body.matchAll(/^ {2}(?:async )?([a-zA-Z]+)\(/gm)].map((x) => x[1]));
 }
@@ -171,6 +169,8 @@ test('every counterpart exists in the built API and reaches the browser Worker',
     const value = instances[owner][member];
     if (value === undefined) missing.push(`${c} -> ${js} (not in the in-process API)`);
     if (owner === 'Device' && typeof value !== 'function') missing.push(`${c} -> ${js} (not a method)`);
+    if (owner === 'Parley' && !proxyOwnMethods('Parley').has(member))
+      missing.push(`${c} -> ${js} (not in the browser proxy's Parley, proxy.js)`);
     if (owner === 'Device' && !calls.has(member) && !proxyOwn.has(member))
       missing.push(`${c} -> ${js} (the browser proxy does not forward it: DEVICE_CALLS in common.js)`);
   }
