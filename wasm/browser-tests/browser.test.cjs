@@ -139,6 +139,13 @@ test('browser device and native device in one cell, through the real relay', { t
     const keys = await page.evaluate(() => window.parleyDevice.channelKeyRecords());
     assert.ok(keys.some((k) => k.cell === cell && k.channel === 'intel' && k.sender.user === 'us_sup'), JSON.stringify(keys));
     assert.ok(!keys.some((k) => k.channel === 'commercial' || k.unknown), JSON.stringify(keys));
+    // Governance calls reach the Worker's SDK, which refuses a member's commit, by name.
+    const denied = await page.evaluate(async ([c]) => {
+      try { await window.parleyDevice.createChannel(c, 'side', 'Side channel'); return null; } catch (e) {
+        return { code: e.code, codeName: e.codeName };
+      }
+    }, [cell]);
+    assert.deepEqual(denied, { code: 103, codeName: 'charter_not_authorized' });
 
     // FLASH from the browser on the ack_required channel; the SY device acknowledges it.
     await openChannel(page, 'deescalation');
@@ -224,16 +231,24 @@ test('browser device and native device in one cell, through the real relay', { t
     const second = await context.newPage();
     await second.goto(relay.http);
     const refused = await second.evaluate(async () => {
-      const { init } = await import('/pkg/parley.mjs');
+      const { init, ErrorCode, EventTypes } = await import('/pkg/parley.mjs');
       const parley = await init();
+      // The page flavour has the generated tables, and verifyTranscript runs in the Worker.
+      let verify = null;
+      try { await parley.verifyTranscript(new Uint8Array([1, 2, 3])); } catch (e) { verify = { code: e.code, codeName: e.codeName }; }
       try {
         await parley.openDevice({ path: '/parley/il_officer.1.db', passphrase: 'browser passphrase', user: 'il_officer' });
         return null;
-      } catch (e) { return { code: e.code, message: e.message }; }
+      } catch (e) {
+        return { code: e.code, codeName: e.codeName, message: e.message, storeIo: ErrorCode.store_io,
+          hasChannelMessage: EventTypes.includes('channelMessage'), verify };
+      }
     });
     await second.close();
     assert.equal(refused && refused.code, 21, JSON.stringify(refused));
+    assert.deepEqual([refused.codeName, refused.storeIo, refused.hasChannelMessage], ['store_io', 21, true]);
     assert.match(refused.message, /already open in another tab/);
+    assert.ok(refused.verify && refused.verify.code >= 40 && refused.verify.code <= 43, JSON.stringify(refused.verify));
 
     // OPFS holds the encrypted store and no plaintext (read once the device closed its files).
     await page.evaluate(() => window.parleyDevice.close());

@@ -3,14 +3,30 @@
 // async iterators). Used in-process (core.js, Node and the Worker) and by the main-thread
 // proxy of the browser flavour (proxy.js), so both give apps the same events() semantics.
 
-/** An SDK error: `code` is the numeric Parley error code, `name` its table name. */
+/**
+ * An SDK error: `code` is the numeric Parley error code (one of ErrorCode's values), `codeName`
+ * its name in the one table (sdk/include/parley/error.hpp, e.g. 'store_wrong_key'; 'unknown'
+ * for a number not in it) and `description` the table's one-line text. `name` stays
+ * 'ParleyError', as JS expects of an Error subclass (stack traces, `e.name` checks).
+ */
 class ParleyError extends Error {
   constructor(code, message) {
-    super(message || `parley error ${code}`);
+    const [codeName, description] = errorTable.get(code) || ['unknown', 'unknown error code'];
+    super(message || `${codeName}: ${description}`);
     this.name = 'ParleyError';
     this.code = code;
+    this.codeName = codeName;
+    this.description = description;
   }
 }
+
+// The Device calls the page's proxy forwards to the Worker unchanged (proxy.js, worker.js);
+// connect and close are forwarded too, with their own handling on each side.
+const DEVICE_CALLS = ['info', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge', 'ackStatus',
+  'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
+  'channelKeyRecords', 'persist', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
+  'declineInvitation', 'invitations', 'addMember', 'removeMember', 'setRole', 'createChannel', 'archiveChannel',
+  'setChannelPolicy', 'propose', 'acceptProposal', 'rejectProposal', 'exportTranscript'];
 
 // Listeners and events() iterators of one device. `ended()` tells whether the device is closed.
 class EventHub {
@@ -34,7 +50,7 @@ class EventHub {
    * cells() and history() then). Each iterator sees only events after its creation.
    */
   events({ maxBuffered = 1024 } = {}) {
-    if (!(maxBuffered >= 1)) throw new ParleyError(1, 'events(): maxBuffered must be at least 1');
+    if (!(maxBuffered >= 1)) throw new ParleyError(ErrorCode.invalid_argument, 'events(): maxBuffered must be at least 1');
     const buffer = [];
     let dropped = 0;
     const waiting = [];  // resolves of next() calls made with nothing buffered, in call order

@@ -19,7 +19,7 @@ async function init(options = {}) {
   try {
     module = await loadModule(options.moduleOptions || {});
   } catch (cause) {
-    throw new ParleyError(2, `the Parley wasm module failed to load: ${cause && cause.message}`);
+    throw new ParleyError(ErrorCode.internal, `the Parley wasm module failed to load: ${cause && cause.message}`);
   }
   return new Parley(module);
 }
@@ -54,6 +54,40 @@ class Parley {
     d.armTimer();
     return d;
   }
+
+  /**
+   * The six groups of five digits of a fingerprint (64 hex digits, e.g. a member device's
+   * identityFingerprint), for people to read aloud and compare. invalid_argument otherwise.
+   */
+  async fingerprintDigits(fingerprint) {
+    const m = this.module;
+    const rc = withStrings(m, [String(fingerprint)], ([f]) => m._parley_fingerprint_digits_of(f));
+    if (rc !== 0) throw new ParleyError(rc, m.UTF8ToString(m._parley_verify_last_error()));
+    const from = m._parley_verify_result();
+    return new TextDecoder().decode(m.HEAPU8.slice(from, from + m._parley_verify_result_size()));
+  }
+
+  /**
+   * Checks an attested channel's transcript offline (exportTranscript's bytes, any device's),
+   * as parley-verify does: the charter from its genesis, each message's signature and
+   * authority. `expectedGenesis` (64 hex digits, agreed out of band) refuses another cell's.
+   * Resolves to the report; forged, equivocating and missing messages are findings in it.
+   */
+  async verifyTranscript(bytes, { expectedGenesis = '' } = {}) {
+    const m = this.module;
+    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const at = m._malloc(data.length || 1);
+    m.HEAPU8.set(data, at);
+    let rc;
+    try {
+      rc = withStrings(m, [expectedGenesis], ([g]) => m._parley_verify_transcript(at, data.length, g));
+    } finally {
+      m._free(at);
+    }
+    if (rc !== 0) throw new ParleyError(rc, m.UTF8ToString(m._parley_verify_last_error()));
+    const from = m._parley_verify_result();
+    return JSON.parse(new TextDecoder().decode(m.HEAPU8.slice(from, from + m._parley_verify_result_size())));
+  }
 }
 
 class Device {
@@ -87,7 +121,7 @@ class Device {
   }
 
   get ptr() {
-    if (!this.handle.ptr) throw new ParleyError(89, 'the device is closed');
+    if (!this.handle.ptr) throw new ParleyError(ErrorCode.closed, 'the device is closed');
     return this.handle.ptr;
   }
 
@@ -141,7 +175,7 @@ class Device {
         }, this.backoff);
         this.backoff = Math.min(this.backoff * 2, 5000);
       } else if (reject) {
-        reject(new ParleyError(87, `cannot connect to ${this.url}`));
+        reject(new ParleyError(ErrorCode.not_connected, `cannot connect to ${this.url}`));
       }
     };
     socket.onmessage = (e) => {
@@ -214,6 +248,91 @@ class Device {
     const rc = withStrings(this.m, [JSON.stringify(options)], ([o]) =>
       this.m._parley_device_create_cell(this.ptr, o, Date.now()));
     return this.finish(rc);
+  }
+
+  // --- governance: a supervisor device commits charter changes; a party admin proposes
+  // changes of its own party (the SDK decides who may: charter_not_authorized otherwise) ---
+
+  /**
+   * Adds a device to the cell: {user, device, party, role?, identityKey}; `role` (default
+   * 'member') counts only for a user new to the cell. Resolves once the commit is durable.
+   */
+  async addMember(cell, member) {
+    const rc = withStrings(this.m, [cell, JSON.stringify(member ?? null)], ([c, j]) =>
+      this.m._parley_device_add_member(this.ptr, c, j, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** Removes the device `address` ({user, device}) from the cell. */
+  async removeMember(cell, address) {
+    const rc = withStrings(this.m, [cell, address.user], ([c, u]) =>
+      this.m._parley_device_remove_member(this.ptr, c, u, address.device ?? 1, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** Sets the role ('supervisor' | 'party_admin' | 'member' | 'observer') of a user of the cell. */
+  async setRole(cell, user, role) {
+    const rc = withStrings(this.m, [cell, user, role], ([c, u, r]) =>
+      this.m._parley_device_set_role(this.ptr, c, u, r, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** Creates a channel (no one may read or post until setChannelPolicy says so). */
+  async createChannel(cell, channel, displayName = channel) {
+    const rc = withStrings(this.m, [cell, channel, displayName], ([c, ch, n]) =>
+      this.m._parley_device_create_channel(this.ptr, c, ch, n, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  async archiveChannel(cell, channel) {
+    const rc = withStrings(this.m, [cell, channel], ([c, ch]) =>
+      this.m._parley_device_archive_channel(this.ptr, c, ch, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /**
+   * Replaces a channel's policy: {readGrants, postGrants, ackRequired?, ackDeadlineSeconds?,
+   * attested?, retentionSeconds?}, the fields of a cell view's channel (so one can be edited
+   * and passed back).
+   */
+  async setChannelPolicy(cell, channel, policy) {
+    const rc = withStrings(this.m, [cell, channel, JSON.stringify(policy ?? null)], ([c, ch, p]) =>
+      this.m._parley_device_set_channel_policy(this.ptr, c, ch, p, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /**
+   * A party admin's proposal {add?: [member], remove?: [{user, device}], roles?: [{user, role}]},
+   * sent to the cell's supervisor devices (a proposalReceived event there); resolves to its id.
+   */
+  async propose(cell, changes) {
+    const rc = withStrings(this.m, [cell, JSON.stringify(changes ?? null)], ([c, j]) =>
+      this.m._parley_device_propose(this.ptr, c, j, Date.now()));
+    return this.finish(rc);
+  }
+
+  /** Supervisor devices: commits a pending proposal's changes (checked again against the charter). */
+  async acceptProposal(cell, id) {
+    const rc = withStrings(this.m, [cell, id], ([c, i]) =>
+      this.m._parley_device_answer_proposal(this.ptr, c, i, 1, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /** Supervisor devices: forgets a pending proposal. */
+  async rejectProposal(cell, id) {
+    const rc = withStrings(this.m, [cell, id], ([c, i]) =>
+      this.m._parley_device_answer_proposal(this.ptr, c, i, 0, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
+  /**
+   * The attested posts of an `attested` channel sent in [from, to] (ms; `to` 0: now) with the
+   * charter that checks every signer: the bytes `parley-verify` checks offline.
+   */
+  exportTranscript(cell, channel, { from = 0, to = 0 } = {}) {
+    check(this.m, withStrings(this.m, [cell, channel], ([c, ch]) =>
+      this.m._parley_device_export_transcript(this.ptr, c, ch, from, to)));
+    return this.resultBytes();
   }
 
   /**

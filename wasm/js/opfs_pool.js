@@ -92,7 +92,7 @@ class OpfsPools {
     const slot = this.slots[id];
     const header = new Uint8Array(OPFS_NAME_MAX);
     const bytes = new TextEncoder().encode(name);
-    if (bytes.length >= OPFS_NAME_MAX) throw new ParleyError(21, `store path too long for OPFS: ${name}`);
+    if (bytes.length >= OPFS_NAME_MAX) throw new ParleyError(ErrorCode.store_io, `store path too long for OPFS: ${name}`);
     header.set(bytes);
     slot.handle.write(header, { at: 0 });
     slot.handle.flush();

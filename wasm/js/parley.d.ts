@@ -2,9 +2,152 @@
 // Types of the Parley JS API: wasm/js/proxy.js in browsers (the SDK runs in a dedicated
 // Worker), wasm/js/core.js in-process under Node.
 
-/** An SDK error: `code` is the Parley error code (sdk/include/parley/error.hpp). */
+// BEGIN GENERATED tables (wasm/tools/js_tables.cpp; the build checks it)
+/** Parley error codes by name (sdk/include/parley/error.hpp); ParleyError.code is one of them. */
+export declare const ErrorCode: {
+  /** success */
+  readonly ok: 0;
+  /** an argument was out of range or malformed */
+  readonly invalid_argument: 1;
+  /** an internal invariant failed */
+  readonly internal: 2;
+  /** allocation failed */
+  readonly out_of_memory: 3;
+  /** a cryptographic primitive failed */
+  readonly crypto: 4;
+  /** the store key or passphrase does not open this file */
+  readonly store_wrong_key: 20;
+  /** the store file could not be read or written */
+  readonly store_io: 21;
+  /** the store holds data that does not parse */
+  readonly store_corrupt: 22;
+  /** the requested record is not in the store */
+  readonly store_not_found: 23;
+  /** a frame failed schema verification */
+  readonly malformed_frame: 40;
+  /** a frame or envelope has a version this build does not speak */
+  readonly unsupported_version: 41;
+  /** a buffer ended before its declared contents */
+  readonly truncated: 42;
+  /** a frame exceeds the size limit */
+  readonly frame_too_large: 43;
+  /** the message was already decrypted */
+  readonly duplicate_message: 60;
+  /** the message authentication code did not verify */
+  readonly bad_mac: 61;
+  /** there is no session with the sender */
+  readonly no_session: 62;
+  /** the peer's identity key changed */
+  readonly untrusted_identity: 63;
+  /** the ciphertext does not parse */
+  readonly invalid_message: 64;
+  /** a key is malformed or unknown */
+  readonly invalid_key: 65;
+  /** a signature did not verify */
+  readonly invalid_signature: 66;
+  /** the connection has not authenticated */
+  readonly not_authenticated: 80;
+  /** authentication failed */
+  readonly auth_failed: 81;
+  /** the device is not registered at the relay */
+  readonly unknown_device: 82;
+  /** the device is registered with another identity key */
+  readonly device_exists: 83;
+  /** a relay limit was exceeded */
+  readonly limit_exceeded: 84;
+  /** a recipient's mailbox is full */
+  readonly mailbox_full: 85;
+  /** the peer broke the relay protocol */
+  readonly protocol_violation: 86;
+  /** there is no connection to the relay */
+  readonly not_connected: 87;
+  /** the operation did not complete in time */
+  readonly timeout: 88;
+  /** the object was closed */
+  readonly closed: 89;
+  /** the relay registers new devices only with an invite token */
+  readonly invite_required: 90;
+  /** the invite token is unknown, used up, expired or revoked */
+  readonly invite_invalid: 91;
+  /** a relay rate limit was exceeded; retry later */
+  readonly rate_limited: 92;
+  /** the relay's storage is full; retry later */
+  readonly storage_full: 93;
+  /** a charter commit belongs to another cell */
+  readonly charter_wrong_cell: 100;
+  /** a charter commit is not for the next epoch */
+  readonly charter_out_of_order: 101;
+  /** a charter commit does not extend the current head */
+  readonly charter_broken_chain: 102;
+  /** the signer may not make this charter change */
+  readonly charter_not_authorized: 103;
+  /** a charter operation conflicts with the cell state */
+  readonly charter_invalid_operation: 104;
+  /** too many early charter commits are waiting */
+  readonly charter_buffer_full: 105;
+  /** this device is not a member of that cell */
+  readonly cell_unknown: 110;
+  /** the charter does not allow this on that channel */
+  readonly cell_permission_denied: 111;
+  /** the supervisor showed different charters for one epoch */
+  readonly cell_equivocation: 112;
+  /** a post names a charter epoch older than the freshness window */
+  readonly cell_epoch_stale: 113;
+  /** this device lacks a charter epoch it has heard of */
+  readonly cell_epoch_behind: 114;
+  /** charter commits this device asked for did not arrive */
+  readonly cell_commits_withheld: 115;
+  /** a poster left out posts this device may read, without proof */
+  readonly cell_posts_withheld: 116;
+  /** the referenced channel message is not known */
+  readonly hotline_unknown_message: 120;
+  /** the device may not read that channel at that epoch */
+  readonly hotline_not_reader: 121;
+  /** that party is not asked to acknowledge the message */
+  readonly hotline_party_not_required: 122;
+  /** a deconfliction area is degenerate or out of range */
+  readonly hotline_invalid_area: 123;
+  /** the channel is not attested */
+  readonly hotline_not_attested: 124;
+  /** a transcript cannot be checked */
+  readonly hotline_transcript_invalid: 125;
+};
+export type ErrorCodeName = keyof typeof ErrorCode;
+/** The `type` of every event the SDK raises (each has its member in ParleyEvent). */
+export type SdkEventType =
+  | 'connected'
+  | 'disconnected'
+  | 'messageReceived'
+  | 'messageSent'
+  | 'sendFailed'
+  | 'decryptFailed'
+  | 'preKeysReplenished'
+  | 'protocolError'
+  | 'channelMessage'
+  | 'charterChanged'
+  | 'permissionDenied'
+  | 'securityAlert'
+  | 'proposalReceived'
+  | 'acknowledgement'
+  | 'messageOverdue'
+  | 'escalation'
+  | 'incidentUpdated'
+  | 'noticeReceived'
+  | 'noticesConflict'
+  | 'invitationReceived';
+export declare const EventTypes: readonly SdkEventType[];
+// END GENERATED tables
+
+/**
+ * An SDK error: `code` is the Parley error code (ErrorCode, from sdk/include/parley/error.hpp),
+ * `codeName` its name there ('unknown' for a number not in the table), `description` the
+ * table's one-line text. `name` is 'ParleyError'.
+ */
 export class ParleyError extends Error {
+  readonly name: 'ParleyError';
   readonly code: number;
+  readonly codeName: ErrorCodeName | 'unknown';
+  readonly description: string;
 }
 
 export interface Address {
@@ -14,7 +157,7 @@ export interface Address {
 
 export interface ErrorInfo {
   code: number;
-  name: string;
+  name: ErrorCodeName | 'unknown';
   message: string;
 }
 
@@ -156,8 +299,13 @@ export type ParleyEvent =
   | { type: 'channelMessage'; cell: string; channel: string; sender: Address; id: string; epoch: number; sentAt: number; text: string; precedence: Precedence }
   | { type: 'charterChanged'; cell: string; epoch: number; joined: boolean }
   | { type: 'permissionDenied'; cell: string; channel: string; sender: Address; error: ErrorInfo }
-  | { type: 'securityAlert'; cell: string; sender: Address; epoch: number; error: ErrorInfo }
-  | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number }
+  /**
+   * `applied` and `conflicting`: for two validly signed commits of one epoch (cell_equivocation),
+   * both commits (PLS1 bytes, hex), a proof a third party can check; '' otherwise.
+   */
+  | { type: 'securityAlert'; cell: string; sender: Address; epoch: number; error: ErrorInfo; applied: string; conflicting: string }
+  /** Supervisor devices: a party admin's proposal, pending until acceptProposal / rejectProposal. */
+  | { type: 'proposalReceived'; cell: string; id: string; proposer: Address; baseEpoch: number; changes: PendingProposalInfo['changes'] }
   | { type: 'acknowledgement'; cell: string; channel: string; sender: Address; id: string; party: string; by: Address }
   | { type: 'messageOverdue'; cell: string; channel: string; sender: Address; id: string; party: string; deadline: number }
   | { type: 'escalation'; cell: string; channel: string; from: Address; id: string; party: string; deadline: number }
@@ -268,6 +416,35 @@ export interface CellInfo {
   pendingProposals: PendingProposalInfo[];
 }
 
+/** A device to add to a cell (addMember, propose). `role` (default 'member') counts only for a user new to the cell. */
+export interface MemberInput {
+  user: string;
+  device?: number;
+  party: string;
+  role?: Role;
+  /** 33-byte identity key, hex (Device.info().identityKey of that device, exchanged out of band). */
+  identityKey: string;
+}
+
+/** A channel policy to set: the fields of a ChannelInfo, so one from cell() can be edited and passed back. */
+export interface ChannelPolicyInput {
+  readGrants?: Grant[];
+  postGrants?: Grant[];
+  ackRequired?: boolean;
+  /** 1..the SDK's maximum iff ackRequired, else 0. */
+  ackDeadlineSeconds?: number;
+  attested?: boolean;
+  /** 0: kept. */
+  retentionSeconds?: number;
+}
+
+/** A party admin's membership changes of its own party (Device.propose). */
+export interface ProposalInput {
+  add?: MemberInput[];
+  remove?: Address[];
+  roles?: { user: string; role: Role }[];
+}
+
 export interface HistoryEntry {
   channel: string;
   sender: Address;
@@ -348,6 +525,27 @@ export class Device {
   /** On an ack_required channel only (invalid_argument otherwise); hotline_invalid_area (123) for a bad area or window. */
   postNotice(cell: string, channel: string, notice: NoticeInput, options?: { precedence?: Precedence }): Promise<string>;
   notices(cell: string, channel: string): Answer<NoticeEntry[]>;
+  // Governance. A supervisor device commits charter changes (charter_not_authorized (103)
+  // elsewhere, charter_invalid_operation (104) for a change that does not apply, cell_unknown
+  // (110)); each resolves once the commit is durable and on its way to the members.
+  addMember(cell: string, member: MemberInput): Promise<void>;
+  removeMember(cell: string, device: Address): Promise<void>;
+  setRole(cell: string, user: string, role: Role): Promise<void>;
+  /** `displayName` defaults to `channel`. Nobody may read or post until setChannelPolicy. */
+  createChannel(cell: string, channel: string, displayName?: string): Promise<void>;
+  archiveChannel(cell: string, channel: string): Promise<void>;
+  setChannelPolicy(cell: string, channel: string, policy: ChannelPolicyInput): Promise<void>;
+  /** Party admins: sends the changes to the supervisor devices (proposalReceived there); resolves to the proposal id. */
+  propose(cell: string, changes: ProposalInput): Promise<string>;
+  /** Supervisor devices: commits a pending proposal (store_not_found (23) if none has that id). */
+  acceptProposal(cell: string, id: string): Promise<void>;
+  rejectProposal(cell: string, id: string): Promise<void>;
+  /**
+   * The attested posts of an `attested` channel in [from, to] (ms; `to` 0: now) with the charter
+   * to check every signer: the file `parley-verify` checks offline. hotline_not_attested (124),
+   * limit_exceeded (84), cell_unknown (110).
+   */
+  exportTranscript(cell: string, channel: string, range?: { from?: number; to?: number }): Answer<Uint8Array>;
   /** Diagnostics: the channel key chains this device's store holds. */
   channelKeyRecords(): Answer<ChannelKeyRecord[]>;
   /** Resolves once every change so far is durable (immediate on OPFS, where each commit is). */
@@ -356,8 +554,50 @@ export class Device {
   free(): Promise<void>;
 }
 
+/** One message's verdict in a TranscriptReport (parley/verify.hpp). */
+export interface TranscriptMessage {
+  index: number;
+  ref: MessageRef;
+  sequence: number;
+  epoch: number;
+  sentAt: number;
+  precedence: Precedence | null;
+  verdict: 'valid' | 'forged' | 'equivocation';
+  /** forged: the first failed check ('none' otherwise). */
+  reason: 'none' | 'unknown_epoch' | 'wrong_head' | 'not_a_member' | 'bad_signature' | 'not_attested'
+    | 'not_a_poster' | 'bad_precedence' | 'bad_sequence' | 'duplicate';
+  detail: string;
+  /** equivocation: the index of the other message. */
+  conflictsWith: number | null;
+  acks: { party: string; device: Address; at: number }[];
+}
+
+/** What Parley.verifyTranscript found; never message bodies. */
+export interface TranscriptReport {
+  cell: string;
+  channel: string;
+  genesis: string;
+  charterEpoch: number;
+  from: number;
+  to: number;
+  messages: TranscriptMessage[];
+  missing: ({ kind: 'sequenceGap'; sender: Address; firstSequence: number; lastSequence: number }
+    | { kind: 'acknowledgedMessage'; sender: Address; target?: MessageRef; acknowledgedBy?: MessageRef })[];
+  /** Every message valid and nothing missing. */
+  allValid: boolean;
+}
+
 export class Parley {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
+  /**
+   * Checks a transcript (Device.exportTranscript's bytes) offline, as parley-verify does; no
+   * device needed. Refused as a whole: malformed_frame (40) / truncated (42) / ... for bytes
+   * that are no transcript, hotline_transcript_invalid (125) for a charter that does not fold
+   * or another genesis than `expectedGenesis` (64 hex digits), hotline_not_attested (124).
+   */
+  verifyTranscript(transcript: Uint8Array, options?: { expectedGenesis?: string }): Promise<TranscriptReport>;
+  /** Six groups of five digits of a fingerprint (64 hex digits), to read aloud; invalid_argument (1) otherwise. */
+  fingerprintDigits(fingerprint: string): Promise<string>;
 }
 
 /**

@@ -18,14 +18,14 @@ async function init(options = {}) {
   try {
     worker = new Worker(options.workerUrl || new URL('./parley-worker.mjs', import.meta.url), { type: 'module' });
   } catch (cause) {
-    throw new ParleyError(2, `the Parley worker failed to start: ${cause && cause.message}`);
+    throw new ParleyError(ErrorCode.internal, `the Parley worker failed to start: ${cause && cause.message}`);
   }
   const rpc = new WorkerRpc(worker);
   try {
     await rpc.call({ op: 'init', options: { moduleOptions: options.moduleOptions } });
   } catch (cause) {
     worker.terminate();
-    throw cause.code ? cause : new ParleyError(2, `the Parley wasm module failed to load: ${cause.message}`);
+    throw cause.code ? cause : new ParleyError(ErrorCode.internal, `the Parley wasm module failed to load: ${cause.message}`);
   }
   return new Parley(rpc);
 }
@@ -49,7 +49,7 @@ class WorkerRpc {
       else call.resolve(data.value);
     };
     worker.onerror = (e) => {
-      const error = new ParleyError(2, `the Parley worker failed: ${e.message || 'could not load'}`);
+      const error = new ParleyError(ErrorCode.internal, `the Parley worker failed: ${e.message || 'could not load'}`);
       for (const call of this.pending.values()) call.reject(error);
       this.pending.clear();
     };
@@ -79,6 +79,16 @@ class Parley {
     const device = new Device(this.rpc, id);
     proxyRegistry.register(device, { rpc: this.rpc, id }, device);
     return device;
+  }
+
+  /** As core.js: checks a transcript offline (in the Worker). */
+  verifyTranscript(bytes, options) {
+    return this.rpc.call({ op: 'parley', method: 'verifyTranscript', args: [bytes, options] });
+  }
+
+  /** As core.js (in the Worker). */
+  fingerprintDigits(fingerprint) {
+    return this.rpc.call({ op: 'parley', method: 'fingerprintDigits', args: [fingerprint] });
   }
 }
 
@@ -114,15 +124,12 @@ class Device {
   }
 
   forward(method, args) {
-    if (this.closed) return Promise.reject(new ParleyError(89, 'the device is closed'));
+    if (this.closed) return Promise.reject(new ParleyError(ErrorCode.closed, 'the device is closed'));
     return this.rpc.call({ op: 'call', device: this.id, method, args });
   }
 }
 
-// Every other call goes to the Worker's device unchanged (worker.js lists what it accepts).
-for (const method of ['info', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge', 'ackStatus',
-  'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
-  'channelKeyRecords', 'persist', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
-  'declineInvitation', 'invitations']) {
+// Every other call goes to the Worker's device unchanged (DEVICE_CALLS, common.js).
+for (const method of DEVICE_CALLS) {
   Device.prototype[method] = function forwarded(...args) { return this.forward(method, args); };
 }

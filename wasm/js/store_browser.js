@@ -16,7 +16,7 @@ async function openStore(m, path, persistent) {
   if (!persistent) return openStoreInMemory(m, absolute);
   if (opfsAvailable()) return openStoreWith(absolute, () => openOpfsStore(m, absolute));
   if (typeof indexedDB !== 'undefined' && m.IDBFS) return openStoreWith(absolute, () => openIdbStore(m, absolute));
-  throw new ParleyError(21, `the store ${absolute} cannot persist here: this browser offers neither OPFS ` +
+  throw new ParleyError(ErrorCode.store_io, `the store ${absolute} cannot persist here: this browser offers neither OPFS ` +
     'synchronous access handles (in a Worker) nor IndexedDB; open it with persistent: false to keep it in memory');
 }
 
@@ -46,7 +46,7 @@ function lockStore(path) {
   return new Promise((resolve, reject) => {
     navigator.locks.request(`parley-store:${path}`, { ifAvailable: true }, (lock) => {
       if (!lock) {
-        reject(new ParleyError(21, `the store ${path} is already open in another tab or window of this ` +
+        reject(new ParleyError(ErrorCode.store_io, `the store ${path} is already open in another tab or window of this ` +
           'site; close it there first (one store has one writer)'));
         return undefined;
       }
@@ -59,13 +59,13 @@ async function openOpfsStore(m, path) {
   if (!m.parleyOpfs) {
     m.parleyOpfs = new OpfsPools();
     const rc = m._parley_opfs_vfs_install();
-    if (rc !== 0) throw new ParleyError(21, `the OPFS store could not be set up (SQLite error ${rc})`);
+    if (rc !== 0) throw new ParleyError(ErrorCode.store_io, `the OPFS store could not be set up (SQLite error ${rc})`);
   }
   let closePool;
   try {
     closePool = await m.parleyOpfs.open(path, `parley-store-${encodeURIComponent(path)}`);
   } catch (cause) {
-    throw new ParleyError(21, `the store ${path} could not be opened in OPFS: ${cause && cause.message}`);
+    throw new ParleyError(ErrorCode.store_io, `the store ${path} could not be opened in OPFS: ${cause && cause.message}`);
   }
   return { path, durable: true, persist: () => Promise.resolve(), close: async () => closePool() };
 }
@@ -87,5 +87,5 @@ async function openIdbStore(m, path) {
 
 function syncfs(m, populate) {
   return new Promise((resolve, reject) =>
-    m.FS.syncfs(populate, (err) => (err ? reject(new ParleyError(21, `IndexedDB sync failed: ${err}`)) : resolve())));
+    m.FS.syncfs(populate, (err) => (err ? reject(new ParleyError(ErrorCode.store_io, `IndexedDB sync failed: ${err}`)) : resolve())));
 }

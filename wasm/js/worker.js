@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The dedicated Worker of the browser flavour (parley-worker.mjs): it runs the SDK in-process
 // (core.js: the wasm module, its OPFS store, the relay WebSocket, the clock) and answers the
-// page's proxy (proxy.js). Messages in: {id, op: 'init' | 'open' | 'call', ...}; out: {id,
+// page's proxy (proxy.js). Messages in: {id, op: 'init' | 'open' | 'parley' | 'call', ...}; out: {id,
 // value} or {id, error: {code, message}}, and {device, event} for each event, posted as the
 // device releases it (after its commit is durable), so the page sees nothing undurable.
 
-const WORKER_CALLS = new Set(['info', 'connect', 'disconnect', 'sendText', 'createCell', 'post', 'acknowledge',
-  'ackStatus', 'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
-  'channelKeyRecords', 'persist', 'close', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
-  'declineInvitation', 'invitations']);
+const WORKER_CALLS = new Set([...DEVICE_CALLS, 'connect', 'close']);
 
 let workerParley = null;
 const workerDevices = new Map();
@@ -22,7 +19,14 @@ async function answer(data) {
     workerParley = workerParley || await init({ moduleOptions: { locateFile, ...(data.options || {}).moduleOptions } });
     return true;
   }
-  if (!workerParley) throw new ParleyError(2, 'the Parley worker is not initialised');
+  if (!workerParley) throw new ParleyError(ErrorCode.internal, 'the Parley worker is not initialised');
+  // Device-less calls of the Parley object.
+  if (data.op === 'parley') {
+    if (!['verifyTranscript', 'fingerprintDigits'].includes(data.method)) {
+      throw new ParleyError(ErrorCode.invalid_argument, `no such call: ${data.method}`);
+    }
+    return workerParley[data.method](...data.args);
+  }
   if (data.op === 'open') {
     const device = await workerParley.openDevice(data.options);
     const id = nextWorkerDevice++;
@@ -31,8 +35,8 @@ async function answer(data) {
     return id;
   }
   const device = workerDevices.get(data.device);
-  if (!device) throw new ParleyError(89, 'the device is closed');
-  if (data.op !== 'call' || !WORKER_CALLS.has(data.method)) throw new ParleyError(1, `no such call: ${data.method}`);
+  if (!device) throw new ParleyError(ErrorCode.closed, 'the device is closed');
+  if (data.op !== 'call' || !WORKER_CALLS.has(data.method)) throw new ParleyError(ErrorCode.invalid_argument, `no such call: ${data.method}`);
   const value = await device[data.method](...data.args);
   if (data.method === 'close') workerDevices.delete(data.device);
   return value;

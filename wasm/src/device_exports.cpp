@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "charter/model.hpp"
 #include "charter/seed_template.hpp"
 #include "engine/engine.hpp"
 #include "hotline/bodies.hpp"
@@ -51,6 +52,24 @@ int keep(Device* device, const Result<T>& result, std::string text) {
   if (!result) return fail(result.error());
   device->result = std::move(text);
   return ok();
+}
+
+int done(const Status& status) { return status ? ok() : fail(status.error()); }
+
+// Adding a device gives its user a role only if the user is new to the cell (roles change
+// through SetRole): the rule Client::add_member and Client::propose apply.
+charter::Operation add_device(const engine::Engine& engine, const CellId& cell, CellMember member) {
+  const auto* log = engine.charter(cell);
+  std::optional<charter::Role> role;
+  if (!log || !log->state().users.count(member.device.user)) role = static_cast<charter::Role>(member.role);
+  return charter::AddDevice{std::move(member.device), std::move(member.party), role, std::move(member.identity_key)};
+}
+
+int commit(Device* device, const char* cell_hex, Result<charter::Operation> operation, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  if (!operation) return fail(operation.error());
+  return done(device->engine->commit(*cell, {std::move(*operation)}, static_cast<TimeMs>(now)));
 }
 
 }  // namespace
@@ -331,6 +350,93 @@ EMSCRIPTEN_KEEPALIVE int parley_device_channel_key_records(Device* device) {
   if (!records) return fail(records.error());
   device->result = wasm::to_text(*records);
   return ok();
+}
+
+// --- governance: supervisor devices commit charter changes, party admins propose them
+// (the engine checks who may do what: charter_not_authorized, cell_unknown, ...) ---
+
+// Adds a device (member JSON: wasm::member_of); `role` counts only for a user new to the cell.
+EMSCRIPTEN_KEEPALIVE int parley_device_add_member(Device* device, const char* cell_hex, const char* member_json,
+                                                  double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto member = wasm::member_of(member_json);
+  if (!member) return fail(member.error());
+  return commit(device, cell_hex, add_device(*device->engine, *cell, std::move(*member)), now);
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_remove_member(Device* device, const char* cell_hex, const char* user,
+                                                     std::uint32_t device_id, double now) {
+  return commit(device, cell_hex, charter::Operation{charter::RemoveDevice{Address{user, device_id}}}, now);
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_set_role(Device* device, const char* cell_hex, const char* user,
+                                                const char* role_name, double now) {
+  auto role = wasm::role_of(role_name);
+  if (!role) return fail(role.error());
+  return commit(device, cell_hex, charter::Operation{charter::SetRole{user, static_cast<charter::Role>(*role)}}, now);
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_create_channel(Device* device, const char* cell_hex, const char* channel,
+                                                      const char* display_name, double now) {
+  return commit(device, cell_hex, charter::Operation{charter::CreateChannel{channel, display_name}}, now);
+}
+
+EMSCRIPTEN_KEEPALIVE int parley_device_archive_channel(Device* device, const char* cell_hex, const char* channel,
+                                                       double now) {
+  return commit(device, cell_hex, charter::Operation{charter::ArchiveChannel{channel}}, now);
+}
+
+// Replaces a channel's policy (policy JSON: wasm::policy_of).
+EMSCRIPTEN_KEEPALIVE int parley_device_set_channel_policy(Device* device, const char* cell_hex, const char* channel,
+                                                          const char* policy_json, double now) {
+  auto spec = wasm::policy_of(policy_json);
+  if (!spec) return fail(spec.error());
+  charter::ChannelPolicy policy;
+  for (const auto& g : spec->read) policy.read.push_back({static_cast<charter::GrantKind>(g.kind), g.name, g.device});
+  for (const auto& g : spec->post) policy.post.push_back({static_cast<charter::GrantKind>(g.kind), g.name, g.device});
+  policy.ack_required = spec->ack_required;
+  policy.ack_deadline_seconds = spec->ack_deadline_seconds;
+  policy.attested = spec->attested;
+  policy.retention_seconds = spec->retention_seconds;
+  return commit(device, cell_hex, charter::Operation{charter::SetChannelPolicy{channel, std::move(policy)}}, now);
+}
+
+// A party admin's proposal (JSON: wasm::proposal_of) to the cell's supervisor devices; the
+// result is the proposal id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_propose(Device* device, const char* cell_hex, const char* proposal_json,
+                                               double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto changes = wasm::proposal_of(proposal_json);
+  if (!changes) return fail(changes.error());
+  std::vector<charter::Operation> operations;
+  for (auto& m : changes->add) operations.push_back(add_device(*device->engine, *cell, std::move(m)));
+  for (const auto& d : changes->remove) operations.push_back(charter::RemoveDevice{d});
+  for (const auto& r : changes->roles) operations.push_back(charter::SetRole{r.user, static_cast<charter::Role>(r.role)});
+  auto id = device->engine->propose(*cell, std::move(operations), static_cast<TimeMs>(now));
+  return keep(device, id, id ? wasm::hex(*id) : std::string());
+}
+
+// `accept` 1: accept_proposal (commits its changes), 0: reject_proposal; by id in hex.
+EMSCRIPTEN_KEEPALIVE int parley_device_answer_proposal(Device* device, const char* cell_hex, const char* id_hex,
+                                                       int accept, double now) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto id = wasm::proposal_id(id_hex);
+  if (!id) return fail(id.error());
+  return done(accept ? device->engine->accept_proposal(*cell, *id, static_cast<TimeMs>(now))
+                     : device->engine->reject_proposal(*cell, *id));
+}
+
+// An attested channel's transcript for [from, to] (ms; to 0 = now), the bytes parley-verify
+// checks, in the result buffer.
+EMSCRIPTEN_KEEPALIVE int parley_device_export_transcript(Device* device, const char* cell_hex, const char* channel,
+                                                         double from, double to) {
+  auto cell = wasm::cell_id(cell_hex);
+  if (!cell) return fail(cell.error());
+  auto transcript = device->engine->export_transcript(*cell, channel, static_cast<TimeMs>(from), static_cast<TimeMs>(to));
+  return keep(device, transcript, transcript ? std::string(transcript->begin(), transcript->end()) : std::string());
 }
 
 }  // extern "C"

@@ -8,6 +8,7 @@
 #include "cells/codec.hpp"
 #include "charter/policy.hpp"
 #include "store/database.hpp"
+#include "event_types.hpp"
 
 namespace parley::wasm {
 namespace {
@@ -56,78 +57,92 @@ std::string_view severity_text(Severity severity) {
 // The event and invitations() share it; hex() is defined below, outside this namespace.
 json invitation_json(const Invitation& i);
 
+// A proposal's changes, as the proposalReceived event and a cell view's pendingProposals show them.
+json proposal_changes_json(const CellProposal& changes) {
+  const auto role = [](CellRole r) { return charter::role_name(static_cast<charter::Role>(r)); };
+  json add = json::array(), remove = json::array(), roles = json::array();
+  for (const auto& m : changes.add)
+    add.push_back({{"user", m.device.user}, {"device", m.device.device}, {"party", m.party},
+                   {"role", role(m.role)}, {"identityKey", hex(ByteView(m.identity_key))}});
+  for (const auto& a : changes.remove) remove.push_back(address_json(a));
+  for (const auto& r : changes.roles) roles.push_back({{"user", r.user}, {"role", role(r.role)}});
+  return {{"add", add}, {"remove", remove}, {"roles", roles}};
+}
+
 struct EventToJson {
-  json operator()(const Connected& e) const { return {{"type", "connected"}, {"prekeysRemaining", e.prekeys_remaining}}; }
-  json operator()(const Disconnected& e) const { return {{"type", "disconnected"}, {"error", error_json(e.reason)}}; }
+  json operator()(const Connected& e) const { return {{"prekeysRemaining", e.prekeys_remaining}}; }
+  json operator()(const Disconnected& e) const { return {{"error", error_json(e.reason)}}; }
   json operator()(const MessageReceived& e) const {
-    return {{"type", "messageReceived"}, {"sender", address_json(e.sender)}, {"id", e.id.to_hex()},
+    return {{"sender", address_json(e.sender)}, {"id", e.id.to_hex()},
             {"sentAt", e.sent_at}, {"text", e.text}};
   }
   json operator()(const MessageSent& e) const {
-    return {{"type", "messageSent"}, {"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)}};
+    return {{"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)}};
   }
   json operator()(const SendFailed& e) const {
-    return {{"type", "sendFailed"}, {"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)},
+    return {{"id", e.id.to_hex()}, {"recipient", address_json(e.recipient)},
             {"error", error_json(e.error)}};
   }
   json operator()(const DecryptFailed& e) const {
-    return {{"type", "decryptFailed"}, {"sender", address_json(e.sender)}, {"error", error_json(e.error)}};
+    return {{"sender", address_json(e.sender)}, {"error", error_json(e.error)}};
   }
-  json operator()(const PreKeysReplenished& e) const { return {{"type", "preKeysReplenished"}, {"count", e.count}}; }
-  json operator()(const ProtocolError& e) const { return {{"type", "protocolError"}, {"error", error_json(e.error)}}; }
+  json operator()(const PreKeysReplenished& e) const { return {{"count", e.count}}; }
+  json operator()(const ProtocolError& e) const { return {{"error", error_json(e.error)}}; }
   json operator()(const ChannelMessageReceived& e) const {
-    return {{"type", "channelMessage"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"epoch", e.epoch},
             {"sentAt", e.sent_at}, {"text", e.text}, {"precedence", precedence_text(e.precedence)}};
   }
   json operator()(const CharterChanged& e) const {
-    return {{"type", "charterChanged"}, {"cell", hex(e.cell)}, {"epoch", e.epoch}, {"joined", e.joined}};
+    return {{"cell", hex(e.cell)}, {"epoch", e.epoch}, {"joined", e.joined}};
   }
   json operator()(const PermissionDenied& e) const {
-    return {{"type", "permissionDenied"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"sender", address_json(e.sender)}, {"error", error_json(e.error)}};
   }
   json operator()(const SecurityAlert& e) const {
-    return {{"type", "securityAlert"}, {"cell", hex(e.cell)}, {"sender", address_json(e.sender)},
-            {"epoch", e.epoch}, {"error", error_json(e.error)}};
+    // The proof (both commits, PLS1 bytes, hex; empty unless two commits share an epoch).
+    return {{"cell", hex(e.cell)}, {"sender", address_json(e.sender)}, {"epoch", e.epoch},
+            {"error", error_json(e.error)}, {"applied", hex(e.applied)}, {"conflicting", hex(e.conflicting)}};
   }
   json operator()(const ProposalReceived& e) const {
-    return {{"type", "proposalReceived"}, {"cell", hex(e.cell)}, {"id", hex(e.id)},
-            {"proposer", address_json(e.proposer)}, {"baseEpoch", e.base_epoch}};
+    return {{"cell", hex(e.cell)}, {"id", hex(e.id)}, {"proposer", address_json(e.proposer)},
+            {"baseEpoch", e.base_epoch}, {"changes", proposal_changes_json(e.changes)}};
   }
   json operator()(const AcknowledgementReceived& e) const {
-    return {{"type", "acknowledgement"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
             {"by", address_json(e.by)}};
   }
   json operator()(const MessageOverdue& e) const {
-    return {{"type", "messageOverdue"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
             {"deadline", e.deadline}};
   }
   json operator()(const EscalationReceived& e) const {
-    return {{"type", "escalation"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"from", address_json(e.from)}, {"id", e.id.to_hex()}, {"party", e.party},
             {"deadline", e.deadline}};
   }
   json operator()(const IncidentUpdated& e) const {
-    return {{"type", "incidentUpdated"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"incident", hex(e.incident)}, {"by", address_json(e.by)}, {"id", e.id.to_hex()}};
   }
   json operator()(const NoticeReceived& e) const {
-    json out{{"type", "noticeReceived"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    json out{{"cell", hex(e.cell)}, {"channel", e.channel},
              {"sender", address_json(e.sender)}, {"id", e.id.to_hex()}, {"party", e.party},
              {"sentAt", e.sent_at}, {"precedence", precedence_text(e.precedence)}};
     put_notice(out, e.notice);
     return out;
   }
   json operator()(const NoticesConflict& e) const {
-    return {{"type", "noticesConflict"}, {"cell", hex(e.cell)}, {"channel", e.channel},
+    return {{"cell", hex(e.cell)}, {"channel", e.channel},
             {"first", ref_json(e.first)}, {"second", ref_json(e.second)},
             {"firstParty", e.first_party}, {"secondParty", e.second_party}};
   }
   json operator()(const InvitationReceived& e) const { return invitation_json(e.invitation); }
-  // No catch-all: an event kind added to the SDK without a mapping here fails the wasm build.
+  // No catch-all: an event kind added to the SDK without a mapping here, or without a JS name in
+  // event_types.hpp, fails the wasm build.
 };
 
 std::string_view ack_state_text(AckState state) {
@@ -305,7 +320,11 @@ std::string hex(ByteView bytes) { return to_hex(bytes); }
 
 std::string to_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-json event_json(const Event& event) { return std::visit(EventToJson{}, event); }
+json event_json(const Event& event) {
+  json out = std::visit(EventToJson{}, event);
+  out["type"] = std::string(kEventTypes[event.index()]);  // the one JS table (event_types.hpp)
+  return out;
+}
 
 namespace {
 json invitation_json(const Invitation& i) {
@@ -462,18 +481,12 @@ json cell_json(const CellView& view) {
   }
   json pending = json::array();
   for (const auto& p : view.pending_proposals) {
-    json add = json::array(), remove = json::array(), roles = json::array();
-    for (const auto& m : p.changes.add)
-      add.push_back({{"user", m.device.user}, {"device", m.device.device}, {"party", m.party},
-                     {"role", role_text(m.role)}, {"identityKey", hex(ByteView(m.identity_key))}});
-    for (const auto& a : p.changes.remove) remove.push_back(address_json(a));
-    for (const auto& r : p.changes.roles) roles.push_back({{"user", r.user}, {"role", role_text(r.role)}});
     pending.push_back({{"id", hex(p.id)},
                        {"proposer", address_json(p.proposer)},
                        {"baseEpoch", p.base_epoch},
                        {"receivedAt", p.received_at},
                        {"summary", p.summary},
-                       {"changes", {{"add", add}, {"remove", remove}, {"roles", roles}}}});
+                       {"changes", proposal_changes_json(p.changes)}});
   }
   return {{"id", hex(view.id)},
           {"name", view.name},
@@ -696,6 +709,141 @@ Result<json> notices_json(engine::Engine& engine, const CellId& cell, std::strin
     entry["acks"] = view.acks;
     entry["mustAcknowledge"] = view.must_acknowledge;
     out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+// --- governance input ---
+
+namespace {
+
+Result<json> object_of(std::string_view json_text, const char* what) {
+  json in = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (in.is_discarded() || !in.is_object())
+    return make_error(Errc::invalid_argument, std::string(what) + " is not a JSON object");
+  return in;
+}
+
+// A field that is absent gets its default; one of the wrong type is an error, not a default.
+bool has_wrong(const json& object, const char* key, bool (json::*is)() const noexcept) {
+  const auto it = object.find(key);
+  return it != object.end() && !((*it).*is)();
+}
+
+Result<Address> address_from(const json& in, const char* what) {
+  if (!in.is_object() || text_or(in, "user", "").empty() || has_wrong(in, "device", &json::is_number_unsigned))
+    return make_error(Errc::invalid_argument, std::string(what) + " needs a user name and a device number");
+  return Address{text_or(in, "user", ""), number_or(in, "device", 1)};
+}
+
+Result<CellMember> member_from(const json& in) {
+  auto address = address_from(in, "a member");
+  if (!address) return std::move(address).error();
+  if (text_or(in, "party", "").empty()) return make_error(Errc::invalid_argument, "a member needs a party");
+  auto role = role_of(text_or(in, "role", "member"));
+  if (!role) return std::move(role).error();
+  auto key = unhex(text_or(in, "identityKey", ""));
+  if (!key) return std::move(key).error();
+  if (key->empty()) return make_error(Errc::invalid_argument, "a member needs its identityKey (hex)");
+  return CellMember{std::move(*address), text_or(in, "party", ""), *role, std::move(*key)};
+}
+
+Result<std::vector<CellGrant>> grants_from(const json& in, const char* key) {
+  std::vector<CellGrant> out;
+  const auto it = in.find(key);
+  if (it == in.end()) return out;
+  if (!it->is_array()) return make_error(Errc::invalid_argument, std::string(key) + " is not an array");
+  for (const auto& g : *it) {
+    const std::string kind = g.is_object() ? text_or(g, "kind", "") : "";
+    const std::string name = g.is_object() ? text_or(g, "name", "") : "";
+    if (name.empty()) return make_error(Errc::invalid_argument, std::string("a grant of ") + key + " needs a name");
+    if (kind == "party") out.push_back(CellGrant{CellGrant::Kind::party, name, 0});
+    else if (kind == "user") out.push_back(CellGrant{CellGrant::Kind::user, name, 0});
+    else if (kind == "device") out.push_back(CellGrant{CellGrant::Kind::device, name, number_or(g, "device", 1)});
+    else return make_error(Errc::invalid_argument, "a grant's kind is party, user or device, not '" + kind + "'");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CellRole> role_of(std::string_view name) {
+  if (name == "supervisor") return CellRole::supervisor;
+  if (name == "party_admin") return CellRole::party_admin;
+  if (name == "member") return CellRole::member;
+  if (name == "observer") return CellRole::observer;
+  return make_error(Errc::invalid_argument,
+                    "a role is supervisor, party_admin, member or observer, not '" + std::string(name) + "'");
+}
+
+Result<ProposalId> proposal_id(std::string_view hex_text) {
+  auto bytes = unhex(hex_text);
+  if (!bytes) return std::move(bytes).error();
+  ProposalId id{};
+  if (bytes->size() != id.size()) return make_error(Errc::invalid_argument, "a proposal id is 32 hex digits");
+  std::copy(bytes->begin(), bytes->end(), id.begin());
+  return id;
+}
+
+Result<CellMember> member_of(std::string_view json_text) {
+  auto in = object_of(json_text, "a member");
+  if (!in) return std::move(in).error();
+  return member_from(*in);
+}
+
+Result<Address> address_of(std::string_view json_text) {
+  auto in = object_of(json_text, "a device address");
+  if (!in) return std::move(in).error();
+  return address_from(*in, "a device address");
+}
+
+Result<ChannelPolicySpec> policy_of(std::string_view json_text) {
+  auto in = object_of(json_text, "a channel policy");
+  if (!in) return std::move(in).error();
+  if (has_wrong(*in, "ackRequired", &json::is_boolean) || has_wrong(*in, "attested", &json::is_boolean) ||
+      has_wrong(*in, "ackDeadlineSeconds", &json::is_number_unsigned) ||
+      has_wrong(*in, "retentionSeconds", &json::is_number_unsigned))
+    return make_error(Errc::invalid_argument,
+                      "a channel policy's ackRequired and attested are booleans, ackDeadlineSeconds and "
+                      "retentionSeconds whole numbers");
+  ChannelPolicySpec spec;
+  auto read = grants_from(*in, "readGrants");
+  if (!read) return std::move(read).error();
+  auto post = grants_from(*in, "postGrants");
+  if (!post) return std::move(post).error();
+  spec.read = std::move(*read);
+  spec.post = std::move(*post);
+  spec.ack_required = in->value("ackRequired", false);
+  spec.ack_deadline_seconds = number_or(*in, "ackDeadlineSeconds", 0);
+  spec.attested = in->value("attested", false);
+  const auto retention = in->find("retentionSeconds");
+  spec.retention_seconds = retention != in->end() ? retention->get<std::uint64_t>() : 0;
+  return spec;
+}
+
+Result<CellProposal> proposal_of(std::string_view json_text) {
+  auto in = object_of(json_text, "a proposal");
+  if (!in) return std::move(in).error();
+  for (const char* key : {"add", "remove", "roles"})
+    if (has_wrong(*in, key, &json::is_array))
+      return make_error(Errc::invalid_argument, std::string("a proposal's ") + key + " is not an array");
+  CellProposal out;
+  for (const auto& m : in->value("add", json::array())) {
+    auto member = member_from(m);
+    if (!member) return std::move(member).error();
+    out.add.push_back(std::move(*member));
+  }
+  for (const auto& d : in->value("remove", json::array())) {
+    auto address = address_from(d, "a device to remove");
+    if (!address) return std::move(address).error();
+    out.remove.push_back(std::move(*address));
+  }
+  for (const auto& r : in->value("roles", json::array())) {
+    if (!r.is_object() || text_or(r, "user", "").empty())
+      return make_error(Errc::invalid_argument, "a role change needs a user name");
+    auto role = role_of(text_or(r, "role", ""));
+    if (!role) return std::move(role).error();
+    out.roles.push_back(RoleChange{text_or(r, "user", ""), *role});
   }
   return out;
 }

@@ -86,6 +86,24 @@ Result<nlohmann::json> incidents_json(engine::Engine& engine, const CellId& cell
 // overlaps), and "acks" / "mustAcknowledge" as in history_json.
 Result<nlohmann::json> notices_json(engine::Engine& engine, const CellId& cell, std::string_view channel, TimeMs now);
 
+// --- governance (supervisor and party-admin devices): the JSON JS passes in, checked without
+// throwing; malformed JSON, a field of the wrong type or an unknown name: invalid_argument ---
+
+// "supervisor" | "party_admin" | "member" | "observer".
+Result<CellRole> role_of(std::string_view name);
+// A proposal id from 32 hex digits.
+Result<ProposalId> proposal_id(std::string_view hex_text);
+// {"user", "device"?: 1, "party", "role"?: "member", "identityKey": hex}.
+Result<CellMember> member_of(std::string_view json_text);
+// {"user", "device"?: 1}.
+Result<Address> address_of(std::string_view json_text);
+// The shape of a cell view's channel (parley.d.ts ChannelPolicyInput): {"readGrants",
+// "postGrants": [{"kind": "party" | "user", "name"} | {"kind": "device", "name", "device"}],
+// "ackRequired"?, "ackDeadlineSeconds"?, "attested"?, "retentionSeconds"?}.
+Result<ChannelPolicySpec> policy_of(std::string_view json_text);
+// {"add"?: [member], "remove"?: [{user, device}], "roles"?: [{"user", "role"}]}.
+Result<CellProposal> proposal_of(std::string_view json_text);
+
 // Which sender-key chains the store holds: [{"cell", "channel", "generation", "sender"}],
 // names only, never key bytes (diagnostics; the browser test checks that a device without
 // READ never holds a channel's key).
