@@ -133,15 +133,16 @@ static void refusals_come_as_events(void) {
   recorded_event e;
 
   /* Pinned to another certificate: the client refuses the relay and never connects (it
-   * retries with backoff; a connection that never opened raises no DISCONNECTED). The same
-   * token works for a client pinned to the right certificate afterwards: nothing was spent. */
+   * retries with backoff); the app is told why once, by a DISCONNECTED naming the pin. The
+   * same token works for a client pinned to the right certificate afterwards: nothing was
+   * spent. */
   const device_relay_options pinned_elsewhere = {true, w.cert, other_pin, token};
   device m;
   CHECK_OK(device_open_relay(&m, &w.dir, "mallory", w.relay.port, &pinned_elsewhere, &err), &err);
   CHECK_OK(parley_client_start(m.client, &err), &err);
   memset(&e, 0, sizeof e);
   const int outcome = device_wait(&m, first_outcome, NULL, 3000, &e);
-  CHECK(!outcome || e.kind == PARLEY_EVENT_DISCONNECTED);
+  CHECK(outcome && e.kind == PARLEY_EVENT_DISCONNECTED && strstr(e.error_message, "pinned") != NULL);
   const parley_event_kind connected = PARLEY_EVENT_CONNECTED;
   CHECK(device_count(&m, match_kind, &connected) == 0);
   device_close(&m);

@@ -280,6 +280,29 @@ TEST_F(EngineTest, TheSignedPrekeyIsRotatedOnScheduleAndOldOnesArePruned) {
   EXPECT_EQ(bob->texts(), std::vector<std::string>{"after the rotation"});
 }
 
+// An attempt that fails before it opens (a refused certificate, an unreachable relay) is
+// reported once per reason, not at every retry of the driver's backoff.
+TEST_F(EngineTest, AFailedAttemptIsReportedOncePerReason) {
+  auto alice = make({"alice", 1});
+  const Error refused{Errc::not_connected, "tls handshake: certificate verify failed"};
+  const Error unreachable{Errc::not_connected, "connect: Connection refused"};
+  for (int retry = 0; retry < 3; ++retry) alice->engine->on_close(refused, now);
+  collect(*alice);
+  ASSERT_EQ(alice->count<Disconnected>(), 1u);
+  EXPECT_EQ(std::get<Disconnected>(alice->events.back()).reason.message, refused.message);
+  alice->engine->on_close(unreachable, now);
+  alice->engine->on_close(unreachable, now);
+  collect(*alice);
+  EXPECT_EQ(alice->count<Disconnected>(), 2u);  // a new reason
+  connect(*alice);
+  run();
+  disconnect(*alice);  // a connection that opened and ended
+  EXPECT_EQ(alice->count<Disconnected>(), 3u);
+  alice->engine->on_close(unreachable, now);
+  collect(*alice);
+  EXPECT_EQ(alice->count<Disconnected>(), 4u);  // the streak starts again after a connection
+}
+
 TEST_F(EngineTest, SendingToSelfOrAnInvalidAddressIsRefused) {
   auto alice = make({"alice", 1});
   EXPECT_EQ(alice->engine->send_text(alice->engine->address(), "x", now).error().code, Errc::invalid_argument);

@@ -103,15 +103,19 @@ def handshake_failures(port, cert):
 
 
 def refused_by_client(client, port, cert):
-    """The client never connects, and the relay sees its TLS handshakes fail as it retries. A
-    connection that never opened raises no DISCONNECTED event (nor anything else)."""
+    """The client never connects, and the relay sees its TLS handshakes fail as it retries. The
+    app is told why once: one DISCONNECTED naming the reason, not one per retry."""
     before = handshake_failures(port, cert)
     client.start()
     deadline = time.monotonic() + 10
     while handshake_failures(port, cert) < before + 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert handshake_failures(port, cert) >= before + 2
-    assert all(e.kind != EventKind.CONNECTED for e in client.events(timeout=0.5))
+    seen = list(client.events(timeout=0.5))
+    assert all(e.kind != EventKind.CONNECTED for e in seen)
+    disconnected = [e for e in seen if e.kind == EventKind.DISCONNECTED]
+    assert len(disconnected) == 1, seen
+    assert "tls" in disconnected[0].error_message, disconnected[0]
 
 
 def test_a_client_pinned_to_another_certificate_refuses_the_relay(tls_relay, tmp_path, opened):

@@ -19,7 +19,9 @@ struct Connected {
   std::uint32_t prekeys_remaining = 0;
 };
 
-// The connection to the relay ended; the client reconnects by itself.
+// The connection to the relay ended, or an attempt failed before it opened (a refused
+// certificate, an unreachable relay: reported once per reason, not at every retry); the
+// client reconnects by itself.
 struct Disconnected {
   Error reason;
 };

@@ -98,7 +98,15 @@ void Engine::on_close(const Error& reason, TimeMs) {
   const bool was_open = link_.closed();
   outbound_.clear();
   reports_.disconnected();
-  if (was_open) emit(Disconnected{reason});
+  // An attempt that never opened (a refused certificate, an unreachable relay) is reported
+  // too, once per reason: the app learns why it cannot connect, without an event per retry.
+  const bool repeated = !was_open && last_failure_ && last_failure_->code == reason.code &&
+                        last_failure_->message == reason.message;
+  if (was_open)
+    last_failure_.reset();
+  else
+    last_failure_ = reason;
+  if (!repeated) emit(Disconnected{reason});
 }
 
 Status Engine::on_frame(ByteView bytes, TimeMs now) {

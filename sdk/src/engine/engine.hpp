@@ -371,6 +371,7 @@ class Engine {
   EngineOptions options_;
 
   RelayLink link_;  // the handshake, bundle fetches in flight, sends a busy relay paused
+  std::optional<Error> last_failure_;  // why the last attempt failed to open (reported once)
   DeliveryReports reports_;  // MessageSent / SendFailed for what was sent
   pairwise::SenderKeys sender_keys_;
   cells::CellBook book_;
