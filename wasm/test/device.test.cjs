@@ -8,19 +8,11 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { build } = require('./paths.cjs');
 const { startRelay } = require('./relay.cjs');
+const { nextEvent } = require('./events.cjs');
 const { startPeer } = require('./peer.cjs');
 const { init, ParleyError } = require(path.join(build, 'pkg', 'parley.cjs'));
 
 // Resolves with the first event that satisfies `match`, or rejects after `ms`.
-function nextEvent(device, match, ms = 30000) {
-  const error = new Error(`timed out waiting for an event: ${match}`);  // made here: names the caller
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(error); }, ms);
-    const off = device.onEvent((event) => {
-      if (match(event)) { clearTimeout(timer); off(); resolve(event); }
-    });
-  });
-}
 
 test('two wasm devices talk through the real relay', async (t) => {
   const relay = await startRelay();

@@ -9,17 +9,9 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { build } = require('./paths.cjs');
 const { startRelay } = require('./relay.cjs');
+const { nextEvent } = require('./events.cjs');
 const { init, ParleyError, ErrorCode } = require(path.join(build, 'pkg', 'parley.cjs'));
 
-function nextEvent(device, match, ms = 30000) {
-  const error = new Error(`timed out waiting for an event: ${match}`);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(error); }, ms);
-    const off = device.onEvent((event) => {
-      if (match(event)) { clearTimeout(timer); off(); resolve(event); }
-    });
-  });
-}
 
 const named = (codeName) => (e) => e instanceof ParleyError && e.codeName === codeName && e.code === ErrorCode[codeName];
 

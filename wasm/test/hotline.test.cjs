@@ -8,18 +8,10 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { build } = require('./paths.cjs');
 const { startRelay } = require('./relay.cjs');
+const { nextEvent } = require('./events.cjs');
 const { startPeer } = require('./peer.cjs');
 const { init, ParleyError } = require(path.join(build, 'pkg', 'parley.cjs'));
 
-function nextEvent(device, match, ms = 30000) {
-  const error = new Error(`timed out waiting for an event: ${match}`);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(error); }, ms);
-    const off = device.onEvent((event) => {
-      if (match(event)) { clearTimeout(timer); off(); resolve(event); }
-    });
-  });
-}
 
 const code = (expected, pattern) => (e) =>
   e instanceof ParleyError && e.code === expected && (!pattern || pattern.test(e.message));

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures: a real parley-relay process (PARLEY_RELAY) and devices in a temporary folder."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -14,14 +15,19 @@ import parley  # noqa: E402
 PREFIX = "parley-relay listening on "
 
 
-@pytest.fixture
-def relay(tmp_path):
-    """Starts parley-relay on a free port; yields the port; stops it after the test."""
+def relay_binary():
     binary = os.environ.get("PARLEY_RELAY")
     if not binary:
         pytest.fail("PARLEY_RELAY must name the parley-relay binary")
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data", str(tmp_path / "relay"), "--registration", "open"],
-                            stdout=subprocess.PIPE, text=True)
+    return binary
+
+
+@contextlib.contextmanager
+def running_relay(args, quiet=False):
+    """Runs parley-relay with `args` (listening on a free port); yields the port; stops it.
+    `quiet`: its log is dropped (tests that make it log failures on purpose)."""
+    proc = subprocess.Popen([relay_binary(), "--listen", "127.0.0.1:0", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL if quiet else None, text=True)
     try:
         line = proc.stdout.readline()
         assert line.startswith(PREFIX), f"relay did not start: {line!r}"
@@ -34,6 +40,13 @@ def relay(tmp_path):
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+@pytest.fixture
+def relay(tmp_path):
+    """Starts parley-relay on a free port; yields the port; stops it after the test."""
+    with running_relay(["--data", str(tmp_path / "relay"), "--registration", "open"]) as port:
+        yield port
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 """TLS and invite tokens through the Python binding, against a real relay started with a test
 certificate (made here with `openssl req`) and invite-only registration (the relay's default)."""
 import hashlib
-import os
 import ssl
 import subprocess
 import time
@@ -12,7 +11,7 @@ import pytest
 
 import parley
 from parley import ErrorCode, EventKind, ParleyError
-from conftest import PREFIX
+from conftest import relay_binary, running_relay
 
 
 def make_cert(folder, name):
@@ -29,9 +28,7 @@ def make_cert(folder, name):
 def tls_relay(tmp_path):
     """A relay over TLS with invite registration; yields (port, cert, sha256, mint) where
     mint(uses) returns a fresh invite token."""
-    binary = os.environ.get("PARLEY_RELAY")
-    if not binary:
-        pytest.fail("PARLEY_RELAY must name the parley-relay binary")
+    binary = relay_binary()
     cert, key, sha256 = make_cert(tmp_path, "relay")
     data = tmp_path / "relay"
 
@@ -41,20 +38,8 @@ def tls_relay(tmp_path):
         return out.stdout.strip()
 
     mint()  # creates the database before the relay opens it
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data", str(data), "--tls-cert", str(cert),
-                             "--tls-key", str(key)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith(PREFIX), f"relay did not start: {line!r}"
-        yield int(line.strip().rsplit(":", 1)[1]), cert, sha256, mint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+    with running_relay(["--data", str(data), "--tls-cert", str(cert), "--tls-key", str(key)], quiet=True) as port:
+        yield port, cert, sha256, mint
 
 
 @pytest.fixture
