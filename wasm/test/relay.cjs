@@ -32,7 +32,8 @@ function spawnRelay(binary, listen, data, extraArgs) {
 }
 
 // `listen` (default any free loopback port); `data`: keep the relay's storage there (it
-// outlives stop()); by default a temporary folder, removed by stop().
+// outlives stop()); by default a temporary folder, removed by stop(). With `--tls-cert` (and
+// `--tls-key`) in `extraArgs` the relay speaks only TLS, and `url`/`http` are wss:// and https://.
 async function startRelay(extraArgs = [], { listen = '127.0.0.1:0', data: keep } = {}) {
   const binary = process.env.PARLEY_RELAY_BINARY;
   if (!binary || !fs.existsSync(binary)) throw new Error(`PARLEY_RELAY_BINARY not built: ${binary}`);
@@ -40,10 +41,11 @@ async function startRelay(extraArgs = [], { listen = '127.0.0.1:0', data: keep }
   const data = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
   let { child, port } = spawnRelay(binary, listen, data, extraArgs);
   port = await port;
+  const tls = extraArgs.includes('--tls-cert');
   const relay = {
     port,
-    url: `ws://127.0.0.1:${port}/`,
-    http: `http://127.0.0.1:${port}/`,
+    url: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/`,
+    http: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     kill() {
       child.kill('SIGKILL');
     },
