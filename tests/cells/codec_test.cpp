@@ -55,6 +55,13 @@ TEST(CellsCodec, RoundTrips) {
   auto r = decode_resync(encode(ResyncRequest{cell_of(2), 5}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->from_epoch, 5u);
+  HeadBeacon beacon{cell_of(3), 7, {}};
+  beacon.head.fill(0xAB);
+  auto b = decode_head_beacon(encode(beacon));
+  ASSERT_TRUE(b.ok()) << b.error().to_string();
+  EXPECT_EQ(b->cell_id, cell_of(3));
+  EXPECT_EQ(b->epoch, 7u);
+  EXPECT_EQ(b->head, beacon.head);
 }
 
 TEST(CellsCodec, FieldRulesAreEnforced) {
@@ -71,7 +78,10 @@ TEST(CellsCodec, FieldRulesAreEnforced) {
   // A reader's share cannot start after the sender's next post.
   EXPECT_EQ(decode_distribution(encode(KeyDistribution{cell_of(1), "intel", 1, Bytes(40, 9), 3, 4})).error().code,
             Errc::malformed_frame);
-  // One identifier is not another: a resync is not a channel message.
+  // A beacon names a real epoch.
+  EXPECT_EQ(decode_head_beacon(encode(HeadBeacon{cell_of(3), 0, {}})).error().code, Errc::malformed_frame);
+  // One identifier is not another: a resync is not a channel message, nor a beacon.
+  EXPECT_EQ(decode_head_beacon(encode(ResyncRequest{cell_of(2), 5})).error().code, Errc::malformed_frame);
   EXPECT_EQ(decode_channel_message(encode(ResyncRequest{cell_of(2), 5})).error().code, Errc::malformed_frame);
   // Truncated and extended.
   Bytes bytes = encode(sample_message());
@@ -93,6 +103,7 @@ TEST(CellsCodec, GarbageNeverCrashes) {
     (void)decode_distribution(b);
     (void)decode_welcome(b);
     (void)decode_resync(b);
+    (void)decode_head_beacon(b);
   }
 }
 

@@ -24,6 +24,7 @@ class HotlineFlowTest : public CellsTest {
     intel.ack_deadline_seconds = 3600;
     EXPECT_TRUE(node(kUs).engine->commit(cell, {charter::SetChannelPolicy{"intel", intel}}, now).ok());
     run();
+    tick(now + 60'000);  // the supervisor's beacon after the commit: the next is 15 min away
     return cell;
   }
 };

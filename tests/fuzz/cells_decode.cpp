@@ -12,5 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parley::cells::decode_posts_request(bytes);
   (void)parley::cells::decode_posts_resend(bytes);
   (void)parley::cells::decode_key_request(bytes);
+  (void)parley::cells::decode_head_beacon(bytes);
   return 0;
 }

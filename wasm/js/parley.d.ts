@@ -99,6 +99,8 @@ export declare const ErrorCode: {
   readonly cell_commits_withheld: 115;
   /** a poster left out posts this device may read, without proof */
   readonly cell_posts_withheld: 116;
+  /** no supervisor device of the cell was heard from for too long */
+  readonly cell_supervisor_silent: 117;
   /** the referenced channel message is not known */
   readonly hotline_unknown_message: 120;
   /** the device may not read that channel at that epoch */

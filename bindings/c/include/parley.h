@@ -98,6 +98,7 @@ typedef enum parley_status {
   PARLEY_E_CELL_EPOCH_BEHIND = 114, /* this device lacks a charter epoch it has heard of */
   PARLEY_E_CELL_COMMITS_WITHHELD = 115, /* charter commits this device asked for did not arrive */
   PARLEY_E_CELL_POSTS_WITHHELD = 116, /* a poster left out posts this device may read, without proof */
+  PARLEY_E_CELL_SUPERVISOR_SILENT = 117, /* no supervisor device of the cell was heard from for too long */
   PARLEY_E_HOTLINE_UNKNOWN_MESSAGE = 120, /* the referenced channel message is not known */
   PARLEY_E_HOTLINE_NOT_READER = 121, /* the device may not read that channel at that epoch */
   PARLEY_E_HOTLINE_PARTY_NOT_REQUIRED = 122, /* that party is not asked to acknowledge the message */

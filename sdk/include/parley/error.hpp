@@ -69,6 +69,7 @@ namespace parley {
   X(cell_epoch_behind, 114, "this device lacks a charter epoch it has heard of")            \
   X(cell_commits_withheld, 115, "charter commits this device asked for did not arrive")     \
   X(cell_posts_withheld, 116, "a poster left out posts this device may read, without proof")  \
+  X(cell_supervisor_silent, 117, "no supervisor device of the cell was heard from for too long") \
   /* hotline: acknowledgements, incidents, deconfliction, attested transcripts */          \
   X(hotline_unknown_message, 120, "the referenced channel message is not known")          \
   X(hotline_not_reader, 121, "the device may not read that channel at that epoch")        \

@@ -19,6 +19,7 @@ constexpr const char* kWelcomeId = "PLW1";
 constexpr const char* kDistributionId = "PLD1";
 constexpr const char* kResyncId = "PLQ1";
 constexpr const char* kChannelMessageId = "PLM1";
+constexpr const char* kHeadBeaconId = "PLB1";
 void put_u32(Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
@@ -131,6 +132,30 @@ Result<ResyncRequest> decode_resync(ByteView bytes) {
   out.cell_id = *cell;
   if ((*root)->from_epoch() == 0) return make_error(Errc::malformed_frame, "resync request from_epoch must be >= 1");
   out.from_epoch = (*root)->from_epoch();
+  return out;
+}
+
+Bytes encode(const HeadBeacon& beacon) {
+  flatbuffers::FlatBufferBuilder fbb(96);
+  auto root = wire::CreateHeadBeacon(fbb, kCellsWireVersion,
+                                     fbb.CreateVector(beacon.cell_id.data(), beacon.cell_id.size()), beacon.epoch,
+                                     fbb.CreateVector(beacon.head.data(), beacon.head.size()));
+  return finish(fbb, root.o, kHeadBeaconId);
+}
+
+Result<HeadBeacon> decode_head_beacon(ByteView bytes) {
+  auto root = verified_root<wire::HeadBeacon>(bytes, kHeadBeaconId, "head beacon");
+  if (!root) return std::move(root).error();
+  PARLEY_TRY(check_version((*root)->version(), "head beacon"));
+  HeadBeacon out;
+  auto cell = to_cell_id((*root)->cell_id(), "head beacon");
+  if (!cell) return std::move(cell).error();
+  out.cell_id = *cell;
+  if ((*root)->epoch() == 0) return make_error(Errc::malformed_frame, "head beacon epoch must be >= 1");
+  out.epoch = (*root)->epoch();
+  if ((*root)->head()->size() != charter::kHashBytes)
+    return make_error(Errc::malformed_frame, "head beacon head must be 32 bytes");
+  std::copy((*root)->head()->begin(), (*root)->head()->end(), out.head.begin());
   return out;
 }
 

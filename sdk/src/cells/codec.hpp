@@ -60,6 +60,15 @@ struct ResyncRequest {
   std::uint64_t from_epoch = 0;
 };
 
+// A supervisor device's periodic word: its charter epoch and head (docs/protocol.md
+// "Supervisor beacons"). Sent over the pairwise session, so the sender is authenticated and
+// the Content's sent_at dates it.
+struct HeadBeacon {
+  CellId cell_id{};
+  std::uint64_t epoch = 0;  // >= 1
+  Hash head{};
+};
+
 enum class ChannelMessageKind : std::uint8_t { text = 1, hotline = 2 };
 
 struct ChannelMessage {
@@ -113,6 +122,8 @@ Bytes encode(const KeyDistribution& distribution);
 Result<KeyDistribution> decode_distribution(ByteView bytes);
 Bytes encode(const ResyncRequest& request);
 Result<ResyncRequest> decode_resync(ByteView bytes);
+Bytes encode(const HeadBeacon& beacon);
+Result<HeadBeacon> decode_head_beacon(ByteView bytes);
 Bytes encode(const ChannelMessage& message);
 Result<ChannelMessage> decode_channel_message(ByteView bytes);
 Bytes encode(const PostsRequest& request);

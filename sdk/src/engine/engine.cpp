@@ -75,7 +75,9 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
       options_(std::move(options)), reports_([this](Event event) { emit(std::move(event)); }),
       sender_keys_(*adapter_), book_(std::move(book)),
       hotline_(store, book_, options_.max_clock_skew_ms), recovery_(options_.recovery_retry_ms),
-      epochs_(options_.withheld_commit_ms) {
+      epochs_(options_.withheld_commit_ms),
+      beacons_(BeaconTimes{options_.supervisor_beacon_ms, options_.supervisor_beacon_after_commit_ms,
+                           options_.supervisor_silence_ms}) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
   // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
   // session from a bundle or a first message; a key an anchor or a joined charter binds
@@ -120,6 +122,7 @@ Status Engine::on_frame(ByteView bytes, TimeMs now) {
     case wire::RelayBody::Challenge:
       return on_challenge(*frame->body_as_Challenge());
     case wire::RelayBody::AuthOk:
+      beacons_.connected(now);
       return on_auth_ok(*frame->body_as_AuthOk());
     case wire::RelayBody::PreKeysLow:
       return link_.ready() ? on_prekeys_low() : Status{};

@@ -21,6 +21,7 @@
 #include "engine/hotline_book.hpp"
 #include "engine/recovery_throttle.hpp"
 #include "engine/relay_link.hpp"
+#include "engine/supervisor_beacons.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
 #include "hotline/ack_tracker.hpp"
@@ -78,6 +79,15 @@ struct EngineOptions {
   // messages built from an older bundle can still open (at least the relay's message TTL).
   TimeMs signed_prekey_rotate_ms = TimeMs{7} * 24 * 3600 * 1000;
   TimeMs signed_prekey_keep_ms = TimeMs{30} * 24 * 3600 * 1000;
+  // Supervisor beacons (docs/protocol.md "Supervisor beacons"): a supervisor device tells
+  // every device of its cells its charter epoch and head this long after connecting or
+  // committing, then every supervisor_beacon_ms (0: never), so that a commit the relay
+  // withheld from every member is still learned of. A member connected this long without a
+  // word from a supervisor device raises SecurityAlert(cell_supervisor_silent) once (0: not
+  // watched): the relay may be withholding the beacons too, or the supervisor is offline.
+  TimeMs supervisor_beacon_ms = 15 * 60 * 1000;
+  TimeMs supervisor_beacon_after_commit_ms = 30 * 1000;
+  TimeMs supervisor_silence_ms = 2 * 3600 * 1000;
 };
 
 class Engine {
@@ -243,6 +253,12 @@ class Engine {
   // Whether a post naming `epoch` (< the current one) is still within the window.
   Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
   void check_withheld_commits(TimeMs now);
+  // Supervisor beacons (engine_beacons.cpp): send those due, and report silent supervisors.
+  void send_beacons(TimeMs now);
+  void check_supervisor_silence(TimeMs now);
+  Status on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
+  // The earliest beacon to send and the earliest silence to report, over this device's cells.
+  std::pair<std::optional<TimeMs>, std::optional<TimeMs>> beacon_deadlines() const;
   void check_ack_deadlines(TimeMs now);
   // Asks again for lost posts and keys whose answer did not come (engine_recovery.cpp).
   void retry_recovery(TimeMs now);
@@ -386,6 +402,8 @@ class Engine {
   // Epochs this device heard of and lacks: sends on the cell wait until the commit arrives,
   // past withheld_commit_ms an alert; broken chains asked for once (epoch_watch.hpp).
   EpochWatch epochs_;
+  // When this device's supervised cells beacon next, and when members last heard a supervisor.
+  SupervisorBeacons beacons_;
   std::optional<TimeMs> signed_prekey_made_at_;  // nullopt: read it from the store
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn

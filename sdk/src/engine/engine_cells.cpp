@@ -66,6 +66,7 @@ Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now)
   });
   if (!done) return std::move(done).error();
   after.events.push_back(CharterChanged{options.cell_id, 1, true});
+  beacons_.committed(options.cell_id, now);
   book_.put(options.cell_id, std::move(*log));
   finish(after);
   return options.cell_id;
@@ -118,6 +119,7 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
   });
   if (!done) return std::move(done).error();
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
+  beacons_.committed(cell, now);
   book_.put(cell, std::move(log));
   finish(after);
   return {};
@@ -145,6 +147,8 @@ Status Engine::on_control(const Address& sender, const envelope::Content& conten
       return on_proposal(sender, content.body, now, after);
     case envelope::ContentKind::escalation:
       return on_escalation(sender, content.body, now, after);
+    case envelope::ContentKind::head_beacon:
+      return on_head_beacon(sender, content, now, after);
     case envelope::ContentKind::text:
       break;
   }

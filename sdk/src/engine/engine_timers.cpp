@@ -22,6 +22,9 @@ void Engine::rearm_timers() {
     if (auto made = signed_prekey_made_at()) rotation = *made + options_.signed_prekey_rotate_ms;
   }
   timers_.set(Timer::prekey_rotation, rotation);
+  const auto [beacon, silence] = beacon_deadlines();
+  timers_.set(Timer::supervisor_beacon, beacon);
+  timers_.set(Timer::supervisor_silence, silence);
   timers_.set(Timer::held_expiry,
               oldest_held ? std::optional<TimeMs>(*oldest_held + options_.held_expiry_ms) : std::nullopt);
 }
@@ -53,6 +56,8 @@ void Engine::handle_timeout(TimeMs now) {
   if (timers_.due(Timer::recovery_retry, now)) retry_recovery(now);
   if (timers_.due(Timer::held_expiry, now)) expire_held(now);
   if (timers_.due(Timer::prekey_rotation, now)) rotate_signed_prekey(now);
+  if (timers_.due(Timer::supervisor_beacon, now)) send_beacons(now);
+  if (timers_.due(Timer::supervisor_silence, now)) check_supervisor_silence(now);
 }
 
 }  // namespace parley::engine

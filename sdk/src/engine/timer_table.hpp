@@ -20,6 +20,8 @@ enum class Timer : std::size_t {
   recovery_retry,   // lost posts or keys asked for and not answered are asked for again
   held_expiry,      // a held envelope waited too long for its key or epoch
   prekey_rotation,  // the signed prekey is old enough to be replaced
+  supervisor_beacon,   // a supervised cell's next beacon goes out
+  supervisor_silence,  // a member has heard no supervisor device of a cell for too long
   count,
 };
 

@@ -43,7 +43,8 @@ enum class ContentKind : std::uint8_t {
   key_request = 8,
   proposal = 9,
   escalation = 10,
-  last = escalation,
+  head_beacon = 11,
+  last = head_beacon,
 };
 
 struct Content {
