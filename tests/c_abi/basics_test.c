@@ -303,6 +303,7 @@ static void null_handles(void) {
       parley_client_list_cells(NULL, &list, &err),
       parley_channel_create(NULL, cell, "ops", "Ops", &err),
       parley_channel_archive(NULL, cell, "ops", &err),
+      parley_channel_rename(NULL, cell, "ops", "Ops", &err),
       parley_channel_set_policy(NULL, cell, "ops", &p, &err),
       parley_channel_post(NULL, cell, "ops", (const uint8_t*)"x", 1, NULL, &err),
       parley_channel_history(NULL, cell, "ops", &history, &err),
@@ -341,6 +342,28 @@ static void null_handles(void) {
   CHECK(parley_notice_list_count(NULL) == 0 && parley_notice_list_at(NULL, 0) == NULL);
   parley_cell_view_free(NULL);
   CHECK(parley_cell_view_info(NULL) == NULL);
+  parley_transcript_report_free(NULL);
+  CHECK(parley_transcript_report_summary(NULL) == NULL && parley_transcript_report_message(NULL, 0) == NULL &&
+        parley_transcript_report_missing(NULL, 0) == NULL);
+}
+
+/* Transcript verification needs no client: bad arguments and bytes that are no transcript are
+ * refused with their codes, and nothing is handed out. */
+static void transcript_verify_refuses_garbage(void) {
+  parley_error err;
+  parley_transcript_report* report = NULL;
+  const uint8_t junk[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_transcript_verify(junk, sizeof junk, NULL, NULL, &err), &err);
+  CHECK_MESSAGE(err, "out is NULL");
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_transcript_verify(NULL, 5, NULL, &report, &err), &err);
+  CHECK_MESSAGE(err, "transcript is NULL");
+  CHECK(report == NULL);
+  const parley_status empty = parley_transcript_verify(NULL, 0, NULL, &report, &err);
+  CHECK(empty == PARLEY_E_TRUNCATED || empty == PARLEY_E_MALFORMED_FRAME);
+  CHECK(report == NULL);
+  const parley_status garbage = parley_transcript_verify(junk, sizeof junk, NULL, &report, &err);
+  CHECK(garbage == PARLEY_E_TRUNCATED || garbage == PARLEY_E_MALFORMED_FRAME);
+  CHECK(report == NULL && err.message[0] != '\0');
 }
 
 static void noop_callback(const parley_event* event, void* user) { (void)event, (void)user; }
@@ -627,6 +650,20 @@ static void local_cell(void) {
   p.struct_size = 1;
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_set_policy(c, cell, "ops", &p, &err), &err);
   CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_set_policy(c, cell, "ops", NULL, &err), &err);
+
+  /* Rename: the display name changes, the id stays; an unknown channel is refused. */
+  CHECK_OK(parley_channel_rename(c, cell, "ops", "Operations room", &err), &err);
+  parley_cell_view* renamed = NULL;
+  CHECK_OK(parley_client_cell_view(c, cell, &renamed, &err), &err);
+  const parley_cell_info* renamed_info = parley_cell_view_info(renamed);
+  bool found_ops = false;
+  for (size_t i = 0; renamed_info && i < renamed_info->channel_count; ++i)
+    if (strcmp(renamed_info->channels[i].name, "ops") == 0)
+      found_ops = strcmp(renamed_info->channels[i].display_name, "Operations room") == 0;
+  CHECK(found_ops);
+  parley_cell_view_free(renamed);
+  CHECK_STATUS(PARLEY_E_CHARTER_INVALID_OPERATION, parley_channel_rename(c, cell, "nope", "Nope", &err), &err);
+  CHECK_STATUS(PARLEY_E_INVALID_ARGUMENT, parley_channel_rename(c, cell, "ops", NULL, &err), &err);
 
   /* Archive: no more posts there. */
   CHECK_OK(parley_channel_archive(c, cell, "ops", &err), &err);
@@ -947,6 +984,7 @@ int main(int argc, char** argv) {
       {"bad_cell_arguments", bad_cell_arguments},
       {"local_cell", local_cell},
       {"local_hotline", local_hotline},
+      {"transcript_verify_refuses_garbage", transcript_verify_refuses_garbage},
   };
   const int rc = check_run(tests, (int)(sizeof tests / sizeof tests[0]), argc, argv, 1);
   temp_dir_remove(&g_dir);

@@ -410,6 +410,46 @@ static void acknowledgements(void) {
     snprintf(command, sizeof command, "'%s' '%s' > /dev/null 2>&1", verify, path);
     CHECK(system(command) == 0);
   }
+  /* The same check in-process: the FLASH post is valid, signed by IL and acknowledged by SY. */
+  parley_transcript_report* report = NULL;
+  CHECK_OK(parley_transcript_verify(transcript.data, transcript.len, NULL, &report, &err), &err);
+  const parley_transcript_summary* summary = parley_transcript_report_summary(report);
+  CHECK(summary && summary->all_valid && summary->missing_count == 0 && summary->message_count >= 1);
+  CHECK(summary && memcmp(&summary->cell, &cell, sizeof cell) == 0 && strcmp(summary->channel, "deescalation") == 0);
+  const parley_transcript_message* flash_verdict = NULL;
+  for (size_t i = 0; summary && i < summary->message_count; ++i) {
+    const parley_transcript_message* m = parley_transcript_report_message(report, i);
+    CHECK(m && m->verdict == PARLEY_TRANSCRIPT_VALID && strcmp(m->reason, "none") == 0 && m->conflicts_with == -1);
+    if (m && memcmp(&m->ref.id, &id, sizeof id) == 0) flash_verdict = m;
+  }
+  CHECK(flash_verdict && strcmp(flash_verdict->ref.sender.user, "il_officer") == 0);
+  CHECK(flash_verdict && flash_verdict->precedence == PARLEY_PRECEDENCE_FLASH && flash_verdict->ack_count == 1);
+  CHECK(flash_verdict && flash_verdict->ack_count == 1 && strcmp(flash_verdict->acks[0].party, "SY") == 0);
+  CHECK(summary && parley_transcript_report_message(report, summary->message_count) == NULL);
+  CHECK(parley_transcript_report_missing(report, 0) == NULL);
+  /* Pinned to its own genesis it passes; to another, the whole transcript is refused. */
+  parley_digest genesis = summary->genesis;
+  parley_transcript_report* again = NULL;
+  CHECK_OK(parley_transcript_verify(transcript.data, transcript.len, &genesis, &again, &err), &err);
+  parley_transcript_report_free(again);
+  genesis.bytes[0] ^= 1;
+  again = (parley_transcript_report*)&genesis; /* must be reset to NULL on failure */
+  CHECK_STATUS(PARLEY_E_HOTLINE_TRANSCRIPT_INVALID,
+               parley_transcript_verify(transcript.data, transcript.len, &genesis, &again, &err), &err);
+  CHECK(again == NULL);
+  parley_transcript_report_free(report);
+  /* Any flipped byte is refused or reported: never an all-valid report. */
+  for (size_t at = 0; at < transcript.len; at += 1 + transcript.len / 97) {
+    transcript.data[at] ^= 0x20;
+    parley_transcript_report* tampered = NULL;
+    if (parley_transcript_verify(transcript.data, transcript.len, NULL, &tampered, &err) == PARLEY_OK) {
+      const parley_transcript_summary* t = parley_transcript_report_summary(tampered);
+      if (t->all_valid) fprintf(stderr, "byte %zu flipped still verifies\n", at);
+      CHECK(!t->all_valid || t->message_count == 0);
+      parley_transcript_report_free(tampered);
+    }
+    transcript.data[at] ^= 0x20;
+  }
   parley_buffer_free(&transcript);
   CHECK_STATUS(PARLEY_E_HOTLINE_NOT_ATTESTED,
                parley_channel_export_transcript(us.client, cell, "diplomatic", 0, 0, &transcript, &err), &err);

@@ -26,7 +26,7 @@ const DEVICE_CALLS = ['info', 'disconnect', 'sendText', 'createCell', 'post', 'a
   'openIncident', 'updateIncident', 'incidents', 'postNotice', 'notices', 'cells', 'cell', 'history',
   'channelKeyRecords', 'persist', 'addJoinAnchor', 'supervisorAnchor', 'joinAnchor', 'acceptInvitation',
   'declineInvitation', 'invitations', 'addMember', 'removeMember', 'setRole', 'createChannel', 'archiveChannel',
-  'setChannelPolicy', 'propose', 'acceptProposal', 'rejectProposal', 'exportTranscript'];
+  'renameChannel', 'setChannelPolicy', 'propose', 'acceptProposal', 'rejectProposal', 'exportTranscript'];
 
 // Listeners and events() iterators of one device. `ended()` tells whether the device is closed.
 class EventHub {

@@ -290,6 +290,13 @@ class Device {
     return this.finish(rc).then(() => undefined);
   }
 
+  /** A new display name for an existing channel; its id and everything else stay. */
+  async renameChannel(cell, channel, displayName) {
+    const rc = withStrings(this.m, [cell, channel, displayName], ([c, ch, n]) =>
+      this.m._parley_device_rename_channel(this.ptr, c, ch, n, Date.now()));
+    return this.finish(rc).then(() => undefined);
+  }
+
   /**
    * Replaces a channel's policy: {readGrants, postGrants, ackRequired?, ackDeadlineSeconds?,
    * attested?, retentionSeconds?}, the fields of a cell view's channel (so one can be edited

@@ -536,6 +536,8 @@ export class Device {
   /** `displayName` defaults to `channel`. Nobody may read or post until setChannelPolicy. */
   createChannel(cell: string, channel: string, displayName?: string): Promise<void>;
   archiveChannel(cell: string, channel: string): Promise<void>;
+  /** A new display name for an existing channel (charter_invalid_operation for no such channel). */
+  renameChannel(cell: string, channel: string, displayName: string): Promise<void>;
   setChannelPolicy(cell: string, channel: string, policy: ChannelPolicyInput): Promise<void>;
   /** Party admins: sends the changes to the supervisor devices (proposalReceived there); resolves to the proposal id. */
   propose(cell: string, changes: ProposalInput): Promise<string>;

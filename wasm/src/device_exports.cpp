@@ -387,6 +387,11 @@ EMSCRIPTEN_KEEPALIVE int parley_device_archive_channel(Device* device, const cha
   return commit(device, cell_hex, charter::Operation{charter::ArchiveChannel{channel}}, now);
 }
 
+EMSCRIPTEN_KEEPALIVE int parley_device_rename_channel(Device* device, const char* cell_hex, const char* channel,
+                                                      const char* display_name, double now) {
+  return commit(device, cell_hex, charter::Operation{charter::RenameChannel{channel, display_name}}, now);
+}
+
 // Replaces a channel's policy (policy JSON: wasm::policy_of).
 EMSCRIPTEN_KEEPALIVE int parley_device_set_channel_policy(Device* device, const char* cell_hex, const char* channel,
                                                           const char* policy_json, double now) {

@@ -114,6 +114,9 @@ test('a wasm supervisor governs a cell; a wasm party admin proposes', async (t) 
   const cut = transcript.slice(0, transcript.length - 7);
   await assert.rejects(parley.verifyTranscript(cut), (e) => e instanceof ParleyError && e.code >= 40 && e.code <= 43);
 
+  await sup.renameChannel(cell, 'ops', 'Operations room');
+  assert.equal(sup.cell(cell).channels.find((c) => c.id === 'ops').name, 'Operations room');
+  await assert.rejects(sup.renameChannel(cell, 'nope', 'Nope'), named('charter_invalid_operation'));
   await sup.archiveChannel(cell, 'ops');
   assert.equal(sup.cell(cell).channels.find((c) => c.id === 'ops').archived, true);
 });

@@ -47,6 +47,7 @@ const COUNTERPARTS = {
   parley_client_cell_view: 'Device.cell',
   parley_channel_create: 'Device.createChannel',
   parley_channel_archive: 'Device.archiveChannel',
+  parley_channel_rename: 'Device.renameChannel',
   parley_channel_set_policy: 'Device.setChannelPolicy',
   parley_channel_post: 'Device.post',
   parley_channel_post_with_precedence: 'Device.post',
@@ -64,6 +65,7 @@ const COUNTERPARTS = {
   parley_channel_post_notice: 'Device.postNotice',
   parley_channel_notices: 'Device.notices',
   parley_fingerprint_digits: 'Parley.fingerprintDigits',
+  parley_transcript_verify: 'Parley.verifyTranscript',
 };
 
 // C functions with no JS meaning, and why.
@@ -78,6 +80,7 @@ const NO_JS_MEANING = {
   parley_history_free: 'frees a C list',
   parley_incident_list_free: 'frees a C list',
   parley_notice_list_free: 'frees a C list',
+  parley_transcript_report_free: 'frees a C report',
   // Accessors of C lists and views: JS gets arrays and objects.
   parley_cell_list_count: 'C list accessor (JS: an array)',
   parley_cell_list_at: 'C list accessor (JS: an array)',
@@ -90,6 +93,9 @@ const NO_JS_MEANING = {
   parley_incident_list_at: 'C list accessor (JS: an array)',
   parley_notice_list_count: 'C list accessor (JS: an array)',
   parley_notice_list_at: 'C list accessor (JS: an array)',
+  parley_transcript_report_summary: 'C report accessor (JS: the report object)',
+  parley_transcript_report_message: 'C report accessor (JS: report.messages)',
+  parley_transcript_report_missing: 'C report accessor (JS: report.missing)',
   // Versioned C option structs get their defaults from an init function; JS object literals
   // leave fields out instead.
   parley_client_options_init: 'C struct defaults (JS: openDevice options with defaults)',

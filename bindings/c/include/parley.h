@@ -542,6 +542,9 @@ PARLEY_API parley_status parley_channel_create(parley_client* client, parley_cel
                                                const char* display_name, parley_error* err);
 PARLEY_API parley_status parley_channel_archive(parley_client* client, parley_cell_id cell, const char* channel,
                                                 parley_error* err);
+/* A new display name for an existing channel (CHARTER_INVALID_OPERATION for no such channel). */
+PARLEY_API parley_status parley_channel_rename(parley_client* client, parley_cell_id cell, const char* channel,
+                                               const char* display_name, parley_error* err);
 PARLEY_API parley_status parley_channel_set_policy(parley_client* client, parley_cell_id cell, const char* channel,
                                                    const parley_channel_policy* policy, parley_error* err);
 
@@ -867,6 +870,96 @@ PARLEY_API size_t parley_notice_list_count(const parley_notice_list* list); /* 0
 /* The index-th entry, or NULL when index >= count. Owned by the list. */
 PARLEY_API const parley_notice_entry* parley_notice_list_at(const parley_notice_list* list, size_t index);
 PARLEY_API void parley_notice_list_free(parley_notice_list* list);
+
+/* ------------------------------------------------------------------ transcripts --------- */
+
+/* Offline verification of a transcript (parley_channel_export_transcript's bytes, "PLF1"),
+ * the same check parley-verify and Parley.verifyTranscript run (parley/verify.hpp; needs no
+ * client, store or network). The charter is folded from its genesis; each message is judged
+ * on its own. Reports name senders, ids, times and verdicts, never message bodies. */
+typedef enum parley_transcript_verdict {
+  PARLEY_TRANSCRIPT_VALID = 1,        /* signed by the key the charter binds to the sender then */
+  PARLEY_TRANSCRIPT_FORGED = 2,       /* `reason` names the first check that failed */
+  PARLEY_TRANSCRIPT_EQUIVOCATION = 3  /* the sender signed two contents for one number */
+} parley_transcript_verdict;
+
+/* A valid acknowledgement of a message: the party, its device, and when it says it acked. */
+typedef struct parley_transcript_ack {
+  const char* party;
+  parley_address device;
+  int64_t at_ms;
+} parley_transcript_ack;
+
+/* The verdict on one message, in transcript order. Owned by its parley_transcript_report; may
+ * grow at its end (read struct_size). */
+typedef struct parley_transcript_message {
+  size_t struct_size;
+  size_t index;           /* position in the transcript, from 0 */
+  parley_message_ref ref; /* sender device and message id */
+  uint64_t sequence;
+  uint64_t epoch;         /* the charter epoch the message names */
+  int64_t sent_at_ms;     /* the sender's claim */
+  int precedence;         /* a parley_precedence, or 0 for a value that is not one */
+  parley_transcript_verdict verdict;
+  const char* reason;     /* "none" unless forged: "bad_signature", "not_a_poster", "duplicate", ... */
+  const char* detail;     /* forged, equivocation: one human-readable line; "" otherwise */
+  int64_t conflicts_with; /* equivocation: the index of the other message; -1 otherwise */
+  const parley_transcript_ack* acks; /* valid acknowledgements, by time */
+  size_t ack_count;
+} parley_transcript_message;
+
+typedef enum parley_transcript_missing_kind {
+  PARLEY_MISSING_SEQUENCE_GAP = 1,        /* sender's first_sequence..last_sequence are absent */
+  PARLEY_MISSING_ACKNOWLEDGED_MESSAGE = 2 /* `target` is acknowledged by `acknowledged_by` but absent */
+} parley_transcript_missing_kind;
+
+/* Something the transcript should hold and does not. Owned by its report; may grow. */
+typedef struct parley_transcript_missing {
+  size_t struct_size;
+  parley_transcript_missing_kind kind;
+  parley_address sender;
+  uint64_t first_sequence; /* SEQUENCE_GAP; 0 otherwise */
+  uint64_t last_sequence;
+  bool has_target; /* ACKNOWLEDGED_MESSAGE: the absent message and the acknowledgement naming it */
+  parley_message_ref target;
+  bool has_acknowledged_by;
+  parley_message_ref acknowledged_by;
+} parley_transcript_missing;
+
+/* What the transcript is of, and the bottom line. Owned by its report; may grow. */
+typedef struct parley_transcript_summary {
+  size_t struct_size;
+  parley_cell_id cell;
+  const char* channel;
+  parley_digest genesis;  /* compare with the genesis hash the parties agreed on */
+  uint64_t charter_epoch; /* the transcript's charter holds epochs 1..charter_epoch */
+  int64_t from_ms;        /* the exported window; from_ms == 0 claims the whole history */
+  int64_t to_ms;
+  size_t message_count;
+  size_t missing_count;
+  bool all_valid;         /* every message valid and nothing missing */
+} parley_transcript_summary;
+
+typedef struct parley_transcript_report parley_transcript_report;
+
+/* Checks `transcript` (borrowed for the call). With `expected_genesis` (may be NULL) the
+ * transcript is refused unless its charter starts from that genesis. Forged, equivocating and
+ * missing messages are findings in the report; the transcript as a whole is refused with
+ * MALFORMED_FRAME, TRUNCATED, FRAME_TOO_LARGE or UNSUPPORTED_VERSION (not a transcript this
+ * build reads), HOTLINE_TRANSCRIPT_INVALID (the charter does not fold, or another genesis) or
+ * HOTLINE_NOT_ATTESTED (the channel was never attested: its messages are deniable).
+ * Release the report with parley_transcript_report_free. */
+PARLEY_API parley_status parley_transcript_verify(const uint8_t* transcript, size_t len,
+                                                  const parley_digest* expected_genesis,
+                                                  parley_transcript_report** out, parley_error* err);
+/* The summary (NULL for NULL). */
+PARLEY_API const parley_transcript_summary* parley_transcript_report_summary(const parley_transcript_report* report);
+/* The index-th message verdict or missing item, or NULL when index >= its count. */
+PARLEY_API const parley_transcript_message* parley_transcript_report_message(const parley_transcript_report* report,
+                                                                           size_t index);
+PARLEY_API const parley_transcript_missing* parley_transcript_report_missing(const parley_transcript_report* report,
+                                                                           size_t index);
+PARLEY_API void parley_transcript_report_free(parley_transcript_report* report);
 
 #ifdef __cplusplus
 } /* extern "C" */

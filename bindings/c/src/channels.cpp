@@ -86,6 +86,18 @@ parley_status parley_channel_archive(parley_client* client, parley_cell_id cell,
   });
 }
 
+parley_status parley_channel_rename(parley_client* client, parley_cell_id cell, const char* channel,
+                                    const char* display_name, parley_error* err) {
+  return guarded(err, [&] {
+    if (auto ok = check_client(client); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(channel, "channel"); !ok) return fail(err, ok.error());
+    if (auto ok = check_name(display_name, "display_name"); !ok) return fail(err, ok.error());
+    if (auto done = client->client->rename_channel(to_cell_id(cell), channel, display_name); !done)
+      return fail(err, done.error());
+    return succeed(err);
+  });
+}
+
 parley_status parley_channel_set_policy(parley_client* client, parley_cell_id cell, const char* channel,
                                         const parley_channel_policy* policy, parley_error* err) {
   return guarded(err, [&] {

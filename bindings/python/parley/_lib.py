@@ -222,6 +222,28 @@ class CellInfo(Structure):
                 ("channels", POINTER(CellChannelInfo)), ("channel_count", c_size_t),
                 ("pending_proposals", POINTER(PendingProposalInfo)), ("pending_proposal_count", c_size_t)]
 
+class TranscriptAck(Structure):
+    _fields_ = [("party", c_char_p), ("device", Address), ("at_ms", c_int64)]
+
+
+class TranscriptMessage(Structure):
+    _fields_ = [("struct_size", c_size_t), ("index", c_size_t), ("ref", MessageRef), ("sequence", c_uint64),
+                ("epoch", c_uint64), ("sent_at_ms", c_int64), ("precedence", c_int), ("verdict", c_int),
+                ("reason", c_char_p), ("detail", c_char_p), ("conflicts_with", c_int64),
+                ("acks", POINTER(TranscriptAck)), ("ack_count", c_size_t)]
+
+
+class TranscriptMissing(Structure):
+    _fields_ = [("struct_size", c_size_t), ("kind", c_int), ("sender", Address), ("first_sequence", c_uint64),
+                ("last_sequence", c_uint64), ("has_target", c_bool), ("target", MessageRef),
+                ("has_acknowledged_by", c_bool), ("acknowledged_by", MessageRef)]
+
+
+class TranscriptSummary(Structure):
+    _fields_ = [("struct_size", c_size_t), ("cell", CellId), ("channel", c_char_p), ("genesis", Digest),
+                ("charter_epoch", c_uint64), ("from_ms", c_int64), ("to_ms", c_int64), ("message_count", c_size_t),
+                ("missing_count", c_size_t), ("all_valid", c_bool)]
+
 
 EVENT_FN = CFUNCTYPE(None, POINTER(Event), c_void_p)
 _client = c_void_p
@@ -305,6 +327,12 @@ SIGNATURES = {
     "parley_client_cell_view": (status, [_client, CellId, POINTER(c_void_p), _err]),
     "parley_cell_view_info": (POINTER(CellInfo), [c_void_p]),
     "parley_cell_view_free": (None, [c_void_p]),
+    "parley_channel_rename": (status, [_client, CellId, c_char_p, c_char_p, _err]),
+    "parley_transcript_verify": (status, [POINTER(c_uint8), c_size_t, POINTER(Digest), POINTER(c_void_p), _err]),
+    "parley_transcript_report_summary": (POINTER(TranscriptSummary), [c_void_p]),
+    "parley_transcript_report_message": (POINTER(TranscriptMessage), [c_void_p, c_size_t]),
+    "parley_transcript_report_missing": (POINTER(TranscriptMissing), [c_void_p, c_size_t]),
+    "parley_transcript_report_free": (None, [c_void_p]),
 }
 
 for _name, (_restype, _argtypes) in SIGNATURES.items():

@@ -457,6 +457,10 @@ class Client:
     def archive_channel(self, cell, channel):
         self._call(_lib.lib.parley_channel_archive, _cell(cell), channel.encode())
 
+    def rename_channel(self, cell, channel, display_name):
+        """A new display name for an existing channel (supervisor devices only)."""
+        self._call(_lib.lib.parley_channel_rename, _cell(cell), channel.encode(), display_name.encode())
+
     def set_channel_policy(self, cell, channel, *, read, post, ack_required=False, ack_deadline_seconds=0,
                            attested=False, retention_seconds=0):
         p = _lib.ChannelPolicy()

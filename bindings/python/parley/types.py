@@ -313,3 +313,52 @@ class CellView:
     def channel(self, name):
         """The ChannelView called `name`, or None."""
         return next((c for c in self.channels if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class TranscriptAck:
+    """A valid acknowledgement of a transcript message: the party, its device, when it says."""
+    party: str
+    device: Address
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    """The verdict on one message of a transcript (parley/verify.hpp)."""
+    index: int
+    ref: MessageRef
+    sequence: int
+    epoch: int
+    sent_at_ms: int
+    precedence: Optional[Precedence]  # None for a value that is not a precedence
+    verdict: str                      # "valid", "forged", "equivocation"
+    reason: str                       # "none" unless forged: the first check that failed
+    detail: str
+    conflicts_with: Optional[int]     # equivocation: the index of the other message
+    acks: tuple                       # TranscriptAck values, by time
+
+
+@dataclass(frozen=True)
+class TranscriptMissing:
+    """A gap in a sender's numbers, or an acknowledged message the transcript lacks."""
+    kind: str                         # "sequence_gap" or "acknowledged_message"
+    sender: Address
+    first_sequence: int = 0
+    last_sequence: int = 0
+    target: Optional[MessageRef] = None
+    acknowledged_by: Optional[MessageRef] = None
+
+
+@dataclass(frozen=True)
+class TranscriptReport:
+    """What verify_transcript found: the cell, channel and genesis, and each message's verdict."""
+    cell: bytes
+    channel: str
+    genesis: bytes
+    charter_epoch: int
+    from_ms: int
+    to_ms: int
+    messages: tuple                   # TranscriptMessage values, in transcript order
+    missing: tuple                    # TranscriptMissing values
+    all_valid: bool                   # every message valid and nothing missing

@@ -69,6 +69,17 @@ def test_cell_view(device):
     assert "il_trade" not in [m.user for m in us.cell(cell).members]
     assert us.cell(cell).pending_proposals == ()
 
+    # A rename reaches the members' views; the channel id stays.
+    us.rename_channel(cell, "intel", "Intelligence sharing")
+    sy.wait_for(epoch_at_least(5))
+    assert sy.cell(cell).channel("intel").display_name == "Intelligence sharing"
+    with pytest.raises(ParleyError) as e:
+        us.rename_channel(cell, "no-such-channel", "Nothing")
+    assert e.value.code == ErrorCode.CHARTER_INVALID_OPERATION
+    with pytest.raises(ParleyError) as e:
+        sy.rename_channel(cell, "intel", "Mine now")
+    assert e.value.code == ErrorCode.CHARTER_NOT_AUTHORIZED
+
     with pytest.raises(ParleyError) as e:
         us.cell(bytes(16))
     assert e.value.code == ErrorCode.CELL_UNKNOWN

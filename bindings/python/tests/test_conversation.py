@@ -44,7 +44,19 @@ def test_flash_acknowledged(device):
     assert (ack.id, ack.party, ack.by) == (msg, "SY", sy.address)
     assert il.ack_status(cell, "deescalation", il.address, msg) == {"SY": parley.AckState.ACKNOWLEDGED}
     us.wait_for(lambda e: e.kind == EventKind.ACKNOWLEDGEMENT_RECEIVED)
-    assert len(us.export_transcript(cell, "deescalation")) > 0
+    transcript = us.export_transcript(cell, "deescalation")
+    report = parley.verify_transcript(transcript)
+    assert report.all_valid and report.channel == "deescalation" and report.cell == cell
+    flash = next(m for m in report.messages if m.ref == parley.MessageRef(il.address, msg))
+    assert (flash.verdict, flash.reason, flash.precedence) == ("valid", "none", parley.Precedence.FLASH)
+    assert [(a.party, a.device) for a in flash.acks] == [("SY", sy.address)]
+    assert parley.verify_transcript(transcript, expected_genesis=report.genesis).all_valid
+    with pytest.raises(ParleyError) as e:
+        parley.verify_transcript(transcript, expected_genesis=bytes(32))
+    assert e.value.code == ErrorCode.HOTLINE_TRANSCRIPT_INVALID
+    with pytest.raises(ParleyError) as e:
+        parley.verify_transcript(b"not a transcript")
+    assert e.value.code in (ErrorCode.MALFORMED_FRAME, ErrorCode.TRUNCATED)
     with pytest.raises(ParleyError) as e:
         us.export_transcript(cell, "intel")
     assert e.value.code == ErrorCode.HOTLINE_NOT_ATTESTED

@@ -99,6 +99,8 @@ class Client {
   Status set_role(const CellId& cell, std::string user, CellRole role);
   Status create_channel(const CellId& cell, std::string channel, std::string display_name);
   Status archive_channel(const CellId& cell, std::string channel);
+  // A new display name for an existing channel (its id and everything else stay).
+  Status rename_channel(const CellId& cell, std::string channel, std::string display_name);
   Status set_channel_policy(const CellId& cell, std::string channel, ChannelPolicySpec policy);
   // Party-admin devices: signs the changes and sends them to the cell's supervisor devices,
   // which see a ProposalReceived event. Checked here first against this device's charter:

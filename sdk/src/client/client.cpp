@@ -341,6 +341,12 @@ Status Client::archive_channel(const CellId& cell, std::string channel) {
       [&](engine::Engine& e, TimeMs now) { return e.commit(cell, {charter::ArchiveChannel{channel}}, now); });
 }
 
+Status Client::rename_channel(const CellId& cell, std::string channel, std::string display_name) {
+  return impl_->command([&](engine::Engine& e, TimeMs now) {
+    return e.commit(cell, {charter::RenameChannel{channel, display_name}}, now);
+  });
+}
+
 Status Client::set_channel_policy(const CellId& cell, std::string channel, ChannelPolicySpec spec) {
   charter::ChannelPolicy policy;
   for (const auto& g : spec.read) policy.read.push_back(to_grant(g));
