@@ -209,12 +209,17 @@ struct PostFigures {
 };
 
 bench::SqlCounts operator-(const bench::SqlCounts& a, const bench::SqlCounts& b) {
-  return {a.prepares - b.prepares, a.execs - b.execs, a.transactions - b.transactions};
+  return {a.prepares - b.prepares, a.execs - b.execs, a.transactions - b.transactions, a.statements - b.statements,
+          a.autocommits - b.autocommits};
 }
 
 void sql_result(const std::string& figure, const std::string& variant, const bench::SqlCounts& c, std::size_t n) {
-  std::printf("Q\t%s\t%s\t%.2f\t%.2f\t%.2f\n", figure.c_str(), variant.c_str(), static_cast<double>(c.transactions) / n,
-              static_cast<double>(c.prepares) / n, static_cast<double>(c.execs) / n);
+  // Fields 7 and 8 (statements executed, writes in autocommit) were added after scripts/bench
+  // read the first six; it ignores them.
+  std::printf("Q\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", figure.c_str(), variant.c_str(),
+              static_cast<double>(c.transactions) / n, static_cast<double>(c.prepares) / n,
+              static_cast<double>(c.execs) / n, static_cast<double>(c.statements) / n,
+              static_cast<double>(c.autocommits) / n);
 }
 
 // IL posts `n` messages of `size` bytes on intel with every reader offline (the supervisor and

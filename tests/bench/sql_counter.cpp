@@ -28,7 +28,13 @@ int sqlite3_step(sqlite3_stmt* stmt) {
   static Fn real = reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, "sqlite3_step"));
   if (!in_exec && stmt != nullptr) {
     const char* sql = sqlite3_sql(stmt);
+    const bool control = sql != nullptr && (::strncmp(sql, "COMMIT", 6) == 0 || ::strncmp(sql, "BEGIN", 5) == 0 ||
+                                            ::strncmp(sql, "ROLLBACK", 8) == 0);
     if (sql != nullptr && ::strncmp(sql, "COMMIT", 6) == 0) ++counts.transactions;
+    if (!control && sqlite3_stmt_busy(stmt) == 0) {  // a new run of the statement, not its next row
+      ++counts.statements;
+      if (sqlite3_stmt_readonly(stmt) == 0 && sqlite3_get_autocommit(sqlite3_db_handle(stmt)) != 0) ++counts.autocommits;
+    }
   }
   return real(stmt);
 }

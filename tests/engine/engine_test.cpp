@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/memory_relay.hpp"
 #include "pairwise/device_keys.hpp"
 #include "support/temp_dir.hpp"
@@ -169,6 +171,34 @@ TEST_F(EngineTest, LostSendAckIsResentWithTheSameIdAndDeliveredOnce) {
   EXPECT_EQ(std::get<MessageSent>(alice->events.back()).id, *id);
   EXPECT_EQ(relay.stored_messages(), 1u) << "the resend reused the message id";
   EXPECT_EQ(bob->texts(), std::vector<std::string>{"exactly once"});
+}
+
+// A SendAck's outbox removal rides on the engine's next transaction (no commit of its own):
+// meanwhile the acknowledged send is not resent on a reconnect, the next transaction removes
+// its row, and an engine that ends first removes what is left.
+TEST_F(EngineTest, AnAcknowledgedSendLeavesTheOutboxAndIsNotResent) {
+  auto alice = make({"alice", 1});
+  auto bob = make({"bob", 1});
+  connect(*alice);
+  connect(*bob);
+  run();
+  auto sends = [&] { return std::count(alice->sent_types.begin(), alice->sent_types.end(), wire::ClientBody::Send); };
+  ASSERT_TRUE(alice->engine->send_text(bob->engine->address(), "m1", now).ok());
+  run();
+  ASSERT_EQ(alice->count<MessageSent>(), 1u);
+  const auto sent_before = sends();
+  disconnect(*alice);
+  connect(*alice);
+  run();
+  EXPECT_EQ(sends(), sent_before) << "an acknowledged send went out again";
+  ASSERT_TRUE(alice->engine->send_text(bob->engine->address(), "m2", now).ok());
+  run();
+  EXPECT_EQ(alice->count<MessageSent>(), 2u);
+  EXPECT_EQ(bob->texts(), (std::vector<std::string>{"m1", "m2"}));
+  alice->engine.reset();
+  auto outbox = alice->store->outbox_items();
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_TRUE(outbox->empty());
 }
 
 TEST_F(EngineTest, RedeliveryAfterALostAckReachesTheAppOnce) {

@@ -13,6 +13,10 @@ namespace {
 
 constexpr std::string_view kRegistered = "registered";
 
+// Acknowledged sends whose outbox rows wait for the next transaction: beyond this many
+// (a reconnect resending a long outbox), they are removed in one transaction of their own.
+constexpr std::size_t kMaxAckedUnremoved = 64;
+
 flatbuffers::Offset<wire::SignedPreKey> make_signed_prekey(flatbuffers::FlatBufferBuilder& fbb,
                                                            const pairwise::SignedPreKeyPublic& spk) {
   return wire::CreateSignedPreKey(fbb, spk.id, fbb.CreateVector(spk.public_key), fbb.CreateVector(spk.signature));
@@ -84,6 +88,8 @@ Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreA
   // overrides a pin taken on first use (vouches_for).
   adapter_->set_identity_vouch([this](const Address& peer, ByteView key) { return vouches_for(peer, key); });
 }
+
+Engine::~Engine() { remove_acked(); }
 
 MessageId Engine::new_message_id() {
   MessageId id;
@@ -181,9 +187,11 @@ Status Engine::on_auth_ok(const wire::AuthOk& ok) {
   emit(Connected{ok.prekeys_remaining()});
 
   // Resend everything not yet acknowledged, with the same ids and bytes.
+  remove_acked();
   auto outbox = store_.outbox_items();
   if (!outbox) return std::move(outbox).error();
-  for (const auto& item : *outbox) transmit_send(item);
+  for (const auto& item : *outbox)
+    if (!acked(item.message_id)) transmit_send(item);
 
   auto pending = store_.pending_items();
   if (!pending) return std::move(pending).error();
@@ -256,9 +264,23 @@ Status Engine::on_send_ack(const wire::SendAck& ack) {
   if (!id) return std::move(id).error();
   auto refused = wire::to_refusals(ack.refused());
   if (!refused) return std::move(refused).error();
-  PARLEY_TRY(store_.outbox_remove(*id));
+  // The row goes with the next transaction (begin_txn): one commit (one fsync on disk) less
+  // per send. Until then the id is known here and never resent; should the process end
+  // first, the row is sent again after the restart with the same id and bytes, exactly as
+  // after a SendAck lost with the connection: the relay and the readers drop the duplicate.
+  if (!acked(*id)) acked_.push_back(*id);
+  if (acked_.size() >= kMaxAckedUnremoved) remove_acked();
   reports_.acknowledged(*id, *refused);
   return {};
+}
+
+bool Engine::acked(const MessageId& id) const { return std::find(acked_.begin(), acked_.end(), id) != acked_.end(); }
+
+void Engine::remove_acked() {
+  if (acked_.empty() || in_txn_) return;
+  Effects fx;
+  // begin_txn removes them; on failure they stay listed and the next transaction tries again.
+  if (auto done = transact(fx, []() -> Status { return {}; }); !done) emit(ProtocolError{done.error()});
 }
 
 namespace {
@@ -457,6 +479,13 @@ Status Engine::begin_txn() {
   PARLEY_TRY(store_.db().begin());
   book_.begin();
   in_txn_ = true;
+  for (const auto& id : acked_) {
+    if (auto removed = store_.outbox_remove(id); !removed) {
+      rollback_txn();
+      return removed;
+    }
+  }
+  acked_in_txn_ = acked_.size();
   return {};
 }
 
@@ -466,6 +495,8 @@ Status Engine::commit_txn(Effects& fx) {
     return committed;
   }
   in_txn_ = false;
+  acked_.erase(acked_.begin(), acked_.begin() + static_cast<std::ptrdiff_t>(acked_in_txn_));
+  acked_in_txn_ = 0;
   book_.publish();
   // Actions may queue more actions (an acknowledgement tracked may queue a receipt).
   while (!fx.on_commit.empty()) {
@@ -480,6 +511,7 @@ void Engine::rollback_txn() {
   (void)store_.db().rollback();
   book_.discard();
   in_txn_ = false;
+  acked_in_txn_ = 0;
 }
 
 Status Engine::encrypt_pending_for(const Address& peer) {
@@ -521,7 +553,7 @@ void Engine::resend_refused(TimeMs now) {
   const RelayLink::Due due = link_.take_due(now);
   // Ids no longer in the outbox (acknowledged meanwhile) need no resend.
   for (const auto& item : *outbox)
-    if (due.resends.count(item.message_id)) transmit_send(item);
+    if (due.resends.count(item.message_id) && !acked(item.message_id)) transmit_send(item);
   for (const auto& peer : due.refetches) request_bundle(peer);
 }
 

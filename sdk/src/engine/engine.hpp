@@ -95,6 +95,7 @@ class Engine {
   // `store` must already hold a device identity (pairwise::create_device_identity) and
   // must outlive the engine.
   static Result<std::unique_ptr<Engine>> create(store::DeviceStore& store, EngineOptions options = {});
+  ~Engine();  // removes the outbox rows of acknowledged sends still waiting for a transaction
 
   const Address& address() const { return self_; }
   bool ready() const { return link_.ready(); }
@@ -407,6 +408,12 @@ class Engine {
   std::optional<TimeMs> signed_prekey_made_at_;  // nullopt: read it from the store
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn
+  // Sends the relay acknowledged whose outbox rows are removed by the next transaction
+  // (begin_txn), not by one of their own: a row that outlives a crash is only sent again.
+  std::vector<MessageId> acked_;
+  std::size_t acked_in_txn_ = 0;  // how many of acked_ the open transaction removes
+  bool acked(const MessageId& id) const;
+  void remove_acked();  // in a transaction of its own (many acknowledgements, shutdown)
   TimerTable timers_;
   std::deque<Bytes> outbound_;
   std::deque<Event> events_;

@@ -7,13 +7,15 @@
 namespace parley::store {
 
 // A second put of the same id must not replace the first: the payload was produced by a
-// ratchet step that cannot be repeated, so the first bytes are the ones to resend.
+// ratchet step that cannot be repeated, so the first bytes are the ones to resend (OR IGNORE
+// on the UNIQUE message_id). A single-row VALUES insert, not INSERT ... SELECT: inside a
+// transaction the latter needs a statement journal, into which SQLCipher encrypts every page
+// the statement touches (rows.hpp, "statement journals").
 Status DeviceStore::outbox_put(const OutboxItem& item) {
   auto recipients = encode_recipients(item.recipients);
   if (!recipients) return recipients.error();
   auto stmt = db_.prepare(
-      "INSERT INTO outbox (message_id, recipients, payload, created_at) "
-      "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)");
+      "INSERT OR IGNORE INTO outbox (message_id, recipients, payload, created_at) VALUES (?1, ?2, ?3, ?4)");
   if (!stmt) return stmt.error();
   stmt->bind(1, id_bytes(item.message_id))
       .bind(2, ByteView(*recipients))

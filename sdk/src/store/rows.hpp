@@ -13,6 +13,16 @@
 
 namespace parley::store {
 
+// Statement journals. Inside a transaction, SQLite keeps a statement journal for a statement
+// that may write several rows and then abort half-way: INSERT ... SELECT, INSERT OR REPLACE
+// (which deletes the row it replaces), a multi-row UPDATE. SQLCipher encrypts (random IV,
+// AES, HMAC) every page the statement touches into that journal before the page changes,
+// even when the journal is in memory: for a row with a blob of a few hundred bytes or more
+// that costs as much as the commit. Rows written on the hot paths (outbox, sender keys,
+// sessions, send keys, cursors) are therefore written with single-row statements only: an
+// UPDATE by primary key, then an INSERT when it changed nothing, or INSERT OR IGNORE on a
+// unique key. Same rows, same outcome.
+
 inline ByteView id_bytes(const MessageId& id) { return ByteView(id.bytes); }
 
 // A column that must hold an unsigned 32-bit number (device, prekey and registration ids).
