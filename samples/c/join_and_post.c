@@ -3,7 +3,8 @@
  * the first reply there and exits.
  *   parley-sample-c USER STORE PASSPHRASE RELAY_PORT CHANNEL TEXT
  * CHANNEL "-" picks the first channel this device may post on, from the cell's view.
- * It prints "identity HEX" first: give that key to the supervisor, who adds the device. It then
+ * It connects first, so that the relay knows the device before anyone sends it a Welcome, then
+ * prints "identity HEX": give that key to the supervisor, who adds the device. It then
  * reads the supervisor's join anchor ("parley-supervisor:HEX", one line on stdin), which the
  * supervisor hands over the same way: only a cell that supervisor created can join it.
  * It stays online until a reply comes: readers may still need its channel key. */
@@ -18,7 +19,7 @@
 /* What the network thread tells main(). */
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER;
-static int g_joined, g_sent, g_replied;
+static int g_connected, g_joined, g_sent, g_replied;
 static const char* g_channel;
 static char g_channel_chosen[128]; /* channel ids are at most 64 bytes */
 static parley_cell_id g_cell;
@@ -27,7 +28,9 @@ static parley_message_id g_post_id;
 static void on_event(const parley_event* event, void* user) {
   (void)user;
   pthread_mutex_lock(&g_mutex);
-  if (event->kind == PARLEY_EVENT_CHARTER_CHANGED && event->joined) {
+  if (event->kind == PARLEY_EVENT_CONNECTED) {
+    g_connected = 1;
+  } else if (event->kind == PARLEY_EVENT_CHARTER_CHANGED && event->joined) {
     g_cell = event->cell;
     g_joined = 1;
   } else if (event->kind == PARLEY_EVENT_MESSAGE_SENT && memcmp(&event->id, &g_post_id, sizeof g_post_id) == 0) {
@@ -115,6 +118,18 @@ int main(int argc, char** argv) {
   parley_client* client = NULL;
   if (parley_client_open(&options, &client, &err) != PARLEY_OK) return failed("open", &err);
 
+  if (parley_client_set_event_callback(client, on_event, NULL, &err) != PARLEY_OK ||
+      parley_client_start(client, &err) != PARLEY_OK) {
+    failed("start", &err);
+    parley_client_destroy(client);
+    return 1;
+  }
+  if (!wait_flag(&g_connected)) {
+    fprintf(stderr, "not connected to the relay within 30 s\n");
+    parley_client_destroy(client);
+    return 1;
+  }
+
   parley_buffer key = {NULL, 0};
   if (parley_client_identity_key(client, &key, &err) != PARLEY_OK) return failed("identity key", &err);
   printf("identity ");
@@ -132,10 +147,7 @@ int main(int argc, char** argv) {
   if (parley_client_add_join_anchor(client, anchor, &err) != PARLEY_OK) return failed("join anchor", &err);
 
   int rc = 1;
-  if (parley_client_set_event_callback(client, on_event, NULL, &err) != PARLEY_OK ||
-      parley_client_start(client, &err) != PARLEY_OK) {
-    failed("start", &err);
-  } else if (!wait_flag(&g_joined)) {
+  if (!wait_flag(&g_joined)) {
     fprintf(stderr, "not welcomed into a cell within 30 s\n");
   } else if (!describe_cell(client, choose, &err)) {
     if (err.code != PARLEY_OK) failed("cell view", &err);

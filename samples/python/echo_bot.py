@@ -4,7 +4,8 @@
 
     echo_bot.py USER STORE PASSPHRASE RELAY_PORT
 
-It prints "identity HEX" first: give that key to the supervisor, who adds the bot to a cell.
+It connects first, so that the relay knows the bot before anyone sends it a Welcome, then
+prints "identity HEX": give that key to the supervisor, who adds the bot to a cell.
 It then reads the supervisor's join anchor ("parley-supervisor:HEX") as one line on stdin:
 only cells that supervisor created join it.
 It runs until SIGTERM or Ctrl-C (readers may need its channel keys while it is online).
@@ -26,9 +27,10 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # leaves through the context manager
 
     with parley.Client(args.user, args.store, passphrase=args.passphrase, relay_port=args.relay_port) as bot:
+        bot.start()
+        bot.wait_for(lambda e: e.kind == parley.EventKind.CONNECTED, timeout=30)
         print("identity", bot.identity_key.hex(), flush=True)
         bot.add_join_anchor(sys.stdin.readline().strip())
-        bot.start()
         for event in bot.events():
             if event.kind != parley.EventKind.CHANNEL_MESSAGE_RECEIVED or event.text.startswith("echo: "):
                 continue
