@@ -71,25 +71,21 @@ Result<std::optional<ChannelSendKey>> DeviceStore::send_key_get(ByteView cell_id
 Status DeviceStore::send_key_put(ByteView cell_id, std::string_view channel, const ChannelSendKey& key) {
   auto distributed = encode_recipients(key.distributed);
   if (!distributed) return distributed.error();
-  // Update in place, insert only the first time: no REPLACE (rows.hpp, "statement journals").
-  for (const char* sql :
-       {"UPDATE channel_send_keys SET generation = ?3, distributed = ?4, sent_count = ?5, created_at = ?6, "
-        "next_post = ?7 WHERE cell_id = ?1 AND channel = ?2",
-        "INSERT INTO channel_send_keys (cell_id, channel, generation, distributed, sent_count, created_at, "
-        "next_post) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"}) {
-    auto stmt = db_.prepare(sql);
-    if (!stmt) return stmt.error();
-    stmt->bind(1, cell_id)
-        .bind(2, channel)
-        .bind(3, std::int64_t{key.generation})
-        .bind(4, ByteView(*distributed))
-        .bind(5, static_cast<std::int64_t>(key.sent_count))
-        .bind(6, std::int64_t{key.created_at})
-        .bind(7, static_cast<std::int64_t>(key.next_post));
-    PARLEY_TRY(stmt->run());
-    if (db_.changes() > 0) return {};
-  }
-  return {};
+  return update_or_insert(
+      db_,
+      "UPDATE channel_send_keys SET generation = ?3, distributed = ?4, sent_count = ?5, created_at = ?6, "
+      "next_post = ?7 WHERE cell_id = ?1 AND channel = ?2",
+      "INSERT INTO channel_send_keys (cell_id, channel, generation, distributed, sent_count, created_at, "
+      "next_post) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      [&](Statement& stmt) {
+        stmt.bind(1, cell_id)
+            .bind(2, channel)
+            .bind(3, std::int64_t{key.generation})
+            .bind(4, ByteView(*distributed))
+            .bind(5, static_cast<std::int64_t>(key.sent_count))
+            .bind(6, std::int64_t{key.created_at})
+            .bind(7, static_cast<std::int64_t>(key.next_post));
+      });
 }
 
 Result<std::optional<KeyTagRecord>> DeviceStore::key_tag_get(ByteView tag) const {

@@ -20,21 +20,16 @@ Result<std::optional<std::uint64_t>> DeviceStore::cursor_get(ByteView cell_id, s
 
 Status DeviceStore::cursor_put(ByteView cell_id, std::string_view channel, const Address& sender,
                                std::uint64_t next_post) {
-  // Update in place, insert only the first time: no REPLACE (rows.hpp, "statement journals").
-  for (const char* sql :
-       {"UPDATE channel_cursors SET next_post = ?5 WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4",
-        "INSERT INTO channel_cursors (cell_id, channel, user, device, next_post) VALUES (?1, ?2, ?3, ?4, ?5)"}) {
-    auto stmt = db_.prepare(sql);
-    if (!stmt) return stmt.error();
-    stmt->bind(1, cell_id)
-        .bind(2, channel)
-        .bind(3, sender.user)
-        .bind(4, std::int64_t{sender.device})
-        .bind(5, static_cast<std::int64_t>(next_post));
-    PARLEY_TRY(stmt->run());
-    if (db_.changes() > 0) return {};
-  }
-  return {};
+  return update_or_insert(
+      db_, "UPDATE channel_cursors SET next_post = ?5 WHERE cell_id = ?1 AND channel = ?2 AND user = ?3 AND device = ?4",
+      "INSERT INTO channel_cursors (cell_id, channel, user, device, next_post) VALUES (?1, ?2, ?3, ?4, ?5)",
+      [&](Statement& stmt) {
+        stmt.bind(1, cell_id)
+            .bind(2, channel)
+            .bind(3, sender.user)
+            .bind(4, std::int64_t{sender.device})
+            .bind(5, static_cast<std::int64_t>(next_post));
+      });
 }
 
 Status DeviceStore::sent_distribution_put(ByteView cell_id, std::string_view channel, std::uint32_t generation,

@@ -34,4 +34,18 @@ Result<MessageId> column_message_id(const Statement& stmt, int index, std::strin
 // Steps a query that yields at most one row and returns its first column as a blob.
 Result<std::optional<Bytes>> optional_blob(Statement& stmt);
 
+// Writes one hot-path row without a statement journal (above): `update` by primary key and,
+// when it changed no row, `insert`. `bind(stmt)` binds the numbered parameters both share.
+template <class Bind>
+Status update_or_insert(Database& db, const char* update, const char* insert, Bind&& bind) {
+  for (const char* sql : {update, insert}) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return stmt.error();
+    bind(*stmt);
+    PARLEY_TRY(stmt->run());
+    if (db.changes() > 0) return {};
+  }
+  return {};
+}
+
 }  // namespace parley::store

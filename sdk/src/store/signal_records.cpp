@@ -113,17 +113,11 @@ Result<std::optional<Bytes>> DeviceStore::session_load(const Address& address) c
   return optional_blob(*stmt);
 }
 
-// Update in place, insert only the first time: no REPLACE (rows.hpp, "statement journals").
 Status DeviceStore::session_store(const Address& address, ByteView record) {
-  for (const char* sql : {"UPDATE sessions SET record = ?3 WHERE user = ?1 AND device = ?2",
-                          "INSERT INTO sessions (user, device, record) VALUES (?1, ?2, ?3)"}) {
-    auto stmt = db_.prepare(sql);
-    if (!stmt) return stmt.error();
-    stmt->bind(1, address.user).bind(2, std::int64_t{address.device}).bind(3, record);
-    PARLEY_TRY(stmt->run());
-    if (db_.changes() > 0) return {};
-  }
-  return {};
+  return update_or_insert(db_, "UPDATE sessions SET record = ?3 WHERE user = ?1 AND device = ?2",
+                          "INSERT INTO sessions (user, device, record) VALUES (?1, ?2, ?3)", [&](Statement& stmt) {
+                            stmt.bind(1, address.user).bind(2, std::int64_t{address.device}).bind(3, record);
+                          });
 }
 
 Status DeviceStore::session_delete(const Address& address) {
@@ -157,16 +151,11 @@ Result<std::optional<Bytes>> DeviceStore::sender_key_load(ByteView group_id, con
 }
 
 Status DeviceStore::sender_key_store(ByteView group_id, const Address& sender, ByteView record) {
-  // Update in place, insert only the first time: no REPLACE (rows.hpp, "statement journals").
-  for (const char* sql : {"UPDATE sender_keys SET record = ?4 WHERE group_id = ?1 AND user = ?2 AND device = ?3",
-                          "INSERT INTO sender_keys (group_id, user, device, record) VALUES (?1, ?2, ?3, ?4)"}) {
-    auto stmt = db_.prepare(sql);
-    if (!stmt) return stmt.error();
-    stmt->bind(1, group_id).bind(2, sender.user).bind(3, std::int64_t{sender.device}).bind(4, record);
-    PARLEY_TRY(stmt->run());
-    if (db_.changes() > 0) return {};
-  }
-  return {};
+  return update_or_insert(
+      db_, "UPDATE sender_keys SET record = ?4 WHERE group_id = ?1 AND user = ?2 AND device = ?3",
+      "INSERT INTO sender_keys (group_id, user, device, record) VALUES (?1, ?2, ?3, ?4)", [&](Statement& stmt) {
+        stmt.bind(1, group_id).bind(2, sender.user).bind(3, std::int64_t{sender.device}).bind(4, record);
+      });
 }
 
 }  // namespace parley::store
