@@ -357,7 +357,7 @@ std::vector<SignedCommit> random_charter(TestCell& cell, std::mt19937& rng, std:
       std::vector<std::string> open;
       for (const auto& [id, channel] : sim.channels)
         if (!channel.archived) open.push_back(id);
-      switch (rng() % 7) {
+      switch (rng() % 9) {
         case 0: {
           const std::string party = parties[rng() % 2];
           ops.push_back(add({"u" + std::to_string(next_id++), 1}, party,
@@ -392,8 +392,17 @@ std::vector<SignedCommit> random_charter(TestCell& cell, std::mt19937& rng, std:
             policy.ack_deadline_seconds = policy.ack_required ? 60 + rng() % 3600 : 0;
             policy.attested = rng() % 2;
             (void)(rng() % 3);  // was retention, refused until enforced; keeps the seeded sequence
+            if (!sim.levels.empty() && rng() % 2) policy.label = sim.levels[rng() % sim.levels.size()];
             ops.push_back(SetChannelPolicy{open[rng() % open.size()], policy});
           }
+          break;
+        case 7:
+          ops.push_back(SetLevels{rng() % 2 ? std::vector<std::string>{"LOW", "MID", "HIGH"}
+                                            : std::vector<std::string>{"LOW", "HIGH"}});
+          break;
+        case 8:
+          if (!devices.empty() && !sim.levels.empty())
+            ops.push_back(SetClearance{devices[rng() % devices.size()], sim.levels[rng() % sim.levels.size()]});
           break;
       }
     }

@@ -25,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto container = decode_signed_commit(bytes);
   if (container.ok()) {
     if (container->signature.size() != 64 || container->bytes.empty()) std::abort();
+    auto again = decode_signed_commit(encode_signed_commit(*container));
+    if (!again.ok() || !(*again == *container)) std::abort();  // co-signatures included
     (void)apply(CellState{}, *container);
   }
   (void)apply(CellState{}, SignedCommit{Bytes(bytes.begin(), bytes.end()), Bytes(64, 0)});

@@ -99,6 +99,27 @@ int main(int argc, char** argv) {
     auto proposal = charter::sign_proposal(body, member->private_key);
     if (!proposal) return 1;
     write(charter_dir, "proposal", proposal->bytes);
+    // Labels, consent and a co-signed container (docs/governance.md).
+    auto genesis_hash = charter::commit_hash(genesis->bytes);
+    if (!genesis_hash) return 1;
+    charter::ChannelPolicy labelled;
+    labelled.read = {charter::Grant::for_party("IL")};
+    labelled.post = labelled.read;
+    labelled.consent = true;
+    labelled.consent_quorum = 1;
+    labelled.label = "SECRET";
+    labelled.releasable_to = {"IL", "SY"};
+    charter::Commit governance{options.cell_id, 2, *genesis_hash, options.supervisor, 2,
+                               {charter::SetLevels{{"LOW", "SECRET"}},
+                                charter::SetClearance{parley::Address{"il_admin", 1}, "SECRET"},
+                                charter::SetChannelPolicy{"intel", labelled}}};
+    auto co_signed = charter::sign_commit(governance, supervisor->private_key);
+    if (!co_signed) return 1;
+    auto consent = charter::co_sign_commit(co_signed->bytes, parley::Address{"il_admin", 1}, member->private_key);
+    if (!consent) return 1;
+    co_signed->co_signatures.push_back(*consent);
+    write(charter_dir, "labels_commit", co_signed->bytes);
+    write(charter_dir, "co_signed", charter::encode_signed_commit(*co_signed));
 
     const fs::path cells_dir = root / "cells_decode";
     write(cells_dir, "welcome", cells::encode(cells::Welcome{options.cell_id, {*genesis}}));

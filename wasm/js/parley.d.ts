@@ -85,6 +85,8 @@ export declare const ErrorCode: {
   readonly charter_invalid_operation: 104;
   /** too many early charter commits are waiting */
   readonly charter_buffer_full: 105;
+  /** a charter commit widens readers without the parties' consent */
+  readonly charter_consent_missing: 106;
   /** this device is not a member of that cell */
   readonly cell_unknown: 110;
   /** the charter does not allow this on that channel */

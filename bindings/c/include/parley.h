@@ -91,6 +91,7 @@ typedef enum parley_status {
   PARLEY_E_CHARTER_NOT_AUTHORIZED = 103, /* the signer may not make this charter change */
   PARLEY_E_CHARTER_INVALID_OPERATION = 104, /* a charter operation conflicts with the cell state */
   PARLEY_E_CHARTER_BUFFER_FULL = 105, /* too many early charter commits are waiting */
+  PARLEY_E_CHARTER_CONSENT_MISSING = 106, /* a charter commit widens readers without the parties' consent */
   PARLEY_E_CELL_UNKNOWN = 110, /* this device is not a member of that cell */
   PARLEY_E_CELL_PERMISSION_DENIED = 111, /* the charter does not allow this on that channel */
   PARLEY_E_CELL_EQUIVOCATION = 112, /* the supervisor showed different charters for one epoch */

@@ -61,6 +61,7 @@ namespace parley {
   X(charter_not_authorized, 103, "the signer may not make this charter change")           \
   X(charter_invalid_operation, 104, "a charter operation conflicts with the cell state")  \
   X(charter_buffer_full, 105, "too many early charter commits are waiting")              \
+  X(charter_consent_missing, 106, "a charter commit widens readers without the parties' consent") \
   /* cells and channels */                                                                \
   X(cell_unknown, 110, "this device is not a member of that cell")                        \
   X(cell_permission_denied, 111, "the charter does not allow this on that channel")       \

@@ -1,9 +1,27 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cells/cell_book.hpp"
 
+#include "charter/codec.hpp"
+
 #include <algorithm>
 
 namespace parley::cells {
+
+namespace {
+
+// A stored commit with the co-signatures kept beside it, which must be for the same bytes.
+Result<charter::SignedCommit> from_store(store::StoredCommit stored) {
+  charter::SignedCommit out{std::move(stored.bytes), std::move(stored.signature)};
+  if (stored.co_signed.empty()) return out;
+  auto container = charter::decode_signed_commit(stored.co_signed);
+  if (!container || container->bytes != out.bytes)
+    return make_error(Errc::store_corrupt, "the co-signatures stored for the commit of epoch " +
+                                               std::to_string(stored.epoch) + " are not for its bytes");
+  out.co_signatures = std::move(container->co_signatures);
+  return out;
+}
+
+}  // namespace
 
 Result<CellBook> CellBook::load(store::DeviceStore& store) {
   CellBook book;
@@ -16,7 +34,11 @@ Result<CellBook> CellBook::load(store::DeviceStore& store) {
     auto stored = store.commits_of(raw);
     if (!stored) return std::move(stored).error();
     std::vector<charter::SignedCommit> commits;
-    for (auto& c : *stored) commits.push_back(charter::SignedCommit{std::move(c.bytes), std::move(c.signature)});
+    for (auto& c : *stored) {
+      auto commit = from_store(std::move(c));
+      if (!commit) return std::move(commit).error();
+      commits.push_back(std::move(commit).value());
+    }
     // A stored charter is verified like a welcome: the store is encrypted, but a bug or an
     // edited file must not yield a state that no signature supports.
     auto log = charter::CharterLog::from_genesis(commits, cell);
@@ -147,9 +169,11 @@ const charter::CellState* CellBook::state_at(const CellId& cell, std::uint64_t e
 Status CellBook::persist(store::DeviceStore& store, const CellId& cell, const charter::CharterLog& log,
                          std::uint64_t from_epoch, TimeMs applied_at) {
   std::uint64_t epoch = from_epoch;
-  for (const auto& commit : log.commits_from(from_epoch))
-    PARLEY_TRY(
-        store.commit_put(ByteView(cell), store::StoredCommit{epoch++, commit.bytes, commit.signature, applied_at}));
+  for (const auto& commit : log.commits_from(from_epoch)) {
+    Bytes co_signed = commit.co_signatures.empty() ? Bytes{} : charter::encode_signed_commit(commit);
+    PARLEY_TRY(store.commit_put(ByteView(cell), store::StoredCommit{epoch++, commit.bytes, commit.signature,
+                                                                     applied_at, std::move(co_signed)}));
+  }
   return {};
 }
 

@@ -94,11 +94,27 @@ flatbuffers::Offset<fb::Operation> put_operation(Builder& fbb, const Operation& 
       auto channel = fbb.CreateString(op.channel);
       auto read = put_grants(fbb, op.policy.read);
       auto post = put_grants(fbb, op.policy.post);
+      // Absent when empty, so that a policy without labels encodes as it always did.
+      flatbuffers::Offset<flatbuffers::String> label;
+      if (!op.policy.label.empty()) label = fbb.CreateString(op.policy.label);
+      flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> releasable;
+      if (!op.policy.releasable_to.empty()) releasable = fbb.CreateVectorOfStrings(op.policy.releasable_to);
       return {fb::OperationBody::SetChannelPolicy,
               fb::CreateSetChannelPolicy(fbb, channel, read, post, op.policy.ack_required,
                                          op.policy.ack_deadline_seconds, op.policy.attested,
-                                         op.policy.retention_seconds)
+                                         op.policy.retention_seconds, op.policy.consent,
+                                         op.policy.consent_quorum, label, releasable)
                   .Union()};
+    }
+    std::pair<fb::OperationBody, flatbuffers::Offset<void>> operator()(const SetLevels& op) const {
+      auto levels = fbb.CreateVectorOfStrings(op.levels);
+      return {fb::OperationBody::SetLevels, fb::CreateSetLevels(fbb, levels).Union()};
+    }
+    std::pair<fb::OperationBody, flatbuffers::Offset<void>> operator()(const SetClearance& op) const {
+      auto device = put_address(fbb, op.device);
+      flatbuffers::Offset<flatbuffers::String> level;
+      if (!op.level.empty()) level = fbb.CreateString(op.level);
+      return {fb::OperationBody::SetClearance, fb::CreateSetClearance(fbb, device, level).Union()};
     }
   };
   auto [type, body] = std::visit(Visitor{fbb}, operation);
@@ -122,11 +138,19 @@ Bytes finish(Builder& fbb, flatbuffers::Offset<void> root, const char* identifie
 
 template <class Table>
 Result<const Table*> verified_root(ByteView bytes, const char* identifier, const char* what) {
-  // The signed container adds a little to a commit.
-  return parley::wire::verify_size_prefixed<Table>(bytes, identifier, what, {kMaxCommitBytes + 1024, kMaxDepth, kMaxTables});
+  // The signed container adds its signatures (at most kMaxCoSignatures co-signatures) to a commit.
+  return parley::wire::verify_size_prefixed<Table>(bytes, identifier, what,
+                                                   {kMaxCommitBytes + 16 * 1024, kMaxDepth, kMaxTables});
 }
 
 std::string get(const flatbuffers::String* text) { return text ? std::string(text->c_str(), text->size()) : std::string(); }
+
+std::vector<std::string> get_strings(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list) {
+  std::vector<std::string> out;
+  if (list)
+    for (const flatbuffers::String* text : *list) out.push_back(get(text));
+  return out;
+}
 
 Result<Address> get_address(const parley::wire::Address* address) {
   if (!address) return bad("address is missing");
@@ -208,7 +232,19 @@ Result<Operation> get_operation(const fb::Operation* operation) {
       out.policy.ack_deadline_seconds = op->ack_deadline_seconds();
       out.policy.attested = op->attested();
       out.policy.retention_seconds = op->retention_seconds();
+      out.policy.consent = op->consent();
+      out.policy.consent_quorum = op->consent_quorum();
+      out.policy.label = get(op->label());
+      out.policy.releasable_to = get_strings(op->releasable_to());
       return Operation{std::move(out)};
+    }
+    case fb::OperationBody::SetLevels:
+      return Operation{SetLevels{get_strings(operation->body_as_SetLevels()->levels())}};
+    case fb::OperationBody::SetClearance: {
+      auto op = operation->body_as_SetClearance();
+      auto device = get_address(op->device());
+      if (!device) return std::move(device).error();
+      return Operation{SetClearance{*device, get(op->level())}};
     }
     default:
       break;
@@ -250,11 +286,40 @@ Status check_version(std::uint16_t version, const char* what) {
   return {};
 }
 
-Bytes encode_container(ByteView signed_bytes, ByteView signature) {
-  Builder fbb(signed_bytes.size() + signature.size() + 64);
+Bytes encode_container(ByteView signed_bytes, ByteView signature, const std::vector<CoSignature>& co_signatures = {}) {
+  Builder fbb(signed_bytes.size() + signature.size() + 64 + co_signatures.size() * 128);
   auto inner = fbb.CreateVector(signed_bytes.data(), signed_bytes.size());
   auto sig = fbb.CreateVector(signature.data(), signature.size());
-  return finish(fbb, fb::CreateSignedContainer(fbb, kCharterVersion, inner, sig).Union(), kContainerIdentifier);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::CoSignature>>> co;
+  if (!co_signatures.empty()) {
+    std::vector<flatbuffers::Offset<fb::CoSignature>> entries;
+    for (const CoSignature& c : co_signatures)
+      entries.push_back(fb::CreateCoSignature(fbb, put_address(fbb, c.signer), fbb.CreateVector(c.signature)));
+    co = fbb.CreateVector(entries);
+  }
+  return finish(fbb, fb::CreateSignedContainer(fbb, kCharterVersion, inner, sig, co).Union(), kContainerIdentifier);
+}
+
+// A container's co-signatures: at most kMaxCoSignatures, each 64 bytes, one per signer.
+Result<std::vector<CoSignature>> get_co_signatures(const fb::SignedContainer& container) {
+  std::vector<CoSignature> out;
+  const auto* list = container.co_signatures();
+  if (!list) return out;
+  if (list->size() > kMaxCoSignatures)
+    return bad("a commit carries at most " + std::to_string(kMaxCoSignatures) + " co-signatures, got " +
+               std::to_string(list->size()));
+  for (const fb::CoSignature* entry : *list) {
+    auto signer = get_address(entry->signer());
+    if (!signer) return make_error(Errc::malformed_frame, "co-signature: " + signer.error().message);
+    if (entry->signature()->size() != crypto::kSignatureBytes)
+      return bad("co-signature of " + signer->to_string() + " must be " + std::to_string(crypto::kSignatureBytes) +
+                 " bytes, got " + std::to_string(entry->signature()->size()));
+    for (const CoSignature& seen : out)
+      if (seen.signer == *signer) return bad("two co-signatures of " + signer->to_string());
+    out.push_back(CoSignature{std::move(signer).value(),
+                              Bytes(entry->signature()->begin(), entry->signature()->end())});
+  }
+  return out;
 }
 
 Result<std::pair<Bytes, Bytes>> decode_container(ByteView bytes, const char* what) {
@@ -378,12 +443,34 @@ Result<Proposal> sign_proposal(const ProposalBody& proposal, ByteView private_ke
   return out;
 }
 
-Bytes encode_signed_commit(const SignedCommit& commit) { return encode_container(commit.bytes, commit.signature); }
+Bytes encode_signed_commit(const SignedCommit& commit) {
+  return encode_container(commit.bytes, commit.signature, commit.co_signatures);
+}
 
 Result<SignedCommit> decode_signed_commit(ByteView bytes) {
   auto parts = decode_container(bytes, "signed commit");
   if (!parts) return std::move(parts).error();
-  return SignedCommit{std::move(parts->first), std::move(parts->second)};
+  // decode_container verified the buffer; read the co-signatures from the same root.
+  auto root = verified_root<fb::SignedContainer>(bytes, kContainerIdentifier, "signed commit");
+  if (!root) return std::move(root).error();
+  auto co_signatures = get_co_signatures(**root);
+  if (!co_signatures) return std::move(co_signatures).error();
+  return SignedCommit{std::move(parts->first), std::move(parts->second), std::move(co_signatures).value()};
+}
+
+Result<CoSignature> co_sign_commit(ByteView commit_bytes, const Address& signer, ByteView private_key) {
+  auto signature = crypto::sign(private_key, consent_message(commit_bytes));
+  if (!signature) return std::move(signature).error();
+  return CoSignature{signer, std::move(signature).value()};
+}
+
+Bytes consent_message(ByteView commit_bytes) {
+  const ByteView label = as_bytes(kConsentLabel);
+  Bytes message;
+  message.reserve(label.size() + commit_bytes.size());
+  message.insert(message.end(), label.begin(), label.end());
+  message.insert(message.end(), commit_bytes.begin(), commit_bytes.end());
+  return message;
 }
 
 Bytes encode_signed_proposal(const Proposal& proposal) {
@@ -393,6 +480,8 @@ Bytes encode_signed_proposal(const Proposal& proposal) {
 Result<Proposal> decode_signed_proposal(ByteView bytes) {
   auto parts = decode_container(bytes, "signed proposal");
   if (!parts) return std::move(parts).error();
+  auto root = verified_root<fb::SignedContainer>(bytes, kContainerIdentifier, "signed proposal");
+  if (root && (*root)->co_signatures()) return bad("a proposal carries no co-signatures");
   return Proposal{std::move(parts->first), std::move(parts->second)};
 }
 

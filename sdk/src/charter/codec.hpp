@@ -28,14 +28,22 @@ Result<Hash> commit_hash(ByteView commit_bytes);
 // identity private key.
 Result<SignedCommit> sign_commit(const Commit& commit, ByteView private_key);
 
+// Consent (docs/governance.md): a co-signature is `signer`'s XEdDSA signature over
+// kConsentLabel || the commit's signed bytes, so it can be neither taken for the author's
+// signature nor moved to another commit.
+inline constexpr std::string_view kConsentLabel{"parley-charter-consent-v1\0", 26};
+Bytes consent_message(ByteView commit_bytes);
+Result<CoSignature> co_sign_commit(ByteView commit_bytes, const Address& signer, ByteView private_key);
+
 // "PLP1" proposal bytes, size-prefixed.
 Bytes encode_proposal(const ProposalBody& proposal);
 Result<ProposalBody> decode_proposal(ByteView bytes);
 Result<Proposal> sign_proposal(const ProposalBody& proposal, ByteView private_key);
 
-// Transport form ("PLS1"): {signed bytes, signature}. Decoding checks the container only
-// (signature is 64 bytes, signed bytes 1..kMaxCommitBytes); the signed bytes are decoded and
-// the signature verified by apply() / validate_proposal().
+// Transport form ("PLS1"): {signed bytes, signature, co-signatures}. Decoding checks the
+// container only (signatures are 64 bytes, signed bytes 1..kMaxCommitBytes, at most
+// kMaxCoSignatures co-signatures from distinct signers, none on a proposal); the signed bytes
+// are decoded and the signatures verified by apply() / validate_proposal().
 Bytes encode_signed_commit(const SignedCommit& commit);
 Result<SignedCommit> decode_signed_commit(ByteView bytes);
 Bytes encode_signed_proposal(const Proposal& proposal);

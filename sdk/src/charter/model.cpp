@@ -30,8 +30,10 @@ std::string Grant::to_string() const {
 }
 
 std::string_view operation_name(const Operation& operation) {
-  static constexpr std::string_view kNames[] = {"CreateCell",    "AddDevice",     "RemoveDevice",   "SetRole",
-                                                "CreateChannel", "RenameChannel", "ArchiveChannel", "SetChannelPolicy"};
+  static constexpr std::string_view kNames[] = {"CreateCell",     "AddDevice",        "RemoveDevice",
+                                                "SetRole",        "CreateChannel",    "RenameChannel",
+                                                "ArchiveChannel", "SetChannelPolicy", "SetLevels",
+                                                "SetClearance"};
   static_assert(std::size(kNames) == std::variant_size_v<Operation>);
   return kNames[operation.index()];
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The charter's values: roles, grants, channel policies, the eight operations, commits and
+// The charter's values: roles, grants, channel policies, the ten operations, commits and
 // proposals. Plain data, no behaviour; the rules live in syntax.hpp (what a value may look
 // like on its own) and state.hpp (what it may do to a cell). The normative description is
 // docs/protocol.md, section "Charter".
@@ -38,6 +38,10 @@ inline constexpr std::size_t kMaxPartyBytes = 32;
 inline constexpr std::size_t kMaxChannelIdBytes = 64;
 inline constexpr std::uint32_t kMaxAckDeadlineSeconds = 30u * 24 * 3600;             // 30 days
 inline constexpr std::uint64_t kMaxRetentionSeconds = 100ull * 366 * 24 * 3600;      // ~100 years
+inline constexpr std::size_t kMaxCoSignatures = 64;  // per commit
+inline constexpr std::size_t kMaxLevels = 16;        // classification levels per cell
+inline constexpr std::size_t kMaxLevelBytes = 32;
+inline constexpr std::uint32_t kMaxConsentQuorum = 64;
 
 // Roles, ordered by nothing in particular: compare with ==, never with <.
 enum class Role : std::uint8_t { supervisor = 1, party_admin = 2, member = 3, observer = 4 };
@@ -72,6 +76,15 @@ struct ChannelPolicy {
   std::uint32_t ack_deadline_seconds = 0;  // 1..kMaxAckDeadlineSeconds iff ack_required, else 0
   bool attested = false;
   std::uint64_t retention_seconds = 0;     // 0 = keep; else 1..kMaxRetentionSeconds
+  // Consent for new readers (docs/governance.md "Consent"): a commit that widens who reads
+  // this channel needs co-signatures of the parties that post on it. consent_quorum: 0 =
+  // every posting party, else at least that many of them; only with consent.
+  bool consent = false;
+  std::uint32_t consent_quorum = 0;
+  // Security labels (docs/governance.md "Security labels"): a level of the cell (empty: none)
+  // that a reader's clearance must reach, and the parties it may be released to (empty: any).
+  std::string label = {};
+  std::vector<std::string> releasable_to = {};  // no duplicates; state keeps them sorted
 
   bool operator==(const ChannelPolicy&) const = default;
 };
@@ -129,8 +142,22 @@ struct SetChannelPolicy {
   bool operator==(const SetChannelPolicy&) const = default;
 };
 
+// The cell's classification levels, lowest first (replaces the list; every label and
+// clearance in use must stay a level of it).
+struct SetLevels {
+  std::vector<std::string> levels;
+  bool operator==(const SetLevels&) const = default;
+};
+
+// A device's clearance: a level of the cell, or empty for none.
+struct SetClearance {
+  Address device;
+  std::string level;
+  bool operator==(const SetClearance&) const = default;
+};
+
 using Operation = std::variant<CreateCell, AddDevice, RemoveDevice, SetRole, CreateChannel, RenameChannel,
-                               ArchiveChannel, SetChannelPolicy>;
+                               ArchiveChannel, SetChannelPolicy, SetLevels, SetClearance>;
 
 std::string_view operation_name(const Operation& operation);
 
@@ -146,12 +173,24 @@ struct Commit {
   bool operator==(const Commit&) const = default;
 };
 
+// A party's consent to a commit: a party-admin (or supervisor) device's XEdDSA signature over
+// kConsentLabel || the commit's bytes (codec.hpp co_sign_commit). It is not part of the
+// commit's hash: it travels and is stored beside the author's signature.
+struct CoSignature {
+  Address signer;
+  Bytes signature;
+  bool operator==(const CoSignature&) const = default;
+};
+
 // A commit as it travels and as it is stored: the exact encoded bytes that were signed
-// ("PLH1", size-prefixed) and the author's 64-byte XEdDSA signature over them. Receivers
-// hash and verify these bytes, never a re-encoding.
+// ("PLH1", size-prefixed), the author's 64-byte XEdDSA signature over them, and the parties'
+// co-signatures a commit needs when it widens who reads a consent channel. Receivers hash and
+// verify these bytes, never a re-encoding; two SignedCommits with the same bytes are the same
+// commit whatever co-signatures they carry.
 struct SignedCommit {
   Bytes bytes;
   Bytes signature;
+  std::vector<CoSignature> co_signatures = {};
   bool operator==(const SignedCommit&) const = default;
 };
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "charter/labels.hpp"
+
 namespace parley::charter {
 
 namespace {
@@ -26,12 +28,14 @@ const ChannelRecord* find_channel(const CellState& state, std::string_view chann
   return it == state.channels.end() ? nullptr : &it->second;
 }
 
-bool read_allowed(const ChannelRecord& channel, const UserRecord& user, const Address& device) {
-  return matches(channel.policy.read, user, device);
+bool read_allowed(const CellState& state, const ChannelRecord& channel, const UserRecord& user,
+                  const Address& device) {
+  return matches(channel.policy.read, user, device) && cleared_for(state, channel.policy, user, device);
 }
 
-bool post_allowed(const ChannelRecord& channel, const UserRecord& user, const Address& device) {
-  return !channel.archived && user.role != Role::observer && read_allowed(channel, user, device) &&
+bool post_allowed(const CellState& state, const ChannelRecord& channel, const UserRecord& user,
+                  const Address& device) {
+  return !channel.archived && user.role != Role::observer && read_allowed(state, channel, user, device) &&
          matches(channel.policy.post, user, device);
 }
 
@@ -42,7 +46,7 @@ std::vector<Address> select(const CellState& state, std::string_view channel, Al
   if (!record) return out;
   for (const auto& [address, device] : state.devices) {
     const UserRecord* user = state.user_of(address);
-    if (user && allowed(*record, *user, address)) out.push_back(address);
+    if (user && allowed(state, *record, *user, address)) out.push_back(address);
   }
   return out;  // std::map order: already sorted
 }
@@ -52,13 +56,13 @@ std::vector<Address> select(const CellState& state, std::string_view channel, Al
 bool may_read(const CellState& state, std::string_view channel, const Address& device) {
   const ChannelRecord* record = find_channel(state, channel);
   const UserRecord* user = state.user_of(device);
-  return record && user && read_allowed(*record, *user, device);
+  return record && user && read_allowed(state, *record, *user, device);
 }
 
 bool may_post(const CellState& state, std::string_view channel, const Address& device) {
   const ChannelRecord* record = find_channel(state, channel);
   const UserRecord* user = state.user_of(device);
-  return record && user && post_allowed(*record, *user, device);
+  return record && user && post_allowed(state, *record, *user, device);
 }
 
 std::vector<Address> readers(const CellState& state, std::string_view channel) {

@@ -9,7 +9,8 @@
 //     effect when a matching device is added, so policies can be written before members
 //     join and removals never leave a policy invalid. A device grant therefore also applies
 //     to a later device re-added under the same address: edit the policy when reusing one.
-//   * READ  = some READ grant matches the device. Roles add nothing: a supervisor reads a
+//   * READ  = some READ grant matches the device, and the device passes the channel's
+//     security label and releasability (labels.hpp). Roles add nothing: a supervisor reads a
 //     channel only through a grant (the standard template grants the supervisor party).
 //   * POST  = the channel is not archived, the device may READ it, some POST grant matches,
 //     and the user's role is not observer. POST implies READ so that every poster sees the

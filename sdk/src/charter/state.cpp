@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "charter/state.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "charter/codec.hpp"
+#include "charter/consent.hpp"
+#include "charter/labels.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
 
@@ -119,10 +122,31 @@ struct Applier {
     if (op.policy.retention_seconds != 0)
       return conflict("retention is not enforced yet: channel " + op.channel + " asks for " +
                       std::to_string(op.policy.retention_seconds) + " s; retention_seconds must be 0 (keep)");
+    if (!op.policy.label.empty() && !level_rank(state, op.policy.label))
+      return conflict("channel " + op.channel + " cannot be labelled " + op.policy.label +
+                      ": not a level of the cell");
     ChannelPolicy policy = op.policy;
+    std::sort(policy.releasable_to.begin(), policy.releasable_to.end());
     policy.read = sorted(std::move(policy.read));
     policy.post = sorted(std::move(policy.post));
     (*channel)->policy = std::move(policy);
+    return {};
+  }
+
+  // Labels and clearances that name a dropped level are caught after the whole commit
+  // (check_levels_used), so one commit may rename levels and relabel together.
+  Status operator()(const SetLevels& op) const {
+    state.levels = op.levels;
+    return {};
+  }
+
+  Status operator()(const SetClearance& op) const {
+    auto device = state.devices.find(op.device);
+    if (device == state.devices.end()) return conflict("device " + op.device.to_string() + " is not in the cell");
+    if (!op.level.empty() && !level_rank(state, op.level))
+      return conflict("device " + op.device.to_string() + " cannot be cleared for " + op.level +
+                      ": not a level of the cell");
+    device->second.clearance = op.level;
     return {};
   }
 };
@@ -138,7 +162,7 @@ Status check_invariants(const CellState& state) {
   if (!supervisor) return conflict("the cell would have no supervisor device left");
   for (const auto& [user, record] : state.users)
     if (device_count(state, user) == 0) return conflict("user " + user + " has no device");
-  return {};
+  return check_levels_used(state);
 }
 
 // Canonical, injective encoding of a state for its digest: fixed-width integers, strings
@@ -182,6 +206,9 @@ bool CellState::is_supervisor_device(const Address& device) const {
 }
 
 Result<Hash> CellState::digest() const {
+  const bool extended = uses_labels(*this) || std::any_of(channels.begin(), channels.end(), [](const auto& entry) {
+                          return entry.second.policy.consent;
+                        });
   Canonical c;
   c.bytes(cell_id);
   c.text(name);
@@ -200,6 +227,7 @@ Result<Hash> CellState::digest() const {
     c.text(address.user);
     c.u64(address.device);
     c.bytes(record.identity_key);
+    if (extended) c.text(record.clearance);
   }
   c.u64(channels.size());
   for (const auto& [id, channel] : channels) {
@@ -212,9 +240,24 @@ Result<Hash> CellState::digest() const {
     c.u64(channel.policy.ack_deadline_seconds);
     c.u8(channel.policy.attested ? 1 : 0);
     c.u64(channel.policy.retention_seconds);
+    if (extended) {
+      c.u8(channel.policy.consent ? 1 : 0);
+      c.u64(channel.policy.consent_quorum);
+      c.text(channel.policy.label);
+      c.u64(channel.policy.releasable_to.size());
+      for (const std::string& party : channel.policy.releasable_to) c.text(party);
+    }
   }
-  static constexpr std::string_view kLabel{"parley-charter-state-v1\0", 24};
-  auto digest = crypto::sha256({as_bytes(kLabel), c.out()});
+  if (extended) {
+    c.u64(levels.size());
+    for (const std::string& level : levels) c.text(level);
+  }
+  // A cell that uses consent or labels is digested under v2, which encodes them for every
+  // channel and device; v1 (neither anywhere) stays what it was, so existing digests do not
+  // change.
+  static constexpr std::string_view kLabelV1{"parley-charter-state-v1\0", 24};
+  static constexpr std::string_view kLabelV2{"parley-charter-state-v2\0", 24};
+  auto digest = crypto::sha256({as_bytes(extended ? kLabelV2 : kLabelV1), c.out()});
   if (!digest) return std::move(digest).error();
   return *digest;
 }
@@ -276,6 +319,9 @@ Result<CellState> apply(const CellState& state, const SignedCommit& signed_commi
                         epoch_text + ": signature does not verify with author " + commit.author.to_string() + "'s key");
     next = apply_operations(state, commit.operations);
     if (!next) return make_error(next.error().code, epoch_text + ": " + next.error().message);
+    if (auto consent = check_consent(state, *next, commit.author, signed_commit.bytes, signed_commit.co_signatures);
+        !consent)
+      return make_error(consent.error().code, epoch_text + ": " + consent.error().message);
   }
   auto hash = commit_hash(signed_commit.bytes);
   if (!hash) return std::move(hash).error();

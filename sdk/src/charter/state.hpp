@@ -19,7 +19,8 @@ struct UserRecord {
 };
 
 struct DeviceRecord {
-  Bytes identity_key;  // 33 bytes
+  Bytes identity_key;     // 33 bytes
+  std::string clearance = {};  // a level of the cell, or empty (labels.hpp)
   bool operator==(const DeviceRecord&) const = default;
 };
 
@@ -41,6 +42,7 @@ struct CellState {
   std::map<std::string, UserRecord> users;  // every user has >= 1 device (checked after each commit)
   std::map<Address, DeviceRecord> devices;  // device's user is address.user
   std::map<std::string, ChannelRecord> channels;
+  std::vector<std::string> levels;  // classification levels, lowest first (labels.hpp)
 
   bool operator==(const CellState&) const = default;
 
@@ -69,6 +71,8 @@ struct CellState {
 //                                                                           (invalid_signature)
 //   7. every operation, in order, is consistent with the state so far (charter_invalid_operation)
 //   8. afterwards: >= 1 supervisor device, every user has a device, limits (charter_invalid_operation)
+//   9. a commit that widens who reads a consent channel carries the consent it needs
+//      (consent.hpp)                                                  (charter_consent_missing)
 Result<CellState> apply(const CellState& state, const SignedCommit& commit);
 
 // Steps 7 and 8 alone, for operations already known to be authorised (used for proposals and

@@ -53,6 +53,13 @@ Status check_party(std::string_view party) {
   return {};
 }
 
+Status check_level(std::string_view level) {
+  if (level.empty() || level.size() > kMaxLevelBytes)
+    return bad("level must be 1.." + std::to_string(kMaxLevelBytes) + " bytes, got " + std::to_string(level.size()));
+  if (!std::all_of(level.begin(), level.end(), name_char)) return bad("level may hold only A-Z a-z 0-9 _ -");
+  return {};
+}
+
 Status check_user(std::string_view user) {
   // The address rule, with any valid device number.
   auto status = validate_address(Address{std::string(user), 1});
@@ -141,6 +148,21 @@ Status check_policy(const ChannelPolicy& policy) {
   }
   if (policy.retention_seconds > kMaxRetentionSeconds)
     return bad("retention must be at most " + std::to_string(kMaxRetentionSeconds) + " seconds (0 = keep)");
+  if (!policy.consent && policy.consent_quorum != 0)
+    return bad("consent quorum is set but consent is not required");
+  if (!policy.label.empty()) PARLEY_TRY(check_level(policy.label));
+  if (policy.releasable_to.size() > kMaxGrants)
+    return bad("releasable to " + std::to_string(policy.releasable_to.size()) + " parties, limit " +
+               std::to_string(kMaxGrants));
+  for (std::size_t i = 0; i < policy.releasable_to.size(); ++i) {
+    PARLEY_TRY(check_party(policy.releasable_to[i]));
+    for (std::size_t j = 0; j < i; ++j)
+      if (policy.releasable_to[j] == policy.releasable_to[i])
+        return bad("party " + policy.releasable_to[i] + " is listed twice as releasable");
+  }
+  if (policy.consent_quorum > kMaxConsentQuorum)
+    return bad("consent quorum must be at most " + std::to_string(kMaxConsentQuorum) + " parties, got " +
+               std::to_string(policy.consent_quorum));
   return {};
 }
 
@@ -180,6 +202,21 @@ Status check_operation(const Operation& operation) {
     Status operator()(const SetChannelPolicy& op) const {
       PARLEY_TRY(check_channel_id(op.channel));
       return check_policy(op.policy);
+    }
+    Status operator()(const SetLevels& op) const {
+      if (op.levels.size() > kMaxLevels)
+        return bad("a cell has at most " + std::to_string(kMaxLevels) + " levels, got " +
+                   std::to_string(op.levels.size()));
+      for (std::size_t i = 0; i < op.levels.size(); ++i) {
+        PARLEY_TRY(check_level(op.levels[i]));
+        for (std::size_t j = 0; j < i; ++j)
+          if (op.levels[j] == op.levels[i]) return bad("level " + op.levels[i] + " is listed twice");
+      }
+      return {};
+    }
+    Status operator()(const SetClearance& op) const {
+      PARLEY_TRY(check_device(op.device));
+      return op.level.empty() ? Status{} : check_level(op.level);
     }
   };
   return std::visit(Visitor{}, operation);

@@ -10,6 +10,7 @@
 //   device number            1..2^31-1 (the address rule)
 //   channel id               1..64 bytes of [a-z0-9_-], first byte [a-z0-9]
 //   identity key             33 bytes, first byte 0x05
+//   level                    1..32 bytes of [A-Za-z0-9_-]
 #pragma once
 
 #include <string_view>
@@ -23,6 +24,7 @@ Status check_cell_name(std::string_view name);
 Status check_display_name(std::string_view name);
 Status check_party(std::string_view party);
 Status check_user(std::string_view user);
+Status check_level(std::string_view level);
 Status check_device(const Address& device);
 Status check_channel_id(std::string_view channel);
 Status check_identity_key(ByteView key);

@@ -8,20 +8,22 @@ namespace parley::store {
 
 Status DeviceStore::commit_put(ByteView cell_id, const StoredCommit& commit) {
   auto stmt = db_.prepare(
-      "INSERT OR IGNORE INTO charter_commits (cell_id, epoch, bytes, signature, applied_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT OR IGNORE INTO charter_commits (cell_id, epoch, bytes, signature, applied_at, co_signed) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id)
       .bind(2, static_cast<std::int64_t>(commit.epoch))
       .bind(3, ByteView(commit.bytes))
       .bind(4, ByteView(commit.signature))
-      .bind(5, static_cast<std::int64_t>(commit.applied_at));
+      .bind(5, static_cast<std::int64_t>(commit.applied_at))
+      .bind(6, ByteView(commit.co_signed));
   return stmt->run();
 }
 
 Result<std::vector<StoredCommit>> DeviceStore::commits_of(ByteView cell_id) const {
   auto stmt =
-      db_.prepare("SELECT epoch, bytes, signature, applied_at FROM charter_commits WHERE cell_id = ?1 ORDER BY epoch");
+      db_.prepare("SELECT epoch, bytes, signature, applied_at, co_signed FROM charter_commits WHERE cell_id = ?1 "
+                  "ORDER BY epoch");
   if (!stmt) return stmt.error();
   stmt->bind(1, cell_id);
   std::vector<StoredCommit> out;
@@ -30,7 +32,7 @@ Result<std::vector<StoredCommit>> DeviceStore::commits_of(ByteView cell_id) cons
     if (!row) return std::move(row).error();
     if (!*row) return out;
     out.push_back(StoredCommit{static_cast<std::uint64_t>(stmt->column_int(0)), stmt->column_blob(1),
-                               stmt->column_blob(2), stmt->column_int(3)});
+                               stmt->column_blob(2), stmt->column_int(3), stmt->column_blob(4)});
   }
 }
 

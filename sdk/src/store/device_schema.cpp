@@ -238,6 +238,12 @@ CREATE TABLE channel_reader_since (
 ) WITHOUT ROWID;
 )sql";
 
+// Consent for new readers (issue 15): the co-signatures a commit carries are not part of its
+// signed bytes, so they are kept beside them (the whole "PLS1" container, only when present).
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE charter_commits ADD COLUMN co_signed BLOB NOT NULL DEFAULT x'';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kVersion1},
     Migration{2, kVersion2},
@@ -245,6 +251,7 @@ constexpr std::array kMigrations = {
     Migration{4, kVersion4},
     Migration{5, kVersion5},
     Migration{6, kVersion6},
+    Migration{7, kVersion7},
 };
 
 static_assert(kMigrations.back().to_version == kDeviceSchemaVersion);

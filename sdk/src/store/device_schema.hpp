@@ -8,7 +8,7 @@
 namespace parley::store {
 
 // Recorded in PRAGMA user_version. A file with a higher version was written by a newer build.
-inline constexpr int kDeviceSchemaVersion = 6;
+inline constexpr int kDeviceSchemaVersion = 7;
 
 struct Migration {
   int to_version;        // user_version after this step

@@ -51,6 +51,7 @@ struct StoredCommit {
   Bytes bytes;
   Bytes signature;
   TimeMs applied_at = 0;  // this device's clock when it applied the commit (0: unknown, long ago)
+  Bytes co_signed = {};   // the commit's "PLS1" container when it carries co-signatures, else empty
 };
 
 // A Welcome kept as an invitation (store/joining.cpp): the bytes as they arrived, checked
