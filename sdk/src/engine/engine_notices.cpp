@@ -16,7 +16,7 @@ namespace parley::engine {
 
 Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view channel, DeconflictionNotice notice,
                                       Precedence precedence, TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   auto record = log->state().channels.find(std::string(channel));
   // A notice exists to be acknowledged: on a channel where nobody must, it would promise
@@ -29,7 +29,7 @@ Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view chann
 }
 
 Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string_view channel) {
-  if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  if (!core_.book.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   std::vector<NoticeEntry> out;
   ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   if (!held) return out;
@@ -55,7 +55,7 @@ void Engine::track_notice(const Address& sender, const std::string& party, const
   hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), at};
   const bool known = std::any_of(held->notices.begin(), held->notices.end(),
                                  [&](const hotline::NoticeRecord& n) { return n.ref == incoming.ref; });
-  if (sender != self_)
+  if (sender != core_.self)
     after.events.push_back(NoticeReceived{message.cell_id, message.channel, sender, message.message_id, party,
                                           message.sent_at, static_cast<Precedence>(message.precedence),
                                           incoming.notice});
