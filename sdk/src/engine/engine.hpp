@@ -15,15 +15,21 @@
 #include <span>
 
 #include "cells/cell_book.hpp"
+#include "engine/beacons.hpp"
+#include "engine/charters.hpp"
 #include "engine/delivery_reports.hpp"
 #include "engine/effects.hpp"
 #include "engine/engine_core.hpp"
 #include "engine/options.hpp"
 #include "engine/epoch_watch.hpp"
 #include "engine/hotline_book.hpp"
+#include "engine/hotline_tracking.hpp"
 #include "engine/identities.hpp"
+#include "engine/joining.hpp"
+#include "engine/proposals.hpp"
 #include "engine/recovery_throttle.hpp"
 #include "engine/relay_link.hpp"
+#include "engine/relay_session.hpp"
 #include "engine/supervisor_beacons.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
@@ -65,7 +71,7 @@ class Engine {
   // its id. Delivery progress arrives as MessageSent / SendFailed events.
   Result<MessageId> send_text(const Address& to, std::string_view text, TimeMs now);
 
-  // --- cells (engine_cells.cpp; rules in docs/protocol.md "Cells" and "Channels") ---
+  // --- cells (charters.cpp; rules in docs/protocol.md "Cells" and "Channels") ---
   // Creates a cell from the standard template with this device as the supervisor device and
   // genesis author (options.cell_id, supervisor, supervisor_key and time_ms are filled in
   // here) and sends a Welcome to every other device it names. Returns the new cell id.
@@ -120,7 +126,7 @@ class Engine {
   // for now. Calling it early or often is harmless.
   void handle_timeout(TimeMs now);
 
-  // Party-admin proposals (engine_proposals.cpp). propose: signs `operations` and sends them to
+  // Party-admin proposals (proposals.cpp). propose: signs `operations` and sends them to
   // the cell's supervisor devices after checking them against this device's charter
   // (validate_proposal's errors). accept_proposal: validates the stored proposal again and
   // commits it (supervisor devices; store_not_found for an unknown id). reject: forgets it.
@@ -128,7 +134,7 @@ class Engine {
   Status accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now);
   Status reject_proposal(const CellId& cell, const ProposalId& id);
 
-  // Joining (engine_joining.cpp; docs/protocol.md "Joining"). A Welcome joins only if its
+  // Joining (joining.cpp; docs/protocol.md "Joining"). A Welcome joins only if its
   // genesis matches an anchor added here (now or later: pending invitations it matches join
   // at once); otherwise it is kept as an invitation (InvitationReceived) that the app accepts
   // or declines by its genesis hash (store_not_found for none; untrusted_identity when the
@@ -160,16 +166,12 @@ class Engine {
   Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
          EngineOptions options, cells::CellBook book);
 
+  // Not parts yet (docs/architecture.md "The engine's parts"): channels, recovery, the hotline's
+  // commands, freshness and the timers' routing still run on the Engine.
   // --- freshness (engine_freshness.cpp) ---
   // Whether a post naming `epoch` (< the current one) is still within the window.
   Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
   void check_withheld_commits(TimeMs now);
-  // Supervisor beacons (engine_beacons.cpp): send those due, and report silent supervisors.
-  void send_beacons(TimeMs now);
-  void check_supervisor_silence(TimeMs now);
-  Status on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
-  // The earliest beacon to send and the earliest silence to report, over this device's cells.
-  std::pair<std::optional<TimeMs>, std::optional<TimeMs>> beacon_deadlines() const;
   void check_ack_deadlines(TimeMs now);
   // Asks again for lost posts and keys whose answer did not come (engine_recovery.cpp).
   void retry_recovery(TimeMs now);
@@ -181,33 +183,9 @@ class Engine {
   void rearm_timers();
   // Sends the posts queued while their cell was behind, for cells that caught up.
   void flush_queued_posts(TimeMs now);
-  // Core::finish's follow-ups: resync asks (sent in a transaction of their own), re-bases.
-  void send_asks(const std::vector<ResyncAsk>& asks);
   // Control contents (kinds other than text), inside the delivery's transaction.
   Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
-  Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  // The checks every Welcome passes; nullopt (and a SecurityAlert) when it fails one.
-  Result<std::optional<charter::CharterLog>> checked_welcome(const Address& sender, const cells::Welcome& welcome,
-                                                              Effects& after) const;
-  Result<bool> welcome_anchored(const charter::CharterLog& log) const;
-  Status join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after);
-  Status keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
-                         Effects& after);
-  Status join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after);
-  Result<Invitation> describe_invitation(const Address& sender, const charter::CharterLog& log,
-                                         TimeMs received_at) const;
-  // Queues a re-base of each of this device's own commits that lost a supervisor tie-break.
-  void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
-                         Effects& after);
-  // Commits a lost commit's operations again on the winning branch (after the transaction that
-  // switched to it): nothing if the winner carried the same operations, a SecurityAlert
-  // (charter_out_of_order) if they no longer apply.
-  void rebase_lost_commit(const LostCommit& lost);
   Status on_distribution(const Address& sender, ByteView body, Effects& after);
-  Status on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after);
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
                                    Effects& after);
@@ -216,18 +194,6 @@ class Engine {
   Result<MessageId> post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
                                  ByteView body, Precedence precedence, TimeMs now,
                                  std::optional<MessageId> preset = std::nullopt);
-  // Hotline bookkeeping of an accepted post (own or received): track messages that need
-  // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
-  // `received_at`: this device's clock at first receipt; the hotline's times come from it
-  // (HotlineBook::time_of), never from the sender's word alone.
-  void track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                      Effects& after);
-  void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then,
-                      TimeMs at);
-  void track_incident_operation(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                                TimeMs at, hotline::IncidentOperation operation, Effects& after);
-  void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message, TimeMs at,
-                    DeconflictionNotice notice, Effects& after);
   Result<MessageId> send_incident_operation(const CellId& cell, std::string_view channel,
                                             hotline::IncidentOperation operation, Precedence precedence, TimeMs now,
                                             std::optional<MessageId> preset = std::nullopt);
@@ -267,35 +233,26 @@ class Engine {
   void retry_held(TimeMs now);
   void retry_held_passes(TimeMs now);
 
-  Status on_challenge(const wire::Challenge& challenge);
-  Status on_auth_ok(const wire::AuthOk& ok);
-  Status on_prekeys_low();
-  // Makes a new signed prekey, uploads it and prunes the replaced ones past their keep time.
-  void rotate_signed_prekey(TimeMs now);
-  // When the current signed prekey was made, read from the store after each rotation.
-  std::optional<TimeMs> signed_prekey_made_at();
-  Status on_bundle(const wire::Bundle& bundle);
-  Status on_send_ack(const wire::SendAck& ack);
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
-  Status on_failure(const wire::Failure& failure, TimeMs now);
-  // Sends the relay refused with rate_limited / storage_full whose pause is over.
-  void resend_refused(TimeMs now);
 
-  Status encrypt_pending_for(const Address& peer);
-  Status fail_pending_for(const Address& peer, const Error& error);
-
+  // The parts, in dependency order (docs/architecture.md "The engine's parts"): each holds
+  // Core& and references to the parts above it, never to one below.
   // Shared by every part (engine_core.hpp): store, sessions, keys, cell book, relay link,
   // delivery reports, epochs, beacon times, transactions, frames and events for the driver.
   Core core_;
-  Identities identities_;  // the identity rule; control traffic over bound sessions only
-  std::optional<Error> last_failure_;  // why the last attempt failed to open (reported once)
+  RelaySession relay_;        // the handshake, prekeys, bundles, acknowledgements and failures
+  Identities identities_;     // the identity rule; control traffic over bound sessions only
+  Charters charters_;         // charter logs: commits made, received, resynced, re-based
+  Proposals proposals_;       // party-admin proposals: sent, received, accepted, rejected
+  Beacons beacons_;           // supervisor beacons: sent, heard, silence reported
+  Joining joining_;           // Welcomes, invitations, join anchors
   // Ack trackers, incident operations and notices per channel, receipts owed (hotline_book.hpp).
   HotlineBook hotline_;
+  HotlineTracking tracking_;  // accepted posts into hotline_: acks, receipts, incidents, notices
   // Which lost posts and keys were asked for, and when to ask again (recovery_throttle.hpp).
   RecoveryThrottle recovery_;
   // Held envelopes: the store's oldest, re-read only after a change (core_.held_changed).
   std::optional<TimeMs> held_oldest_;
-  std::optional<TimeMs> signed_prekey_made_at_;  // nullopt: read it from the store
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
   TimerTable timers_;
 };

@@ -143,7 +143,7 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
     if (!added) return std::move(added).error();
     return {};
   });
-  if (done) track_accepted(core_.self, message, now, after);
+  if (done) tracking_.track_accepted(core_.self, message, now, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
   if (others.empty()) {
@@ -326,7 +326,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
     crypto::wipe(m->body);  // committed or not, the plaintext does not outlive the action
     delete m;
   });
-  after.on_commit.push_back([this, sender, copy, now](Effects& fx) { track_accepted(sender, *copy, now, fx); });
+  after.on_commit.push_back([this, sender, copy, now](Effects& fx) { tracking_.track_accepted(sender, *copy, now, fx); });
   if (message.kind == cells::ChannelMessageKind::text)
     delivered = ChannelMessageReceived{cell,
                                        message.channel,

@@ -30,57 +30,6 @@ AckState to_public(hotline::PartyStatus status) {
 
 }  // namespace
 
-// --- acknowledgement tracking -------------------------------------------------------------------
-
-void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                            Effects& after) {
-  const charter::CellState* then = core_.book.state_at(message.cell_id, message.epoch);
-  if (!then) return;
-  const TimeMs at = hotline_.time_of(message.sent_at, received_at);
-  if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then, at);
-  auto body = hotline::decode_body(message.body);
-  if (!body) {
-    after.events.push_back(DecryptFailed{sender, body.error()});
-    return;
-  }
-  const auto* user = then->user_of(sender);
-  const std::string party = user ? user->party : std::string();
-  if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
-    // Incident operations keep the sender's clock: every device must fold them in one order
-    // (a receiver's clock would make devices disagree). Taking over another party's incident
-    // is closed by binding its id to the opening message (hotline::incident_id_for).
-    return track_incident_operation(sender, party, message, message.sent_at, std::move(*operation), after);
-  if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body)) {
-    track_notice(sender, party, message, at, std::move(*notice), after);
-    return track_for_acks(sender, message, *then, at);
-  }
-  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
-  if (!t) return;
-  if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
-    auto recorded = t->record_ack(*then, ack->target, sender, at);
-    if (recorded && *recorded == hotline::AckOutcome::recorded && user)
-      after.events.push_back(AcknowledgementReceived{message.cell_id, message.channel, ack->target.sender,
-                                                     ack->target.id, user->party, sender});
-    else if (!recorded && recorded.error().code != Errc::hotline_unknown_message)
-      after.events.push_back(PermissionDenied{message.cell_id, message.channel, sender, recorded.error()});
-  } else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body)) {
-    (void)t->record_receipt(*then, receipt->target, sender, at);
-  }
-}
-
-// A post that the readers of an ack_required channel must acknowledge (text or notice).
-void Engine::track_for_acks(const Address& sender, const cells::ChannelMessage& message,
-                            const charter::CellState& then, TimeMs at) {
-  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
-  if (!t) return;
-  const hotline::MessageRef ref{sender, message.message_id};
-  auto outcome = t->record_message(then, ref, at,
-                                   hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
-  // duplicate: the tracker was just rebuilt from history, which already holds this post.
-  if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != core_.self)
-    hotline_.receipt_due(ReceiptDue{message.cell_id, message.channel, ref});
-}
-
 // A hotline body from this device, checked by the very decoder every receiver runs (a
 // field out of its limits is the caller's mistake: invalid_argument, or hotline_invalid_area).
 Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,

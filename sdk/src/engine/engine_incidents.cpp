@@ -98,17 +98,4 @@ Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_
   return out;
 }
 
-void Engine::track_incident_operation(const Address& sender, const std::string& party,
-                                      const cells::ChannelMessage& message, TimeMs at,
-                                      hotline::IncidentOperation operation, Effects& after) {
-  ChannelHotline* held = hotline_.channel(message.cell_id, message.channel);
-  if (!held) return;
-  const MessageRef ref{sender, message.message_id};
-  const bool known = std::any_of(held->incident_ops.begin(), held->incident_ops.end(),
-                                 [&](const hotline::IncidentEvent& e) { return e.ref == ref; });
-  if (!known) held->incident_ops.push_back(hotline::IncidentEvent{ref, party, at, operation});
-  after.events.push_back(IncidentUpdated{message.cell_id, message.channel, operation.incident, sender,
-                                         message.message_id});
-}
-
 }  // namespace parley::engine

@@ -19,10 +19,10 @@ void Engine::rearm_timers() {
   timers_.set(Timer::recovery_retry, recovery);
   std::optional<TimeMs> rotation;
   if (core_.link.ready()) {  // the new key must reach the relay at once
-    if (auto made = signed_prekey_made_at()) rotation = *made + core_.options.signed_prekey_rotate_ms;
+    if (auto made = relay_.signed_prekey_made_at()) rotation = *made + core_.options.signed_prekey_rotate_ms;
   }
   timers_.set(Timer::prekey_rotation, rotation);
-  const auto [beacon, silence] = beacon_deadlines();
+  const auto [beacon, silence] = beacons_.beacon_deadlines();
   timers_.set(Timer::supervisor_beacon, beacon);
   timers_.set(Timer::supervisor_silence, silence);
   timers_.set(Timer::held_expiry,
@@ -51,13 +51,13 @@ std::optional<TimeMs> Engine::poll_timeout() {
 void Engine::handle_timeout(TimeMs now) {
   rearm_timers();
   if (timers_.due(Timer::withheld_commit, now)) check_withheld_commits(now);
-  if (timers_.due(Timer::relay_retry, now)) resend_refused(now);
+  if (timers_.due(Timer::relay_retry, now)) relay_.resend_refused(now);
   if (timers_.due(Timer::ack_deadline, now)) check_ack_deadlines(now);
   if (timers_.due(Timer::recovery_retry, now)) retry_recovery(now);
   if (timers_.due(Timer::held_expiry, now)) expire_held(now);
-  if (timers_.due(Timer::prekey_rotation, now)) rotate_signed_prekey(now);
-  if (timers_.due(Timer::supervisor_beacon, now)) send_beacons(now);
-  if (timers_.due(Timer::supervisor_silence, now)) check_supervisor_silence(now);
+  if (timers_.due(Timer::prekey_rotation, now)) relay_.rotate_signed_prekey(now);
+  if (timers_.due(Timer::supervisor_beacon, now)) beacons_.send_beacons(now);
+  if (timers_.due(Timer::supervisor_silence, now)) beacons_.check_supervisor_silence(now);
 }
 
 }  // namespace parley::engine

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The engine's cell layer: charters over pairwise sessions, channel keys, channel messages.
-// The rules are normative in docs/protocol.md ("Cells", "Channels"); comments here say why.
+// The engine's charters (charters.hpp). The rules are normative in docs/protocol.md ("Cells",
+// "Channels"); comments here say why.
 #include <algorithm>
 #include <memory>
 
@@ -9,7 +9,7 @@
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
 #include "cells/alerts.hpp"
-#include "engine/engine.hpp"
+#include "engine/charters.hpp"
 #include "envelope/envelope.hpp"
 #include "hotline/ack_rule.hpp"
 
@@ -29,7 +29,7 @@ Result<Bytes> private_key(store::DeviceStore& store) {
 
 // --- commands ------------------------------------------------------------------------------
 
-Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now) {
+Result<CellId> Charters::create_cell(charter::SeedCellOptions options, TimeMs now) {
   auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   core_.options.random(options.cell_id);
@@ -59,7 +59,7 @@ Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now)
   return options.cell_id;
 }
 
-Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+Status Charters::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
   const charter::CharterLog* current = core_.book.find(cell);
   if (!current) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   if (!current->state().is_supervisor_device(core_.self))
@@ -112,37 +112,7 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
   return {};
 }
 
-// --- pairwise control traffic ----------------------------------------------------------------
-
-Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
-  switch (content.kind) {
-    case envelope::ContentKind::charter_commit:
-      return on_charter_commit(sender, content.body, now, after);
-    case envelope::ContentKind::welcome:
-      return on_welcome(sender, content.body, now, after);
-    case envelope::ContentKind::sender_key_distribution:
-      return on_distribution(sender, content.body, after);
-    case envelope::ContentKind::resync_request:
-      return on_resync(sender, content.body, now, after);
-    case envelope::ContentKind::posts_request:
-      return on_posts_request(sender, content.body, now, after);
-    case envelope::ContentKind::posts_resend:
-      return on_posts_resend(sender, content.body, now, after);
-    case envelope::ContentKind::key_request:
-      return on_key_request(sender, content.body, now, after);
-    case envelope::ContentKind::proposal:
-      return on_proposal(sender, content.body, now, after);
-    case envelope::ContentKind::escalation:
-      return on_escalation(sender, content.body, now, after);
-    case envelope::ContentKind::head_beacon:
-      return on_head_beacon(sender, content, now, after);
-    case envelope::ContentKind::text:
-      break;
-  }
-  return {};
-}
-
-Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after) {
+Status Charters::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after) {
   const charter::CharterLog* log = core_.book.find(cell);
   if (!log || to == core_.self) return {};
   return identities_.queue_control(&log->state(), to, envelope::ContentKind::resync_request,
@@ -151,7 +121,7 @@ Status Engine::request_resync(const cells::CellId& cell, const Address& to, Time
 
 // Untrusted input: every failure here is an event, never an error (an error would roll back
 // the pairwise decryption and lose the delivery for nothing).
-Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Charters::on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto signed_commit = charter::decode_signed_commit(body);
   if (!signed_commit) {
     after.events.push_back(DecryptFailed{sender, signed_commit.error()});
@@ -225,7 +195,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
   return {};
 }
 
-void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
+void Charters::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
                                Effects& after) {
   for (const auto& commit : lost) {
     auto decoded = charter::decode_commit(commit.bytes);
@@ -234,7 +204,7 @@ void Engine::report_superseded(const CellId& cell, const std::vector<charter::Si
   }
 }
 
-void Engine::rebase_lost_commit(const LostCommit& lost) {
+void Charters::rebase_lost_commit(const LostCommit& lost) {
   const charter::CharterLog* log = core_.book.find(lost.cell);
   if (!log) return;
   const auto winners = log->commits_from(lost.commit.epoch);
@@ -252,7 +222,7 @@ void Engine::rebase_lost_commit(const LostCommit& lost) {
                                      "be committed again on it: " + again.error().message)));
 }
 
-Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Charters::on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto request = cells::decode_resync(body);
   if (!request) {
     after.events.push_back(DecryptFailed{sender, request.error()});
@@ -270,6 +240,24 @@ Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, Effec
     PARLEY_TRY(identities_.queue_control(&log->state(), sender, envelope::ContentKind::charter_commit,
                              charter::encode_signed_commit(commit), now, after));
   return {};
+}
+
+void Charters::send_asks(const std::vector<ResyncAsk>& asks) {
+  Effects fx;
+  auto sent = core_.transact(fx, [&]() -> Status {
+    for (const auto& ask : asks) {
+      const charter::CharterLog* log = core_.book.find(ask.request.cell_id);
+      if (ask.to == core_.self || !log) continue;
+      PARLEY_TRY(identities_.queue_control(&log->state(), ask.to, envelope::ContentKind::resync_request,
+                               cells::encode(ask.request), ask.at, fx));
+    }
+    return {};
+  });
+  if (!sent) {
+    core_.emit(ProtocolError{sent.error()});
+    return;
+  }
+  core_.finish(fx);
 }
 
 }  // namespace parley::engine

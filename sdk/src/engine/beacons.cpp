@@ -6,11 +6,11 @@
 
 #include "cells/alerts.hpp"
 #include "cells/codec.hpp"
-#include "engine/engine.hpp"
+#include "engine/beacons.hpp"
 
 namespace parley::engine {
 
-std::pair<std::optional<TimeMs>, std::optional<TimeMs>> Engine::beacon_deadlines() const {
+std::pair<std::optional<TimeMs>, std::optional<TimeMs>> Beacons::beacon_deadlines() const {
   std::optional<TimeMs> send, silence;
   if (!core_.link.ready()) return {send, silence};  // beacons need the relay; silence is the relay's
   const auto earliest = [](std::optional<TimeMs>& into, std::optional<TimeMs> at) {
@@ -27,7 +27,7 @@ std::pair<std::optional<TimeMs>, std::optional<TimeMs>> Engine::beacon_deadlines
   return {send, silence};
 }
 
-void Engine::send_beacons(TimeMs now) {
+void Beacons::send_beacons(TimeMs now) {
   for (const CellId& cell : core_.book.ids()) {
     const charter::CharterLog* log = core_.book.find(cell);
     if (!log || !log->state().is_supervisor_device(core_.self)) continue;
@@ -47,7 +47,7 @@ void Engine::send_beacons(TimeMs now) {
   }
 }
 
-void Engine::check_supervisor_silence(TimeMs now) {
+void Beacons::check_supervisor_silence(TimeMs now) {
   for (const CellId& cell : core_.book.ids()) {
     const charter::CharterLog* log = core_.book.find(cell);
     if (!log || log->state().is_supervisor_device(core_.self)) continue;
@@ -73,7 +73,7 @@ void Engine::check_supervisor_silence(TimeMs now) {
 
 // Untrusted input: a beacon that is not from a supervisor device of a cell this device holds
 // is dropped; one naming an epoch this device lacks makes it ask that device for the commits.
-Status Engine::on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
+Status Beacons::on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
   auto beacon = cells::decode_head_beacon(content.body);
   if (!beacon) {
     after.events.push_back(DecryptFailed{sender, beacon.error()});
@@ -94,7 +94,7 @@ Status Engine::on_head_beacon(const Address& sender, const envelope::Content& co
     after.on_commit.push_back([this, cell, epoch = beacon->epoch, sender, now](Effects&) {
       core_.epochs.heard_of(cell, epoch, sender, now);
     });
-    return request_resync(cell, sender, now, after);
+    return charters_.request_resync(cell, sender, now, after);
   }
   if (beacon->epoch == log->epoch() && beacon->head != log->state().head && core_.epochs.first_broken_chain(cell, log->epoch())) {
     // The supervisor holds another commit for this epoch: its own tells the log which wins.

@@ -9,7 +9,7 @@
 #include "crypto/keys.hpp"
 #include "cells/alerts.hpp"
 #include "cells/cell_view.hpp"
-#include "engine/engine.hpp"
+#include "engine/proposals.hpp"
 
 namespace parley::engine {
 
@@ -25,7 +25,7 @@ Result<ProposalId> proposal_id(const charter::Proposal& proposal) {
 
 }  // namespace
 
-Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+Result<ProposalId> Proposals::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
   const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   auto identity = core_.store.local_identity();
@@ -53,7 +53,7 @@ Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Oper
 }
 
 // Untrusted input: failures are events, never errors (see on_charter_commit).
-Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Proposals::on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto proposal = charter::decode_signed_proposal(body);
   if (!proposal) {
     after.events.push_back(DecryptFailed{sender, proposal.error()});
@@ -86,7 +86,7 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
   return {};
 }
 
-Status Engine::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
+Status Proposals::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
   const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   if (!log->state().is_supervisor_device(core_.self))
@@ -97,11 +97,11 @@ Status Engine::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs 
   // Validated again: the charter may have moved on since it arrived.
   auto valid = charter::validate_proposal(log->state(), charter::Proposal{(*stored)->bytes, (*stored)->signature});
   if (!valid) return std::move(valid).error();
-  PARLEY_TRY(commit(cell, valid->operations, now));
+  PARLEY_TRY(charters_.commit(cell, valid->operations, now));
   return core_.store.proposal_remove(ByteView(cell), ByteView(id));
 }
 
-Status Engine::reject_proposal(const CellId& cell, const ProposalId& id) {
+Status Proposals::reject_proposal(const CellId& cell, const ProposalId& id) {
   if (!core_.book.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   auto stored = core_.store.proposal_get(ByteView(cell), ByteView(id));
   if (!stored) return std::move(stored).error();

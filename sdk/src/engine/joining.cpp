@@ -3,7 +3,7 @@
 // matches an anchor the app gave, and otherwise waits as an invitation for the app to accept
 // or decline. Nothing a relay or another registered device sends makes this device join by itself.
 #include "cells/alerts.hpp"
-#include "engine/engine.hpp"
+#include "engine/joining.hpp"
 #include "cells/cell_view.hpp"
 #include "cells/codec.hpp"
 #include "charter/codec.hpp"
@@ -25,7 +25,7 @@ bool is_store_failure(const Error& error) {
 using cells::genesis_hash;
 using cells::genesis_signer_fingerprint;
 
-Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address& sender,
+Result<std::optional<charter::CharterLog>> Joining::checked_welcome(const Address& sender,
                                                                     const cells::Welcome& welcome,
                                                                     Effects& after) const {
   using Out = std::optional<charter::CharterLog>;
@@ -72,7 +72,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   return Out(std::move(*log));
 }
 
-Result<bool> Engine::welcome_anchored(const charter::CharterLog& log) const {
+Result<bool> Joining::welcome_anchored(const charter::CharterLog& log) const {
   const Digest genesis = genesis_hash(log);
   auto by_genesis = core_.store.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::genesis), ByteView(genesis));
   if (!by_genesis || *by_genesis) return by_genesis;
@@ -81,7 +81,7 @@ Result<bool> Engine::welcome_anchored(const charter::CharterLog& log) const {
   return core_.store.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
 }
 
-Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Joining::on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto welcome = cells::decode_welcome(body);
   if (!welcome) {
     after.events.push_back(DecryptFailed{sender, welcome.error()});
@@ -91,7 +91,7 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effe
     // Already a member (e.g. re-added): treat it as a batch of commits; a different genesis
     // under the same cell id is an equivocation the commit rules report.
     for (const auto& commit : welcome->commits)
-      PARLEY_TRY(on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
+      PARLEY_TRY(charters_.on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
     return {};
   }
   auto log = checked_welcome(sender, *welcome, after);
@@ -103,7 +103,7 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effe
   return keep_invitation(sender, body, **log, now, after);
 }
 
-Status Engine::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after) {
+Status Joining::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after) {
   const CellId cell = log.state().cell_id;
   PARLEY_TRY(core_.store.invitation_remove(ByteView(genesis_hash(log))));
   PARLEY_TRY(cells::CellBook::persist(core_.store, cell, log, 1, now));
@@ -113,10 +113,10 @@ Status Engine::join_cell(const Address& sender, charter::CharterLog log, TimeMs 
   after.retry_held = true;
   // Commits sent after the welcome may have overtaken it and been dropped (unknown cell):
   // ask the supervisor for anything newer right away. It answers only if there is more.
-  return request_resync(cell, sender, now, after);
+  return charters_.request_resync(cell, sender, now, after);
 }
 
-Result<Invitation> Engine::describe_invitation(const Address& sender, const charter::CharterLog& log,
+Result<Invitation> Joining::describe_invitation(const Address& sender, const charter::CharterLog& log,
                                                TimeMs received_at) const {
   Invitation out;
   out.cell = log.state().cell_id;
@@ -132,7 +132,7 @@ Result<Invitation> Engine::describe_invitation(const Address& sender, const char
   return out;
 }
 
-Status Engine::keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
+Status Joining::keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
                                Effects& after) {
   auto invitation = describe_invitation(sender, log, now);
   if (!invitation) return std::move(invitation).error();
@@ -144,7 +144,7 @@ Status Engine::keep_invitation(const Address& sender, ByteView welcome, const ch
   return {};
 }
 
-Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after) {
+Status Joining::join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after) {
   // Checked again: the bytes sat in the store, and this device's sessions may have moved on.
   auto welcome = cells::decode_welcome(stored.welcome);
   if (!welcome) return std::move(welcome).error();
@@ -161,7 +161,7 @@ Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now
   return join_cell(stored.from, std::move(**log), now, after);
 }
 
-Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
+Status Joining::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
   Effects after;
   auto done = core_.transact(after, [&]() -> Status {
     PARLEY_TRY(core_.store.join_anchor_put(static_cast<std::uint8_t>(anchor.kind), ByteView(anchor.value), now));
@@ -185,11 +185,10 @@ Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
   });
   if (!done) return done;
   core_.finish(after);
-  retry_held(now);
   return {};
 }
 
-Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
+Status Joining::accept_invitation(const Digest& genesis, TimeMs now) {
   Effects after;
   auto done = core_.transact(after, [&]() -> Status {
     auto stored = core_.store.invitation_get(ByteView(genesis));
@@ -206,18 +205,17 @@ Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
     return done;
   }
   core_.finish(after);
-  retry_held(now);
   return {};
 }
 
-Status Engine::decline_invitation(const Digest& genesis) {
+Status Joining::decline_invitation(const Digest& genesis) {
   auto stored = core_.store.invitation_get(ByteView(genesis));
   if (!stored) return std::move(stored).error();
   if (!*stored) return make_error(Errc::store_not_found, "no pending invitation with that genesis");
   return core_.store.invitation_remove(ByteView(genesis));
 }
 
-Result<std::vector<Invitation>> Engine::invitations() const {
+Result<std::vector<Invitation>> Joining::invitations() const {
   auto stored = core_.store.invitations();
   if (!stored) return std::move(stored).error();
   std::vector<Invitation> out;
@@ -233,13 +231,13 @@ Result<std::vector<Invitation>> Engine::invitations() const {
   return out;
 }
 
-Result<JoinAnchor> Engine::join_anchor(const CellId& cell) const {
+Result<JoinAnchor> Joining::join_anchor(const CellId& cell) const {
   const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   return JoinAnchor{JoinAnchor::Kind::genesis, genesis_hash(*log)};
 }
 
-Result<JoinAnchor> Engine::supervisor_anchor() const {
+Result<JoinAnchor> Joining::supervisor_anchor() const {
   auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   auto fingerprint = identity_fingerprint((*identity)->identity_public);
