@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What one store transaction of the engine does to the world outside the store: frames to
 // send, bundles to fetch, events for the app, and the engine's own memory (caches, throttles)
-// to update. Handlers write here instead of acting; Engine::commit_txn applies the lot once
-// the store has committed, Engine::rollback_txn drops it (keeping only the verdicts), so the
+// to update. Handlers write here instead of acting; Core::commit_txn applies the lot once
+// the store has committed, Core::rollback_txn drops it (keeping only the verdicts), so the
 // engine never has to undo its memory by hand after a rollback (docs/architecture.md).
 #pragma once
 

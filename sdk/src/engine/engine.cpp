@@ -9,56 +9,6 @@
 
 namespace parley::engine {
 
-namespace {
-
-constexpr std::string_view kRegistered = "registered";
-
-// Acknowledged sends whose outbox rows wait for the next transaction: beyond this many
-// (a reconnect resending a long outbox), they are removed in one transaction of their own.
-constexpr std::size_t kMaxAckedUnremoved = 64;
-
-flatbuffers::Offset<wire::SignedPreKey> make_signed_prekey(flatbuffers::FlatBufferBuilder& fbb,
-                                                           const pairwise::SignedPreKeyPublic& spk) {
-  return wire::CreateSignedPreKey(fbb, spk.id, fbb.CreateVector(spk.public_key), fbb.CreateVector(spk.signature));
-}
-
-flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::PreKey>>> make_prekeys(
-    flatbuffers::FlatBufferBuilder& fbb, const std::vector<pairwise::PreKeyPublic>& prekeys) {
-  std::vector<flatbuffers::Offset<wire::PreKey>> out;
-  out.reserve(prekeys.size());
-  for (const auto& pk : prekeys) out.push_back(wire::CreatePreKey(fbb, pk.id, fbb.CreateVector(pk.public_key)));
-  return fbb.CreateVector(out);
-}
-
-Result<pairwise::PreKeyBundle> to_bundle(const wire::Bundle& bundle) {
-  auto address = wire::to_address(bundle.address());
-  if (!address) return std::move(address).error();
-  pairwise::PreKeyBundle out;
-  out.address = std::move(*address);
-  out.registration_id = bundle.registration_id();
-  auto ik = wire::view(bundle.identity_key());
-  out.identity_key.assign(ik.begin(), ik.end());
-  const wire::SignedPreKey* spk = bundle.signed_prekey();
-  out.signed_prekey.id = spk->id();
-  auto spk_key = wire::view(spk->public_key());
-  auto spk_sig = wire::view(spk->signature());
-  out.signed_prekey.public_key.assign(spk_key.begin(), spk_key.end());
-  out.signed_prekey.signature.assign(spk_sig.begin(), spk_sig.end());
-  if (const wire::PreKey* otk = bundle.one_time_prekey()) {
-    auto key = wire::view(otk->public_key());
-    out.one_time_prekey = pairwise::PreKeyPublic{otk->id(), Bytes(key.begin(), key.end())};
-  }
-  return out;
-}
-
-Error failure_error(const wire::Failure& failure) {
-  Errc code = errc_known(failure.code()) ? static_cast<Errc>(failure.code()) : Errc::protocol_violation;
-  std::string message = failure.message() ? failure.message()->str() : std::string{};
-  return make_error(code, "relay: " + message);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, EngineOptions options) {
   auto identity = store.local_identity();
   if (!identity) return std::move(identity).error();
@@ -75,212 +25,60 @@ Result<std::unique_ptr<Engine>> Engine::create(store::DeviceStore& store, Engine
 
 Engine::Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
                EngineOptions options, cells::CellBook book)
-    : store_(store), adapter_(std::move(adapter)), sessions_(*adapter_), self_(std::move(self)),
-      options_(std::move(options)), reports_([this](Event event) { emit(std::move(event)); }),
-      sender_keys_(*adapter_), book_(std::move(book)),
-      hotline_(store, book_, options_.max_clock_skew_ms), recovery_(options_.recovery_retry_ms),
-      epochs_(options_.withheld_commit_ms),
-      beacons_(BeaconTimes{options_.supervisor_beacon_ms, options_.supervisor_beacon_after_commit_ms,
-                           options_.supervisor_silence_ms}) {
+    : core_(store, std::move(adapter), std::move(self), std::move(options), std::move(book)),
+      relay_(core_),
+      identities_(core_),
+      charters_(core_, identities_),
+      proposals_(core_, identities_, charters_),
+      beacons_(core_, identities_, charters_),
+      joining_(core_, identities_, charters_),
+      hotline_(store, core_.book, core_.options.max_clock_skew_ms),
+      tracking_(core_, hotline_),
+      recovery_(core_.options.recovery_retry_ms) {
   // No global identity veto: each cell's charter binds its own members' keys, pinned and
-  // checked per cell (engine_identity.cpp). libsignal then checks the pin when it builds a
+  // checked per cell (identities.cpp). libsignal then checks the pin when it builds a
   // session from a bundle or a first message; a key an anchor or a joined charter binds
   // overrides a pin taken on first use (vouches_for).
-  adapter_->set_identity_vouch([this](const Address& peer, ByteView key) { return vouches_for(peer, key); });
+  core_.adapter->set_identity_vouch(
+      [this](const Address& peer, ByteView key) { return identities_.vouches_for(peer, key); });
+  core_.follow_up = [this](std::vector<ResyncAsk> asks, std::vector<LostCommit> rebases) {
+    if (!asks.empty()) charters_.send_asks(asks);
+    for (const auto& lost : rebases) charters_.rebase_lost_commit(lost);
+  };
 }
 
-Engine::~Engine() { remove_acked(); }
+Engine::~Engine() { core_.remove_acked(); }
 
-MessageId Engine::new_message_id() {
-  MessageId id;
-  options_.random(id.bytes);
-  return id;
-}
+void Engine::on_open(TimeMs now) { relay_.on_open(now); }
 
-void Engine::on_open(TimeMs) {
-  link_.opened();
-  outbound_.clear();
-}
-
-void Engine::on_close(const Error& reason, TimeMs) {
-  const bool was_open = link_.closed();
-  outbound_.clear();
-  reports_.disconnected();
-  // An attempt that never opened (a refused certificate, an unreachable relay) is reported
-  // too, once per reason: the app learns why it cannot connect, without an event per retry.
-  const bool repeated = !was_open && last_failure_ && last_failure_->code == reason.code &&
-                        last_failure_->message == reason.message;
-  if (was_open)
-    last_failure_.reset();
-  else
-    last_failure_ = reason;
-  if (!repeated) emit(Disconnected{reason});
-}
+void Engine::on_close(const Error& reason, TimeMs now) { relay_.on_close(reason, now); }
 
 Status Engine::on_frame(ByteView bytes, TimeMs now) {
   auto parsed = wire::parse_relay_frame(bytes);
   if (!parsed) {
-    emit(ProtocolError{parsed.error()});
+    core_.emit(ProtocolError{parsed.error()});
     return std::move(parsed).error();
   }
   const wire::RelayFrame* frame = *parsed;
   switch (frame->body_type()) {
     case wire::RelayBody::Challenge:
-      return on_challenge(*frame->body_as_Challenge());
+      return relay_.on_challenge(*frame->body_as_Challenge());
     case wire::RelayBody::AuthOk:
-      beacons_.connected(now);
-      return on_auth_ok(*frame->body_as_AuthOk());
+      core_.beacons.connected(now);
+      return relay_.on_auth_ok(*frame->body_as_AuthOk());
     case wire::RelayBody::PreKeysLow:
-      return link_.ready() ? on_prekeys_low() : Status{};
+      return core_.link.ready() ? relay_.on_prekeys_low() : Status{};
     case wire::RelayBody::Bundle:
-      return on_bundle(*frame->body_as_Bundle());
+      return relay_.on_bundle(*frame->body_as_Bundle());
     case wire::RelayBody::SendAck:
-      return on_send_ack(*frame->body_as_SendAck());
+      return relay_.on_send_ack(*frame->body_as_SendAck());
     case wire::RelayBody::Deliver:
       return on_deliver(*frame->body_as_Deliver(), now);
     case wire::RelayBody::Failure:
-      return on_failure(*frame->body_as_Failure(), now);
+      return relay_.on_failure(*frame->body_as_Failure(), now);
     default:
       return make_error(Errc::protocol_violation, "relay sent an unknown frame type");
   }
-}
-
-Status Engine::on_challenge(const wire::Challenge& challenge) {
-  if (link_.state() != RelayLink::State::awaiting_challenge)
-    return make_error(Errc::protocol_violation, "relay sent a challenge outside the handshake");
-  auto nonce = wire::view(challenge.nonce());
-  if (nonce.size() != wire::kNonceBytes)
-    return make_error(Errc::protocol_violation, "challenge nonce must be 32 bytes");
-
-  auto identity = store_.local_identity();
-  if (!identity) return std::move(identity).error();
-  const store::LocalIdentity& id = **identity;
-  auto signature = crypto::sign(id.identity_private, wire::auth_transcript(nonce, self_));
-  if (!signature) return std::move(signature).error();
-
-  auto registered = store_.meta_get(kRegistered);
-  if (!registered) return std::move(registered).error();
-  const bool registering = !registered->has_value();
-
-  flatbuffers::FlatBufferBuilder fbb;
-  if (registering) {
-    auto spk = pairwise::current_signed_prekey(store_);
-    if (!spk) return std::move(spk).error();
-    auto otks = pairwise::unused_one_time_prekeys(store_);
-    if (!otks) return std::move(otks).error();
-    auto body = wire::CreateRegister(fbb, wire::make_address(fbb, self_), id.registration_id,
-                                     fbb.CreateVector(id.identity_public), make_signed_prekey(fbb, *spk),
-                                     make_prekeys(fbb, *otks), fbb.CreateVector(*signature),
-                                     options_.invite_token.empty() ? 0 : fbb.CreateString(options_.invite_token));
-    outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Register, body.Union()));
-  } else {
-    auto body = wire::CreateAuthenticate(fbb, wire::make_address(fbb, self_), fbb.CreateVector(*signature));
-    outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Authenticate, body.Union()));
-  }
-  return link_.challenged(registering);
-}
-
-Status Engine::on_auth_ok(const wire::AuthOk& ok) {
-  auto registered = link_.authenticated();
-  if (!registered) return std::move(registered).error();
-  if (*registered) PARLEY_TRY(store_.meta_set(kRegistered, Bytes{1}));
-  emit(Connected{ok.prekeys_remaining()});
-
-  // Resend everything not yet acknowledged, with the same ids and bytes.
-  remove_acked();
-  auto outbox = store_.outbox_items();
-  if (!outbox) return std::move(outbox).error();
-  for (const auto& item : *outbox)
-    if (!acked(item.message_id)) transmit_send(item);
-
-  auto pending = store_.pending_items();
-  if (!pending) return std::move(pending).error();
-  std::set<Address> peers;
-  for (const auto& item : *pending) peers.insert(item.recipient);
-  for (const auto& peer : peers) {
-    auto has = sessions_.has_session(peer);
-    if (!has) return std::move(has).error();
-    if (*has)
-      PARLEY_TRY(encrypt_pending_for(peer));
-    else
-      request_bundle(peer);
-  }
-  return {};
-}
-
-Status Engine::on_prekeys_low() {
-  auto fresh = pairwise::generate_one_time_prekeys(store_, options_.prekey_batch);
-  if (!fresh) return std::move(fresh).error();
-  flatbuffers::FlatBufferBuilder fbb;
-  auto body = wire::CreateUploadPreKeys(fbb, 0, make_prekeys(fbb, *fresh));
-  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::UploadPreKeys, body.Union()));
-  emit(PreKeysReplenished{static_cast<std::uint32_t>(fresh->size())});
-  return {};
-}
-
-std::optional<TimeMs> Engine::signed_prekey_made_at() {
-  if (!signed_prekey_made_at_) {
-    auto current = pairwise::current_signed_prekey(store_);
-    if (!current) return std::nullopt;  // read again at the next look
-    signed_prekey_made_at_ = current->created_at;
-  }
-  return signed_prekey_made_at_;
-}
-
-void Engine::rotate_signed_prekey(TimeMs now) {
-  auto fresh = pairwise::rotate_signed_prekey(store_, now);
-  if (!fresh) {
-    emit(ProtocolError{fresh.error()});
-    signed_prekey_made_at_ = now;  // not again before the next period: no busy loop
-    return;
-  }
-  signed_prekey_made_at_ = fresh->created_at;
-  flatbuffers::FlatBufferBuilder fbb;
-  auto body = wire::CreateUploadPreKeys(fbb, make_signed_prekey(fbb, *fresh), 0);
-  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::UploadPreKeys, body.Union()));
-  // If this frame is lost with the connection, the relay serves the previous key until the
-  // next rotation: at most two periods old, still within signed_prekey_keep_ms.
-  if (auto pruned = pairwise::prune_signed_prekeys(store_, now - options_.signed_prekey_keep_ms); !pruned)
-    emit(ProtocolError{pruned.error()});
-}
-
-Status Engine::on_bundle(const wire::Bundle& frame) {
-  auto answered = link_.answered(frame.request_id());
-  if (!answered) return make_error(Errc::protocol_violation, "relay answered a bundle request that was not made");
-  const Address peer = std::move(*answered);
-
-  auto bundle = to_bundle(frame);
-  if (bundle && bundle->address != peer)
-    bundle = make_error(Errc::protocol_violation, "relay returned the bundle of another device");
-  if (bundle) {
-    if (auto built = sessions_.process_bundle(*bundle); !built) bundle = std::move(built).error();
-  }
-  if (!bundle) return fail_pending_for(peer, bundle.error());
-  return encrypt_pending_for(peer);
-}
-
-Status Engine::on_send_ack(const wire::SendAck& ack) {
-  auto id = wire::to_message_id(ack.message_id());
-  if (!id) return std::move(id).error();
-  auto refused = wire::to_refusals(ack.refused());
-  if (!refused) return std::move(refused).error();
-  // The row goes with the next transaction (begin_txn): one commit (one fsync on disk) less
-  // per send. Until then the id is known here and never resent; should the process end
-  // first, the row is sent again after the restart with the same id and bytes, exactly as
-  // after a SendAck lost with the connection: the relay and the readers drop the duplicate.
-  if (!acked(*id)) acked_.push_back(*id);
-  if (acked_.size() >= kMaxAckedUnremoved) remove_acked();
-  reports_.acknowledged(*id, *refused);
-  return {};
-}
-
-bool Engine::acked(const MessageId& id) const { return std::find(acked_.begin(), acked_.end(), id) != acked_.end(); }
-
-void Engine::remove_acked() {
-  if (acked_.empty() || in_txn_) return;
-  Effects fx;
-  // begin_txn removes them; on failure they stay listed and the next transaction tries again.
-  if (auto done = transact(fx, []() -> Status { return {}; }); !done) emit(ProtocolError{done.error()});
 }
 
 namespace {
@@ -295,18 +93,18 @@ bool own_store_failed(const Error& error) { return error.code == Errc::store_io 
 }  // namespace
 
 Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
-  if (!link_.ready()) return make_error(Errc::protocol_violation, "delivery before authentication");
+  if (!core_.link.ready()) return make_error(Errc::protocol_violation, "delivery before authentication");
   const std::uint64_t delivery_id = deliver.delivery_id();
   auto sender = wire::to_address(deliver.sender());
   if (!sender) {
-    transmit_ack(delivery_id);
-    emit(ProtocolError{sender.error()});
+    core_.transmit_ack(delivery_id);
+    core_.emit(ProtocolError{sender.error()});
     return {};
   }
   auto envelope = envelope::decode(wire::view(deliver.payload()));
   if (!envelope) {
-    transmit_ack(delivery_id);  // it can never become valid: do not let it block the mailbox
-    emit(DecryptFailed{*sender, envelope.error()});
+    core_.transmit_ack(delivery_id);  // it can never become valid: do not let it block the mailbox
+    core_.emit(DecryptFailed{*sender, envelope.error()});
     return {};
   }
 
@@ -315,16 +113,16 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     auto hold = on_channel_envelope(*sender, *envelope, now, after);
     if (!hold && own_store_failed(hold.error())) return std::move(hold).error();  // not acknowledged
     if (hold && *hold) {
-      auto held = store_.held_put(*sender, wire::view(deliver.payload()), now, options_.max_held_envelopes,
-                                  options_.max_held_per_sender);
-      held_changed_ = true;
+      auto held = core_.store.held_put(*sender, wire::view(deliver.payload()), now, core_.options.max_held_envelopes,
+                                  core_.options.max_held_per_sender);
+      core_.held_changed = true;
       recovery_.held(now);  // its key was just asked for: the recovery timer asks again later
       if (!held && own_store_failed(held.error())) return std::move(held).error();  // not acknowledged
-      if (!held) emit(DecryptFailed{*sender, held.error()});
+      if (!held) core_.emit(DecryptFailed{*sender, held.error()});
     }
-    transmit_ack(delivery_id);  // held envelopes live in the store, not in the mailbox
-    if (!hold) emit(DecryptFailed{*sender, hold.error()});
-    finish(after);
+    core_.transmit_ack(delivery_id);  // held envelopes live in the store, not in the mailbox
+    if (!hold) core_.emit(DecryptFailed{*sender, hold.error()});
+    core_.finish(after);
     retry_held(now);
     return {};
   }
@@ -336,32 +134,32 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
     bool fresh = false;
   };
   Effects after;
-  auto received = transact(after, [&]() -> Result<Received> {
-    auto plain = sessions_.decrypt(*sender, *envelope);
+  auto received = core_.transact(after, [&]() -> Result<Received> {
+    auto plain = core_.sessions.decrypt(*sender, *envelope);
     if (!plain) return std::move(plain).error();
     auto content = envelope::decode_content(*plain);
     crypto::wipe(*plain);
     if (!content) return std::move(content).error();
-    auto seen = store_.inbox_seen(*sender, content->message_id);
+    auto seen = core_.store.inbox_seen(*sender, content->message_id);
     if (!seen) return std::move(seen).error();
     if (!*seen) {
-      PARLEY_TRY(store_.inbox_mark(*sender, content->message_id, now));
+      PARLEY_TRY(core_.store.inbox_mark(*sender, content->message_id, now));
       if (content->kind != envelope::ContentKind::text) PARLEY_TRY(on_control(*sender, *content, now, after));
     }
     return Received{std::move(*content), !*seen};
   });
   if (!received && own_store_failed(received.error())) return std::move(received).error();  // not acknowledged
-  transmit_ack(delivery_id);
+  core_.transmit_ack(delivery_id);
   if (!received) {
     after = {};  // the store rolled back, and with it everything the delivery would have done
     // A redelivery of a message already decrypted (e.g. our ack was lost) is not an error.
-    if (received.error().code != Errc::duplicate_message) emit(DecryptFailed{*sender, received.error()});
+    if (received.error().code != Errc::duplicate_message) core_.emit(DecryptFailed{*sender, received.error()});
     return {};
   }
-  finish(after);
+  core_.finish(after);
   if (received->fresh && received->content.kind == envelope::ContentKind::text) {
     const auto& body = received->content.body;
-    emit(MessageReceived{*sender, received->content.message_id, received->content.sent_at,
+    core_.emit(MessageReceived{*sender, received->content.message_id, received->content.sent_at,
                          std::string(body.begin(), body.end())});
   }
   crypto::wipe(received->content.body);
@@ -369,231 +167,100 @@ Status Engine::on_deliver(const wire::Deliver& deliver, TimeMs now) {
   return {};
 }
 
-Status Engine::on_failure(const wire::Failure& failure, TimeMs now) {
-  Error error = failure_error(failure);
-  if (failure.fatal()) {
-    emit(ProtocolError{error});
-    return error;
+Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
+  switch (content.kind) {
+    case envelope::ContentKind::charter_commit:
+      return charters_.on_charter_commit(sender, content.body, now, after);
+    case envelope::ContentKind::welcome:
+      return joining_.on_welcome(sender, content.body, now, after);
+    case envelope::ContentKind::sender_key_distribution:
+      return on_distribution(sender, content.body, after);
+    case envelope::ContentKind::resync_request:
+      return charters_.on_resync(sender, content.body, now, after);
+    case envelope::ContentKind::posts_request:
+      return on_posts_request(sender, content.body, now, after);
+    case envelope::ContentKind::posts_resend:
+      return on_posts_resend(sender, content.body, now, after);
+    case envelope::ContentKind::key_request:
+      return on_key_request(sender, content.body, now, after);
+    case envelope::ContentKind::proposal:
+      return proposals_.on_proposal(sender, content.body, now, after);
+    case envelope::ContentKind::escalation:
+      return on_escalation(sender, content.body, now, after);
+    case envelope::ContentKind::head_beacon:
+      return beacons_.on_head_beacon(sender, content, now, after);
+    case envelope::ContentKind::text:
+      break;
   }
-  if (auto peer = link_.answered(failure.request_id())) {
-    if (error.code == Errc::rate_limited) {
-      // Its messages stay pending; the bundle is asked for again after a pause.
-      link_.refetch_later(*peer, now + options_.relay_busy_retry_ms);
-      return {};
-    }
-    return fail_pending_for(*peer, error);
-  }
-  if (failure.message_id()) {
-    auto id = wire::to_message_id(failure.message_id());
-    if (!id) return std::move(id).error();
-    auto refused = wire::to_refusals(failure.refused());
-    if (!refused) return std::move(refused).error();
-    if (error.code == Errc::rate_limited || error.code == Errc::storage_full) {
-      // The relay stored nothing and asks to come back later: the message stays in the
-      // outbox and goes again after a pause (the relay_retry timer), or on the next connection.
-      reports_.paused(*id);
-      link_.resend_later(*id, now + options_.relay_busy_retry_ms);
-      return {};
-    }
-    PARLEY_TRY(store_.outbox_remove(*id));
-    reports_.failed(*id, error, *refused);
-    return {};
-  }
-  emit(ProtocolError{error});
   return {};
 }
 
+Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now) {
+  return charters_.create_cell(std::move(options), now);
+}
+
+Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  return charters_.commit(cell, std::move(operations), now);
+}
+
+Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  return proposals_.propose(cell, std::move(operations), now);
+}
+
+Status Engine::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
+  return proposals_.accept_proposal(cell, id, now);
+}
+
+Status Engine::reject_proposal(const CellId& cell, const ProposalId& id) { return proposals_.reject_proposal(cell, id); }
+
+Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
+  PARLEY_TRY(joining_.add_join_anchor(anchor, now));
+  retry_held(now);
+  return {};
+}
+
+Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
+  PARLEY_TRY(joining_.accept_invitation(genesis, now));
+  retry_held(now);
+  return {};
+}
+
+Status Engine::decline_invitation(const Digest& genesis) { return joining_.decline_invitation(genesis); }
+
+Result<std::vector<Invitation>> Engine::invitations() const { return joining_.invitations(); }
+
+Result<JoinAnchor> Engine::join_anchor(const CellId& cell) const { return joining_.join_anchor(cell); }
+
+Result<JoinAnchor> Engine::supervisor_anchor() const { return joining_.supervisor_anchor(); }
+
 Result<MessageId> Engine::send_text(const Address& to, std::string_view text, TimeMs now) {
   PARLEY_TRY(validate_address(to));
-  if (to == self_) return make_error(Errc::invalid_argument, "a device cannot open a pairwise session with itself");
+  if (to == core_.self) return make_error(Errc::invalid_argument, "a device cannot open a pairwise session with itself");
   if (text.size() > envelope::kMaxBodyBytes)
     return make_error(Errc::invalid_argument, "message is " + std::to_string(text.size()) + " bytes, limit " +
                                                   std::to_string(envelope::kMaxBodyBytes));
   envelope::Content content;
-  content.message_id = new_message_id();
+  content.message_id = core_.new_message_id();
   content.sent_at = now;
   content.body.assign(text.begin(), text.end());
   Effects after;
-  auto queued = transact(after, [&]() -> Status { return queue_pairwise(to, content, now, /*quiet=*/false, after); });
+  auto queued = core_.transact(after, [&]() -> Status { return core_.queue_pairwise(to, content, now, /*quiet=*/false, after); });
   if (!queued) return std::move(queued).error();
-  finish(after);
+  core_.finish(after);
   return content.message_id;
 }
 
-Status Engine::queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
-                              Effects& after) {
-  Bytes plain = envelope::encode(content);
-  auto has = sessions_.has_session(to);
-  if (!has) return std::move(has).error();
-  if (!*has) {
-    auto seq = store_.pending_put(store::PendingItem{0, content.message_id, to, plain, now});
-    crypto::wipe(plain);
-    if (!seq) return std::move(seq).error();
-    after.bundles.push_back(to);
-  } else {
-    auto sealed = sessions_.encrypt(to, plain);
-    crypto::wipe(plain);
-    if (!sealed) return std::move(sealed).error();
-    store::OutboxItem item{content.message_id, {to}, envelope::encode(*sealed), now};
-    PARLEY_TRY(store_.outbox_put(item));
-    after.sends.push_back(std::move(item));
-  }
-  if (quiet) after.on_commit.push_back([this, id = content.message_id](Effects&) { reports_.mark_quiet(id); });
-  return {};
-}
-
-void Engine::finish(Effects& after) {
-  if (link_.ready()) {
-    for (const auto& item : after.sends) transmit_send(item);
-    for (const auto& peer : after.bundles) request_bundle(peer);
-  }
-  if (after.retry_held) retry_held_ = true;
-  for (auto& event : after.events) emit(std::move(event));
-  auto asks = std::move(after.asks);
-  auto rebases = std::move(after.rebases);
-  after = {};
-  if (!asks.empty()) send_asks(asks);
-  for (const auto& lost : rebases) rebase_lost_commit(lost);
-}
-
-void Engine::send_asks(const std::vector<ResyncAsk>& asks) {
-  Effects fx;
-  auto sent = transact(fx, [&]() -> Status {
-    for (const auto& ask : asks) {
-      const charter::CharterLog* log = book_.find(ask.request.cell_id);
-      if (ask.to == self_ || !log) continue;
-      PARLEY_TRY(queue_control(&log->state(), ask.to, envelope::ContentKind::resync_request,
-                               cells::encode(ask.request), ask.at, fx));
-    }
-    return {};
-  });
-  if (!sent) {
-    emit(ProtocolError{sent.error()});
-    return;
-  }
-  finish(fx);
-}
-
-Status Engine::begin_txn() {
-  if (in_txn_) return make_error(Errc::internal, "an engine transaction is already open");
-  PARLEY_TRY(store_.db().begin());
-  book_.begin();
-  in_txn_ = true;
-  for (const auto& id : acked_) {
-    if (auto removed = store_.outbox_remove(id); !removed) {
-      rollback_txn();
-      return removed;
-    }
-  }
-  acked_in_txn_ = acked_.size();
-  return {};
-}
-
-Status Engine::commit_txn(Effects& fx) {
-  if (auto committed = store_.db().commit(); !committed) {
-    rollback_txn();
-    return committed;
-  }
-  in_txn_ = false;
-  acked_.erase(acked_.begin(), acked_.begin() + static_cast<std::ptrdiff_t>(acked_in_txn_));
-  acked_in_txn_ = 0;
-  book_.publish();
-  // Actions may queue more actions (an acknowledgement tracked may queue a receipt).
-  while (!fx.on_commit.empty()) {
-    auto actions = std::move(fx.on_commit);
-    fx.on_commit.clear();
-    for (auto& action : actions) action(fx);
-  }
-  return {};
-}
-
-void Engine::rollback_txn() {
-  (void)store_.db().rollback();
-  book_.discard();
-  in_txn_ = false;
-  acked_in_txn_ = 0;
-}
-
-Status Engine::encrypt_pending_for(const Address& peer) {
-  Effects fx;
-  auto sealed = transact(fx, [&]() -> Status {
-    auto pending = store_.pending_items();
-    if (!pending) return std::move(pending).error();
-    for (const auto& item : *pending) {
-      if (item.recipient != peer) continue;
-      auto env = sessions_.encrypt(peer, item.content);
-      if (!env) return std::move(env).error();
-      store::OutboxItem out{item.message_id, {peer}, envelope::encode(*env), item.created_at};
-      PARLEY_TRY(store_.outbox_put(out));
-      PARLEY_TRY(store_.pending_remove(item.seq));
-      fx.sends.push_back(std::move(out));
-    }
-    return {};
-  });
-  if (!sealed) return fail_pending_for(peer, sealed.error());
-  finish(fx);
-  return {};
-}
-
-Status Engine::fail_pending_for(const Address& peer, const Error& error) {
-  auto pending = store_.pending_items();
-  if (!pending) return std::move(pending).error();
-  for (const auto& item : *pending) {
-    if (item.recipient != peer) continue;
-    PARLEY_TRY(store_.pending_remove(item.seq));
-    reports_.never_sent(item.message_id, peer, error);
-  }
-  return {};
-}
-
-void Engine::resend_refused(TimeMs now) {
-  if (!link_.due(now)) return;
-  auto outbox = store_.outbox_items();
-  if (!outbox) return;  // tried again at the next timeout
-  const RelayLink::Due due = link_.take_due(now);
-  // Ids no longer in the outbox (acknowledged meanwhile) need no resend.
-  for (const auto& item : *outbox)
-    if (due.resends.count(item.message_id) && !acked(item.message_id)) transmit_send(item);
-  for (const auto& peer : due.refetches) request_bundle(peer);
-}
-
-void Engine::transmit_send(const store::OutboxItem& item) {
-  if (!link_.ready()) return;
-  flatbuffers::FlatBufferBuilder fbb(item.payload.size() + 128);
-  std::vector<flatbuffers::Offset<wire::Address>> recipients;
-  for (const auto& r : item.recipients) recipients.push_back(wire::make_address(fbb, r));
-  auto body = wire::CreateSend(fbb, fbb.CreateVector(item.message_id.bytes.data(), item.message_id.bytes.size()),
-                               fbb.CreateVector(recipients), fbb.CreateVector(item.payload));
-  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Send, body.Union()));
-  reports_.transmitted(item.message_id, item.recipients);
-}
-
-void Engine::request_bundle(const Address& peer) {
-  const auto id = link_.ask_bundle(peer);
-  if (!id) return;  // not connected (asked again at AuthOk), or already in flight
-  flatbuffers::FlatBufferBuilder fbb;
-  auto body = wire::CreateFetchBundle(fbb, *id, wire::make_address(fbb, peer));
-  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::FetchBundle, body.Union()));
-}
-
-void Engine::transmit_ack(std::uint64_t delivery_id) {
-  flatbuffers::FlatBufferBuilder fbb;
-  std::vector<std::uint64_t> ids{delivery_id};
-  auto body = wire::CreateAck(fbb, fbb.CreateVector(ids));
-  outbound_.push_back(wire::finish_client_frame(fbb, wire::ClientBody::Ack, body.Union()));
-}
-
 std::optional<Bytes> Engine::poll_transmit() {
-  if (outbound_.empty()) return std::nullopt;
-  Bytes out = std::move(outbound_.front());
-  outbound_.pop_front();
+  if (core_.outbound.empty()) return std::nullopt;
+  Bytes out = std::move(core_.outbound.front());
+  core_.outbound.pop_front();
   return out;
 }
 
 std::optional<Event> Engine::poll_event() {
-  if (events_.empty()) return std::nullopt;
-  Event out = std::move(events_.front());
-  events_.pop_front();
+  if (core_.events.empty()) return std::nullopt;
+  Event out = std::move(core_.events.front());
+  core_.events.pop_front();
   return out;
 }
 

@@ -15,12 +15,21 @@
 #include <span>
 
 #include "cells/cell_book.hpp"
+#include "engine/beacons.hpp"
+#include "engine/charters.hpp"
 #include "engine/delivery_reports.hpp"
 #include "engine/effects.hpp"
+#include "engine/engine_core.hpp"
+#include "engine/options.hpp"
 #include "engine/epoch_watch.hpp"
 #include "engine/hotline_book.hpp"
+#include "engine/hotline_tracking.hpp"
+#include "engine/identities.hpp"
+#include "engine/joining.hpp"
+#include "engine/proposals.hpp"
 #include "engine/recovery_throttle.hpp"
 #include "engine/relay_link.hpp"
+#include "engine/relay_session.hpp"
 #include "engine/supervisor_beacons.hpp"
 #include "engine/timer_table.hpp"
 #include "charter/seed_template.hpp"
@@ -41,55 +50,6 @@ struct Welcome;
 
 namespace parley::engine {
 
-struct EngineOptions {
-  std::uint32_t prekey_batch = 100;  // one-time prekeys uploaded when the relay says "low"
-  // Source of message ids; defaults to the OpenSSL CSPRNG. Tests inject a seeded one.
-  std::function<void(std::span<std::uint8_t>)> random;
-  // Channel sender keys are replaced (new generation, distributed again) after this many
-  // posts or this age, whichever comes first (post-compromise healing).
-  std::uint64_t rotate_after_messages = 1000;
-  TimeMs rotate_after_ms = TimeMs{7} * 24 * 3600 * 1000;
-  // Channel envelopes waiting for their key or a charter epoch; the oldest go first.
-  std::size_t max_held_envelopes = 1024;
-  // A held envelope whose key or epoch has not come after this long is dropped, with
-  // DecryptFailed(timeout) naming its sender.
-  TimeMs held_expiry_ms = TimeMs{7} * 24 * 3600 * 1000;
-  // A request for lost posts or a lost key is not repeated sooner than this (unless the
-  // gap grew): the answer may still be on its way. Unanswered, it is asked again after this
-  // long, then twice as long each time, at most kMaxRecoveryAttempts times (a timer).
-  TimeMs recovery_retry_ms = 5000;
-  // Freshness (docs/protocol.md "Freshness"): a post naming an epoch older than this device's
-  // is accepted only within this many epochs and this long after the next epoch was applied.
-  std::uint64_t stale_epoch_window = 4;
-  TimeMs stale_epoch_window_ms = 5 * 60 * 1000;
-  // A device that heard of a newer epoch and still lacks its commit after this long raises
-  // SecurityAlert(cell_commits_withheld): the relay is withholding commits from it.
-  TimeMs withheld_commit_ms = 30 * 1000;
-  // Hotline times (deadlines, incident order) are the receiver's clock at first receipt; the
-  // sender's sent_at is used only within this skew of it.
-  TimeMs max_clock_skew_ms = 60 * 1000;
-  // Held channel envelopes per sender (on top of max_held_envelopes in all).
-  std::size_t max_held_per_sender = 256;
-  // A send the relay refused with rate_limited or storage_full goes again after this long.
-  TimeMs relay_busy_retry_ms = 5000;
-  // Sent in Register to a relay that admits new devices by invite (empty: none).
-  std::string invite_token;
-  // The signed prekey is replaced this long after it was made, and the new one uploaded
-  // (forward secrecy of session setup); a replaced one is kept this long, so that first
-  // messages built from an older bundle can still open (at least the relay's message TTL).
-  TimeMs signed_prekey_rotate_ms = TimeMs{7} * 24 * 3600 * 1000;
-  TimeMs signed_prekey_keep_ms = TimeMs{30} * 24 * 3600 * 1000;
-  // Supervisor beacons (docs/protocol.md "Supervisor beacons"): a supervisor device tells
-  // every device of its cells its charter epoch and head this long after connecting or
-  // committing, then every supervisor_beacon_ms (0: never), so that a commit the relay
-  // withheld from every member is still learned of. A member connected this long without a
-  // word from a supervisor device raises SecurityAlert(cell_supervisor_silent) once (0: not
-  // watched): the relay may be withholding the beacons too, or the supervisor is offline.
-  TimeMs supervisor_beacon_ms = 15 * 60 * 1000;
-  TimeMs supervisor_beacon_after_commit_ms = 30 * 1000;
-  TimeMs supervisor_silence_ms = 2 * 3600 * 1000;
-};
-
 class Engine {
  public:
   // `store` must already hold a device identity (pairwise::create_device_identity) and
@@ -97,8 +57,8 @@ class Engine {
   static Result<std::unique_ptr<Engine>> create(store::DeviceStore& store, EngineOptions options = {});
   ~Engine();  // removes the outbox rows of acknowledged sends still waiting for a transaction
 
-  const Address& address() const { return self_; }
-  bool ready() const { return link_.ready(); }
+  const Address& address() const { return core_.self; }
+  bool ready() const { return core_.link.ready(); }
 
   // --- transport lifecycle ---
   void on_open(TimeMs now);                          // the relay's Challenge comes next
@@ -111,7 +71,7 @@ class Engine {
   // its id. Delivery progress arrives as MessageSent / SendFailed events.
   Result<MessageId> send_text(const Address& to, std::string_view text, TimeMs now);
 
-  // --- cells (engine_cells.cpp; rules in docs/protocol.md "Cells" and "Channels") ---
+  // --- cells (charters.cpp; rules in docs/protocol.md "Cells" and "Channels") ---
   // Creates a cell from the standard template with this device as the supervisor device and
   // genesis author (options.cell_id, supervisor, supervisor_key and time_ms are filled in
   // here) and sends a Welcome to every other device it names. Returns the new cell id.
@@ -166,7 +126,7 @@ class Engine {
   // for now. Calling it early or often is harmless.
   void handle_timeout(TimeMs now);
 
-  // Party-admin proposals (engine_proposals.cpp). propose: signs `operations` and sends them to
+  // Party-admin proposals (proposals.cpp). propose: signs `operations` and sends them to
   // the cell's supervisor devices after checking them against this device's charter
   // (validate_proposal's errors). accept_proposal: validates the stored proposal again and
   // commits it (supervisor devices; store_not_found for an unknown id). reject: forgets it.
@@ -174,7 +134,7 @@ class Engine {
   Status accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now);
   Status reject_proposal(const CellId& cell, const ProposalId& id);
 
-  // Joining (engine_joining.cpp; docs/protocol.md "Joining"). A Welcome joins only if its
+  // Joining (joining.cpp; docs/protocol.md "Joining"). A Welcome joins only if its
   // genesis matches an anchor added here (now or later: pending invitations it matches join
   // at once); otherwise it is kept as an invitation (InvitationReceived) that the app accepts
   // or declines by its genesis hash (store_not_found for none; untrusted_identity when the
@@ -188,11 +148,11 @@ class Engine {
   // The supervisor anchor of this device's own key (what members of its cells are given).
   Result<JoinAnchor> supervisor_anchor() const;
 
-  std::vector<CellId> cells() const { return book_.ids(); }
+  std::vector<CellId> cells() const { return core_.book.ids(); }
   // A view of a cell (engine_cell_view.cpp; parley::CellView): cell_unknown, store errors.
   Result<CellView> cell_view(const CellId& cell) const;
   Result<std::vector<CellView>> cell_views() const;  // in the order of cells()
-  const charter::CharterLog* charter(const CellId& cell) const { return book_.find(cell); }
+  const charter::CharterLog* charter(const CellId& cell) const { return core_.book.find(cell); }
   // Accepted messages of the channel (own posts included) in the order this device saw them.
   Result<std::vector<store::HistoryRecord>> history(const CellId& cell, std::string_view channel) const;
   // The channel key generation this device posts with (0: it never posted there).
@@ -206,60 +166,12 @@ class Engine {
   Engine(store::DeviceStore& store, std::unique_ptr<pairwise::SignalStoreAdapter> adapter, Address self,
          EngineOptions options, cells::CellBook book);
 
-  // --- transactions (effects.hpp) ---
-  // One store transaction with the memory that follows it: the cell book stages its logs,
-  // caches are not filled from uncommitted rows, and `fx` collects what to do. commit_txn
-  // commits the store, publishes the staged logs and runs fx.on_commit; rollback_txn drops
-  // them. finish() then acts on fx outside any transaction.
-  Status begin_txn();
-  Status commit_txn(Effects& fx);
-  void rollback_txn();
-  // begin_txn, body(fx), then commit_txn (or rollback_txn on an error).
-  template <class F>
-  auto transact(Effects& fx, F&& body) -> decltype(body()) {
-    if (auto began = begin_txn(); !began) return began.error();
-    auto result = body();
-    if (!result.ok()) {
-      rollback_txn();
-      return result;
-    }
-    if (auto committed = commit_txn(fx); !committed) return committed.error();
-    return result;
-  }
-  // Inside a transaction: encrypt `content` for `to` into the outbox, or park it until a
-  // session exists. `quiet`: control traffic, no MessageSent event.
-  Status queue_pairwise(const Address& to, const envelope::Content& content, TimeMs now, bool quiet,
-                        Effects& after);
-  // Control traffic about a cell: `state` names the key the session with `to` must have
-  // (engine_identity.cpp); nullptr for the few messages that carry nothing secret.
-  Status queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
-                       TimeMs now, Effects& after);
-  // --- the identity rule (engine_identity.cpp) ---
-  // Before cell traffic to `device`: a session built with another key than `state` binds to
-  // it is deleted (SecurityAlert) and the charter's key pinned for the next one.
-  Status bind_session(const charter::CellState& state, const Address& device, Effects& after);
-  // After decrypting a control message about `state`'s cell from `sender`: false (and the
-  // session deleted, SecurityAlert) if the session's key is not the one the charter binds.
-  Result<bool> sender_bound(const charter::CellState& state, const Address& sender, Effects& after);
-  // The comparison alone, for a charter this device has not joined (it pins nothing).
-  Result<bool> session_matches(const charter::CellState& state, const Address& sender) const;
-  // Whether an anchor the app gave (a supervisor key) or a joined cell's charter binds `key`
-  // for `peer`: then it is trusted over a key first seen at that address.
-  bool vouches_for(const Address& peer, ByteView key) const;
-  // After applying commits of `cell` (before: the state it had, nullptr when joining): binds
-  // every new or re-keyed device, and revokes what a removed or re-keyed address held.
-  Status adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
-                            Effects& after);
+  // Not parts yet (docs/architecture.md "The engine's parts"): channels, recovery, the hotline's
+  // commands, freshness and the timers' routing still run on the Engine.
   // --- freshness (engine_freshness.cpp) ---
   // Whether a post naming `epoch` (< the current one) is still within the window.
   Result<bool> epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const;
   void check_withheld_commits(TimeMs now);
-  // Supervisor beacons (engine_beacons.cpp): send those due, and report silent supervisors.
-  void send_beacons(TimeMs now);
-  void check_supervisor_silence(TimeMs now);
-  Status on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
-  // The earliest beacon to send and the earliest silence to report, over this device's cells.
-  std::pair<std::optional<TimeMs>, std::optional<TimeMs>> beacon_deadlines() const;
   void check_ack_deadlines(TimeMs now);
   // Asks again for lost posts and keys whose answer did not come (engine_recovery.cpp).
   void retry_recovery(TimeMs now);
@@ -271,35 +183,9 @@ class Engine {
   void rearm_timers();
   // Sends the posts queued while their cell was behind, for cells that caught up.
   void flush_queued_posts(TimeMs now);
-  // Acts on `after` outside any transaction: frames, bundle fetches, events, resync asks
-  // (sent in a transaction of their own), re-bases.
-  void finish(Effects& after);
-  void send_asks(const std::vector<ResyncAsk>& asks);
   // Control contents (kinds other than text), inside the delivery's transaction.
   Status on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after);
-  Status on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  // The checks every Welcome passes; nullopt (and a SecurityAlert) when it fails one.
-  Result<std::optional<charter::CharterLog>> checked_welcome(const Address& sender, const cells::Welcome& welcome,
-                                                              Effects& after) const;
-  Result<bool> welcome_anchored(const charter::CharterLog& log) const;
-  Status join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after);
-  Status keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
-                         Effects& after);
-  Status join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after);
-  Result<Invitation> describe_invitation(const Address& sender, const charter::CharterLog& log,
-                                         TimeMs received_at) const;
-  // Queues a re-base of each of this device's own commits that lost a supervisor tie-break.
-  void report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
-                         Effects& after);
-  // Commits a lost commit's operations again on the winning branch (after the transaction that
-  // switched to it): nothing if the winner carried the same operations, a SecurityAlert
-  // (charter_out_of_order) if they no longer apply.
-  void rebase_lost_commit(const LostCommit& lost);
   Status on_distribution(const Address& sender, ByteView body, Effects& after);
-  Status on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after);
-  Status request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after);
   // A sender-key envelope. Returns true if it must be held (key or epoch not there yet).
   Result<bool> on_channel_envelope(const Address& sender, const envelope::Envelope& envelope, TimeMs now,
                                    Effects& after);
@@ -308,18 +194,6 @@ class Engine {
   Result<MessageId> post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
                                  ByteView body, Precedence precedence, TimeMs now,
                                  std::optional<MessageId> preset = std::nullopt);
-  // Hotline bookkeeping of an accepted post (own or received): track messages that need
-  // acknowledgements, record acknowledgements and receipts, queue this device's receipt.
-  // `received_at`: this device's clock at first receipt; the hotline's times come from it
-  // (HotlineBook::time_of), never from the sender's word alone.
-  void track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                      Effects& after);
-  void track_for_acks(const Address& sender, const cells::ChannelMessage& message, const charter::CellState& then,
-                      TimeMs at);
-  void track_incident_operation(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                                TimeMs at, hotline::IncidentOperation operation, Effects& after);
-  void track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message, TimeMs at,
-                    DeconflictionNotice notice, Effects& after);
   Result<MessageId> send_incident_operation(const CellId& cell, std::string_view channel,
                                             hotline::IncidentOperation operation, Precedence precedence, TimeMs now,
                                             std::optional<MessageId> preset = std::nullopt);
@@ -359,64 +233,28 @@ class Engine {
   void retry_held(TimeMs now);
   void retry_held_passes(TimeMs now);
 
-  Status on_challenge(const wire::Challenge& challenge);
-  Status on_auth_ok(const wire::AuthOk& ok);
-  Status on_prekeys_low();
-  // Makes a new signed prekey, uploads it and prunes the replaced ones past their keep time.
-  void rotate_signed_prekey(TimeMs now);
-  // When the current signed prekey was made, read from the store after each rotation.
-  std::optional<TimeMs> signed_prekey_made_at();
-  Status on_bundle(const wire::Bundle& bundle);
-  Status on_send_ack(const wire::SendAck& ack);
   Status on_deliver(const wire::Deliver& deliver, TimeMs now);
-  Status on_failure(const wire::Failure& failure, TimeMs now);
-  // Sends the relay refused with rate_limited / storage_full whose pause is over.
-  void resend_refused(TimeMs now);
 
-  void transmit_send(const store::OutboxItem& item);
-  void request_bundle(const Address& peer);
-  Status encrypt_pending_for(const Address& peer);
-  Status fail_pending_for(const Address& peer, const Error& error);
-  void transmit_ack(std::uint64_t delivery_id);
-  void emit(Event event) { events_.push_back(std::move(event)); }
-  MessageId new_message_id();
-
-  store::DeviceStore& store_;
-  std::unique_ptr<pairwise::SignalStoreAdapter> adapter_;
-  pairwise::Sessions sessions_;
-  Address self_;
-  EngineOptions options_;
-
-  RelayLink link_;  // the handshake, bundle fetches in flight, sends a busy relay paused
-  std::optional<Error> last_failure_;  // why the last attempt failed to open (reported once)
-  DeliveryReports reports_;  // MessageSent / SendFailed for what was sent
-  pairwise::SenderKeys sender_keys_;
-  cells::CellBook book_;
-  bool retry_held_ = false;
+  // The parts, in dependency order (docs/architecture.md "The engine's parts"): each holds
+  // Core& and references to the parts above it, never to one below.
+  // Shared by every part (engine_core.hpp): store, sessions, keys, cell book, relay link,
+  // delivery reports, epochs, beacon times, transactions, frames and events for the driver.
+  Core core_;
+  RelaySession relay_;        // the handshake, prekeys, bundles, acknowledgements and failures
+  Identities identities_;     // the identity rule; control traffic over bound sessions only
+  Charters charters_;         // charter logs: commits made, received, resynced, re-based
+  Proposals proposals_;       // party-admin proposals: sent, received, accepted, rejected
+  Beacons beacons_;           // supervisor beacons: sent, heard, silence reported
+  Joining joining_;           // Welcomes, invitations, join anchors
   // Ack trackers, incident operations and notices per channel, receipts owed (hotline_book.hpp).
   HotlineBook hotline_;
+  HotlineTracking tracking_;  // accepted posts into hotline_: acks, receipts, incidents, notices
   // Which lost posts and keys were asked for, and when to ask again (recovery_throttle.hpp).
   RecoveryThrottle recovery_;
-  // Held envelopes: the store's oldest, re-read only after a change.
-  bool held_changed_ = true;
+  // Held envelopes: the store's oldest, re-read only after a change (core_.held_changed).
   std::optional<TimeMs> held_oldest_;
-  // Epochs this device heard of and lacks: sends on the cell wait until the commit arrives,
-  // past withheld_commit_ms an alert; broken chains asked for once (epoch_watch.hpp).
-  EpochWatch epochs_;
-  // When this device's supervised cells beacon next, and when members last heard a supervisor.
-  SupervisorBeacons beacons_;
-  std::optional<TimeMs> signed_prekey_made_at_;  // nullopt: read it from the store
   bool posts_queued_ = true;  // queued_posts may hold something (checked once after start)
-  bool in_txn_ = false;        // between begin_txn and commit_txn / rollback_txn
-  // Sends the relay acknowledged whose outbox rows are removed by the next transaction
-  // (begin_txn), not by one of their own: a row that outlives a crash is only sent again.
-  std::vector<MessageId> acked_;
-  std::size_t acked_in_txn_ = 0;  // how many of acked_ the open transaction removes
-  bool acked(const MessageId& id) const;
-  void remove_acked();  // in a transaction of its own (many acknowledgements, shutdown)
   TimerTable timers_;
-  std::deque<Bytes> outbound_;
-  std::deque<Event> events_;
 };
 
 }  // namespace parley::engine

@@ -7,11 +7,11 @@
 namespace parley::engine {
 
 Result<CellView> Engine::cell_view(const CellId& cell) const {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   std::vector<store::DeviceStore::PendingProposal> stored;
-  if (log->state().is_supervisor_device(self_)) {
-    auto pending = store_.proposals(ByteView(cell));
+  if (log->state().is_supervisor_device(core_.self)) {
+    auto pending = core_.store.proposals(ByteView(cell));
     if (!pending) return std::move(pending).error();
     stored = std::move(*pending);
   }
@@ -25,12 +25,12 @@ Result<CellView> Engine::cell_view(const CellId& cell) const {
     ref.received_at = p.received_at;
     refs.push_back(ref);
   }
-  return cells::describe_cell(*log, self_, refs);
+  return cells::describe_cell(*log, core_.self, refs);
 }
 
 Result<std::vector<CellView>> Engine::cell_views() const {
   std::vector<CellView> out;
-  for (const auto& id : book_.ids()) {
+  for (const auto& id : core_.book.ids()) {
     auto view = cell_view(id);
     if (!view) return std::move(view).error();
     out.push_back(std::move(*view));

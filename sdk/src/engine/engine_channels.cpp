@@ -27,21 +27,21 @@ Result<MessageId> Engine::post(const CellId& cell, std::string_view channel, std
 Result<MessageId> Engine::post_message(const CellId& cell, std::string_view channel, cells::ChannelMessageKind kind,
                                        ByteView body, Precedence precedence, TimeMs now,
                                        std::optional<MessageId> preset) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   if (body.size() > cells::kMaxChannelBodyBytes)
     return make_error(Errc::invalid_argument, "message is " + std::to_string(body.size()) + " bytes, limit " +
                                                   std::to_string(cells::kMaxChannelBodyBytes));
   const charter::CellState& state = log->state();
-  if (!charter::may_post(state, channel, self_))
+  if (!charter::may_post(state, channel, core_.self))
     return make_error(Errc::cell_permission_denied,
                       "this device may not post on channel '" + std::string(channel) + "' at epoch " +
                           std::to_string(state.epoch));
-  if (epochs_.behind(cell)) {
+  if (core_.epochs.behind(cell)) {
     // This device heard of a newer charter and lacks it (a removal, perhaps): its keys may
     // no longer be for these readers. The post waits, durably, until the commit is here.
-    const MessageId id = preset ? *preset : new_message_id();
-    PARLEY_TRY(store_.queued_post_put(store::QueuedPost{0, Bytes(cell.begin(), cell.end()), std::string(channel),
+    const MessageId id = preset ? *preset : core_.new_message_id();
+    PARLEY_TRY(core_.store.queued_post_put(store::QueuedPost{0, Bytes(cell.begin(), cell.end()), std::string(channel),
                                                         static_cast<std::uint8_t>(kind), Bytes(body.begin(), body.end()),
                                                         static_cast<std::uint8_t>(precedence), id, now}));
     posts_queued_ = true;
@@ -50,14 +50,14 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
   const std::vector<Address> readers = charter::readers(state, channel);
   std::vector<Address> others;
   for (const auto& r : readers)
-    if (r != self_) others.push_back(r);
+    if (r != core_.self) others.push_back(r);
 
   cells::ChannelMessage message;
   message.cell_id = cell;
   message.channel = std::string(channel);
   message.epoch = state.epoch;
   message.head = state.head;
-  message.message_id = preset ? *preset : new_message_id();
+  message.message_id = preset ? *preset : core_.new_message_id();
   message.sent_at = now;
   message.kind = kind;
   message.precedence = static_cast<std::uint8_t>(precedence);
@@ -65,32 +65,32 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
 
   Effects after;
   std::vector<MessageId> distributions;  // this post's key distributions, by pairwise message id
-  auto done = transact(after, [&]() -> Status {
+  auto done = core_.transact(after, [&]() -> Status {
     distributions.clear();
-    auto stored = store_.send_key_get(ByteView(cell), channel);
+    auto stored = core_.store.send_key_get(ByteView(cell), channel);
     if (!stored) return std::move(stored).error();
-    auto plan = channels::plan_send_key(*stored, others, self_,
-                                        channels::Rotation{options_.rotate_after_messages, options_.rotate_after_ms}, now);
+    auto plan = channels::plan_send_key(*stored, others, core_.self,
+                                        channels::Rotation{core_.options.rotate_after_messages, core_.options.rotate_after_ms}, now);
     store::ChannelSendKey& key = plan.key;
     const bool fresh = plan.fresh;
     const std::vector<Address>& missing = plan.missing;
-    if (fresh) PARLEY_TRY(store_.sent_distributions_prune(ByteView(cell), channel, key.generation));
-    for (const auto& gone : plan.departed) PARLEY_TRY(store_.reader_since_forget(ByteView(cell), channel, gone));
+    if (fresh) PARLEY_TRY(core_.store.sent_distributions_prune(ByteView(cell), channel, key.generation));
+    for (const auto& gone : plan.departed) PARLEY_TRY(core_.store.reader_since_forget(ByteView(cell), channel, gone));
     message.post_number = key.next_post;
-    if (auto identity = store_.local_identity(); !identity) {
+    if (auto identity = core_.store.local_identity(); !identity) {
       return std::move(identity).error();
     } else {
-      PARLEY_TRY(channels::attest(state, self_, (*identity)->identity_private, message));
+      PARLEY_TRY(channels::attest(state, core_.self, (*identity)->identity_private, message));
     }
     const Bytes group = cells::group_id(cell, channel, key.generation);
     auto tag = cells::key_tag(cell, channel, key.generation);
     if (!tag) return std::move(tag).error();
-    PARLEY_TRY(store_.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(cell.begin(), cell.end()),
+    PARLEY_TRY(core_.store.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(cell.begin(), cell.end()),
                                                                         std::string(channel), key.generation}));
     // A new generation needs this device's own key even when no one else reads the channel
     // yet: own_distribution creates it, and readers added later get it as it stands then.
     if (fresh || !missing.empty()) {
-      auto distribution = sender_keys_.own_distribution(group, self_);
+      auto distribution = core_.sender_keys.own_distribution(group, core_.self);
       if (!distribution) return std::move(distribution).error();
       envelope::Content content;
       content.sent_at = now;
@@ -99,19 +99,19 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
       for (const auto& r : missing) {
         // Where r's share of this device's posts starts: a reader that lost its first key
         // asks for the posts from there (docs/protocol.md "Cursors").
-        auto since = store_.reader_since_note(ByteView(cell), channel, r, key.next_post);
+        auto since = core_.store.reader_since_note(ByteView(cell), channel, r, key.next_post);
         if (!since) {
           crypto::wipe(d.distribution);
           return std::move(since).error();
         }
         d.first_post = *since;
         content.body = cells::encode(d);
-        content.message_id = new_message_id();
+        content.message_id = core_.new_message_id();
         auto sent = [&]() -> Status {
-          PARLEY_TRY(bind_session(state, r, after));
-          PARLEY_TRY(queue_pairwise(r, content, now, /*quiet=*/true, after));
+          PARLEY_TRY(identities_.bind_session(state, r, after));
+          PARLEY_TRY(core_.queue_pairwise(r, content, now, /*quiet=*/true, after));
           // Kept (encrypted at rest) so that a reader who lost it can be sent the very same key.
-          return store_.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body);
+          return core_.store.sent_distribution_put(ByteView(cell), channel, key.generation, r, content.body);
         }();
         crypto::wipe(content.body);
         if (!sent) {
@@ -124,46 +124,46 @@ Result<MessageId> Engine::post_message(const CellId& cell, std::string_view chan
       crypto::wipe(d.distribution);
     }
     Bytes plain = cells::encode(message);
-    auto sealed = sender_keys_.encrypt(group, self_, plain);
+    auto sealed = core_.sender_keys.encrypt(group, core_.self, plain);
     crypto::wipe(plain);
     if (!sealed) return std::move(sealed).error();
     envelope::Envelope env{envelope::CipherType::sender_key, std::move(*sealed), *tag};
     if (!others.empty()) {
       store::OutboxItem item{message.message_id, others, envelope::encode(env), now};
-      PARLEY_TRY(store_.outbox_put(item));
+      PARLEY_TRY(core_.store.outbox_put(item));
       after.sends.push_back(std::move(item));
     }
     key.sent_count += 1;
     key.next_post += 1;
-    PARLEY_TRY(store_.send_key_put(ByteView(cell), channel, key));
-    auto added = store_.history_add(store::HistoryRecord{
-        Bytes(cell.begin(), cell.end()), std::string(channel), self_, message.message_id, message.epoch, now, now,
+    PARLEY_TRY(core_.store.send_key_put(ByteView(cell), channel, key));
+    auto added = core_.store.history_add(store::HistoryRecord{
+        Bytes(cell.begin(), cell.end()), std::string(channel), core_.self, message.message_id, message.epoch, now, now,
         static_cast<std::uint8_t>(message.kind), message.body, message.post_number, message.precedence,
         message.attestation});
     if (!added) return std::move(added).error();
     return {};
   });
-  if (done) track_accepted(self_, message, now, after);
+  if (done) tracking_.track_accepted(core_.self, message, now, after);
   crypto::wipe(message.body);
   if (!done) return std::move(done).error();
   if (others.empty()) {
     // Nothing goes to the relay, so no SendAck will report it: it is as sent as it gets.
-    after.events.push_back(MessageSent{message.message_id, self_});
+    after.events.push_back(MessageSent{message.message_id, core_.self});
   } else if (!distributions.empty()) {
     // MessageSent waits for the key too: a reader without a pairwise session gets it only
     // once its prekey bundle has arrived, possibly well after the envelope itself.
-    reports_.await_keys(message.message_id, distributions);
+    core_.reports.await_keys(message.message_id, distributions);
   }
-  finish(after);
+  core_.finish(after);
   return message.message_id;
 }
 
 Result<std::vector<store::HistoryRecord>> Engine::history(const CellId& cell, std::string_view channel) const {
-  return store_.history(ByteView(cell), channel);
+  return core_.store.history(ByteView(cell), channel);
 }
 
 Result<std::uint32_t> Engine::send_generation(const CellId& cell, std::string_view channel) const {
-  auto key = store_.send_key_get(ByteView(cell), channel);
+  auto key = core_.store.send_key_get(ByteView(cell), channel);
   if (!key) return std::move(key).error();
   return key->has_value() ? (*key)->generation : 0u;
 }
@@ -181,13 +181,13 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
     return {};
   }
   // A key is only as good as the session it came over: it must be the member's own.
-  const charter::CharterLog* log = book_.find(d->cell_id);
-  if (log && channels::removed_from(book_, d->cell_id, sender)) {
+  const charter::CharterLog* log = core_.book.find(d->cell_id);
+  if (log && channels::removed_from(core_.book, d->cell_id, sender)) {
     crypto::wipe(d->distribution);
     return {};
   }
   if (log) {
-    auto bound = sender_bound(log->state(), sender, after);
+    auto bound = identities_.sender_bound(log->state(), sender, after);
     if (!bound || !*bound) {
       crypto::wipe(d->distribution);
       if (!bound) return std::move(bound).error();
@@ -195,7 +195,7 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
     }
   }
   const pairwise::SenderKeyName name{cells::group_id(d->cell_id, d->channel, d->generation), sender};
-  if (auto installed = sender_keys_.install_distribution(name, d->distribution); !installed) {
+  if (auto installed = core_.sender_keys.install_distribution(name, d->distribution); !installed) {
     crypto::wipe(d->distribution);
     if (installed.error().code == Errc::store_io || installed.error().code == Errc::store_corrupt)
       return std::move(installed).error();
@@ -205,16 +205,16 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
   crypto::wipe(d->distribution);
   auto tag = cells::key_tag(d->cell_id, d->channel, d->generation);
   if (!tag) return std::move(tag).error();
-  PARLEY_TRY(store_.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(d->cell_id.begin(), d->cell_id.end()),
+  PARLEY_TRY(core_.store.key_tag_put(ByteView(*tag), store::KeyTagRecord{Bytes(d->cell_id.begin(), d->cell_id.end()),
                                                                       d->channel, d->generation}));
   // The first key of a sender on a channel says where its posts start for this device:
   // earlier ones were never meant for it, so they are not gaps.
-  auto cursor = store_.cursor_get(ByteView(d->cell_id), d->channel, sender);
+  auto cursor = core_.store.cursor_get(ByteView(d->cell_id), d->channel, sender);
   if (!cursor) return std::move(cursor).error();
   // A first_post before next_post says this device was meant to read earlier posts whose key
   // it never got: the cursor starts there, and the next post asks for them.
   const std::uint64_t start = d->first_post != 0 ? d->first_post : d->next_post;
-  if (!cursor->has_value()) PARLEY_TRY(store_.cursor_put(ByteView(d->cell_id), d->channel, sender, start));
+  if (!cursor->has_value()) PARLEY_TRY(core_.store.cursor_put(ByteView(d->cell_id), d->channel, sender, start));
   after.retry_held = true;
   return {};
 }
@@ -222,7 +222,7 @@ Status Engine::on_distribution(const Address& sender, ByteView body, Effects& af
 
 Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::Envelope& env, TimeMs now,
                                          Effects& after) {
-  auto record = store_.key_tag_get(ByteView(*env.key_tag));
+  auto record = core_.store.key_tag_get(ByteView(*env.key_tag));
   if (!record) return std::move(record).error();
   // Its key has not arrived: still on its way, lost (ask again), or never coming (this
   // device does not read the channel; the sender will not answer).
@@ -235,26 +235,26 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
   CellId cell;
   std::copy(rec.cell_id.begin(), rec.cell_id.end(), cell.begin());
   const pairwise::SenderKeyName name{cells::group_id(cell, rec.channel, rec.generation), sender};
-  auto has = sender_keys_.has_key(name);
+  auto has = core_.sender_keys.has_key(name);
   if (!has) return std::move(has).error();
-  if (!book_.find(cell)) return true;
+  if (!core_.book.find(cell)) return true;
   // The tag names (cell, channel, generation) but not the sender: another poster's key may
   // be here and this sender's not yet.
-  if (!*has && channels::removed_from(book_, cell, sender)) return false;
+  if (!*has && channels::removed_from(core_.book, cell, sender)) return false;
   if (!*has) {
     PARLEY_TRY(request_key(sender, *env.key_tag, now, after));
     return true;
   }
 
-  PARLEY_TRY(begin_txn());
+  PARLEY_TRY(core_.begin_txn());
   // Every path below either commits (accepted or an exact replay) or rolls back so that the
   // sender-key chain is untouched and the envelope can be tried again or refused again. A
   // rollback keeps the verdict (why it was refused, what to ask for), nothing else.
   auto refuse = [&]() {
-    rollback_txn();
+    core_.rollback_txn();
     after = std::move(after).verdicts();
   };
-  auto plain = sender_keys_.decrypt(name, env.ciphertext);
+  auto plain = core_.sender_keys.decrypt(name, env.ciphertext);
   if (!plain) {
     refuse();
     if (plain.error().code != Errc::duplicate_message) after.events.push_back(DecryptFailed{sender, plain.error()});
@@ -284,7 +284,7 @@ Result<bool> Engine::on_channel_envelope(const Address& sender, const envelope::
     refuse();  // the resync asks it decided on go out in a transaction of their own (finish)
     return *accepted == Acceptance::later;
   }
-  if (auto committed = commit_txn(after); !committed) {
+  if (auto committed = core_.commit_txn(after); !committed) {
     after = std::move(after).verdicts();
     return std::move(committed).error();
   }
@@ -296,25 +296,25 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
                                                           TimeMs now, Effects& after,
                                                           std::optional<Event>& delivered) {
   const CellId& cell = message.cell_id;
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return Acceptance::refused;
   auto fresh = epoch_fresh(cell, message.epoch, log->epoch(), now);
   if (!fresh) return std::move(fresh).error();
   // A past state only for an epoch within the window: an old one would be folded from genesis.
   const charter::CellState* then =
-      *fresh && message.epoch <= log->epoch() ? book_.state_at(cell, message.epoch) : nullptr;
+      *fresh && message.epoch <= log->epoch() ? core_.book.state_at(cell, message.epoch) : nullptr;
   const auto judgement =
-      channels::judge_received(channels::CellAtReceipt{*log, then, *fresh, self_}, sender, message);
+      channels::judge_received(channels::CellAtReceipt{*log, then, *fresh, core_.self}, sender, message);
   for (const auto& [to, from_epoch] : judgement.resync_from)
     after.asks.push_back({to, cells::ResyncRequest{cell, from_epoch}, now});
   if (judgement.event) after.events.push_back(*judgement.event);
   if (judgement.verdict == channels::Verdict::later) {
     // Sends on the cell wait until the commits are here (or the relay is said to withhold them).
-    epochs_.heard_of(cell, message.epoch, sender, now);
+    core_.epochs.heard_of(cell, message.epoch, sender, now);
     return Acceptance::later;
   }
   if (judgement.verdict == channels::Verdict::refused) return Acceptance::refused;
-  auto added = store_.history_add(store::HistoryRecord{
+  auto added = core_.store.history_add(store::HistoryRecord{
       Bytes(cell.begin(), cell.end()), message.channel, sender, message.message_id, message.epoch, message.sent_at, now,
       static_cast<std::uint8_t>(message.kind), message.body, message.post_number, message.precedence,
       message.attestation});
@@ -326,7 +326,7 @@ Result<Engine::Acceptance> Engine::accept_channel_message(const Address& sender,
     crypto::wipe(m->body);  // committed or not, the plaintext does not outlive the action
     delete m;
   });
-  after.on_commit.push_back([this, sender, copy, now](Effects& fx) { track_accepted(sender, *copy, now, fx); });
+  after.on_commit.push_back([this, sender, copy, now](Effects& fx) { tracking_.track_accepted(sender, *copy, now, fx); });
   if (message.kind == cells::ChannelMessageKind::text)
     delivered = ChannelMessageReceived{cell,
                                        message.channel,
@@ -347,11 +347,11 @@ void Engine::retry_held(TimeMs now) {
 
 void Engine::retry_held_passes(TimeMs now) {
   // Each pass may install nothing new; stop when a pass changes nothing.
-  while (retry_held_) {
-    retry_held_ = false;
-    auto held = store_.held_items();
+  while (core_.retry_held) {
+    core_.retry_held = false;
+    auto held = core_.store.held_items();
     if (!held) {
-      emit(ProtocolError{held.error()});
+      core_.emit(ProtocolError{held.error()});
       return;
     }
     for (const auto& item : *held) {
@@ -359,13 +359,13 @@ void Engine::retry_held_passes(TimeMs now) {
       Effects after;
       Result<bool> hold = env ? on_channel_envelope(item.sender, *env, now, after) : Result<bool>(false);
       if (hold && *hold) {
-        finish(after);
+        core_.finish(after);
         continue;
       }
-      if (!hold) emit(DecryptFailed{item.sender, hold.error()});
-      (void)store_.held_remove(item.seq);
-      held_changed_ = true;
-      finish(after);
+      if (!hold) core_.emit(DecryptFailed{item.sender, hold.error()});
+      (void)core_.store.held_remove(item.seq);
+      core_.held_changed = true;
+      core_.finish(after);
     }
   }
 }

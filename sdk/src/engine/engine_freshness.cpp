@@ -12,36 +12,36 @@ namespace parley::engine {
 
 Result<bool> Engine::epoch_fresh(const CellId& cell, std::uint64_t epoch, std::uint64_t current, TimeMs now) const {
   if (epoch >= current) return true;
-  if (current - epoch > options_.stale_epoch_window) return false;
+  if (current - epoch > core_.options.stale_epoch_window) return false;
   // The window closes a fixed time after this device applied the epoch that replaced it.
-  auto applied = store_.commit_applied_at(ByteView(cell), epoch + 1);
+  auto applied = core_.store.commit_applied_at(ByteView(cell), epoch + 1);
   if (!applied) return std::move(applied).error();
   if (!applied->has_value()) return false;
-  return now - **applied <= options_.stale_epoch_window_ms;
+  return now - **applied <= core_.options.stale_epoch_window_ms;
 }
 
 void Engine::check_withheld_commits(TimeMs now) {
-  for (const auto& overdue : epochs_.take_overdue(now)) {
-    const charter::CharterLog* log = book_.find(overdue.cell);
+  for (const auto& overdue : core_.epochs.take_overdue(now)) {
+    const charter::CharterLog* log = core_.book.find(overdue.cell);
     if (!log) {  // no longer in the cell: nothing to wait for
-      epochs_.forget(overdue.cell);
+      core_.epochs.forget(overdue.cell);
       continue;
     }
-    emit(cells::security_alert(overdue.cell, overdue.from, overdue.epoch,
+    core_.emit(cells::security_alert(overdue.cell, overdue.from, overdue.epoch,
                                make_error(Errc::cell_commits_withheld,
                                           "posts name charter epoch " + std::to_string(overdue.epoch) +
                                               " but this device holds " + std::to_string(log->epoch()) +
                                               " and the missing commits did not arrive within " +
-                                              std::to_string(options_.withheld_commit_ms / 1000) +
+                                              std::to_string(core_.options.withheld_commit_ms / 1000) +
                                               " s: the relay may be withholding them")));
   }
 }
 
 void Engine::flush_queued_posts(TimeMs now) {
   if (!posts_queued_) return;
-  auto queued = store_.queued_posts();
+  auto queued = core_.store.queued_posts();
   if (!queued) {
-    emit(ProtocolError{queued.error()});
+    core_.emit(ProtocolError{queued.error()});
     return;
   }
   std::size_t waiting = 0;
@@ -49,7 +49,7 @@ void Engine::flush_queued_posts(TimeMs now) {
     CellId cell{};
     if (post.cell_id.size() != cell.size()) continue;
     std::copy(post.cell_id.begin(), post.cell_id.end(), cell.begin());
-    if (epochs_.behind(cell)) {
+    if (core_.epochs.behind(cell)) {
       ++waiting;
       continue;
     }
@@ -58,8 +58,8 @@ void Engine::flush_queued_posts(TimeMs now) {
     auto sent = post_message(cell, post.channel, static_cast<cells::ChannelMessageKind>(post.kind), post.body,
                              static_cast<Precedence>(post.precedence), post.created_at, post.message_id);
     crypto::wipe(post.body);
-    if (!sent) emit(SendFailed{post.message_id, self_, sent.error()});
-    (void)store_.queued_post_remove(post.seq);
+    if (!sent) core_.emit(SendFailed{post.message_id, core_.self, sent.error()});
+    (void)core_.store.queued_post_remove(post.seq);
   }
   posts_queued_ = waiting > 0;
 }

@@ -30,57 +30,6 @@ AckState to_public(hotline::PartyStatus status) {
 
 }  // namespace
 
-// --- acknowledgement tracking -------------------------------------------------------------------
-
-void Engine::track_accepted(const Address& sender, const cells::ChannelMessage& message, TimeMs received_at,
-                            Effects& after) {
-  const charter::CellState* then = book_.state_at(message.cell_id, message.epoch);
-  if (!then) return;
-  const TimeMs at = hotline_.time_of(message.sent_at, received_at);
-  if (message.kind == cells::ChannelMessageKind::text) return track_for_acks(sender, message, *then, at);
-  auto body = hotline::decode_body(message.body);
-  if (!body) {
-    after.events.push_back(DecryptFailed{sender, body.error()});
-    return;
-  }
-  const auto* user = then->user_of(sender);
-  const std::string party = user ? user->party : std::string();
-  if (auto* operation = std::get_if<hotline::IncidentOperation>(&*body))
-    // Incident operations keep the sender's clock: every device must fold them in one order
-    // (a receiver's clock would make devices disagree). Taking over another party's incident
-    // is closed by binding its id to the opening message (hotline::incident_id_for).
-    return track_incident_operation(sender, party, message, message.sent_at, std::move(*operation), after);
-  if (auto* notice = std::get_if<hotline::DeconflictionNotice>(&*body)) {
-    track_notice(sender, party, message, at, std::move(*notice), after);
-    return track_for_acks(sender, message, *then, at);
-  }
-  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
-  if (!t) return;
-  if (const auto* ack = std::get_if<hotline::Acknowledgement>(&*body)) {
-    auto recorded = t->record_ack(*then, ack->target, sender, at);
-    if (recorded && *recorded == hotline::AckOutcome::recorded && user)
-      after.events.push_back(AcknowledgementReceived{message.cell_id, message.channel, ack->target.sender,
-                                                     ack->target.id, user->party, sender});
-    else if (!recorded && recorded.error().code != Errc::hotline_unknown_message)
-      after.events.push_back(PermissionDenied{message.cell_id, message.channel, sender, recorded.error()});
-  } else if (const auto* receipt = std::get_if<hotline::DeliveryReceipt>(&*body)) {
-    (void)t->record_receipt(*then, receipt->target, sender, at);
-  }
-}
-
-// A post that the readers of an ack_required channel must acknowledge (text or notice).
-void Engine::track_for_acks(const Address& sender, const cells::ChannelMessage& message,
-                            const charter::CellState& then, TimeMs at) {
-  hotline::AckTracker* t = hotline_.tracker(message.cell_id, message.channel);
-  if (!t) return;
-  const hotline::MessageRef ref{sender, message.message_id};
-  auto outcome = t->record_message(then, ref, at,
-                                   hotline::precedence_from_wire(message.precedence).value_or(hotline::Precedence::routine));
-  // duplicate: the tracker was just rebuilt from history, which already holds this post.
-  if (outcome && *outcome != hotline::TrackOutcome::not_required && sender != self_)
-    hotline_.receipt_due(ReceiptDue{message.cell_id, message.channel, ref});
-}
-
 // A hotline body from this device, checked by the very decoder every receiver runs (a
 // field out of its limits is the caller's mistake: invalid_argument, or hotline_invalid_area).
 Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view channel, const hotline::Body& body,
@@ -95,24 +44,24 @@ Result<MessageId> Engine::post_hotline_body(const CellId& cell, std::string_view
 
 void Engine::send_receipts(TimeMs now) {
   for (const auto& r : hotline_.take_receipts()) {
-    const charter::CharterLog* log = book_.find(r.cell);
-    if (!log || !charter::may_post(log->state(), r.channel, self_)) continue;  // receipts are posts
+    const charter::CharterLog* log = core_.book.find(r.cell);
+    if (!log || !charter::may_post(log->state(), r.channel, core_.self)) continue;  // receipts are posts
     const Bytes body = hotline::encode(hotline::Body{hotline::DeliveryReceipt{r.target}});
     auto sent = post_message(r.cell, r.channel, cells::ChannelMessageKind::hotline, body, Precedence::routine, now);
-    if (!sent) emit(ProtocolError{sent.error()});
+    if (!sent) core_.emit(ProtocolError{sent.error()});
   }
 }
 
 Result<MessageId> Engine::acknowledge(const CellId& cell, std::string_view channel, const hotline::MessageRef& target,
                                       TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   hotline::AckTracker* t = hotline_.tracker(cell, std::string(channel));
   const hotline::TrackedMessage* tracked = t ? t->find(target) : nullptr;
   if (!tracked)
     return make_error(Errc::hotline_unknown_message, "no message awaiting acknowledgement with that sender and id on '" +
                                                          std::string(channel) + "'");
-  const auto* user = log->state().user_of(self_);
+  const auto* user = log->state().user_of(core_.self);
   if (!user || !tracked->required.count(user->party))
     return make_error(Errc::hotline_party_not_required, "this device's party is not asked to acknowledge it");
   return post_hotline_body(cell, channel, hotline::Body{hotline::Acknowledgement{target}}, Precedence::routine, now);
@@ -131,13 +80,13 @@ std::map<std::string, AckState> Engine::ack_status(const CellId& cell, std::stri
 // The attested posts of the channel sent in [from, to] (to == 0: no upper bound), with the
 // whole charter so that a third party can check every signer offline (parley-verify).
 Result<Bytes> Engine::export_transcript(const CellId& cell, std::string_view channel, TimeMs from, TimeMs to) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   const auto* policy = channels::policy_at(log->state(), channel);
   if (!policy || !policy->attested)
     return make_error(Errc::hotline_not_attested, "channel '" + std::string(channel) +
                                                       "' is not attested: its posts are deniable and carry no signatures");
-  auto rows = store_.history(ByteView(cell), channel);
+  auto rows = core_.store.history(ByteView(cell), channel);
   if (!rows) return std::move(rows).error();
   hotline::Transcript transcript;
   transcript.cell_id = cell;
@@ -181,31 +130,31 @@ void Engine::check_ack_deadlines(TimeMs now) {
   Effects after;
   hotline_.for_each_tracker([&](const CellId& cell, const std::string& channel, hotline::AckTracker& t) {
     for (const auto& overdue : t.poll_overdue(now)) {
-      auto seen = store_.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
+      auto seen = core_.store.overdue_marked(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party);
       if (!seen || *seen) continue;
-      auto escalated = transact(after, [&]() -> Status {
-        PARLEY_TRY(store_.overdue_mark(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party));
-        const charter::CharterLog* log = book_.find(cell);
-        if (overdue.message.sender != self_ || !log) return {};
+      auto escalated = core_.transact(after, [&]() -> Status {
+        PARLEY_TRY(core_.store.overdue_mark(ByteView(cell), channel, overdue.message.sender, overdue.message.id, overdue.party));
+        const charter::CharterLog* log = core_.book.find(cell);
+        if (overdue.message.sender != core_.self || !log) return {};
         // The sender escalates its own message: the supervisor hears of it even where it
         // does not read the channel.
         const Bytes notice = hotline::encode(
             hotline::Body{hotline::EscalationNotice{overdue.message, overdue.party, overdue.deadline}});
         const Bytes envelope_body = cells::encode(cells::Escalation{cell, channel, notice});
         for (const auto& [device, record] : log->state().devices)
-          if (device != self_ && log->state().is_supervisor_device(device))
-            PARLEY_TRY(queue_control(&log->state(), device, envelope::ContentKind::escalation, envelope_body, now, after));
+          if (device != core_.self && log->state().is_supervisor_device(device))
+            PARLEY_TRY(identities_.queue_control(&log->state(), device, envelope::ContentKind::escalation, envelope_body, now, after));
         return {};
       });
       if (!escalated) {
-        emit(ProtocolError{escalated.error()});
+        core_.emit(ProtocolError{escalated.error()});
         continue;
       }
       after.events.push_back(
           MessageOverdue{cell, channel, overdue.message.sender, overdue.message.id, overdue.party, overdue.deadline});
     }
   });
-  finish(after);
+  core_.finish(after);
 }
 
 Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, Effects& after) {
@@ -216,12 +165,12 @@ Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, E
   }
   auto notice = hotline::decode_body(escalation->notice);
   const auto* e = notice ? std::get_if<hotline::EscalationNotice>(&*notice) : nullptr;
-  const charter::CharterLog* log = book_.find(escalation->cell_id);
+  const charter::CharterLog* log = core_.book.find(escalation->cell_id);
   // Only a member escalating its own message to a supervisor device is heard.
-  if (!e || !log || !log->state().is_supervisor_device(self_) || !log->state().devices.count(sender) ||
+  if (!e || !log || !log->state().is_supervisor_device(core_.self) || !log->state().devices.count(sender) ||
       e->target.sender != sender)
     return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
   // Checked against what this device knows: the deadline has passed on its own clock, the

@@ -38,7 +38,7 @@ Error refusal(hotline::IgnoredReason reason) {
 
 Result<IncidentId> Engine::open_incident(const CellId& cell, std::string_view channel, IncidentOpen open,
                                          Precedence precedence, TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   const charter::CellState& state = log->state();
   const bool known_party = std::any_of(state.users.begin(), state.users.end(),
@@ -46,8 +46,8 @@ Result<IncidentId> Engine::open_incident(const CellId& cell, std::string_view ch
   if (!known_party)
     return make_error(Errc::invalid_argument, "no party '" + open.respondent_party + "' in this cell");
   // The id is bound to the opening message (hotline::incident_id_for): nobody else can open it.
-  const MessageId opening = new_message_id();
-  const IncidentId id = hotline::incident_id_for(MessageRef{self_, opening});
+  const MessageId opening = core_.new_message_id();
+  const IncidentId id = hotline::incident_id_for(MessageRef{core_.self, opening});
   auto sent = send_incident_operation(cell, channel, hotline::IncidentOperation{id, std::move(open)}, precedence, now,
                                       opening);
   if (!sent) return std::move(sent).error();
@@ -67,14 +67,14 @@ Result<MessageId> Engine::update_incident(const CellId& cell, std::string_view c
 Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::string_view channel,
                                                   hotline::IncidentOperation operation, Precedence precedence,
                                                   TimeMs now, std::optional<MessageId> preset) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  const auto* user = log->state().user_of(self_);
+  const auto* user = log->state().user_of(core_.self);
   ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   if (!user || !held) return make_error(Errc::cell_permission_denied, "this device is not a member of the cell");
   std::vector<hotline::IncidentEvent> trial = held->incident_ops;
   // A message id no real one can equal sorts this operation after any of ours at `now`.
-  MessageRef probe{self_, MessageId{}};
+  MessageRef probe{core_.self, MessageId{}};
   probe.id.bytes.fill(0xff);
   if (preset) probe.id = *preset;  // an opening: its id is what the incident id is bound to
   trial.push_back(hotline::IncidentEvent{probe, user->party, now, operation});
@@ -85,7 +85,7 @@ Result<MessageId> Engine::send_incident_operation(const CellId& cell, std::strin
 }
 
 Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_view channel) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   std::vector<Incident> out;
@@ -96,19 +96,6 @@ Result<std::vector<Incident>> Engine::incidents(const CellId& cell, std::string_
     return std::tie(a.opened_at, a.opened_by) < std::tie(b.opened_at, b.opened_by);
   });
   return out;
-}
-
-void Engine::track_incident_operation(const Address& sender, const std::string& party,
-                                      const cells::ChannelMessage& message, TimeMs at,
-                                      hotline::IncidentOperation operation, Effects& after) {
-  ChannelHotline* held = hotline_.channel(message.cell_id, message.channel);
-  if (!held) return;
-  const MessageRef ref{sender, message.message_id};
-  const bool known = std::any_of(held->incident_ops.begin(), held->incident_ops.end(),
-                                 [&](const hotline::IncidentEvent& e) { return e.ref == ref; });
-  if (!known) held->incident_ops.push_back(hotline::IncidentEvent{ref, party, at, operation});
-  after.events.push_back(IncidentUpdated{message.cell_id, message.channel, operation.incident, sender,
-                                         message.message_id});
 }
 
 }  // namespace parley::engine

@@ -16,7 +16,7 @@ namespace parley::engine {
 
 Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view channel, DeconflictionNotice notice,
                                       Precedence precedence, TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   auto record = log->state().channels.find(std::string(channel));
   // A notice exists to be acknowledged: on a channel where nobody must, it would promise
@@ -29,7 +29,7 @@ Result<MessageId> Engine::post_notice(const CellId& cell, std::string_view chann
 }
 
 Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string_view channel) {
-  if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  if (!core_.book.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   std::vector<NoticeEntry> out;
   ChannelHotline* held = hotline_.channel(cell, std::string(channel));
   if (!held) return out;
@@ -46,30 +46,6 @@ Result<std::vector<NoticeEntry>> Engine::notices(const CellId& cell, std::string
     return std::tie(a.sent_at, a.ref) < std::tie(b.sent_at, b.ref);
   });
   return out;
-}
-
-void Engine::track_notice(const Address& sender, const std::string& party, const cells::ChannelMessage& message,
-                          TimeMs at, DeconflictionNotice notice, Effects& after) {
-  ChannelHotline* held = hotline_.channel(message.cell_id, message.channel);
-  if (!held) return;
-  hotline::NoticeRecord incoming{MessageRef{sender, message.message_id}, party, std::move(notice), at};
-  const bool known = std::any_of(held->notices.begin(), held->notices.end(),
-                                 [&](const hotline::NoticeRecord& n) { return n.ref == incoming.ref; });
-  if (sender != self_)
-    after.events.push_back(NoticeReceived{message.cell_id, message.channel, sender, message.message_id, party,
-                                          message.sent_at, static_cast<Precedence>(message.precedence),
-                                          incoming.notice});
-  for (const auto& c : hotline::conflicts_with(incoming, held->notices)) {
-    const auto& other = c.first == incoming.ref ? c.second : c.first;
-    auto it = std::find_if(held->notices.begin(), held->notices.end(),
-                           [&](const hotline::NoticeRecord& n) { return n.ref == other; });
-    const std::string& other_party = it == held->notices.end() ? std::string() : it->party;
-    const bool incoming_first = c.first == incoming.ref;
-    after.events.push_back(NoticesConflict{message.cell_id, message.channel, c.first, c.second,
-                                           incoming_first ? party : other_party,
-                                           incoming_first ? other_party : party});
-  }
-  if (!known) held->notices.push_back(std::move(incoming));
 }
 
 }  // namespace parley::engine

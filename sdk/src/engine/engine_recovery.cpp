@@ -28,7 +28,7 @@ bool is_member_reader(const charter::CellState& state, std::string_view channel,
 
 Status Engine::note_post(const CellId& cell, const std::string& channel, const Address& sender, std::uint64_t post,
                          TimeMs now, Effects& after) {
-  auto cursor = store_.cursor_get(ByteView(cell), channel, sender);
+  auto cursor = core_.store.cursor_get(ByteView(cell), channel, sender);
   if (!cursor) return std::move(cursor).error();
   // No cursor: this device never got a key announcing where the sender's posts start for
   // it, so it starts here rather than asking for posts it may never have been sent.
@@ -36,14 +36,14 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
   if (post < next) return {};  // a late or resent copy of a post already accounted for
   if (post == next) return advance_cursor(cell, channel, sender, post + 1);
 
-  const charter::CharterLog* log = book_.find(cell);
-  if (!log || !log->state().devices.count(sender) || sender == self_) return {};
+  const charter::CharterLog* log = core_.book.find(cell);
+  if (!log || !log->state().devices.count(sender) || sender == core_.self) return {};
   const GapKey gap{cell, channel, sender};
   switch (recovery_.on_gap(gap, post, now)) {
     case RecoveryThrottle::GapAsk::wait:
       return {};
     case RecoveryThrottle::GapAsk::ask_if_grew: {
-      auto previous = store_.history_posts(ByteView(cell), channel, sender, post - 1, post - 1);
+      auto previous = core_.store.history_posts(ByteView(cell), channel, sender, post - 1, post - 1);
       if (!previous) return std::move(previous).error();
       const bool grew = previous->empty();
       for (auto& row : *previous) crypto::wipe(row.body);
@@ -54,7 +54,7 @@ Status Engine::note_post(const CellId& cell, const std::string& channel, const A
       break;
   }
   recovery_.asked(gap, post - 1, now);
-  return queue_control(&log->state(), sender, envelope::ContentKind::posts_request,
+  return identities_.queue_control(&log->state(), sender, envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, channel, next, post - 1}), now, after);
 }
 
@@ -62,7 +62,7 @@ Status Engine::advance_cursor(const CellId& cell, const std::string& channel, co
                               std::uint64_t next_post) {
   // Posts above the cursor that arrived before the gap closed are already in history.
   for (;;) {
-    auto rows = store_.history_posts(ByteView(cell), channel, sender, next_post, next_post + kCursorScan - 1);
+    auto rows = core_.store.history_posts(ByteView(cell), channel, sender, next_post, next_post + kCursorScan - 1);
     if (!rows) return std::move(rows).error();
     std::size_t used = 0;
     for (const auto& row : *rows) {
@@ -72,7 +72,7 @@ Status Engine::advance_cursor(const CellId& cell, const std::string& channel, co
     }
     if (used < kCursorScan) break;
   }
-  return store_.cursor_put(ByteView(cell), channel, sender, next_post);
+  return core_.store.cursor_put(ByteView(cell), channel, sender, next_post);
 }
 
 // Asked by `sender` for this device's own posts. Only a current reader is answered, and only
@@ -84,18 +84,18 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
     return {};
   }
   const CellId& cell = request->cell_id;
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log || !is_member_reader(log->state(), request->channel, sender)) return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
   const Bytes current_key = log->state().devices.at(sender).identity_key;
-  auto key = store_.send_key_get(ByteView(cell), request->channel);
+  auto key = core_.store.send_key_get(ByteView(cell), request->channel);
   if (!key) return std::move(key).error();
   if (!key->has_value() || request->from_post >= (*key)->next_post) return {};
   const std::uint64_t last = std::min({request->to_post, (*key)->next_post - 1,
                                        request->from_post + cells::kMaxResendMessages - 1});
-  auto rows = store_.history_posts(ByteView(cell), request->channel, self_, request->from_post, last);
+  auto rows = core_.store.history_posts(ByteView(cell), request->channel, core_.self, request->from_post, last);
   if (!rows) return std::move(rows).error();
 
   // Every number the answer accounts for is either included or skipped with the epoch it was
@@ -106,7 +106,7 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   std::size_t payload = 0;
   for (auto& row : *rows) {
     if (row.post_number != expected) break;
-    const charter::CellState* then = book_.state_at(cell, row.epoch);
+    const charter::CellState* then = core_.book.state_at(cell, row.epoch);
     auto head = log->hash_at(row.epoch);
     if (!then || !head) break;
     // Only posts the asker could read when they were sent, as the same device: an address
@@ -143,7 +143,7 @@ Status Engine::on_posts_request(const Address& sender, ByteView body, TimeMs now
   Bytes answer = cells::encode(resend);
   for (auto& m : resend.messages) crypto::wipe(m.body);
   auto queued =
-      queue_control(&log->state(), sender, envelope::ContentKind::posts_resend, std::move(answer), now, after);
+      identities_.queue_control(&log->state(), sender, envelope::ContentKind::posts_resend, std::move(answer), now, after);
   return queued;
 }
 
@@ -154,12 +154,12 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
     return {};
   }
   const CellId& cell = resend->cell_id;
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
-  auto cursor = store_.cursor_get(ByteView(cell), resend->channel, sender);
+  auto cursor = core_.store.cursor_get(ByteView(cell), resend->channel, sender);
   if (!cursor) return std::move(cursor).error();
   if (!cursor->has_value()) return {};  // never asked: nothing to account for
   std::sort(resend->messages.begin(), resend->messages.end(),
@@ -191,7 +191,7 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
   const GapKey gap{cell, resend->channel, sender};
   const std::optional<std::uint64_t> to_post = recovery_.asked_to(gap);
   if (!to_post) return {};
-  auto after_cursor = store_.cursor_get(ByteView(cell), resend->channel, sender);
+  auto after_cursor = core_.store.cursor_get(ByteView(cell), resend->channel, sender);
   if (!after_cursor) return std::move(after_cursor).error();
   const std::uint64_t next = after_cursor->value_or(before);
   if (waiting || next > *to_post || next <= before) {
@@ -199,7 +199,7 @@ Status Engine::on_posts_resend(const Address& sender, ByteView body, TimeMs now,
     return {};
   }
   recovery_.asked_rest(gap, now);
-  return queue_control(book_.find(cell) ? &book_.find(cell)->state() : nullptr, sender,
+  return identities_.queue_control(core_.book.find(cell) ? &core_.book.find(cell)->state() : nullptr, sender,
                        envelope::ContentKind::posts_request,
                        cells::encode(cells::PostsRequest{cell, resend->channel, next, *to_post}), now, after);
 }
@@ -210,7 +210,7 @@ Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cel
   // An honest answer covers at most one request's worth of numbers from the cursor.
   through = std::min(through, from + cells::kMaxResendMessages - 1);
   if (through < from) return through;
-  auto held = store_.history_posts(ByteView(resend.cell_id), resend.channel, sender, from, through);
+  auto held = core_.store.history_posts(ByteView(resend.cell_id), resend.channel, sender, from, through);
   if (!held) return std::move(held).error();
   std::set<std::uint64_t> known = answered;
   for (auto& row : *held) {
@@ -232,7 +232,7 @@ Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cel
     if (check == SkipCheck::later) {
       waiting = true;
     } else if (recovery_.first_unproven_skip(GapKey{resend.cell_id, resend.channel, sender}, number)) {
-      const charter::CharterLog* log = book_.find(resend.cell_id);
+      const charter::CharterLog* log = core_.book.find(resend.cell_id);
       after.events.push_back(cells::security_alert(
           resend.cell_id, sender, log ? log->epoch() : 0,
           make_error(Errc::cell_posts_withheld, "post " + std::to_string(number) + " on " + resend.channel +
@@ -251,12 +251,12 @@ Result<std::uint64_t> Engine::accounted_through(const Address& sender, const cel
 Result<Engine::SkipCheck> Engine::check_skip(const Address& sender, const cells::PostsResend& resend,
                                              const cells::SkippedPost& skip, std::string& why) {
   const CellId& cell = resend.cell_id;
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return SkipCheck::later;
   const std::string epoch = "epoch " + std::to_string(skip.epoch);
-  auto lower = store_.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, true);
+  auto lower = core_.store.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, true);
   if (!lower) return std::move(lower).error();
-  auto upper = store_.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, false);
+  auto upper = core_.store.history_epoch_near(ByteView(cell), resend.channel, sender, skip.post_number, false);
   if (!upper) return std::move(upper).error();
   if (*upper && skip.epoch > **upper) {
     why = epoch + " is after that of the poster's next post (" + std::to_string(**upper) + ")";
@@ -267,17 +267,17 @@ Result<Engine::SkipCheck> Engine::check_skip(const Address& sender, const cells:
     why = epoch + " is before that of the poster's previous post (" + std::to_string(**lower) + ")";
     return SkipCheck::unproven;
   }
-  auto identity = store_.local_identity();
+  auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   if (!*identity) return make_error(Errc::store_corrupt, "the device identity is missing");
   const Bytes& own_key = (*identity)->identity_public;
   auto listed = [&](const charter::CellState& state) {
-    auto it = state.devices.find(self_);
+    auto it = state.devices.find(core_.self);
     return it != state.devices.end() && it->second.identity_key == own_key;
   };
-  const charter::CellState* then = book_.state_at(cell, skip.epoch);
+  const charter::CellState* then = core_.book.state_at(cell, skip.epoch);
   if (!then) return SkipCheck::later;
-  if (listed(*then) && charter::may_read(*then, resend.channel, self_)) {
+  if (listed(*then) && charter::may_read(*then, resend.channel, core_.self)) {
     why = "this device could read the channel at " + epoch;
     return SkipCheck::unproven;
   }
@@ -309,18 +309,18 @@ void Engine::retry_recovery(TimeMs now) {
     const std::uint64_t to_post = due.second;
     bool open = false;
     Effects after;
-    auto sent = transact(after, [&]() -> Status {
+    auto sent = core_.transact(after, [&]() -> Status {
       open = false;
-      const charter::CharterLog* log = book_.find(cell);
-      auto cursor = store_.cursor_get(ByteView(cell), channel, poster);
+      const charter::CharterLog* log = core_.book.find(cell);
+      auto cursor = core_.store.cursor_get(ByteView(cell), channel, poster);
       if (!cursor) return std::move(cursor).error();
       if (!log || !cursor->has_value() || **cursor > to_post) return {};  // closed meanwhile
       open = true;
-      return queue_control(&log->state(), poster, envelope::ContentKind::posts_request,
+      return identities_.queue_control(&log->state(), poster, envelope::ContentKind::posts_request,
                            cells::encode(cells::PostsRequest{cell, channel, **cursor, to_post}), now, after);
     });
-    if (!sent) emit(ProtocolError{sent.error()});
-    finish(after);
+    if (!sent) core_.emit(ProtocolError{sent.error()});
+    core_.finish(after);
     if (!open && sent)
       recovery_.close(gap);
     else
@@ -329,30 +329,30 @@ void Engine::retry_recovery(TimeMs now) {
 
   if (held_oldest() && recovery_.held_pass_due(now)) {
     recovery_.held_passed(now);
-    retry_held_ = true;  // each envelope still without its key asks for it again
+    core_.retry_held = true;  // each envelope still without its key asks for it again
     retry_held(now);
   }
 }
 
 void Engine::expire_held(TimeMs now) {
-  auto held = store_.held_items();
+  auto held = core_.store.held_items();
   bool failed = !held;
   if (held) {
     for (const auto& item : *held) {
-      if (now - item.received_at < options_.held_expiry_ms) continue;
-      if (auto removed = store_.held_remove(item.seq); !removed) {
-        emit(ProtocolError{removed.error()});
+      if (now - item.received_at < core_.options.held_expiry_ms) continue;
+      if (auto removed = core_.store.held_remove(item.seq); !removed) {
+        core_.emit(ProtocolError{removed.error()});
         failed = true;
         continue;
       }
-      emit(DecryptFailed{item.sender, make_error(Errc::timeout, "a channel envelope waited " +
+      core_.emit(DecryptFailed{item.sender, make_error(Errc::timeout, "a channel envelope waited " +
                                                                    std::to_string((now - item.received_at) / 1000) +
                                                                    " s for its key or charter epoch and was dropped")});
     }
   } else {
-    emit(ProtocolError{held.error()});
+    core_.emit(ProtocolError{held.error()});
   }
-  held_changed_ = !failed;
+  core_.held_changed = !failed;
   if (failed) held_oldest_.reset();  // not timed again until held envelopes change: no busy loop
 }
 
@@ -364,32 +364,32 @@ Status Engine::on_key_request(const Address& sender, ByteView body, TimeMs now, 
     after.events.push_back(DecryptFailed{sender, request.error()});
     return {};
   }
-  auto record = store_.key_tag_get(ByteView(request->key_tag));
+  auto record = core_.store.key_tag_get(ByteView(request->key_tag));
   if (!record) return std::move(record).error();
   if (!record->has_value() || (*record)->cell_id.size() != charter::kCellIdBytes) return {};
   CellId cell;
   std::copy((*record)->cell_id.begin(), (*record)->cell_id.end(), cell.begin());
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log || !is_member_reader(log->state(), (*record)->channel, sender)) return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
-  auto sent = store_.sent_distribution_get(ByteView(cell), (*record)->channel, (*record)->generation, sender);
+  auto sent = core_.store.sent_distribution_get(ByteView(cell), (*record)->channel, (*record)->generation, sender);
   if (!sent) return std::move(sent).error();
   if (!sent->has_value()) return {};
   auto queued =
-      queue_control(&log->state(), sender, envelope::ContentKind::sender_key_distribution, **sent, now, after);
+      identities_.queue_control(&log->state(), sender, envelope::ContentKind::sender_key_distribution, **sent, now, after);
   crypto::wipe(**sent);
   return queued;
 }
 
 Status Engine::request_key(const Address& sender, const envelope::KeyTag& tag, TimeMs now, Effects& after) {
-  if (sender == self_) return {};
+  if (sender == core_.self) return {};
   if (!recovery_.may_ask_key(sender, tag, now)) return {};
   // Held envelopes are handled outside the delivery transaction: this request is its own.
-  return transact(after, [&]() -> Status {
+  return core_.transact(after, [&]() -> Status {
     // The tag names no cell this device knows yet: nothing to bind, and nothing secret sent.
-    return queue_control(nullptr, sender, envelope::ContentKind::key_request, cells::encode(cells::KeyRequest{tag}), now,
+    return identities_.queue_control(nullptr, sender, envelope::ContentKind::key_request, cells::encode(cells::KeyRequest{tag}), now,
                          after);
   });
 }

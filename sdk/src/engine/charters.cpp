@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The engine's cell layer: charters over pairwise sessions, channel keys, channel messages.
-// The rules are normative in docs/protocol.md ("Cells", "Channels"); comments here say why.
+// The engine's charters (charters.hpp). The rules are normative in docs/protocol.md ("Cells",
+// "Channels"); comments here say why.
 #include <algorithm>
 #include <memory>
 
@@ -9,7 +9,7 @@
 #include "charter/policy.hpp"
 #include "crypto/keys.hpp"
 #include "cells/alerts.hpp"
-#include "engine/engine.hpp"
+#include "engine/charters.hpp"
 #include "envelope/envelope.hpp"
 #include "hotline/ack_rule.hpp"
 
@@ -27,26 +27,13 @@ Result<Bytes> private_key(store::DeviceStore& store) {
 
 }  // namespace
 
-Status Engine::queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
-                             TimeMs now, Effects& after) {
-  if (state) PARLEY_TRY(bind_session(*state, to, after));
-  envelope::Content content;
-  content.message_id = new_message_id();
-  content.sent_at = now;
-  content.kind = kind;
-  content.body = std::move(body);
-  auto queued = queue_pairwise(to, content, now, /*quiet=*/true, after);
-  crypto::wipe(content.body);
-  return queued;
-}
-
 // --- commands ------------------------------------------------------------------------------
 
-Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now) {
-  auto identity = store_.local_identity();
+Result<CellId> Charters::create_cell(charter::SeedCellOptions options, TimeMs now) {
+  auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
-  options_.random(options.cell_id);
-  options.supervisor = self_;
+  core_.options.random(options.cell_id);
+  options.supervisor = core_.self;
   options.supervisor_key = (*identity)->identity_public;
   options.time_ms = now;
   auto genesis = charter::sign_commit(charter::seeds_cell_genesis(options), (*identity)->identity_private);
@@ -55,32 +42,32 @@ Result<CellId> Engine::create_cell(charter::SeedCellOptions options, TimeMs now)
   if (!log) return std::move(log).error();
 
   Effects after;
-  auto done = transact(after, [&]() -> Status {
-    PARLEY_TRY(cells::CellBook::persist(store_, options.cell_id, *log, 1, now));
-    PARLEY_TRY(adopt_charter_keys(options.cell_id, nullptr, log->state(), after));
+  auto done = core_.transact(after, [&]() -> Status {
+    PARLEY_TRY(cells::CellBook::persist(core_.store, options.cell_id, *log, 1, now));
+    PARLEY_TRY(identities_.adopt_charter_keys(options.cell_id, nullptr, log->state(), after));
     const Bytes welcome = cells::encode(cells::Welcome{options.cell_id, log->commits_from(1)});
     for (const auto& [device, record] : log->state().devices)
-      if (device != self_)
-        PARLEY_TRY(queue_control(&log->state(), device, envelope::ContentKind::welcome, welcome, now, after));
+      if (device != core_.self)
+        PARLEY_TRY(identities_.queue_control(&log->state(), device, envelope::ContentKind::welcome, welcome, now, after));
     return {};
   });
   if (!done) return std::move(done).error();
   after.events.push_back(CharterChanged{options.cell_id, 1, true});
-  beacons_.committed(options.cell_id, now);
-  book_.put(options.cell_id, std::move(*log));
-  finish(after);
+  core_.beacons.committed(options.cell_id, now);
+  core_.book.put(options.cell_id, std::move(*log));
+  core_.finish(after);
   return options.cell_id;
 }
 
-Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
-  const charter::CharterLog* current = book_.find(cell);
+Status Charters::commit(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  const charter::CharterLog* current = core_.book.find(cell);
   if (!current) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  if (!current->state().is_supervisor_device(self_))
+  if (!current->state().is_supervisor_device(core_.self))
     return make_error(Errc::charter_not_authorized, "only a supervisor device of the cell commits");
-  auto key = private_key(store_);
+  auto key = private_key(core_.store);
   if (!key) return std::move(key).error();
   const charter::CellState& before = current->state();
-  charter::Commit next{cell, before.epoch + 1, before.head, self_, now, std::move(operations)};
+  charter::Commit next{cell, before.epoch + 1, before.head, core_.self, now, std::move(operations)};
   auto signed_commit = charter::sign_commit(next, *key);
   crypto::wipe(*key);
   if (!signed_commit) return std::move(signed_commit).error();
@@ -90,9 +77,9 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
     return outcome.error ? *outcome.error : make_error(Errc::internal, "own commit was not applied");
 
   Effects after;
-  auto done = transact(after, [&]() -> Status {
-    PARLEY_TRY(cells::CellBook::persist(store_, cell, log, log.epoch(), now));
-    PARLEY_TRY(adopt_charter_keys(cell, &before, log.state(), after));
+  auto done = core_.transact(after, [&]() -> Status {
+    PARLEY_TRY(cells::CellBook::persist(core_.store, cell, log, log.epoch(), now));
+    PARLEY_TRY(identities_.adopt_charter_keys(cell, &before, log.state(), after));
     const Bytes commit_bytes = charter::encode_signed_commit(*signed_commit);
     std::optional<Bytes> welcome;
     // Removed devices get the commit that removes them too: it tells them to stop.
@@ -100,7 +87,7 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
     for (const auto& [device, record] : before.devices) targets.insert(device);
     for (const auto& [device, record] : log.state().devices) targets.insert(device);
     for (const auto& device : targets) {
-      if (device == self_) continue;
+      if (device == core_.self) continue;
       // A device re-added under a new key is a new device: it gets a Welcome, and the
       // commit goes to it only under the key the charter bound when it was sent.
       const auto old_record = before.devices.find(device);
@@ -109,62 +96,32 @@ Status Engine::commit(const CellId& cell, std::vector<charter::Operation> operat
                            old_record->second.identity_key != new_record->second.identity_key;
       if (old_record == before.devices.end() || rekeyed) {
         if (!welcome) welcome = cells::encode(cells::Welcome{cell, log.commits_from(1)});
-        PARLEY_TRY(queue_control(&log.state(), device, envelope::ContentKind::welcome, *welcome, now, after));
+        PARLEY_TRY(identities_.queue_control(&log.state(), device, envelope::ContentKind::welcome, *welcome, now, after));
       } else {
         const charter::CellState& bound = new_record != log.state().devices.end() ? log.state() : before;
-        PARLEY_TRY(queue_control(&bound, device, envelope::ContentKind::charter_commit, commit_bytes, now, after));
+        PARLEY_TRY(identities_.queue_control(&bound, device, envelope::ContentKind::charter_commit, commit_bytes, now, after));
       }
     }
     return {};
   });
   if (!done) return std::move(done).error();
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
-  beacons_.committed(cell, now);
-  book_.put(cell, std::move(log));
-  finish(after);
+  core_.beacons.committed(cell, now);
+  core_.book.put(cell, std::move(log));
+  core_.finish(after);
   return {};
 }
 
-// --- pairwise control traffic ----------------------------------------------------------------
-
-Status Engine::on_control(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
-  switch (content.kind) {
-    case envelope::ContentKind::charter_commit:
-      return on_charter_commit(sender, content.body, now, after);
-    case envelope::ContentKind::welcome:
-      return on_welcome(sender, content.body, now, after);
-    case envelope::ContentKind::sender_key_distribution:
-      return on_distribution(sender, content.body, after);
-    case envelope::ContentKind::resync_request:
-      return on_resync(sender, content.body, now, after);
-    case envelope::ContentKind::posts_request:
-      return on_posts_request(sender, content.body, now, after);
-    case envelope::ContentKind::posts_resend:
-      return on_posts_resend(sender, content.body, now, after);
-    case envelope::ContentKind::key_request:
-      return on_key_request(sender, content.body, now, after);
-    case envelope::ContentKind::proposal:
-      return on_proposal(sender, content.body, now, after);
-    case envelope::ContentKind::escalation:
-      return on_escalation(sender, content.body, now, after);
-    case envelope::ContentKind::head_beacon:
-      return on_head_beacon(sender, content, now, after);
-    case envelope::ContentKind::text:
-      break;
-  }
-  return {};
-}
-
-Status Engine::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after) {
-  const charter::CharterLog* log = book_.find(cell);
-  if (!log || to == self_) return {};
-  return queue_control(&log->state(), to, envelope::ContentKind::resync_request,
+Status Charters::request_resync(const cells::CellId& cell, const Address& to, TimeMs now, Effects& after) {
+  const charter::CharterLog* log = core_.book.find(cell);
+  if (!log || to == core_.self) return {};
+  return identities_.queue_control(&log->state(), to, envelope::ContentKind::resync_request,
                        cells::encode(cells::ResyncRequest{cell, log->epoch() + 1}), now, after);
 }
 
 // Untrusted input: every failure here is an event, never an error (an error would roll back
 // the pairwise decryption and lose the delivery for nothing).
-Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Charters::on_charter_commit(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto signed_commit = charter::decode_signed_commit(body);
   if (!signed_commit) {
     after.events.push_back(DecryptFailed{sender, signed_commit.error()});
@@ -176,7 +133,7 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
     return {};
   }
   const CellId cell = decoded->cell_id;
-  const charter::CharterLog* current = book_.find(cell);
+  const charter::CharterLog* current = core_.book.find(cell);
   if (!current) return {};  // not (yet) a member: the welcome carries everything
   charter::CharterLog log = *current;
   const std::uint64_t before = log.epoch();
@@ -195,15 +152,15 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       // its commit on the winner of a race that has not arrived here): ask the sender for its
       // commits from the current epoch, once per epoch; the winner then switches this device.
       if (outcome.error->code == Errc::charter_broken_chain && decoded->epoch == before + 1 &&
-          current->state().is_supervisor_device(sender) && epochs_.first_broken_chain(cell, before)) {
-        after.on_commit.push_back([this, cell, before](Effects&) { epochs_.broken_chain_asked(cell, before); });
-        return queue_control(&current->state(), sender, envelope::ContentKind::resync_request,
+          current->state().is_supervisor_device(sender) && core_.epochs.first_broken_chain(cell, before)) {
+        after.on_commit.push_back([this, cell, before](Effects&) { core_.epochs.broken_chain_asked(cell, before); });
+        return identities_.queue_control(&current->state(), sender, envelope::ContentKind::resync_request,
                              cells::encode(cells::ResyncRequest{cell, before}), now, after);
       }
       after.events.push_back(cells::security_alert(cell, sender, decoded->epoch, *outcome.error));
       return {};
     case charter::OfferStatus::buffered:
-      book_.put(cell, log);  // the buffer is memory only; resync refills it after a restart
+      core_.book.put(cell, log);  // the buffer is memory only; resync refills it after a restart
       return request_resync(cell, sender, now, after);
     case charter::OfferStatus::duplicate:
     case charter::OfferStatus::equivocation:
@@ -215,13 +172,13 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       // Two supervisor devices committed one epoch; the lowest hash won everywhere, and this
       // device had applied the other: replace the chain from there, then bind keys anew.
       const std::uint64_t from = outcome.switched_at.value_or(before + 1);
-      PARLEY_TRY(store_.commits_delete_from(ByteView(cell), from));
-      PARLEY_TRY(cells::CellBook::persist(store_, cell, log, from, now));
-      PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
+      PARLEY_TRY(core_.store.commits_delete_from(ByteView(cell), from));
+      PARLEY_TRY(cells::CellBook::persist(core_.store, cell, log, from, now));
+      PARLEY_TRY(identities_.adopt_charter_keys(cell, &current->state(), log.state(), after));
       report_superseded(cell, outcome.superseded, now, after);
-      after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { epochs_.caught_up(cell, epoch); });
+      after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { core_.epochs.caught_up(cell, epoch); });
       after.events.push_back(CharterChanged{cell, log.epoch(), false});
-      book_.rewrite(cell, std::move(log));
+      core_.book.rewrite(cell, std::move(log));
       after.retry_held = true;
       return {};
     }
@@ -229,26 +186,26 @@ Status Engine::on_charter_commit(const Address& sender, ByteView body, TimeMs no
       break;
   }
   report_superseded(cell, outcome.superseded, now, after);
-  PARLEY_TRY(cells::CellBook::persist(store_, cell, log, before + 1, now));
-  PARLEY_TRY(adopt_charter_keys(cell, &current->state(), log.state(), after));
-  after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { epochs_.caught_up(cell, epoch); });
+  PARLEY_TRY(cells::CellBook::persist(core_.store, cell, log, before + 1, now));
+  PARLEY_TRY(identities_.adopt_charter_keys(cell, &current->state(), log.state(), after));
+  after.on_commit.push_back([this, cell, epoch = log.epoch()](Effects&) { core_.epochs.caught_up(cell, epoch); });
   after.events.push_back(CharterChanged{cell, log.epoch(), false});
-  book_.put(cell, std::move(log));
+  core_.book.put(cell, std::move(log));
   after.retry_held = true;
   return {};
 }
 
-void Engine::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
+void Charters::report_superseded(const CellId& cell, const std::vector<charter::SignedCommit>& lost, TimeMs now,
                                Effects& after) {
   for (const auto& commit : lost) {
     auto decoded = charter::decode_commit(commit.bytes);
-    if (!decoded || decoded->author != self_) continue;
+    if (!decoded || decoded->author != core_.self) continue;
     after.rebases.push_back({cell, std::move(*decoded), now});
   }
 }
 
-void Engine::rebase_lost_commit(const LostCommit& lost) {
-  const charter::CharterLog* log = book_.find(lost.cell);
+void Charters::rebase_lost_commit(const LostCommit& lost) {
+  const charter::CharterLog* log = core_.book.find(lost.cell);
   if (!log) return;
   const auto winners = log->commits_from(lost.commit.epoch);
   if (!winners.empty()) {
@@ -258,31 +215,49 @@ void Engine::rebase_lost_commit(const LostCommit& lost) {
   }
   auto again = commit(lost.cell, lost.commit.operations, lost.now);
   if (again) return;
-  emit(cells::security_alert(lost.cell, self_, lost.commit.epoch,
+  core_.emit(cells::security_alert(lost.cell, core_.self, lost.commit.epoch,
                       make_error(Errc::charter_out_of_order,
                                  "this device's commit for epoch " + std::to_string(lost.commit.epoch) +
                                      " lost to another supervisor device's commit (lowest hash wins) and could not "
                                      "be committed again on it: " + again.error().message)));
 }
 
-Status Engine::on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Charters::on_resync(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto request = cells::decode_resync(body);
   if (!request) {
     after.events.push_back(DecryptFailed{sender, request.error()});
     return {};
   }
-  const charter::CharterLog* log = book_.find(request->cell_id);
+  const charter::CharterLog* log = core_.book.find(request->cell_id);
   // Only current members get the charter; commits are signed, so any member may answer.
   if (!log || !log->state().devices.count(sender) || request->from_epoch > log->epoch()) return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
   auto commits = log->commits_from(request->from_epoch);
   if (commits.size() > kMaxResyncCommits) commits.resize(kMaxResyncCommits);
   for (const auto& commit : commits)
-    PARLEY_TRY(queue_control(&log->state(), sender, envelope::ContentKind::charter_commit,
+    PARLEY_TRY(identities_.queue_control(&log->state(), sender, envelope::ContentKind::charter_commit,
                              charter::encode_signed_commit(commit), now, after));
   return {};
+}
+
+void Charters::send_asks(const std::vector<ResyncAsk>& asks) {
+  Effects fx;
+  auto sent = core_.transact(fx, [&]() -> Status {
+    for (const auto& ask : asks) {
+      const charter::CharterLog* log = core_.book.find(ask.request.cell_id);
+      if (ask.to == core_.self || !log) continue;
+      PARLEY_TRY(identities_.queue_control(&log->state(), ask.to, envelope::ContentKind::resync_request,
+                               cells::encode(ask.request), ask.at, fx));
+    }
+    return {};
+  });
+  if (!sent) {
+    core_.emit(ProtocolError{sent.error()});
+    return;
+  }
+  core_.finish(fx);
 }
 
 }  // namespace parley::engine

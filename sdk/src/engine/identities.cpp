@@ -6,7 +6,13 @@
 // it acts on. A session built with another key is deleted, never used, and reported.
 #include "cells/codec.hpp"
 #include "cells/alerts.hpp"
-#include "engine/engine.hpp"
+#include "engine/identities.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "crypto/keys.hpp"
 
 namespace parley::engine {
 
@@ -22,13 +28,13 @@ constexpr std::uint64_t kRotationDue = std::numeric_limits<std::uint64_t>::max()
 
 }  // namespace
 
-Status Engine::bind_session(const charter::CellState& state, const Address& device, Effects& after) {
+Status Identities::bind_session(const charter::CellState& state, const Address& device, Effects& after) {
   const Bytes* expected = charter_key(state, device);
-  if (!expected || device == self_) return {};
-  auto remote = sessions_.remote_identity(device);
+  if (!expected || device == core_.self) return {};
+  auto remote = core_.sessions.remote_identity(device);
   if (!remote) return std::move(remote).error();
   if (remote->has_value() && **remote != *expected) {
-    PARLEY_TRY(sessions_.forget(device));
+    PARLEY_TRY(core_.sessions.forget(device));
     after.events.push_back(cells::security_alert(
         state.cell_id, device, state.epoch,
         make_error(Errc::untrusted_identity, "the pairwise session with " + device.to_string() +
@@ -37,26 +43,26 @@ Status Engine::bind_session(const charter::CellState& state, const Address& devi
   }
   // The pin libsignal checks when it builds the next session (from a bundle or a first
   // message): the charter's key, whatever was trusted for this address before.
-  auto pinned = store_.identity_load(device);
+  auto pinned = core_.store.identity_load(device);
   if (!pinned) return std::move(pinned).error();
-  if (!pinned->has_value() || **pinned != *expected) PARLEY_TRY(store_.identity_save(device, *expected));
+  if (!pinned->has_value() || **pinned != *expected) PARLEY_TRY(core_.store.identity_save(device, *expected));
   return {};
 }
 
-Result<bool> Engine::session_matches(const charter::CellState& state, const Address& sender) const {
+Result<bool> Identities::session_matches(const charter::CellState& state, const Address& sender) const {
   const Bytes* expected = charter_key(state, sender);
   if (!expected) return true;  // not a member: each handler decides what a non-member may do
-  auto remote = sessions_.remote_identity(sender);
+  auto remote = core_.sessions.remote_identity(sender);
   if (!remote) return std::move(remote).error();
   return remote->has_value() && **remote == *expected;
 }
 
-Result<bool> Engine::sender_bound(const charter::CellState& state, const Address& sender, Effects& after) {
+Result<bool> Identities::sender_bound(const charter::CellState& state, const Address& sender, Effects& after) {
   auto matches = session_matches(state, sender);
   if (!matches || *matches) return matches;
   const Bytes* expected = charter_key(state, sender);
-  PARLEY_TRY(sessions_.forget(sender));
-  PARLEY_TRY(store_.identity_save(sender, *expected));
+  PARLEY_TRY(core_.sessions.forget(sender));
+  PARLEY_TRY(core_.store.identity_save(sender, *expected));
   after.events.push_back(cells::security_alert(
       state.cell_id, sender, state.epoch,
       make_error(Errc::untrusted_identity, "a control message about the cell came from " + sender.to_string() +
@@ -65,11 +71,11 @@ Result<bool> Engine::sender_bound(const charter::CellState& state, const Address
   return false;
 }
 
-Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
+Status Identities::adopt_charter_keys(const CellId& cell, const charter::CellState* before, const charter::CellState& now,
                                   Effects& after) {
   std::vector<Address> revoked;
   for (const auto& [device, record] : now.devices) {
-    if (device == self_) continue;
+    if (device == core_.self) continue;
     const Bytes* old_key = before ? charter_key(*before, device) : nullptr;
     if (before && old_key && *old_key == record.identity_key) continue;  // bound when it was applied
     PARLEY_TRY(bind_session(now, device, after));
@@ -77,7 +83,7 @@ Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* 
   }
   if (before)
     for (const auto& [device, record] : before->devices)
-      if (device != self_ && !now.devices.count(device)) revoked.push_back(device);
+      if (device != core_.self && !now.devices.count(device)) revoked.push_back(device);
   if (revoked.empty()) return {};
 
   const Bytes prefix = cells::group_prefix(cell);
@@ -88,9 +94,9 @@ Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* 
   for (const auto& device : revoked) {
     // What the predecessor gave (its sender keys, its post cursor) or was given (this
     // device's key distributions) must never be taken for the new holder's.
-    PARLEY_TRY(store_.forget_peer_in_cell(ByteView(cell), prefix, device));
+    PARLEY_TRY(core_.store.forget_peer_in_cell(ByteView(cell), prefix, device));
     for (const auto& channel : channels) {
-      auto key = store_.send_key_get(ByteView(cell), channel);
+      auto key = core_.store.send_key_get(ByteView(cell), channel);
       if (!key) return std::move(key).error();
       if (!key->has_value()) continue;
       auto& distributed = (*key)->distributed;
@@ -98,15 +104,15 @@ Status Engine::adopt_charter_keys(const CellId& cell, const charter::CellState* 
       if (it == distributed.end()) continue;
       distributed.erase(it);
       (*key)->sent_count = kRotationDue;
-      PARLEY_TRY(store_.send_key_put(ByteView(cell), channel, **key));
+      PARLEY_TRY(core_.store.send_key_put(ByteView(cell), channel, **key));
     }
   }
   return {};
 }
 
-bool Engine::vouches_for(const Address& peer, ByteView key) const {
-  for (const auto& id : book_.ids()) {
-    const charter::CharterLog* log = book_.find(id);
+bool Identities::vouches_for(const Address& peer, ByteView key) const {
+  for (const auto& id : core_.book.ids()) {
+    const charter::CharterLog* log = core_.book.find(id);
     if (!log) continue;
     auto device = log->state().devices.find(peer);
     if (device != log->state().devices.end() && std::equal(device->second.identity_key.begin(),
@@ -115,8 +121,21 @@ bool Engine::vouches_for(const Address& peer, ByteView key) const {
   }
   auto fingerprint = identity_fingerprint(key);
   if (!fingerprint) return false;
-  auto anchored = store_.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
+  auto anchored = core_.store.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
   return anchored && *anchored;
+}
+
+Status Identities::queue_control(const charter::CellState* state, const Address& to, envelope::ContentKind kind, Bytes body,
+                             TimeMs now, Effects& after) {
+  if (state) PARLEY_TRY(bind_session(*state, to, after));
+  envelope::Content content;
+  content.message_id = core_.new_message_id();
+  content.sent_at = now;
+  content.kind = kind;
+  content.body = std::move(body);
+  auto queued = core_.queue_pairwise(to, content, now, /*quiet=*/true, after);
+  crypto::wipe(content.body);
+  return queued;
 }
 
 }  // namespace parley::engine

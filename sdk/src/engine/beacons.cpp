@@ -6,66 +6,66 @@
 
 #include "cells/alerts.hpp"
 #include "cells/codec.hpp"
-#include "engine/engine.hpp"
+#include "engine/beacons.hpp"
 
 namespace parley::engine {
 
-std::pair<std::optional<TimeMs>, std::optional<TimeMs>> Engine::beacon_deadlines() const {
+std::pair<std::optional<TimeMs>, std::optional<TimeMs>> Beacons::beacon_deadlines() const {
   std::optional<TimeMs> send, silence;
-  if (!link_.ready()) return {send, silence};  // beacons need the relay; silence is the relay's
+  if (!core_.link.ready()) return {send, silence};  // beacons need the relay; silence is the relay's
   const auto earliest = [](std::optional<TimeMs>& into, std::optional<TimeMs> at) {
     if (at && (!into || *at < *into)) into = at;
   };
-  for (const CellId& cell : book_.ids()) {
-    const charter::CharterLog* log = book_.find(cell);
+  for (const CellId& cell : core_.book.ids()) {
+    const charter::CharterLog* log = core_.book.find(cell);
     if (!log) continue;
-    if (log->state().is_supervisor_device(self_))
-      earliest(send, beacons_.send_due(cell));
+    if (log->state().is_supervisor_device(core_.self))
+      earliest(send, core_.beacons.send_due(cell));
     else
-      earliest(silence, beacons_.silence_due(cell));
+      earliest(silence, core_.beacons.silence_due(cell));
   }
   return {send, silence};
 }
 
-void Engine::send_beacons(TimeMs now) {
-  for (const CellId& cell : book_.ids()) {
-    const charter::CharterLog* log = book_.find(cell);
-    if (!log || !log->state().is_supervisor_device(self_)) continue;
-    const auto due = beacons_.send_due(cell);
+void Beacons::send_beacons(TimeMs now) {
+  for (const CellId& cell : core_.book.ids()) {
+    const charter::CharterLog* log = core_.book.find(cell);
+    if (!log || !log->state().is_supervisor_device(core_.self)) continue;
+    const auto due = core_.beacons.send_due(cell);
     if (!due || *due > now) continue;
     const charter::CellState& state = log->state();
     const Bytes beacon = cells::encode(cells::HeadBeacon{cell, state.epoch, state.head});
     Effects after;
-    auto sent = transact(after, [&]() -> Status {
+    auto sent = core_.transact(after, [&]() -> Status {
       for (const auto& [device, record] : state.devices)
-        if (device != self_) PARLEY_TRY(queue_control(&state, device, envelope::ContentKind::head_beacon, beacon, now, after));
+        if (device != core_.self) PARLEY_TRY(identities_.queue_control(&state, device, envelope::ContentKind::head_beacon, beacon, now, after));
       return {};
     });
-    if (!sent) emit(ProtocolError{sent.error()});
-    finish(after);
-    beacons_.sent(cell, now);  // even after a failure: the next try is a period away, not a busy loop
+    if (!sent) core_.emit(ProtocolError{sent.error()});
+    core_.finish(after);
+    core_.beacons.sent(cell, now);  // even after a failure: the next try is a period away, not a busy loop
   }
 }
 
-void Engine::check_supervisor_silence(TimeMs now) {
-  for (const CellId& cell : book_.ids()) {
-    const charter::CharterLog* log = book_.find(cell);
-    if (!log || log->state().is_supervisor_device(self_)) continue;
-    const auto due = beacons_.silence_due(cell);
+void Beacons::check_supervisor_silence(TimeMs now) {
+  for (const CellId& cell : core_.book.ids()) {
+    const charter::CharterLog* log = core_.book.find(cell);
+    if (!log || log->state().is_supervisor_device(core_.self)) continue;
+    const auto due = core_.beacons.silence_due(cell);
     if (!due || *due > now) continue;
-    beacons_.silence_reported(cell);
+    core_.beacons.silence_reported(cell);
     Address supervisor;
     for (const auto& [device, record] : log->state().devices)
       if (log->state().is_supervisor_device(device)) {
         supervisor = device;
         break;
       }
-    const auto last = beacons_.last_word(cell);
-    emit(cells::security_alert(
+    const auto last = core_.beacons.last_word(cell);
+    core_.emit(cells::security_alert(
         cell, supervisor, log->epoch(),
         make_error(Errc::cell_supervisor_silent,
                    "no supervisor device of this cell was heard from for " +
-                       std::to_string((now - last.value_or(*due - options_.supervisor_silence_ms)) / 1000) +
+                       std::to_string((now - last.value_or(*due - core_.options.supervisor_silence_ms)) / 1000) +
                        " s while connected: the supervisor is offline, or the relay is withholding its beacons "
                        "(and possibly commits)")));
   }
@@ -73,33 +73,33 @@ void Engine::check_supervisor_silence(TimeMs now) {
 
 // Untrusted input: a beacon that is not from a supervisor device of a cell this device holds
 // is dropped; one naming an epoch this device lacks makes it ask that device for the commits.
-Status Engine::on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
+Status Beacons::on_head_beacon(const Address& sender, const envelope::Content& content, TimeMs now, Effects& after) {
   auto beacon = cells::decode_head_beacon(content.body);
   if (!beacon) {
     after.events.push_back(DecryptFailed{sender, beacon.error()});
     return {};
   }
   const CellId cell = beacon->cell_id;
-  const charter::CharterLog* log = book_.find(cell);
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log || !log->state().is_supervisor_device(sender)) return {};
-  auto bound = sender_bound(log->state(), sender, after);
+  auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
   // The word counts from when it was said, as far as this clock can tell: a beacon the relay
   // held back is old news, a supervisor clock running fast is capped at now.
-  const TimeMs said_at = std::min(now, content.sent_at + options_.max_clock_skew_ms);
-  after.on_commit.push_back([this, cell, said_at](Effects&) { beacons_.heard(cell, said_at); });
+  const TimeMs said_at = std::min(now, content.sent_at + core_.options.max_clock_skew_ms);
+  after.on_commit.push_back([this, cell, said_at](Effects&) { core_.beacons.heard(cell, said_at); });
   if (beacon->epoch > log->epoch()) {
     // Sends on the cell wait for the commits (EpochWatch), which are asked for now.
     after.on_commit.push_back([this, cell, epoch = beacon->epoch, sender, now](Effects&) {
-      epochs_.heard_of(cell, epoch, sender, now);
+      core_.epochs.heard_of(cell, epoch, sender, now);
     });
-    return request_resync(cell, sender, now, after);
+    return charters_.request_resync(cell, sender, now, after);
   }
-  if (beacon->epoch == log->epoch() && beacon->head != log->state().head && epochs_.first_broken_chain(cell, log->epoch())) {
+  if (beacon->epoch == log->epoch() && beacon->head != log->state().head && core_.epochs.first_broken_chain(cell, log->epoch())) {
     // The supervisor holds another commit for this epoch: its own tells the log which wins.
-    after.on_commit.push_back([this, cell, epoch = log->epoch()](Effects&) { epochs_.broken_chain_asked(cell, epoch); });
-    return queue_control(&log->state(), sender, envelope::ContentKind::resync_request,
+    after.on_commit.push_back([this, cell, epoch = log->epoch()](Effects&) { core_.epochs.broken_chain_asked(cell, epoch); });
+    return identities_.queue_control(&log->state(), sender, envelope::ContentKind::resync_request,
                          cells::encode(cells::ResyncRequest{cell, log->epoch()}), now, after);
   }
   return {};

@@ -9,7 +9,7 @@
 #include "crypto/keys.hpp"
 #include "cells/alerts.hpp"
 #include "cells/cell_view.hpp"
-#include "engine/engine.hpp"
+#include "engine/proposals.hpp"
 
 namespace parley::engine {
 
@@ -25,13 +25,13 @@ Result<ProposalId> proposal_id(const charter::Proposal& proposal) {
 
 }  // namespace
 
-Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+Result<ProposalId> Proposals::propose(const CellId& cell, std::vector<charter::Operation> operations, TimeMs now) {
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  auto identity = store_.local_identity();
+  auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   const charter::CellState& state = log->state();
-  charter::ProposalBody body{cell, state.epoch, self_, now, std::move(operations)};
+  charter::ProposalBody body{cell, state.epoch, core_.self, now, std::move(operations)};
   auto proposal = charter::sign_proposal(body, (*identity)->identity_private);
   if (!proposal) return std::move(proposal).error();
   // The supervisor applies exactly these rules; failing here saves a round trip.
@@ -41,19 +41,19 @@ Result<ProposalId> Engine::propose(const CellId& cell, std::vector<charter::Oper
 
   Effects after;
   const Bytes bytes = charter::encode_signed_proposal(*proposal);
-  auto done = transact(after, [&]() -> Status {
+  auto done = core_.transact(after, [&]() -> Status {
     for (const auto& [device, record] : state.devices)
-      if (device != self_ && state.is_supervisor_device(device))
-        PARLEY_TRY(queue_control(&state, device, envelope::ContentKind::proposal, bytes, now, after));
+      if (device != core_.self && state.is_supervisor_device(device))
+        PARLEY_TRY(identities_.queue_control(&state, device, envelope::ContentKind::proposal, bytes, now, after));
     return {};
   });
   if (!done) return std::move(done).error();
-  finish(after);
+  core_.finish(after);
   return *id;
 }
 
 // Untrusted input: failures are events, never errors (see on_charter_commit).
-Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Proposals::on_proposal(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto proposal = charter::decode_signed_proposal(body);
   if (!proposal) {
     after.events.push_back(DecryptFailed{sender, proposal.error()});
@@ -64,8 +64,8 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
     after.events.push_back(DecryptFailed{sender, decoded.error()});
     return {};
   }
-  const charter::CharterLog* log = book_.find(decoded->cell_id);
-  if (!log || !log->state().is_supervisor_device(self_)) return {};
+  const charter::CharterLog* log = core_.book.find(decoded->cell_id);
+  if (!log || !log->state().is_supervisor_device(core_.self)) return {};
   if (decoded->proposer != sender) {
     after.events.push_back(cells::security_alert(decoded->cell_id, sender, log->epoch(),
                                           make_error(Errc::charter_not_authorized,
@@ -80,33 +80,33 @@ Status Engine::on_proposal(const Address& sender, ByteView body, TimeMs now, Eff
   }
   auto id = proposal_id(*proposal);
   if (!id) return std::move(id).error();
-  PARLEY_TRY(store_.proposal_put(ByteView(decoded->cell_id), ByteView(*id),
+  PARLEY_TRY(core_.store.proposal_put(ByteView(decoded->cell_id), ByteView(*id),
                                  store::StoredCommit{0, proposal->bytes, proposal->signature}, now));
   after.events.push_back(ProposalReceived{decoded->cell_id, *id, sender, decoded->base_epoch, cells::describe_changes(valid->operations)});
   return {};
 }
 
-Status Engine::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
-  const charter::CharterLog* log = book_.find(cell);
+Status Proposals::accept_proposal(const CellId& cell, const ProposalId& id, TimeMs now) {
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  if (!log->state().is_supervisor_device(self_))
+  if (!log->state().is_supervisor_device(core_.self))
     return make_error(Errc::charter_not_authorized, "only a supervisor device of the cell commits");
-  auto stored = store_.proposal_get(ByteView(cell), ByteView(id));
+  auto stored = core_.store.proposal_get(ByteView(cell), ByteView(id));
   if (!stored) return std::move(stored).error();
   if (!stored->has_value()) return make_error(Errc::store_not_found, "no pending proposal with that id");
   // Validated again: the charter may have moved on since it arrived.
   auto valid = charter::validate_proposal(log->state(), charter::Proposal{(*stored)->bytes, (*stored)->signature});
   if (!valid) return std::move(valid).error();
-  PARLEY_TRY(commit(cell, valid->operations, now));
-  return store_.proposal_remove(ByteView(cell), ByteView(id));
+  PARLEY_TRY(charters_.commit(cell, valid->operations, now));
+  return core_.store.proposal_remove(ByteView(cell), ByteView(id));
 }
 
-Status Engine::reject_proposal(const CellId& cell, const ProposalId& id) {
-  if (!book_.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
-  auto stored = store_.proposal_get(ByteView(cell), ByteView(id));
+Status Proposals::reject_proposal(const CellId& cell, const ProposalId& id) {
+  if (!core_.book.find(cell)) return make_error(Errc::cell_unknown, "no cell with that id on this device");
+  auto stored = core_.store.proposal_get(ByteView(cell), ByteView(id));
   if (!stored) return std::move(stored).error();
   if (!stored->has_value()) return make_error(Errc::store_not_found, "no pending proposal with that id");
-  return store_.proposal_remove(ByteView(cell), ByteView(id));
+  return core_.store.proposal_remove(ByteView(cell), ByteView(id));
 }
 
 }  // namespace parley::engine

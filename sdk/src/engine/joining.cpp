@@ -3,7 +3,7 @@
 // matches an anchor the app gave, and otherwise waits as an invitation for the app to accept
 // or decline. Nothing a relay or another registered device sends makes this device join by itself.
 #include "cells/alerts.hpp"
-#include "engine/engine.hpp"
+#include "engine/joining.hpp"
 #include "cells/cell_view.hpp"
 #include "cells/codec.hpp"
 #include "charter/codec.hpp"
@@ -25,7 +25,7 @@ bool is_store_failure(const Error& error) {
 using cells::genesis_hash;
 using cells::genesis_signer_fingerprint;
 
-Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address& sender,
+Result<std::optional<charter::CharterLog>> Joining::checked_welcome(const Address& sender,
                                                                     const cells::Welcome& welcome,
                                                                     Effects& after) const {
   using Out = std::optional<charter::CharterLog>;
@@ -42,7 +42,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
                                                      "a welcome must come from a supervisor device of the cell")));
     return Out();
   }
-  auto listed = log->state().devices.find(self_);
+  auto listed = log->state().devices.find(core_.self);
   if (listed == log->state().devices.end()) {
     after.events.push_back(
         cells::security_alert(welcome.cell_id, sender, log->epoch(),
@@ -50,7 +50,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
     return Out();
   }
   // Members would encrypt to the key the charter names: this device must hold it.
-  auto identity = store_.local_identity();
+  auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   if (!*identity || listed->second.identity_key != (*identity)->identity_public) {
     after.events.push_back(cells::security_alert(
@@ -60,7 +60,7 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   }
   // The session it came over must be the supervisor device's own, under the key the charter
   // binds to it: a relay that planted a session under that address gets nowhere.
-  auto bound = session_matches(log->state(), sender);
+  auto bound = identities_.session_matches(log->state(), sender);
   if (!bound) return std::move(bound).error();
   if (!*bound) {
     after.events.push_back(cells::security_alert(
@@ -72,26 +72,26 @@ Result<std::optional<charter::CharterLog>> Engine::checked_welcome(const Address
   return Out(std::move(*log));
 }
 
-Result<bool> Engine::welcome_anchored(const charter::CharterLog& log) const {
+Result<bool> Joining::welcome_anchored(const charter::CharterLog& log) const {
   const Digest genesis = genesis_hash(log);
-  auto by_genesis = store_.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::genesis), ByteView(genesis));
+  auto by_genesis = core_.store.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::genesis), ByteView(genesis));
   if (!by_genesis || *by_genesis) return by_genesis;
   auto fingerprint = genesis_signer_fingerprint(log);
   if (!fingerprint) return std::move(fingerprint).error();
-  return store_.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
+  return core_.store.join_anchor_has(static_cast<std::uint8_t>(JoinAnchor::Kind::supervisor), ByteView(*fingerprint));
 }
 
-Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after) {
+Status Joining::on_welcome(const Address& sender, ByteView body, TimeMs now, Effects& after) {
   auto welcome = cells::decode_welcome(body);
   if (!welcome) {
     after.events.push_back(DecryptFailed{sender, welcome.error()});
     return {};
   }
-  if (book_.find(welcome->cell_id)) {
+  if (core_.book.find(welcome->cell_id)) {
     // Already a member (e.g. re-added): treat it as a batch of commits; a different genesis
     // under the same cell id is an equivocation the commit rules report.
     for (const auto& commit : welcome->commits)
-      PARLEY_TRY(on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
+      PARLEY_TRY(charters_.on_charter_commit(sender, charter::encode_signed_commit(commit), now, after));
     return {};
   }
   auto log = checked_welcome(sender, *welcome, after);
@@ -103,20 +103,20 @@ Status Engine::on_welcome(const Address& sender, ByteView body, TimeMs now, Effe
   return keep_invitation(sender, body, **log, now, after);
 }
 
-Status Engine::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after) {
+Status Joining::join_cell(const Address& sender, charter::CharterLog log, TimeMs now, Effects& after) {
   const CellId cell = log.state().cell_id;
-  PARLEY_TRY(store_.invitation_remove(ByteView(genesis_hash(log))));
-  PARLEY_TRY(cells::CellBook::persist(store_, cell, log, 1, now));
-  PARLEY_TRY(adopt_charter_keys(cell, nullptr, log.state(), after));
+  PARLEY_TRY(core_.store.invitation_remove(ByteView(genesis_hash(log))));
+  PARLEY_TRY(cells::CellBook::persist(core_.store, cell, log, 1, now));
+  PARLEY_TRY(identities_.adopt_charter_keys(cell, nullptr, log.state(), after));
   after.events.push_back(CharterChanged{cell, log.epoch(), true});
-  book_.put(cell, std::move(log));  // staged: published with the store's commit
+  core_.book.put(cell, std::move(log));  // staged: published with the store's commit
   after.retry_held = true;
   // Commits sent after the welcome may have overtaken it and been dropped (unknown cell):
   // ask the supervisor for anything newer right away. It answers only if there is more.
-  return request_resync(cell, sender, now, after);
+  return charters_.request_resync(cell, sender, now, after);
 }
 
-Result<Invitation> Engine::describe_invitation(const Address& sender, const charter::CharterLog& log,
+Result<Invitation> Joining::describe_invitation(const Address& sender, const charter::CharterLog& log,
                                                TimeMs received_at) const {
   Invitation out;
   out.cell = log.state().cell_id;
@@ -132,41 +132,41 @@ Result<Invitation> Engine::describe_invitation(const Address& sender, const char
   return out;
 }
 
-Status Engine::keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
+Status Joining::keep_invitation(const Address& sender, ByteView welcome, const charter::CharterLog& log, TimeMs now,
                                Effects& after) {
   auto invitation = describe_invitation(sender, log, now);
   if (!invitation) return std::move(invitation).error();
   store::StoredInvitation stored{Bytes(invitation->genesis.begin(), invitation->genesis.end()),
                                  Bytes(invitation->cell.begin(), invitation->cell.end()), sender,
                                  Bytes(welcome.begin(), welcome.end()), now};
-  PARLEY_TRY(store_.invitation_put(stored, kMaxInvitations, kMaxInvitationsPerSender));
+  PARLEY_TRY(core_.store.invitation_put(stored, kMaxInvitations, kMaxInvitationsPerSender));
   after.events.push_back(InvitationReceived{std::move(*invitation)});
   return {};
 }
 
-Status Engine::join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after) {
+Status Joining::join_invitation(const store::StoredInvitation& stored, TimeMs now, Effects& after) {
   // Checked again: the bytes sat in the store, and this device's sessions may have moved on.
   auto welcome = cells::decode_welcome(stored.welcome);
   if (!welcome) return std::move(welcome).error();
-  if (book_.find(welcome->cell_id)) {
-    PARLEY_TRY(store_.invitation_remove(stored.genesis));
+  if (core_.book.find(welcome->cell_id)) {
+    PARLEY_TRY(core_.store.invitation_remove(stored.genesis));
     return make_error(Errc::invalid_argument, "this device is already in a cell with that id");
   }
   auto log = checked_welcome(stored.from, *welcome, after);
   if (!log) return std::move(log).error();
   if (!*log) {
-    PARLEY_TRY(store_.invitation_remove(stored.genesis));
+    PARLEY_TRY(core_.store.invitation_remove(stored.genesis));
     return make_error(Errc::untrusted_identity, "the invitation no longer passes the welcome checks");
   }
   return join_cell(stored.from, std::move(**log), now, after);
 }
 
-Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
+Status Joining::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
   Effects after;
-  auto done = transact(after, [&]() -> Status {
-    PARLEY_TRY(store_.join_anchor_put(static_cast<std::uint8_t>(anchor.kind), ByteView(anchor.value), now));
+  auto done = core_.transact(after, [&]() -> Status {
+    PARLEY_TRY(core_.store.join_anchor_put(static_cast<std::uint8_t>(anchor.kind), ByteView(anchor.value), now));
     // Invitations that were waiting for exactly this anchor join now.
-    auto pending = store_.invitations();
+    auto pending = core_.store.invitations();
     if (!pending) return std::move(pending).error();
     for (const auto& stored : *pending) {
       auto welcome = cells::decode_welcome(stored.welcome);
@@ -175,7 +175,7 @@ Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
       if (!log) continue;
       auto anchored = welcome_anchored(*log);
       if (!anchored) return std::move(anchored).error();
-      if (!*anchored || book_.find(welcome->cell_id)) continue;
+      if (!*anchored || core_.book.find(welcome->cell_id)) continue;
       // One that fails its checks again is dropped and the others still join; only the
       // store failing stops them all.
       if (auto joined = join_invitation(stored, now, after); !joined && is_store_failure(joined.error()))
@@ -184,15 +184,14 @@ Status Engine::add_join_anchor(const JoinAnchor& anchor, TimeMs now) {
     return {};
   });
   if (!done) return done;
-  finish(after);
-  retry_held(now);
+  core_.finish(after);
   return {};
 }
 
-Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
+Status Joining::accept_invitation(const Digest& genesis, TimeMs now) {
   Effects after;
-  auto done = transact(after, [&]() -> Status {
-    auto stored = store_.invitation_get(ByteView(genesis));
+  auto done = core_.transact(after, [&]() -> Status {
+    auto stored = core_.store.invitation_get(ByteView(genesis));
     if (!stored) return std::move(stored).error();
     if (!*stored) return make_error(Errc::store_not_found, "no pending invitation with that genesis");
     return join_invitation(**stored, now, after);
@@ -201,24 +200,23 @@ Status Engine::accept_invitation(const Digest& genesis, TimeMs now) {
     after = std::move(after).verdicts();
     // A failed check dropped the invitation: keep that, whatever else rolled back.
     if (done.error().code == Errc::untrusted_identity || done.error().code == Errc::invalid_argument)
-      PARLEY_TRY(store_.invitation_remove(ByteView(genesis)));
-    finish(after);
+      PARLEY_TRY(core_.store.invitation_remove(ByteView(genesis)));
+    core_.finish(after);
     return done;
   }
-  finish(after);
-  retry_held(now);
+  core_.finish(after);
   return {};
 }
 
-Status Engine::decline_invitation(const Digest& genesis) {
-  auto stored = store_.invitation_get(ByteView(genesis));
+Status Joining::decline_invitation(const Digest& genesis) {
+  auto stored = core_.store.invitation_get(ByteView(genesis));
   if (!stored) return std::move(stored).error();
   if (!*stored) return make_error(Errc::store_not_found, "no pending invitation with that genesis");
-  return store_.invitation_remove(ByteView(genesis));
+  return core_.store.invitation_remove(ByteView(genesis));
 }
 
-Result<std::vector<Invitation>> Engine::invitations() const {
-  auto stored = store_.invitations();
+Result<std::vector<Invitation>> Joining::invitations() const {
+  auto stored = core_.store.invitations();
   if (!stored) return std::move(stored).error();
   std::vector<Invitation> out;
   for (const auto& s : *stored) {
@@ -233,14 +231,14 @@ Result<std::vector<Invitation>> Engine::invitations() const {
   return out;
 }
 
-Result<JoinAnchor> Engine::join_anchor(const CellId& cell) const {
-  const charter::CharterLog* log = book_.find(cell);
+Result<JoinAnchor> Joining::join_anchor(const CellId& cell) const {
+  const charter::CharterLog* log = core_.book.find(cell);
   if (!log) return make_error(Errc::cell_unknown, "no cell with that id on this device");
   return JoinAnchor{JoinAnchor::Kind::genesis, genesis_hash(*log)};
 }
 
-Result<JoinAnchor> Engine::supervisor_anchor() const {
-  auto identity = store_.local_identity();
+Result<JoinAnchor> Joining::supervisor_anchor() const {
+  auto identity = core_.store.local_identity();
   if (!identity) return std::move(identity).error();
   auto fingerprint = identity_fingerprint((*identity)->identity_public);
   if (!fingerprint) return std::move(fingerprint).error();
