@@ -173,17 +173,20 @@ Status Engine::on_escalation(const Address& sender, ByteView body, TimeMs now, E
   auto bound = identities_.sender_bound(log->state(), sender, after);
   if (!bound) return std::move(bound).error();
   if (!*bound) return {};
-  // Checked against what this device knows: the deadline has passed on its own clock, the
-  // party is one of the cell's, and where it tracks the message, the party is overdue there.
+  // Checked against what this device knows: the deadline has passed on its own clock and the
+  // party is one of the cell's. A supervisor device that reads the channel holds the message
+  // itself: it hears the escalation only for a message it tracks whose party is overdue on its
+  // own clock, so a member cannot escalate a message it never posted or that is not late (one
+  // the relay kept from this device is not escalated; its own deadline reports it once it comes).
   bool party_known = false;
   for (const auto& [user, record] : log->state().users) party_known |= record.party == e->overdue_party;
   if (!party_known || e->deadline > now) return {};
-  if (hotline::AckTracker* t = hotline_.tracker(escalation->cell_id, escalation->channel)) {
+  if (charter::may_read(log->state(), escalation->channel, core_.self)) {
+    hotline::AckTracker* t = hotline_.tracker(escalation->cell_id, escalation->channel);
+    if (!t) return {};
     const auto status = t->status(e->target, now);
-    if (!status.empty()) {
-      auto party = status.find(e->overdue_party);
-      if (party == status.end() || party->second != hotline::PartyStatus::overdue) return {};
-    }
+    auto party = status.find(e->overdue_party);
+    if (party == status.end() || party->second != hotline::PartyStatus::overdue) return {};
   }
   after.events.push_back(
       EscalationReceived{escalation->cell_id, escalation->channel, sender, e->target.id, e->overdue_party, e->deadline});
