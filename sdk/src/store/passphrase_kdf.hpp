@@ -49,7 +49,7 @@ struct PassphraseKdf {
 // - native: scrypt N = 2^17, r = 8, p = 1 (128 MiB, OWASP's minimum), through OpenSSL 3;
 // - wasm (browsers, Node): Argon2id m = 64 MiB, t = 3, p = 1 (RFC 9106's second recommended
 //   option with one lane, which is what libsodium computes; well above OWASP's m = 19 MiB,
-//   t = 2), through libsodium: about a second in a browser Worker, 64 MiB of wasm memory
+//   t = 2), through libsodium: about 1.4 s per open in wasm, 64 MiB of wasm memory
 //   for the time of the derivation.
 inline constexpr std::uint64_t kScryptN = 1u << 17;
 inline constexpr std::uint32_t kScryptR = 8;
