@@ -8,7 +8,7 @@ PARLEY_BUILD=${PARLEY_BUILD:-$PARLEY_ROOT/build/default}
 # Debian packages the native build, tests and demo need.
 PARLEY_DEBIAN_PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libsignal-protocol-c-dev libsqlcipher-dev sqlcipher libssl-dev
+  libsignal-protocol-c-dev libsqlcipher-dev sqlcipher libssl-dev libsodium-dev
   libboost1.81-dev libflatbuffers-dev flatbuffers-compiler libcli11-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev
   clang libclang-rt-14-dev

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The store's own passphrase KDF: new stores derive a raw SQLCipher key with scrypt and a
-// per-store salt recorded in `<path>.kdf`; stores made with SQLCipher's default KDF still
-// open and are migrated (also after a crash mid-way); headers are parsed strictly.
+// The store's own passphrase KDF: new stores derive a raw SQLCipher key with scrypt (Argon2id
+// in wasm) and a per-store salt recorded in `<path>.kdf`; stores made with SQLCipher's default
+// KDF still open and are migrated (also after a crash mid-way, including mid-way through
+// moving the header into place); headers are parsed strictly; Argon2id and scrypt meet their
+// known answers.
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "crypto/kdf.hpp"
 #include "store/database.hpp"
 #include "store/passphrase_kdf.hpp"
 #include "store_test_util.hpp"
@@ -181,11 +185,96 @@ TEST_F(PassphraseKdfTest, AMissingOrDamagedHeaderIsAClearErrorAndChangesNothing)
   PARLEY_EXPECT_OK(Database::open(path_, key_));
 }
 
+TEST_F(PassphraseKdfTest, AMoveIntoPlaceInterruptedAfterATornCopyStillOpens) {
+  PARLEY_ASSERT_OK(Database::open(path_, key_));
+  const std::string text = read_text(header_);
+  // The VFS has no rename: the header is copied into place, then the pending one deleted. A
+  // crash mid-copy leaves the pending header and a torn `.kdf`; the pending one wins.
+  write_text(pending_, text);
+  write_text(header_, text.substr(0, text.size() / 2));
+  EXPECT_EQ(Database::open(path_, StoreKey::passphrase("wrong")).error().code, Errc::store_wrong_key);
+  EXPECT_TRUE(fs::exists(pending_)) << "a wrong passphrase must not drop the only intact header";
+  auto db = Database::open(path_, key_);
+  PARLEY_ASSERT_OK(db);
+  EXPECT_EQ(read_text(header_), text);
+  EXPECT_FALSE(fs::exists(pending_));
+}
+
+TEST_F(PassphraseKdfTest, ATornPendingHeaderOfACreationThatNeverHappenedIsDropped) {
+  write_text(pending_, "parley-store-kdf 1\nalgorithm scr");  // crashed while writing step 1
+  auto db = Database::open(path_, key_);
+  PARLEY_ASSERT_OK(db);
+  PARLEY_ASSERT_OK(db->exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('x')"));
+  EXPECT_FALSE(fs::exists(pending_));
+  PARLEY_ASSERT_OK(decode_kdf_header(read_text(header_)));
+  auto again = Database::open(path_, key_);
+  PARLEY_ASSERT_OK(again);
+  EXPECT_EQ(row_of(*again), "x");
+}
+
+TEST_F(PassphraseKdfTest, AnArgon2idHeaderOpensTheStoreInEveryBuild) {
+  // What a browser writes: a native build (and every other) opens it with the same key.
+  PassphraseKdf kdf{PassphraseKdf::Algorithm::argon2id, 0, 0, 0, 0, Bytes(16, 0x5a), 256, 1, 1};
+  write_text(header_, encode_kdf_header(kdf));
+  {
+    auto db = Database::open(path_, key_);  // no data yet: created with the header's key
+    PARLEY_ASSERT_OK(db);
+    PARLEY_ASSERT_OK(db->exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('from argon2id')"));
+  }
+  auto derived = derive_store_key(key_, kdf);
+  PARLEY_ASSERT_OK(derived);
+  auto raw = Database::open(path_, *derived);
+  PARLEY_ASSERT_OK(raw);
+  EXPECT_EQ(row_of(*raw), "from argon2id");
+  EXPECT_EQ(Database::open(path_, StoreKey::passphrase("wrong")).error().code, Errc::store_wrong_key);
+  EXPECT_EQ(decode_kdf_header(read_text(header_))->algorithm, PassphraseKdf::Algorithm::argon2id);
+}
+
+// RFC 9106 section 5.3's inputs (P = 32 x 0x01, S = 16 x 0x02, t = 3, m = 32 KiB), without
+// its secret K and associated data X and with one lane, the case libsodium computes. The
+// expected tags were computed with the PHC reference implementation (Debian's libargon2-1,
+// argon2id_hash_raw), which with K, X and p = 4 gives RFC 9106's own tag 0d640df5...e659;
+// the second is the reference test.c's "password" case with a 16-byte salt.
+TEST(Argon2id, MatchesTheReferenceImplementation) {
+  ASSERT_TRUE(crypto::has_argon2id());
+  const std::string password(32, '\x01');
+  const Bytes salt(16, 0x02);
+  std::array<std::uint8_t, 32> out{};
+  PARLEY_ASSERT_OK(crypto::argon2id(password, salt, 32, 3, 1, out));
+  EXPECT_EQ(to_hex(out), "30e0b44b7e23423b7282859ea36f02825b5828dde3c25f124d59d42d7235e132");
+  const std::string somesalt = "somesaltsomesalt";
+  PARLEY_ASSERT_OK(crypto::argon2id("password", Bytes(somesalt.begin(), somesalt.end()), 1u << 16, 2, 1, out));
+  EXPECT_EQ(to_hex(out), "fc33b78139231d34b71626bd6245c1d72efa190ad605c3d8166a72adcedfa2c2");
+  // What it refuses rather than computing something else.
+  EXPECT_EQ(crypto::argon2id(password, salt, 32, 3, 4, out).error().code, Errc::invalid_argument);  // lanes
+  EXPECT_EQ(crypto::argon2id(password, Bytes(8, 0x02), 32, 3, 1, out).error().code, Errc::invalid_argument);
+  EXPECT_EQ(crypto::argon2id(password, salt, 32, 0, 1, out).error().code, Errc::invalid_argument);
+  EXPECT_EQ(crypto::argon2id(password, salt, 4, 3, 1, out).error().code, Errc::invalid_argument);
+}
+
+// RFC 7914 section 12, the third vector (N = 16384 would be slow in a unit suite).
+TEST(Scrypt, MatchesRfc7914) {
+  std::array<std::uint8_t, 64> out{};
+  const std::string nacl = "NaCl";
+  PARLEY_ASSERT_OK(crypto::scrypt("password", Bytes(nacl.begin(), nacl.end()), 1024, 8, 16, out));
+  EXPECT_EQ(to_hex(out),
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83"
+            "ee6d8360cbdfa2cc0640");
+}
+
 TEST(PassphraseKdfHeader, RoundTripsAndRefusesWhatItDoesNotKnow) {
   PassphraseKdf scrypt{PassphraseKdf::Algorithm::scrypt, 1u << 15, 8, 2, 0, Bytes(16, 0xab)};
   EXPECT_EQ(*decode_kdf_header(encode_kdf_header(scrypt)), scrypt);
   PassphraseKdf pbkdf2{PassphraseKdf::Algorithm::pbkdf2_sha256, 0, 0, 0, 600'000, Bytes(16, 0x01)};
   EXPECT_EQ(*decode_kdf_header(encode_kdf_header(pbkdf2)), pbkdf2);
+  PassphraseKdf argon2id{PassphraseKdf::Algorithm::argon2id, 0, 0, 0, 0, Bytes(16, 0x07), 65536, 3, 1};
+  EXPECT_EQ(encode_kdf_header(argon2id), "parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\nlanes 1\n"
+                                         "salt 07070707070707070707070707070707\n");
+  EXPECT_EQ(*decode_kdf_header(encode_kdf_header(argon2id)), argon2id);
+  // The largest an Argon2id header may ask for: 1 GiB, 16 passes.
+  argon2id.memory_kib = 1u << 20;
+  argon2id.passes = 16;
+  EXPECT_EQ(*decode_kdf_header(encode_kdf_header(argon2id)), argon2id);
   const std::string salt = "salt 00112233445566778899aabbccddeeff\n";
   for (const std::string bad : {
            std::string("parley-store-kdf 2\nalgorithm scrypt\nn 1024\nr 8\np 1\n") + salt,  // another version
@@ -199,6 +288,18 @@ TEST(PassphraseKdfHeader, RoundTripsAndRefusesWhatItDoesNotKnow) {
            std::string("parley-store-kdf 1\nalgorithm pbkdf2-sha256\niterations 1000\niterations 9\n") + salt,
            std::string("parley-store-kdf 1\nalgorithm pbkdf2-sha256\niterations 1000x\n") + salt,
            std::string(2000, 'a'),
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 1048577\npasses 3\nlanes 1\n") + salt,  // > 1 GiB
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 4\npasses 3\nlanes 1\n") + salt,  // < 8 KiB
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 0\nlanes 1\n") + salt,
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 17\nlanes 1\n") + salt,
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\nlanes 0\n") + salt,
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\nlanes 4\n") + salt,  // one lane only
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\n") + salt,  // no lanes
+           std::string("parley-store-kdf 1\nalgorithm argon2id\npasses 3\nlanes 1\n") + salt,  // no memory
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses -3\nlanes 1\n") + salt,
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\nlanes 1\nsalt 0011223344556677\n"),
+           std::string("parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 64k\npasses 3\nlanes 1\n") + salt,
+           std::string("parley-store-kdf 1\nalgorithm Argon2id\nmemory-kib 65536\npasses 3\nlanes 1\n") + salt,
        }) {
     auto decoded = decode_kdf_header(bad);
     ASSERT_FALSE(decoded.ok()) << bad;

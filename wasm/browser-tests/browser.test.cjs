@@ -258,6 +258,15 @@ test('browser device and native device in one cell, through the real relay', { t
     assert.ok(slots.some((k) => Buffer.from(files[k].slice(0, 64)).toString().startsWith('/parley/il_officer.1.db\0')),
       `no slot holds the store: ${Object.keys(files)}`);
     assert.ok(stored > 16384, `the store in OPFS is suspiciously small (${stored} bytes)`);
+    // The passphrase went through Argon2id, not SQLCipher's PBKDF2: its header (salt and
+    // parameters) is in the store's OPFS pool, and no pending copy is left over. The reload
+    // below reopens the store with the key derived from it.
+    const slotNamed = (name) => slots.find((k) => Buffer.from(files[k].slice(0, 64)).toString().startsWith(`${name}\0`));
+    const kdfSlot = slotNamed('/parley/il_officer.1.db.kdf');
+    assert.ok(kdfSlot, `no slot holds the KDF header: ${slots}`);
+    const kdfHeader = Buffer.from(files[kdfSlot].slice(4096)).toString();
+    assert.match(kdfHeader, /^parley-store-kdf 1\nalgorithm argon2id\nmemory-kib 65536\npasses 3\nlanes 1\nsalt [0-9a-f]{32}\n$/);
+    assert.equal(slotNamed('/parley/il_officer.1.db.kdf.new'), undefined, 'a pending KDF header was left in OPFS');
     const canary = Buffer.from(CANARY);
     for (const [name, bytes] of Object.entries(files)) {
       assert.equal(Buffer.from(bytes).indexOf(canary), -1, `plaintext canary found in OPFS ${name}`);

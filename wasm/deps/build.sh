@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Fetches the Debian source packages of the wasm build's C dependencies (libsignal-protocol-c,
-# libtomcrypt, sqlcipher), builds them with Emscripten and installs them into a cache prefix.
+# libtomcrypt, sqlcipher, libsodium), builds them with Emscripten and installs them into a
+# cache prefix. libsodium gives the store's passphrase KDFs (Argon2id, scrypt): libtomcrypt
+# has neither.
 #
 #   wasm/deps/build.sh CACHE_DIR     prints the prefix (include/, lib/) on its last line
 #
-# The prefix is named after the three package versions and a hash of this script, so a second
+# The prefix is named after the package versions and a hash of this script, so a second
 # build reuses it without touching the network, and a changed recipe or package rebuilds.
 # The system's apt configuration is never changed: a private source list and private state
 # live under CACHE_DIR/apt.
@@ -14,7 +16,7 @@ set -euo pipefail
 cache=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 recipe=$(sha256sum <"$here/build.sh" | cut -c1-12)
-packages=(libsignal-protocol-c libtomcrypt sqlcipher)
+packages=(libsignal-protocol-c libtomcrypt sqlcipher libsodium)
 export NODE_PATH=/usr/share/nodejs  # Debian's emcc needs it
 
 log() { printf '\033[1m==> wasm deps: %s\033[0m\n' "$*" >&2; }
@@ -44,7 +46,7 @@ versions=()
 for pkg in "${packages[@]}"; do
   versions+=("$(apt-cache "${apt_opts[@]}" showsrc "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -1)")
 done
-prefix=$cache/signal-${versions[0]}_tomcrypt-${versions[1]}_sqlcipher-${versions[2]}-$recipe
+prefix=$cache/signal-${versions[0]}_tomcrypt-${versions[1]}_sqlcipher-${versions[2]}_sodium-${versions[3]}-$recipe
 src=$prefix/src
 rm -rf "$prefix"
 mkdir -p "$src" "$prefix/include" "$prefix/lib"
@@ -83,6 +85,21 @@ log "generating the SQLCipher amalgamation (native tclsh) and compiling it (emcc
   emar rcs "$prefix/lib/libsqlcipher.a" sqlite3.o) || { tail -30 "$src/sqlcipher/build.log"; exit 1; }
 mkdir -p "$prefix/include/sqlcipher"
 cp "$src/sqlcipher/sqlite3.h" "$prefix/include/sqlcipher/"
+
+log "building libsodium (emcc, every source file, no assembly, no threads)"
+# Debian's libsodium source is the upstream git tree without a generated configure script;
+# rather than pull autotools in, compile every file as libsodium's own dist-build/emscripten.sh
+# would (no assembly, no CPU-specific code paths: those files compile to nothing), and let the
+# linker take what is used (crypto_pwhash_*: the store KDF, sdk/src/crypto/sodium_kdf.cpp).
+(cd "$src/libsodium/src/libsodium" &&
+  sed -e 's/@VERSION@/'"${versions[3]%%-*}"'/' -e 's/@SODIUM_LIBRARY_VERSION_MAJOR@/10/' \
+    -e 's/@SODIUM_LIBRARY_VERSION_MINOR@/3/' -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' \
+    include/sodium/version.h.in >include/sodium/version.h &&
+  find . -name '*.c' | sort | xargs -P"$jobs" -I{} sh -c \
+    'emcc -O3 -c -DNATIVE_LITTLE_ENDIAN=1 -DCONFIGURED=1 -Iinclude/sodium -Iinclude "$1" -o "$(echo "$1" | sed "s|^\./||; s|/|_|g; s|\.c$|.o|")"' \
+    sh {} >build.log 2>&1 &&
+  emar rcs "$prefix/lib/libsodium.a" ./*.o &&
+  cp -r include/sodium.h include/sodium "$prefix/include/") || { tail -30 "$src/libsodium/src/libsodium/build.log"; exit 1; }
 
 # Sources are not needed once installed; keep the cache small.
 rm -rf "$src"

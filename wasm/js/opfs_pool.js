@@ -7,7 +7,7 @@
 
 const OPFS_HEADER = 4096;  // data starts on a page boundary
 const OPFS_NAME_MAX = 512;
-const OPFS_SLOTS = 6;  // the store, its -wal and -journal, and room to spare
+const OPFS_SLOTS = 8;  // the store, its -wal and -journal, .kdf and .kdf.new, and room to spare
 
 class OpfsPools {
   constructor() {
@@ -112,7 +112,9 @@ function readSlotName(handle) {
   return new TextDecoder().decode(header.subarray(0, end < 0 ? OPFS_NAME_MAX : end));
 }
 
-// The store file itself and SQLite's companions of it (-wal, -journal, -shm).
+// The store file itself, SQLite's companions of it (-wal, -journal, -shm) and the passphrase
+// KDF header with its pending copy (.kdf, .kdf.new: sdk/src/store/passphrase_open.cpp).
 function ownedBy(name, storePath) {
-  return name === storePath || name.startsWith(`${storePath}-`);
+  return name === storePath || name.startsWith(`${storePath}-`) ||
+    name === `${storePath}.kdf` || name === `${storePath}.kdf.new`;
 }

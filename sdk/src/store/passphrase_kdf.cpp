@@ -15,8 +15,14 @@ namespace {
 
 constexpr std::string_view kMagic = "parley-store-kdf 1";
 constexpr std::size_t kMaxHeaderBytes = 1024;
-// Bounds on what a header may ask for: 1 GiB of scrypt memory, 10^8 PBKDF2 iterations.
+// Bounds on what a header may ask for: 1 GiB of scrypt memory, 10^8 PBKDF2 iterations,
+// 1 GiB of Argon2id memory and 16 passes over it. Argon2id lanes: exactly 1, all libsodium
+// computes (a header asking for more would derive another key, so it is refused, not clamped).
 constexpr std::uint64_t kMaxScryptN = 1u << 20;
+constexpr std::uint32_t kMinArgon2MemoryKib = 8;
+constexpr std::uint32_t kMaxArgon2MemoryKib = 1u << 20;
+constexpr std::uint32_t kMaxArgon2Passes = 16;
+constexpr std::uint32_t kMaxArgon2Lanes = 1;
 constexpr std::uint32_t kMaxScryptR = 32;
 constexpr std::uint32_t kMaxScryptP = 16;
 constexpr std::uint32_t kMaxIterations = 100'000'000;
@@ -52,7 +58,17 @@ std::optional<T> number(const std::map<std::string, std::string>& fields, const 
 Result<PassphraseKdf> new_store_kdf() {
   const bool cheap = cheap_for_tests.load();
   PassphraseKdf kdf;
-  if (crypto::has_scrypt()) {
+#ifdef __EMSCRIPTEN__
+  constexpr bool browser = true;  // Argon2id's smaller memory suits a browser Worker
+#else
+  constexpr bool browser = false;
+#endif
+  if (browser && crypto::has_argon2id()) {
+    kdf.algorithm = PassphraseKdf::Algorithm::argon2id;
+    kdf.memory_kib = cheap ? 256 : kArgon2MemoryKib;
+    kdf.passes = cheap ? 1 : kArgon2Passes;
+    kdf.lanes = kArgon2Lanes;
+  } else if (crypto::has_scrypt()) {
     kdf.algorithm = PassphraseKdf::Algorithm::scrypt;
     kdf.n = cheap ? 1u << 10 : kScryptN;
     kdf.r = kScryptR;
@@ -69,10 +85,18 @@ Result<PassphraseKdf> new_store_kdf() {
 std::string encode_kdf_header(const PassphraseKdf& kdf) {
   std::ostringstream out;
   out << kMagic << "\n";
-  if (kdf.algorithm == PassphraseKdf::Algorithm::scrypt)
-    out << "algorithm scrypt\nn " << kdf.n << "\nr " << kdf.r << "\np " << kdf.p << "\n";
-  else
-    out << "algorithm pbkdf2-sha256\niterations " << kdf.iterations << "\n";
+  switch (kdf.algorithm) {
+    case PassphraseKdf::Algorithm::scrypt:
+      out << "algorithm scrypt\nn " << kdf.n << "\nr " << kdf.r << "\np " << kdf.p << "\n";
+      break;
+    case PassphraseKdf::Algorithm::argon2id:
+      out << "algorithm argon2id\nmemory-kib " << kdf.memory_kib << "\npasses " << kdf.passes << "\nlanes "
+          << kdf.lanes << "\n";
+      break;
+    case PassphraseKdf::Algorithm::pbkdf2_sha256:
+      out << "algorithm pbkdf2-sha256\niterations " << kdf.iterations << "\n";
+      break;
+  }
   out << "salt " << to_hex(kdf.salt) << "\n";
   return out.str();
 }
@@ -112,8 +136,23 @@ Result<PassphraseKdf> decode_kdf_header(std::string_view text) {
       return corrupt("pbkdf2-sha256 iterations must be 1.." + std::to_string(kMaxIterations));
     kdf.algorithm = PassphraseKdf::Algorithm::pbkdf2_sha256;
     kdf.iterations = *iterations;
+  } else if (algorithm == "argon2id") {
+    auto memory = number<std::uint32_t>(fields, "memory-kib");
+    auto passes = number<std::uint32_t>(fields, "passes");
+    auto lanes = number<std::uint32_t>(fields, "lanes");
+    if (!lanes || *lanes == 0 || *lanes > kMaxArgon2Lanes)
+      return corrupt("argon2id lanes must be 1.." + std::to_string(kMaxArgon2Lanes));
+    if (!memory || *memory < kMinArgon2MemoryKib * *lanes || *memory > kMaxArgon2MemoryKib)
+      return corrupt("argon2id memory-kib must be 8 per lane up to 2^20 (1 GiB)");
+    if (!passes || *passes == 0 || *passes > kMaxArgon2Passes)
+      return corrupt("argon2id passes must be 1.." + std::to_string(kMaxArgon2Passes));
+    if (kdf.salt.size() != kSaltBytes) return corrupt("an argon2id salt must be 16 bytes");
+    kdf.algorithm = PassphraseKdf::Algorithm::argon2id;
+    kdf.memory_kib = *memory;
+    kdf.passes = *passes;
+    kdf.lanes = *lanes;
   } else {
-    return corrupt("unknown algorithm '" + algorithm + "' (expected scrypt or pbkdf2-sha256)");
+    return corrupt("unknown algorithm '" + algorithm + "' (expected scrypt, argon2id or pbkdf2-sha256)");
   }
   return kdf;
 }
@@ -123,9 +162,18 @@ Result<StoreKey> derive_store_key(const StoreKey& passphrase, const PassphraseKd
     return make_error(Errc::invalid_argument, "only a passphrase goes through the store KDF");
   std::array<std::uint8_t, 32> raw{};
   const std::string& text = passphrase.passphrase_text();
-  Status derived = kdf.algorithm == PassphraseKdf::Algorithm::scrypt
-                       ? crypto::scrypt(text, kdf.salt, kdf.n, kdf.r, kdf.p, raw)
-                       : crypto::pbkdf2_sha256(text, kdf.salt, kdf.iterations, raw);
+  Status derived;
+  switch (kdf.algorithm) {
+    case PassphraseKdf::Algorithm::scrypt:
+      derived = crypto::scrypt(text, kdf.salt, kdf.n, kdf.r, kdf.p, raw);
+      break;
+    case PassphraseKdf::Algorithm::argon2id:
+      derived = crypto::argon2id(text, kdf.salt, kdf.memory_kib, kdf.passes, kdf.lanes, raw);
+      break;
+    case PassphraseKdf::Algorithm::pbkdf2_sha256:
+      derived = crypto::pbkdf2_sha256(text, kdf.salt, kdf.iterations, raw);
+      break;
+  }
   if (!derived) return derived.error();
   StoreKey key = StoreKey::raw(raw);
   crypto::wipe(raw);
